@@ -1,0 +1,110 @@
+/**
+ * Wire types of GitLab's System Hooks REST API (`/api/v4/hooks*`), as GitLab's `API::Entities::Hook` renders
+ * them. Fields newer than GitLab 14 are optional: an older GitLab simply does not send them.
+ */
+
+export type AlertStatusDto = 'executable' | 'temporarily_disabled' | 'disabled';
+export type BranchFilterStrategyDto = 'wildcard' | 'regex' | 'all_branches';
+
+export interface KeyDto {
+  key: string;
+}
+
+export interface HookDto {
+  id: number;
+  url: string;
+  name?: string | null;
+  description?: string | null;
+  created_at: string;
+  push_events: boolean;
+  tag_push_events: boolean;
+  merge_requests_events: boolean;
+  repository_update_events: boolean;
+  enable_ssl_verification: boolean;
+  organization_id?: number | null;
+  alert_status?: AlertStatusDto | null;
+  disabled_until?: string | null;
+  url_variables?: KeyDto[] | null;
+  push_events_branch_filter?: string | null;
+  branch_filter_strategy?: BranchFilterStrategyDto | null;
+  custom_webhook_template?: string | null;
+  custom_headers?: KeyDto[] | null;
+}
+
+export interface KeyValueDto {
+  key: string;
+  value: string;
+}
+
+/** Parameters of `POST /hooks` and `PUT /hooks/:id`; absent keys are not sent. */
+export interface HookParamsDto {
+  url?: string;
+  name?: string;
+  description?: string;
+  token?: string;
+  push_events?: boolean;
+  tag_push_events?: boolean;
+  merge_requests_events?: boolean;
+  repository_update_events?: boolean;
+  enable_ssl_verification?: boolean;
+  push_events_branch_filter?: string;
+  branch_filter_strategy?: BranchFilterStrategyDto;
+  url_variables?: KeyValueDto[];
+  custom_headers?: KeyValueDto[];
+}
+
+/** GitLab's offset pagination headers, parsed. `null` where GitLab sent an empty or no header. */
+export interface PaginationDto {
+  page: number;
+  perPage: number;
+  nextPage: number | null;
+  prevPage: number | null;
+  /** `X-Total`; GitLab omits it above 10,000 rows. */
+  total: number | null;
+  totalPages: number | null;
+}
+
+export interface HookPageDto {
+  hooks: HookDto[];
+  pagination: PaginationDto;
+}
+
+/** The sample event `POST /hooks/:id` delivered and echoed back. */
+export type MockDataDto = Record<string, unknown>;
+
+/** How the caller authenticated; forwarded the same way, to the configured GitLab origin only. */
+export interface Credential {
+  scheme: 'private-token' | 'bearer';
+  token: string;
+}
+
+export interface CallOptions {
+  /** The caller's credential; without one the request is sent unauthenticated (GitLab answers 401). */
+  credential?: Credential | undefined;
+  /** The GraphQL request's signal; combined with the client's per-call deadline. */
+  signal?: AbortSignal | undefined;
+}
+
+/** The ten REST calls of the System Hooks API. Every method rejects with an `UpstreamError` on failure. */
+export interface SystemHooksApi {
+  /** `GET /hooks?page&per_page` */
+  listHooks(query: { page: number; perPage: number }, options: CallOptions): Promise<HookPageDto>;
+  /** `GET /hooks/:id` */
+  getHook(id: number, options: CallOptions): Promise<HookDto>;
+  /** `POST /hooks` */
+  createHook(params: HookParamsDto, options: CallOptions): Promise<HookDto>;
+  /** `PUT /hooks/:id` */
+  updateHook(id: number, params: HookParamsDto, options: CallOptions): Promise<HookDto>;
+  /** `DELETE /hooks/:id` */
+  deleteHook(id: number, options: CallOptions): Promise<void>;
+  /** `POST /hooks/:id` */
+  testHook(id: number, options: CallOptions): Promise<MockDataDto>;
+  /** `PUT /hooks/:id/url_variables/:key` */
+  setUrlVariable(id: number, key: string, value: string, options: CallOptions): Promise<void>;
+  /** `DELETE /hooks/:id/url_variables/:key` */
+  deleteUrlVariable(id: number, key: string, options: CallOptions): Promise<void>;
+  /** `PUT /hooks/:id/custom_headers/:key` */
+  setCustomHeader(id: number, key: string, value: string, options: CallOptions): Promise<void>;
+  /** `DELETE /hooks/:id/custom_headers/:key` */
+  deleteCustomHeader(id: number, key: string, options: CallOptions): Promise<void>;
+}
