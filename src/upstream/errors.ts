@@ -63,3 +63,256 @@ export class UpstreamError extends Error {
 export function isUpstreamError(error: unknown): error is UpstreamError {
   return error instanceof UpstreamError;
 }
+
+/** The longest sentence kept from an upstream message; GitLab's own are far shorter. */
+const MAX_MESSAGE_LENGTH = 300;
+/** At most this many sentences are kept from one answer, so a hostile body cannot flood a payload. */
+const MAX_MESSAGES = 20;
+
+export interface ErrorMappingOptions {
+  /**
+   * Strings that must never appear in an error (the caller's token). They are replaced wherever an upstream
+   * body or a transport error's text is reused.
+   */
+  redact?: readonly string[] | undefined;
+}
+
+type HeaderValue = string | string[] | undefined;
+type ResponseHeaders = Record<string, HeaderValue>;
+
+/**
+ * The `UpstreamError` for an answer GitLab gave with a status other than 2xx. `bodyText` is the answer's body
+ * when it was read (it may be absent or cut short); it is parsed for GitLab's error shapes, never reused whole.
+ */
+export function errorFromResponse(
+  status: number,
+  headers: ResponseHeaders,
+  bodyText: string | undefined,
+  options: ErrorMappingOptions = {},
+): UpstreamError {
+  const redact = options.redact ?? [];
+  const fromBody = () => messagesFromBody(bodyText, redact);
+  switch (status) {
+    case 400:
+    case 412:
+    case 422: {
+      const code = status === 400 ? 'BAD_REQUEST' : status === 412 ? 'PRECONDITION_FAILED' : 'UNPROCESSABLE';
+      const messages = fromBody();
+      const sentences = messages.length > 0 ? messages : [`GitLab rejected the request (HTTP ${status})`];
+      return new UpstreamError(code, sentences.join('; '), { status, messages: sentences });
+    }
+    case 401:
+      return detailed(
+        'UNAUTHENTICATED',
+        'GitLab did not accept the credential (HTTP 401)',
+        status,
+        fromBody(),
+      );
+    case 403:
+      return detailed('FORBIDDEN', 'GitLab refused the operation (HTTP 403)', status, fromBody());
+    case 404:
+      return new UpstreamError('NOT_FOUND', notFoundMessage(bodyText), { status });
+    case 429: {
+      const retryAfterSeconds = parseRetryAfter(firstHeader(headers['retry-after']));
+      const when = retryAfterSeconds === undefined ? 'later' : `in ${retryAfterSeconds} s`;
+      return new UpstreamError('RATE_LIMITED', `GitLab is rate limiting requests; retry ${when} (HTTP 429)`, {
+        status,
+        retryAfterSeconds,
+      });
+    }
+    default: {
+      const what =
+        status >= 300 && status < 400
+          ? 'redirected the request, which is never followed'
+          : status >= 500
+            ? 'failed to answer'
+            : 'gave an answer the API does not give';
+      return new UpstreamError('UPSTREAM_UNAVAILABLE', `GitLab ${what} (HTTP ${status})`, { status });
+    }
+  }
+}
+
+/**
+ * The `UpstreamError` for a call that got no usable answer: the deadline passed, the connection failed, or
+ * the answer broke off. Branches on `code` and `name` only. The caller's own abort is not mapped here: it is
+ * not an upstream failure and is rethrown as it is.
+ */
+export function errorFromTransport(error: unknown, options: ErrorMappingOptions = {}): UpstreamError {
+  const code = errorCode(error);
+  const name = error instanceof Error ? error.name : undefined;
+  const cause = sanitizedCause(error, options.redact ?? []);
+  if (name === 'TimeoutError' || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    return new UpstreamError('UPSTREAM_TIMEOUT', `GitLab did not answer in time (${code ?? name})`, {
+      cause,
+    });
+  }
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+    return new UpstreamError('UPSTREAM_UNAVAILABLE', 'GitLab sent an answer larger than the client accepts', {
+      cause,
+    });
+  }
+  const label = code ?? name ?? 'unknown error';
+  return new UpstreamError('UPSTREAM_UNAVAILABLE', `GitLab could not be reached (${safeLabel(label)})`, {
+    cause,
+  });
+}
+
+/** An answer with a success status whose body is not what the API sends. */
+export function malformedAnswer(status: number, expected: string): UpstreamError {
+  return new UpstreamError('UPSTREAM_UNAVAILABLE', `GitLab's answer is not ${expected} (HTTP ${status})`, {
+    status,
+  });
+}
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
+function detailed(
+  code: UpstreamErrorCode,
+  message: string,
+  status: number,
+  messages: string[],
+): UpstreamError {
+  return new UpstreamError(code, message, { status, messages: messages.length > 0 ? messages : [message] });
+}
+
+/**
+ * Which thing was missing, from GitLab's wording: `404 URL variable Not Found`, `404 Custom header Not Found`,
+ * `404 Not found` (a hook, from `RecordNotFound`), older `404 System hook Not Found`, or Grape's catch-all
+ * `{"error":"404 Not Found"}` for a route this GitLab does not have.
+ */
+function notFoundMessage(bodyText: string | undefined): string {
+  const body = parseJson(bodyText);
+  if (isRecord(body)) {
+    if (typeof body.message === 'string') {
+      const text = body.message.trim();
+      if (/^404 Not found$/i.test(text)) return 'Hook not found';
+      const thing = /^404 (URL variable|Custom header|System hook) Not Found$/i.exec(text)?.[1];
+      return thing ? `${thing} not found` : 'Not found';
+    }
+    if (typeof body.error === 'string') return 'Not found: this GitLab has no such endpoint';
+  }
+  return 'Not found';
+}
+
+/** GitLab's three error shapes (§1 of the contract), as sentences. Unknown shapes give none. */
+function messagesFromBody(bodyText: string | undefined, redact: readonly string[]): string[] {
+  const body = parseJson(bodyText);
+  if (!isRecord(body)) return [];
+  const raw: string[] = [];
+  if (typeof body.error_description === 'string') raw.push(body.error_description);
+  else if (typeof body.error === 'string') raw.push(body.error);
+  else if (typeof body.message === 'string') raw.push(body.message);
+  else if (isRecord(body.message)) {
+    for (const [attribute, value] of Object.entries(body.message)) {
+      const list = Array.isArray(value) ? value : [value];
+      for (const item of list) {
+        if (typeof item === 'string') raw.push(fullMessage(attribute, item));
+      }
+    }
+  }
+  return raw
+    .slice(0, MAX_MESSAGES)
+    .map((text) => cleanText(text, redact))
+    .filter((text) => text.length > 0);
+}
+
+/** Rails' `full_message`: the humanized attribute before the message, except for `base`. */
+function fullMessage(attribute: string, message: string): string {
+  if (attribute === 'base') return message;
+  const human = humanize(attribute);
+  return human ? `${human} ${message}` : message;
+}
+
+/** ActiveSupport's `humanize` as `full_messages` applies it: `url_variables` → `Url variables`. */
+function humanize(attribute: string): string {
+  const words = attribute.replaceAll('.', '_').replace(/_id$/, '').replaceAll('_', ' ').trim().toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+// Control and format characters could break a log line or hide text in a terminal.
+const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]+/gu;
+
+function cleanText(text: string, redact: readonly string[]): string {
+  // Redacted first, so that truncation cannot leave part of a secret behind.
+  let clean = redacted(text, redact).replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+  if (clean.length > MAX_MESSAGE_LENGTH) clean = `${clean.slice(0, MAX_MESSAGE_LENGTH - 1).trimEnd()}…`;
+  return clean;
+}
+
+function redacted(text: string, secrets: readonly string[]): string {
+  let clean = text;
+  for (const secret of secrets) {
+    if (secret.length > 0) clean = clean.replaceAll(secret, '[REDACTED]');
+  }
+  return clean;
+}
+
+/** `Retry-After` as whole seconds from now: delta-seconds or an HTTP-date; anything else is ignored. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) {
+    const seconds = Number(trimmed);
+    return Number.isSafeInteger(seconds) ? seconds : undefined;
+  }
+  // Only the date forms HTTP allows; `Date.parse` alone would also take strings such as "1".
+  if (!/^[A-Za-z]{3},? /.test(trimmed)) return undefined;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+function firstHeader(value: HeaderValue): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined || text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `code` of an undici or Node error; Node reports a failed multi-address connect as an AggregateError. */
+function errorCode(error: unknown): string | undefined {
+  if (!isRecord(error)) return undefined;
+  if (typeof error.code === 'string') return error.code;
+  if (Array.isArray(error.errors)) {
+    for (const inner of error.errors) {
+      const code = errorCode(inner);
+      if (code !== undefined) return code;
+    }
+  }
+  return undefined;
+}
+
+function safeLabel(label: string): string {
+  return /^[A-Za-z0-9_.-]{1,64}$/.test(label) ? label : 'unknown error';
+}
+
+/**
+ * A stand-in for a transport error: its name, code and (redacted) message, without the original object,
+ * whose properties (sockets, request state) are nothing a log should hold.
+ */
+function sanitizedCause(error: unknown, redact: readonly string[]): Error {
+  const code = errorCode(error);
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? cleanText(error.message, redact) : 'non-error thrown';
+  const cause = new Error(message);
+  cause.name = safeLabel(name);
+  if (code !== undefined) Object.defineProperty(cause, 'code', { value: safeLabel(code), enumerable: true });
+  // Our own stack says where the call failed; the original's frames add nothing a reader can act on.
+  cause.stack = `${cause.name}: ${message}`;
+  return cause;
+}

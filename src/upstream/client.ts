@@ -1,0 +1,406 @@
+import type { Dispatcher } from 'undici';
+import { Pool } from 'undici';
+import { errorFromResponse, errorFromTransport, malformedAnswer, UpstreamError } from './errors.ts';
+import type {
+  CallOptions,
+  Credential,
+  HookDto,
+  HookPageDto,
+  HookParamsDto,
+  MockDataDto,
+  SystemHooksApi,
+} from './types.ts';
+import { toHook, toHookList, toMockData, toPagination } from './wire.ts';
+
+export interface GitLabClientOptions {
+  /**
+   * The GitLab's base URL (`GITLAB_URL`), for example `https://gitlab.example.com`, or with a relative root
+   * `https://x.example/gitlab`. http or https, no user info, no query, no fragment. REST lives at
+   * `${baseUrl}/api/v4`.
+   */
+  baseUrl: string;
+  /**
+   * Deadline of one call, from before connecting to the last byte of the answer, in milliseconds.
+   * @default 10_000
+   */
+  timeoutMs?: number;
+  /**
+   * Most connections open to GitLab at once; further calls queue.
+   * @default 16
+   */
+  connections?: number;
+  /**
+   * Deadline of establishing a connection (TCP and TLS), in milliseconds.
+   * @default 5_000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long an idle connection is kept for reuse, in milliseconds. Below the 5 s that common servers keep
+   * idle connections, so the client never sends on a socket the server is closing.
+   * @default 4_000
+   */
+  keepAliveTimeoutMs?: number;
+  /**
+   * Largest answer body accepted, in bytes. A larger one fails the call with `UPSTREAM_UNAVAILABLE` and its
+   * connection is destroyed.
+   * @default 8_388_608 (8 MiB)
+   */
+  maxResponseBytes?: number;
+}
+
+/** The System Hooks API of one GitLab, over one connection pool. */
+export interface GitLabClient extends SystemHooksApi {
+  /** The GitLab origin every call (and every credential) goes to, e.g. `https://gitlab.example.com`. */
+  readonly origin: string;
+  /** Closes the pool once calls in flight have finished. */
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  timeoutMs: 10_000,
+  connections: 16,
+  connectTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 4_000,
+  maxResponseBytes: 8 * 1024 * 1024,
+} as const;
+
+/** A server's keep-alive hint is honoured up to this. */
+const KEEP_ALIVE_MAX_TIMEOUT_MS = 60_000;
+/** Subtracted from a server's keep-alive hint, for the time a request spends in transit. */
+const KEEP_ALIVE_THRESHOLD_MS = 1_000;
+const MAX_HEADER_BYTES = 16 * 1024;
+/** GitLab's error bodies are a line of JSON; more than this is not one of them and is not read. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const USER_AGENT = 'gitlab-system-hooks-gateway';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+interface Call {
+  method: Method;
+  /** Below `/api/v4`, already encoded. */
+  path: string;
+  /** The route, for messages: `GET /hooks/:hook_id`. */
+  route: string;
+  body?: unknown;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  json: unknown;
+}
+
+/**
+ * A client of one GitLab's System Hooks API. Each call carries the caller's credential to this GitLab only,
+ * is bounded by `timeoutMs` and `maxResponseBytes`, and fails with an `UpstreamError`, except when the
+ * caller's own signal aborts it: that rejects with the signal's reason. Invalid ids, page numbers or keys
+ * reject with a `RangeError` before any request. Throws a `TypeError` for a base URL it will not use.
+ */
+export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
+  const base = parseBaseUrl(options.baseUrl);
+  const timeoutMs = positiveInteger(options.timeoutMs, DEFAULTS.timeoutMs, 'timeoutMs');
+  const connections = positiveInteger(options.connections, DEFAULTS.connections, 'connections');
+  const connectTimeoutMs = positiveInteger(
+    options.connectTimeoutMs,
+    DEFAULTS.connectTimeoutMs,
+    'connectTimeoutMs',
+  );
+  const keepAliveTimeoutMs = positiveInteger(
+    options.keepAliveTimeoutMs,
+    DEFAULTS.keepAliveTimeoutMs,
+    'keepAliveTimeoutMs',
+  );
+  const maxResponseBytes = positiveInteger(
+    options.maxResponseBytes,
+    DEFAULTS.maxResponseBytes,
+    'maxResponseBytes',
+  );
+
+  // No redirect interceptor is composed in, so a 3xx comes back as an answer and is never followed.
+  const pool = new Pool(base.origin, {
+    connections,
+    pipelining: 1,
+    connectTimeout: connectTimeoutMs,
+    // The per-call deadline normally fires first; these bound a call even if a signal were lost.
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    keepAliveMaxTimeout: Math.max(KEEP_ALIVE_MAX_TIMEOUT_MS, keepAliveTimeoutMs),
+    keepAliveTimeoutThreshold: KEEP_ALIVE_THRESHOLD_MS,
+    maxHeaderSize: MAX_HEADER_BYTES,
+    maxResponseSize: maxResponseBytes,
+  });
+
+  async function send(call: Call, callOptions: CallOptions, expectBody: boolean): Promise<Answer> {
+    const credential = callOptions.credential;
+    const headers = requestHeaders(credential, call.body !== undefined);
+    const redact = credential ? [credential.token] : [];
+    const caller = callOptions.signal ?? undefined;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = caller ? AbortSignal.any([caller, deadline]) : deadline;
+
+    const failure = (error: unknown): unknown => {
+      if (error instanceof UpstreamError) return error;
+      if (signal.aborted) {
+        // Whichever fired first is the signal's reason: the client going away is not GitLab's fault.
+        if (signal.reason !== deadline.reason && caller?.aborted) return caller.reason;
+        return new UpstreamError('UPSTREAM_TIMEOUT', `GitLab did not answer within ${timeoutMs} ms`);
+      }
+      return errorFromTransport(error, { redact });
+    };
+
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await pool.request({
+        method: call.method,
+        path: `${base.prefix}${call.path}`,
+        headers,
+        body: call.body === undefined ? null : JSON.stringify(call.body),
+        signal,
+      });
+    } catch (error) {
+      throw failure(error);
+    }
+
+    const { statusCode: status, headers: responseHeaders, body } = response;
+    // Errors the stream emits after it is abandoned have nobody left to hear them.
+    body.on('error', () => {});
+    try {
+      if (status >= 200 && status < 300) {
+        const text = await readText(
+          body,
+          responseHeaders,
+          expectBody ? maxResponseBytes : MAX_ERROR_BODY_BYTES,
+        );
+        if (!expectBody) return { status, headers: responseHeaders, json: undefined };
+        if (text === undefined)
+          throw malformedAnswer(status, `at most ${maxResponseBytes} bytes (${call.route})`);
+        return { status, headers: responseHeaders, json: parseJson(text, status, call.route) };
+      }
+      const text = await readText(body, responseHeaders, Math.min(MAX_ERROR_BODY_BYTES, maxResponseBytes));
+      throw errorFromResponse(status, responseHeaders, text, { redact });
+    } catch (error) {
+      body.destroy();
+      throw failure(error);
+    }
+  }
+
+  async function read<T>(
+    call: Call,
+    callOptions: CallOptions,
+    check: (json: unknown) => T | undefined,
+    expected: string,
+  ): Promise<{ value: T; headers: Answer['headers'] }> {
+    const answer = await send(call, callOptions, true);
+    const value = check(answer.json);
+    if (value === undefined) throw malformedAnswer(answer.status, `${expected} (${call.route})`);
+    return { value, headers: answer.headers };
+  }
+
+  async function readHook(call: Call, callOptions: CallOptions): Promise<HookDto> {
+    return (await read(call, callOptions, toHook, 'a system hook')).value;
+  }
+
+  async function act(call: Call, callOptions: CallOptions): Promise<void> {
+    await send(call, callOptions, false);
+  }
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    origin: base.origin,
+
+    close() {
+      closing ??= pool.close();
+      return closing;
+    },
+
+    async listHooks(query, callOptions): Promise<HookPageDto> {
+      const page = positiveId(query.page, 'page');
+      const perPage = positiveId(query.perPage, 'perPage');
+      const { value: hooks, headers } = await read(
+        { method: 'GET', path: `/hooks?page=${page}&per_page=${perPage}`, route: 'GET /hooks' },
+        callOptions,
+        toHookList,
+        'a list of system hooks',
+      );
+      return { hooks, pagination: toPagination(headers, { page, perPage }, hooks.length) };
+    },
+
+    async getHook(id, callOptions) {
+      return readHook({ method: 'GET', path: hookPath(id), route: 'GET /hooks/:hook_id' }, callOptions);
+    },
+
+    async createHook(params, callOptions) {
+      return readHook(
+        { method: 'POST', path: '/hooks', route: 'POST /hooks', body: hookParams(params) },
+        callOptions,
+      );
+    },
+
+    async updateHook(id, params, callOptions) {
+      const call: Call = {
+        method: 'PUT',
+        path: hookPath(id),
+        route: 'PUT /hooks/:hook_id',
+        body: hookParams(params),
+      };
+      return readHook(call, callOptions);
+    },
+
+    async deleteHook(id, callOptions) {
+      await act({ method: 'DELETE', path: hookPath(id), route: 'DELETE /hooks/:hook_id' }, callOptions);
+    },
+
+    async testHook(id, callOptions): Promise<MockDataDto> {
+      const call: Call = { method: 'POST', path: hookPath(id), route: 'POST /hooks/:hook_id' };
+      return (await read(call, callOptions, toMockData, 'the sample event')).value;
+    },
+
+    async setUrlVariable(id, key, value, callOptions) {
+      const call = keyCall('PUT', id, 'url_variables', key, { value: stringValue(value) });
+      await act(call, callOptions);
+    },
+
+    async deleteUrlVariable(id, key, callOptions) {
+      await act(keyCall('DELETE', id, 'url_variables', key), callOptions);
+    },
+
+    async setCustomHeader(id, key, value, callOptions) {
+      const call = keyCall('PUT', id, 'custom_headers', key, { value: stringValue(value) });
+      await act(call, callOptions);
+    },
+
+    async deleteCustomHeader(id, key, callOptions) {
+      await act(keyCall('DELETE', id, 'custom_headers', key), callOptions);
+    },
+  };
+}
+
+/** Where the pool connects and what every path starts with. */
+function parseBaseUrl(baseUrl: string): { origin: string; prefix: string } {
+  const problem = (what: string) =>
+    new TypeError(`The GitLab base URL must be an http(s) URL without user info, query or fragment: ${what}`);
+  if (typeof baseUrl !== 'string' || baseUrl.trim() === '') throw problem('it is empty');
+  let url: URL;
+  try {
+    url = new URL(baseUrl.trim());
+  } catch {
+    // The value itself is not repeated: a malformed URL may still hold a password.
+    throw problem('it is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw problem(`the scheme is ${url.protocol}`);
+  if (url.username !== '' || url.password !== '') throw problem('it has user info');
+  // `URL` drops a bare "?" or "#", so the text is checked too.
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(baseUrl))
+    throw problem('it has a query or fragment');
+  const root = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  return { origin: url.origin, prefix: `${root}/api/v4` };
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`GitLab client option ${name} must be a positive integer`);
+  }
+  return value;
+}
+
+/** Ids and page numbers are checked before any request: a bad one is the caller's bug, not GitLab's verdict. */
+function positiveId(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive safe integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function hookPath(id: number): string {
+  return `/hooks/${encodeURIComponent(positiveId(id, 'hook id'))}`;
+}
+
+function keyCall(
+  method: Method,
+  id: number,
+  collection: 'url_variables' | 'custom_headers',
+  key: string,
+  body?: { value: string },
+): Call {
+  // An empty or dot-only key would name another route once a server normalizes the path.
+  if (typeof key !== 'string' || /^\.*$/.test(key)) {
+    throw new RangeError(
+      `A ${collection === 'url_variables' ? 'URL variable' : 'custom header'} key must not be empty or only dots`,
+    );
+  }
+  return {
+    method,
+    path: `${hookPath(id)}/${collection}/${encodeURIComponent(key)}`,
+    route: `${method} /hooks/:hook_id/${collection}/:key`,
+    body,
+  };
+}
+
+function stringValue(value: string): string {
+  if (typeof value !== 'string') throw new TypeError('A value must be a string');
+  return value;
+}
+
+function hookParams(params: HookParamsDto): HookParamsDto {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new TypeError('Hook parameters must be an object');
+  }
+  return params;
+}
+
+// A token as GitLab issues it is visible ASCII; anything else would be rejected by the header writer with an
+// error that is better raised here, before the request exists.
+const TOKEN = /^[\x21-\x7e]+$/;
+
+function requestHeaders(credential: Credential | undefined, hasBody: boolean): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
+  if (hasBody) headers['content-type'] = 'application/json';
+  if (credential) {
+    if (typeof credential.token !== 'string' || !TOKEN.test(credential.token)) {
+      throw new TypeError('The credential token must be visible ASCII characters');
+    }
+    if (credential.scheme === 'bearer') headers.authorization = `Bearer ${credential.token}`;
+    else if (credential.scheme === 'private-token') headers['private-token'] = credential.token;
+    else throw new TypeError('The credential scheme must be "bearer" or "private-token"');
+  }
+  return headers;
+}
+
+/**
+ * The body as text, or `undefined` when it is longer than `limit` (the stream is then destroyed, and with
+ * it the connection, rather than read to the end).
+ */
+async function readText(
+  body: Dispatcher.ResponseData['body'],
+  headers: Answer['headers'],
+  limit: number,
+): Promise<string | undefined> {
+  const declared = Number(headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    body.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limit) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+function parseJson(text: string, status: number, route: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw malformedAnswer(status, `JSON (${route})`);
+  }
+}
