@@ -1,0 +1,57 @@
+/**
+ * Token authentication as `Gitlab::Auth::AuthFinders` does it for the System Hooks API: a personal access token
+ * from `private_token` (query or form), then the `PRIVATE-TOKEN` header, then `Authorization: Bearer`. Job
+ * tokens are not accepted on these routes, so a `JOB-TOKEN` alone is simply no credential.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { forbidden, unauthorized } from './errors.ts';
+
+export type Role = 'admin' | 'user';
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The credential GitLab would use, or null. An empty value counts as absent (`.presence`). */
+export function findCredential(headers: IncomingHttpHeaders, params: Record<string, unknown>): string | null {
+  const fromParam = params.private_token;
+  if (typeof fromParam === 'string' && fromParam !== '') return fromParam;
+  const fromHeader = firstHeader(headers['private-token']);
+  if (fromHeader !== undefined && fromHeader !== '') return fromHeader;
+  const authorization = firstHeader(headers.authorization);
+  const bearer = authorization === undefined ? null : /^Bearer (.*)$/is.exec(authorization);
+  if (bearer?.[1]) return bearer[1];
+  return null;
+}
+
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+/** Compares hashes of equal length, so neither the content nor the length of a token leaks through timing. */
+function sameToken(candidate: Buffer, expected: Buffer): boolean {
+  return timingSafeEqual(candidate, expected);
+}
+
+export function createAuthenticator(tokens: { adminToken: string; userToken: string }) {
+  const admin = digest(tokens.adminToken);
+  const user = digest(tokens.userToken);
+  const roleOf = (credential: string | null): Role | null => {
+    if (credential === null) return null;
+    const candidate = digest(credential);
+    // Both comparisons always run, so timing does not tell which role matched.
+    const isAdmin = sameToken(candidate, admin);
+    const isUser = sameToken(candidate, user);
+    return isAdmin ? 'admin' : isUser ? 'user' : null;
+  };
+  return {
+    roleOf,
+    /** `authenticate!` then `authorize! :read_web_hook / :admin_web_hook`: only the administrator passes. */
+    requireAdmin(credential: string | null): void {
+      const role = roleOf(credential);
+      if (role === null) throw unauthorized();
+      if (role !== 'admin') throw forbidden();
+    },
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,244 @@
+/**
+ * Grape's parameter coercion and validation as GitLab's System Hooks endpoints declare them. Messages follow
+ * Grape's wording (`<param> is missing`, `<param> is invalid`, `<param> does not have a valid value`) and
+ * several are joined with ", " in declaration order.
+ */
+import { grapeError } from './errors.ts';
+import { isParamHash } from './rack-params.ts';
+
+/** Marks a value Grape could not coerce (`Grape::Validations::Types::InvalidValue`). */
+export const INVALID: unique symbol = Symbol('invalid');
+type Invalid = typeof INVALID;
+
+/**
+ * Grape maps `String` to dry-types' `Coercible::String` (its `Params` scope has no String), so numbers and
+ * booleans become their Ruby `to_s`; arrays and hashes are rejected by `PrimitiveCoercer#reject?`.
+ */
+export function coerceString(value: unknown): string | null | Invalid {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return INVALID;
+}
+
+// dry-types `Coercions::Params::TRUE_VALUES` / `FALSE_VALUES`, compared with the input's `to_s`.
+const TRUE_VALUES = new Set([
+  '1',
+  'on',
+  'On',
+  'ON',
+  't',
+  'true',
+  'True',
+  'TRUE',
+  'T',
+  'y',
+  'yes',
+  'Yes',
+  'YES',
+  'Y',
+]);
+const FALSE_VALUES = new Set([
+  '0',
+  'off',
+  'Off',
+  'OFF',
+  'f',
+  'false',
+  'False',
+  'FALSE',
+  'F',
+  'n',
+  'no',
+  'No',
+  'NO',
+  'N',
+]);
+
+/** `Grape::API::Boolean` (dry-types `Params::Bool`); an empty string is nil (`treat_as_nil?`). */
+export function coerceBoolean(value: unknown): boolean | null | Invalid {
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number' || typeof value === 'string') {
+    const text = String(value);
+    if (TRUE_VALUES.has(text)) return true;
+    if (FALSE_VALUES.has(text)) return false;
+  }
+  return INVALID;
+}
+
+/** Ruby's `Integer(str, 10)`: surrounding whitespace, a sign, and single underscores between digits. */
+const RUBY_INTEGER = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
+
+/**
+ * `Integer` (dry-types `Params::Integer`). Ruby integers are unbounded, so a huge value is valid; it comes back
+ * as a bigint-backed number clamped to `Number.MAX_SAFE_INTEGER` in magnitude, which no hook id or page reaches.
+ */
+export function coerceInteger(value: unknown): number | null | Invalid {
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : INVALID;
+  if (typeof value !== 'string' || !RUBY_INTEGER.test(value)) return INVALID;
+  const big = BigInt(value.trim().replaceAll('_', ''));
+  const limit = BigInt(Number.MAX_SAFE_INTEGER);
+  if (big > limit) return Number.MAX_SAFE_INTEGER;
+  if (big < -limit) return -Number.MAX_SAFE_INTEGER;
+  return Number(big);
+}
+
+/** Collects Grape validation messages and throws them as one 400. */
+export class ParamErrors {
+  readonly messages: string[] = [];
+  add(message: string): void {
+    this.messages.push(message);
+  }
+  throwIfAny(): void {
+    if (this.messages.length > 0) throw grapeError(400, this.messages.join(', '));
+  }
+}
+
+/** A path `:hook_id`: `requires :hook_id, type: Integer`. */
+export function declareHookId(raw: string, errors: ParamErrors): number {
+  const id = coerceInteger(raw);
+  if (id === INVALID || id === null) {
+    errors.add('hook_id is invalid');
+    return 0;
+  }
+  return id;
+}
+
+export type BranchFilterStrategy = 'wildcard' | 'regex' | 'all_branches';
+export const BRANCH_FILTER_STRATEGIES: readonly BranchFilterStrategy[] = [
+  'wildcard',
+  'regex',
+  'all_branches',
+];
+
+export interface KeyValueParam {
+  key: string | null;
+  value: string | null;
+}
+
+/** The declared, coerced hook parameters that were present (`declared_params(include_missing: false)`). */
+export interface HookParams {
+  url?: string | null;
+  name?: string | null;
+  description?: string | null;
+  token?: string | null;
+  push_events?: boolean;
+  tag_push_events?: boolean;
+  merge_requests_events?: boolean;
+  repository_update_events?: boolean;
+  enable_ssl_verification?: boolean;
+  push_events_branch_filter?: string | null;
+  branch_filter_strategy?: BranchFilterStrategy;
+  url_variables?: KeyValueParam[];
+  custom_headers?: KeyValueParam[];
+}
+
+type StringParam = 'url' | 'name' | 'description' | 'token' | 'push_events_branch_filter';
+type BooleanParam =
+  | 'push_events'
+  | 'tag_push_events'
+  | 'merge_requests_events'
+  | 'repository_update_events'
+  | 'enable_ssl_verification';
+
+const STRING_PARAMS_AFTER_URL: readonly StringParam[] = ['name', 'description', 'token'];
+const BOOLEAN_PARAMS: readonly BooleanParam[] = [
+  'push_events',
+  'tag_push_events',
+  'merge_requests_events',
+  'repository_update_events',
+  'enable_ssl_verification',
+];
+
+function declareString(
+  raw: Record<string, unknown>,
+  name: StringParam,
+  out: HookParams,
+  errors: ParamErrors,
+) {
+  if (!Object.hasOwn(raw, name)) return;
+  const value = coerceString(raw[name]);
+  if (value === INVALID) errors.add(`${name} is invalid`);
+  else out[name] = value;
+}
+
+/**
+ * `optional :<name>, type: Array do requires :key, type: String; requires :value, type: String end`. Rack reads
+ * `a[0][key]=` as a hash, not an array, so that form is invalid here as it is in Grape.
+ */
+function declareKeyValues(raw: unknown, name: string, errors: ParamErrors): KeyValueParam[] | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  if (!Array.isArray(raw)) {
+    errors.add(`${name} is invalid`);
+    return undefined;
+  }
+  const entries: KeyValueParam[] = [];
+  raw.forEach((element: unknown, index) => {
+    const entry: KeyValueParam = { key: null, value: null };
+    for (const field of ['key', 'value'] as const) {
+      const label = `${name}[${index}][${field}]`;
+      if (!isParamHash(element) || !Object.hasOwn(element, field)) {
+        errors.add(`${label} is missing`);
+        continue;
+      }
+      const value = coerceString((element as Record<string, unknown>)[field]);
+      if (value === INVALID) errors.add(`${label} is invalid`);
+      else entry[field] = value;
+    }
+    entries.push(entry);
+  });
+  return entries;
+}
+
+/**
+ * The `hook_parameters` of `POST /hooks` (`requires :url`) and `PUT /hooks/:hook_id` (`optional :url`).
+ * Undeclared parameters are dropped. A null boolean or strategy is dropped too: GitLab would assign nil to a
+ * NOT NULL column and fail with a 500, which is not worth simulating.
+ */
+export function declareHookParams(
+  raw: Record<string, unknown>,
+  options: { urlRequired: boolean },
+  errors: ParamErrors,
+): HookParams {
+  const out: HookParams = {};
+  if (options.urlRequired && !Object.hasOwn(raw, 'url')) errors.add('url is missing');
+  else declareString(raw, 'url', out, errors);
+  for (const name of STRING_PARAMS_AFTER_URL) declareString(raw, name, out, errors);
+  for (const name of BOOLEAN_PARAMS) {
+    if (!Object.hasOwn(raw, name)) continue;
+    const value = coerceBoolean(raw[name]);
+    if (value === INVALID) errors.add(`${name} is invalid`);
+    else if (value !== null) out[name] = value;
+  }
+  declareString(raw, 'push_events_branch_filter', out, errors);
+  if (Object.hasOwn(raw, 'branch_filter_strategy')) {
+    const value = coerceString(raw.branch_filter_strategy);
+    if (value === INVALID) errors.add('branch_filter_strategy is invalid');
+    else if (value !== null) {
+      const strategy = BRANCH_FILTER_STRATEGIES.find((known) => known === value);
+      if (strategy === undefined) errors.add('branch_filter_strategy does not have a valid value');
+      else out.branch_filter_strategy = strategy;
+    }
+  }
+  const urlVariables = declareKeyValues(raw.url_variables, 'url_variables', errors);
+  if (urlVariables !== undefined) out.url_variables = urlVariables;
+  const customHeaders = declareKeyValues(raw.custom_headers, 'custom_headers', errors);
+  if (customHeaders !== undefined) out.custom_headers = customHeaders;
+  return out;
+}
+
+/** `requires :value, type: String` of the URL-variable and custom-header endpoints. */
+export function declareRequiredValue(raw: Record<string, unknown>, errors: ParamErrors): string | null {
+  if (!Object.hasOwn(raw, 'value')) {
+    errors.add('value is missing');
+    return null;
+  }
+  const value = coerceString(raw.value);
+  if (value === INVALID) {
+    errors.add('value is invalid');
+    return null;
+  }
+  return value;
+}

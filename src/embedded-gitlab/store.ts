@@ -1,0 +1,113 @@
+/**
+ * The system hooks this server holds, and the save paths of the endpoints. Each change is built on a copy,
+ * validated, and only then written, so a rejected request changes nothing.
+ */
+import { ApiError, grapeError, recordNotFound } from './errors.ts';
+import type { HookParams } from './grape-params.ts';
+import {
+  assignParams,
+  attributesDiffer,
+  copyAttributes,
+  createFailureMessage,
+  defaultAttributes,
+  type HookAttributes,
+  hasUpdateParams,
+  type KeyValues,
+  keyValues,
+  type ModelError,
+  runBeforeValidation,
+  type StoredHook,
+  updateFailure,
+  type ValidationSettings,
+  validateHook,
+} from './hook-model.ts';
+
+/** Every hook is created in the default organization (`Current.organization`). */
+const ORGANIZATION_ID = 1;
+
+export class HookStore {
+  readonly #hooks = new Map<number, StoredHook>();
+  #lastId = 0;
+
+  constructor(private readonly settings: ValidationSettings) {}
+
+  /** All hooks ordered by id (`ORDER BY id ASC`). */
+  list(): StoredHook[] {
+    return [...this.#hooks.values()];
+  }
+
+  get size(): number {
+    return this.#hooks.size;
+  }
+
+  /** `SystemHook.find`. */
+  find(id: number): StoredHook {
+    const hook = this.#hooks.get(id);
+    if (hook === undefined) throw recordNotFound();
+    return hook;
+  }
+
+  /** Builds and validates a new hook without storing it; returns the model errors, if any. */
+  prepareCreate(params: HookParams): { attributes: HookAttributes; errors: ModelError[] } {
+    const attributes = assignParams(defaultAttributes(), params, 'create');
+    runBeforeValidation(attributes, null, params.token !== undefined);
+    return { attributes, errors: validateHook(attributes, this.settings) };
+  }
+
+  /** Stores attributes that `prepareCreate` accepted, with the next sequential id. */
+  insert(attributes: HookAttributes): StoredHook {
+    const now = new Date();
+    const hook: StoredHook = {
+      ...copyAttributes(attributes),
+      url: attributes.url ?? '',
+      id: ++this.#lastId,
+      organizationId: ORGANIZATION_ID,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.#hooks.set(hook.id, hook);
+    return hook;
+  }
+
+  /** `POST /hooks` after parameter validation. */
+  create(params: HookParams): StoredHook {
+    const { attributes, errors } = this.prepareCreate(params);
+    if (errors.length > 0) throw grapeError(422, createFailureMessage(errors));
+    return this.insert(attributes);
+  }
+
+  /** `PUT /hooks/:hook_id` after parameter validation: 404, then "No parameters provided", then the save. */
+  update(id: number, params: HookParams): StoredHook {
+    const hook = this.find(id);
+    if (!hasUpdateParams(params)) throw grapeError(400, 'No parameters provided');
+    const next = assignParams(hook, params, 'update');
+    runBeforeValidation(next, hook, params.token !== undefined);
+    const errors = validateHook(next, this.settings);
+    if (errors.length > 0) {
+      const failure = updateFailure(errors);
+      throw 'error' in failure ? grapeError(422, failure.error) : new ApiError(422, failure);
+    }
+    return this.#commit(hook, next);
+  }
+
+  /** `hook.update(url_variables: ...)` / `hook.update(custom_headers: ...)`: true when saved. */
+  updateKeyValues(hook: StoredHook, field: 'urlVariables' | 'customHeaders', values: KeyValues): boolean {
+    const next = copyAttributes(hook);
+    next[field] = keyValues(values);
+    runBeforeValidation(next, hook, false);
+    if (validateHook(next, this.settings).length > 0) return false;
+    this.#commit(hook, next);
+    return true;
+  }
+
+  remove(id: number): void {
+    this.#hooks.delete(id);
+  }
+
+  #commit(hook: StoredHook, next: HookAttributes): StoredHook {
+    if (!attributesDiffer(hook, next)) return hook;
+    const updated: StoredHook = { ...hook, ...next, url: next.url ?? hook.url, updatedAt: new Date() };
+    this.#hooks.set(hook.id, updated);
+    return updated;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Starts an embedded GitLab on a free loopback port and talks real HTTP to it.
+ */
+import { after, before } from 'node:test';
+import {
+  createEmbeddedGitLab,
+  type EmbeddedGitLab,
+  type EmbeddedGitLabOptions,
+} from '../../src/embedded-gitlab/index.ts';
+
+export const ADMIN_TOKEN = 'glpat-admin-token-0000000';
+export const USER_TOKEN = 'glpat-user-token-11111111';
+
+export interface CallOptions {
+  /** The admin token unless set; null sends no credential. */
+  token?: string | null;
+  json?: unknown;
+  /** A raw body, sent as is with `contentType`. */
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** A hook as the REST API renders it. */
+export interface HookEntity {
+  id: number;
+  url: string;
+  name: string | null;
+  description: string | null;
+  created_at: string;
+  push_events: boolean;
+  tag_push_events: boolean;
+  merge_requests_events: boolean;
+  repository_update_events: boolean;
+  enable_ssl_verification: boolean;
+  organization_id: number;
+  alert_status: string;
+  disabled_until: string | null;
+  url_variables: { key: string }[];
+  push_events_branch_filter: string | null;
+  branch_filter_strategy: string;
+  custom_webhook_template: string | null;
+  custom_headers: { key: string }[];
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The parsed body, or undefined when it is empty. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests inspect answers of every shape field by field
+  body: any;
+}
+
+export interface TestGitLab {
+  readonly gitlab: EmbeddedGitLab;
+  call(method: string, path: string, options?: CallOptions): Promise<Answer>;
+  /** Creates a hook through `POST /hooks` and returns its entity, failing loudly if GitLab refuses it. */
+  createHook(params: Record<string, unknown>): Promise<HookEntity>;
+  /** Every hook, read through `GET /hooks?per_page=100`. */
+  listHooks(): Promise<HookEntity[]>;
+}
+
+/** Registers `before`/`after` hooks that start and stop a server with these options. */
+export function useEmbeddedGitLab(options: Partial<EmbeddedGitLabOptions> = {}): TestGitLab {
+  const gitlab = createEmbeddedGitLab({
+    adminToken: ADMIN_TOKEN,
+    userToken: USER_TOKEN,
+    port: 0,
+    ...options,
+  });
+  before(() => gitlab.listen());
+  after(() => gitlab.close());
+
+  async function call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+    const headers: Record<string, string> = { ...options.headers };
+    const token = options.token === undefined ? ADMIN_TOKEN : options.token;
+    if (token !== null) headers['PRIVATE-TOKEN'] = token;
+    let body: string | undefined;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] = 'application/json';
+    } else if (options.body !== undefined) {
+      body = options.body;
+      if (options.contentType) headers['content-type'] = options.contentType;
+    }
+    const response = await fetch(`${gitlab.url}/api/v4${path}`, {
+      method,
+      headers,
+      body,
+      signal: AbortSignal.timeout(5_000),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    if (text !== '' && response.headers.get('content-type') === 'application/json') parsed = JSON.parse(text);
+    return { status: response.status, headers: response.headers, text, body: parsed };
+  }
+
+  return {
+    gitlab,
+    call,
+    async createHook(params) {
+      const answer = await call('POST', '/hooks', { json: params });
+      if (answer.status !== 201) throw new Error(`create failed: ${answer.status} ${answer.text}`);
+      return answer.body;
+    },
+    async listHooks() {
+      const answer = await call('GET', '/hooks?per_page=100');
+      if (answer.status !== 200) throw new Error(`list failed: ${answer.status} ${answer.text}`);
+      return answer.body;
+    },
+  };
+}
+
+export interface Delivery {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A webhook receiver on loopback that records deliveries and answers with `status`. */
+export async function startReceiver(status = 200) {
+  const { createServer } = await import('node:http');
+  const deliveries: Delivery[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      deliveries.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      response.writeHead(status, { 'content-type': 'text/plain' }).end('received');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    deliveries,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A request through node:http, for what fetch will not send (no content type, an absolute target). */
+export async function rawRequest(
+  base: string,
+  options: { method: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; text: string }> {
+  const { request } = await import('node:http');
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: hostname,
+      port,
+      method: options.method,
+      path: options.path,
+      headers: options.headers,
+    });
+    req.setTimeout(5_000, () => req.destroy(new Error('timed out')));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
