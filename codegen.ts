@@ -1,0 +1,27 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+/**
+ * Typed documents for the operations in test/operations, generated from the checked-in schema.graphql: the
+ * tests use them as a frontend would, so a schema change that breaks a client breaks the tests first.
+ * `npm run codegen -- --check` (in `npm test`) fails when the generated files are out of date.
+ */
+const config: CodegenConfig = {
+  schema: 'schema.graphql',
+  documents: ['test/operations/*.graphql'],
+  importExtension: '.ts',
+  generates: {
+    'test/generated/': {
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      config: {
+        strictScalars: true,
+        scalars: { DateTime: 'string', JSONObject: 'Record<string, unknown>' },
+        useTypeImports: true,
+        enumsAsTypes: true,
+        skipTypename: true,
+      },
+    },
+  },
+};
+
+export default config;

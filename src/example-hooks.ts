@@ -1,0 +1,32 @@
+/**
+ * The hooks `npm start` seeds into the embedded GitLab, so that a newcomer's first query returns something.
+ * REST parameters, as `POST /api/v4/hooks` takes them. Their hosts are reserved example domains: a test
+ * delivery to them fails, and GitLab (like the embedded server) still answers with the mock data.
+ */
+export const EXAMPLE_HOOKS: Record<string, unknown>[] = [
+  {
+    url: 'https://ci.example.com/gitlab/system-events',
+    name: 'CI provisioning',
+    description: 'Creates CI runners for new projects.',
+    token: 'example-shared-secret',
+    repository_update_events: true,
+  },
+  {
+    url: 'https://audit.example.org/{tenant}/events',
+    name: 'Audit trail',
+    description: 'Copies every system event to the audit store; the tenant is a URL variable.',
+    push_events: true,
+    tag_push_events: true,
+    merge_requests_events: true,
+    url_variables: [{ key: 'tenant', value: 'acme' }],
+    custom_headers: [{ key: 'X-Audit-Source', value: 'gitlab-system-hooks' }],
+  },
+  {
+    url: 'https://chat.example.net/hooks/releases',
+    name: 'Release notifications',
+    push_events: true,
+    push_events_branch_filter: 'release/*',
+    branch_filter_strategy: 'wildcard',
+    enable_ssl_verification: true,
+  },
+];

@@ -1,0 +1,13 @@
+import { writeFileSync } from 'node:fs';
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { schema } from './schema/index.ts';
+
+/** The SDL checked in as `schema.graphql`; the drift test compares against the same function. */
+export function printGatewaySchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  writeFileSync(new URL('../schema.graphql', import.meta.url), printGatewaySchema());
+  console.log('wrote schema.graphql');
+}

@@ -1,0 +1,57 @@
+import SchemaBuilder from '@pothos/core';
+import RelayPlugin from '@pothos/plugin-relay';
+import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
+import type { GatewayContext } from '../context.ts';
+import { encodeGlobalId } from './global-id.ts';
+
+/** The one schema builder. It defines no types: each type file adds its own, and `index.ts` builds. */
+export const builder = new SchemaBuilder<{
+  Context: GatewayContext;
+  Scalars: {
+    ID: { Input: string; Output: string | number };
+    DateTime: { Input: Date; Output: Date | string };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+  };
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+}>({
+  plugins: [RelayPlugin],
+  // Output fields are non-null unless they say otherwise, as in GitLab's schema.
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: 'optional',
+    cursorType: 'String',
+    // `node` and `nodes` are defined in system-hook.ts so that ID errors and list bounds are ours to state.
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    nodeTypeOptions: { description: 'An object with a global ID, `gid://gitlab/<Type>/<id>`.' },
+    idFieldOptions: { description: 'Global ID of the object.' },
+    pageInfoTypeOptions: {
+      description: 'Where a page sits in its list, for moving to the next or previous one.',
+    },
+    hasNextPageFieldOptions: { description: 'Whether items follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'Whether items precede this page.' },
+    startCursorFieldOptions: { description: 'Cursor of the first item of the page.' },
+    endCursorFieldOptions: { description: 'Cursor of the last item of the page.' },
+    firstArgOptions: { description: 'Return the first n items (0 to 100).' },
+    afterArgOptions: { description: 'Return items after this cursor.' },
+    lastArgOptions: { description: 'Return the last n items (0 to 100).' },
+    beforeArgOptions: { description: 'Return items before this cursor.' },
+    edgesFieldOptions: { nullable: false, description: 'The items of the page with their cursors.' },
+    nodesOnConnection: { description: 'The items of the page.' },
+    pageInfoFieldOptions: { description: 'Where this page sits in the list.' },
+    cursorFieldOptions: { description: 'Cursor of the item, for `after` and `before`.' },
+    nodeFieldOptions: { nullable: false, description: 'The item.' },
+    encodeGlobalID: (typename, id) => encodeGlobalId(typename, id),
+    decodeGlobalID: () => {
+      throw new Error('Global IDs are parsed by parseSystemHookId, not by the relay plugin');
+    },
+  },
+});
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSONObject', JSONObjectResolver);
+
+builder.queryType({ description: 'Read system hooks, the instance-wide webhooks of a GitLab instance.' });
+builder.mutationType({ description: 'Change system hooks. Each mutation is one GitLab REST call.' });

@@ -1,0 +1,45 @@
+import { badUserInput } from './errors.ts';
+
+/**
+ * GitLab's global IDs, `gid://gitlab/<ModelName>/<id>`. Arguments that name a hook also take the plain REST id
+ * (`"7"`), so that a user can paste what the REST API shows.
+ */
+
+const GID_PREFIX = 'gid://gitlab/';
+const GID = /^gid:\/\/gitlab\/([A-Za-z][A-Za-z0-9:]*)\/([^/]*)$/;
+const DECIMAL = /^[0-9]+$/;
+const NUMERIC = /^[+-]?[0-9]+$/;
+/** Long enough to recognise a value in an error message, short enough that no argument is echoed whole. */
+const ECHO_LIMIT = 80;
+
+export function encodeGlobalId(typename: string, id: bigint | number | string): string {
+  return `${GID_PREFIX}${typename}/${id}`;
+}
+
+/** The value as an error message may quote it: bounded, and with control characters shown as escapes. */
+export function quoteValue(value: string): string {
+  const shown = value.length > ECHO_LIMIT ? `${value.slice(0, ECHO_LIMIT)}…` : value;
+  return JSON.stringify(shown);
+}
+
+function parseDecimalId(text: string): number | null {
+  if (!DECIMAL.test(text)) return null;
+  const id = Number(text);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
+/** The REST id of a SystemHook global ID or plain id; a `BAD_USER_INPUT` error naming the value otherwise. */
+export function parseSystemHookId(value: string): number {
+  const plain = parseDecimalId(value);
+  if (plain !== null) return plain;
+  if (NUMERIC.test(value)) throw badUserInput(`${quoteValue(value)} is not a valid SystemHook ID`);
+  const match = GID.exec(value);
+  if (!match) throw badUserInput(`${quoteValue(value)} is not a valid Global ID`);
+  const [, typename, id] = match as unknown as [string, string, string];
+  if (typename !== 'SystemHook') {
+    throw badUserInput(`${quoteValue(value)} does not represent an instance of SystemHook`);
+  }
+  const parsed = parseDecimalId(id);
+  if (parsed === null) throw badUserInput(`${quoteValue(value)} is not a valid SystemHook ID`);
+  return parsed;
+}

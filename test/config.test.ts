@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('loadConfig', () => {
+  it('defaults to port 4000 on loopback and the embedded GitLab when GITLAB_URL is unset', () => {
+    const config = loadConfig({});
+    assert.equal(config.port, 4000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.gitlabUrl, undefined);
+    assert.equal(config.gitlabToken, undefined);
+    assert.equal(config.upstreamTimeoutMs, 10_000);
+    assert.ok(config.embedded, 'the embedded GitLab is configured');
+  });
+
+  it('uses GITLAB_URL without a trailing slash, and then no embedded GitLab', () => {
+    const config = loadConfig({ GITLAB_URL: 'https://gitlab.example.com/', GITLAB_TOKEN: 'glpat-abc' });
+    assert.equal(config.gitlabUrl, 'https://gitlab.example.com');
+    assert.deepEqual(config.gitlabToken, { scheme: 'private-token', token: 'glpat-abc' });
+    assert.equal(config.embedded, undefined);
+  });
+
+  it('keeps a relative URL root such as /gitlab', () => {
+    assert.equal(
+      loadConfig({ GITLAB_URL: 'https://example.com/gitlab/' }).gitlabUrl,
+      'https://example.com/gitlab',
+    );
+  });
+
+  it('reports every problem at once', () => {
+    const env = {
+      PORT: 'eighty',
+      GITLAB_URL: 'ftp://gitlab.example.com',
+      GITLAB_TOKEN: 'has a space',
+      UPSTREAM_TIMEOUT_MS: '-5',
+      UPSTREAM_CONNECTIONS: '99999',
+    };
+    assert.throws(
+      () => loadConfig(env),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, 5, error.message);
+        assert.match(error.message, /PORT must be an integer from 0 to 65535, got "eighty"/);
+        assert.match(error.message, /GITLAB_URL must use http or https/);
+        assert.match(error.message, /GITLAB_TOKEN must be/);
+        assert.match(error.message, /UPSTREAM_TIMEOUT_MS/);
+        assert.match(error.message, /UPSTREAM_CONNECTIONS/);
+        return true;
+      },
+    );
+  });
+
+  it('never quotes a token back in an error', () => {
+    assert.throws(
+      () => loadConfig({ GITLAB_TOKEN: 'glpat-secret value' }),
+      (error: Error) => !error.message.includes('glpat-secret'),
+    );
+  });
+
+  it('rejects a GITLAB_URL with credentials, a query, or no scheme', () => {
+    for (const url of [
+      'https://user:pw@gitlab.example.com',
+      'https://gitlab.example.com/?x=1',
+      'gitlab.example.com',
+    ]) {
+      assert.throws(() => loadConfig({ GITLAB_URL: url }), ConfigError, url);
+    }
+  });
+
+  it('reports problems with the embedded GitLab variables together with the others', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'x', EMBEDDED_GITLAB_PORT: 'y' }),
+      (error: unknown) => error instanceof ConfigError && error.problems.length === 2,
+    );
+  });
+});

@@ -1,0 +1,268 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Parameters of a new system hook. Left-out fields take GitLab defaults. */
+export type CreateSystemHookInput = {
+  /** How `pushEventsBranchFilter` is matched. */
+  branchFilterStrategy?: WebhookBranchFilterStrategy | null | undefined;
+  /** A unique identifier for the client performing the mutation, echoed in the payload. */
+  clientMutationId?: string | null | undefined;
+  /** Custom headers to set (merged into the existing ones on update). */
+  customHeaders?: Array<WebhookCustomHeaderInput> | null | undefined;
+  /** Description of the hook. */
+  description?: string | null | undefined;
+  /** Verify TLS certificates on delivery. */
+  enableSslVerification?: boolean | null | undefined;
+  /** Trigger on merge request events. */
+  mergeRequestsEvents?: boolean | null | undefined;
+  /** Name of the hook. */
+  name?: string | null | undefined;
+  /** Trigger on push events. */
+  pushEvents?: boolean | null | undefined;
+  /** Branches whose pushes trigger the hook. */
+  pushEventsBranchFilter?: string | null | undefined;
+  /** Trigger on repository update events. */
+  repositoryUpdateEvents?: boolean | null | undefined;
+  /** Trigger on tag push events. */
+  tagPushEvents?: boolean | null | undefined;
+  /** Secret sent in the `X-Gitlab-Token` header of each delivery (write-only; never returned). */
+  token?: string | null | undefined;
+  /** URL GitLab delivers to; may reference URL variables as `{key}`. */
+  url: string;
+  /** URL variables to set (merged into the existing ones on update). */
+  urlVariables?: Array<WebhookUrlVariableInput> | null | undefined;
+};
+
+/** The custom header to remove from a system hook. */
+export type DeleteHookCustomHeaderInput = {
+  /** A unique identifier for the client performing the mutation, echoed in the payload. */
+  clientMutationId?: string | null | undefined;
+  /** The hook. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  hookId: string | number;
+  /** Name of the custom header. */
+  key: string;
+};
+
+/** The URL variable to remove from a system hook. */
+export type DeleteHookUrlVariableInput = {
+  /** A unique identifier for the client performing the mutation, echoed in the payload. */
+  clientMutationId?: string | null | undefined;
+  /** The hook. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  hookId: string | number;
+  /** Name of the URL variable. */
+  key: string;
+};
+
+/** The system hook to delete. */
+export type DeleteSystemHookInput = {
+  /** A unique identifier for the client performing the mutation, echoed in the payload. */
+  clientMutationId?: string | null | undefined;
+  /** The hook to delete. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  id: string | number;
+};
+
+/** The custom header to set on a system hook. */
+export type SetHookCustomHeaderInput = {
+  /** A unique identifier for the client performing the mutation, echoed in the payload. */
+  clientMutationId?: string | null | undefined;
+  /** The hook. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  hookId: string | number;
+  /** Name of the custom header. */
+  key: string;
+  /** Secret value of the custom header (write-only; never returned). */
+  value: string;
+};
+
+/** The URL variable to set on a system hook. */
+export type SetHookUrlVariableInput = {
+  /** A unique identifier for the client performing the mutation, echoed in the payload. */
+  clientMutationId?: string | null | undefined;
+  /** The hook. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  hookId: string | number;
+  /** Name of the URL variable. */
+  key: string;
+  /** Secret value of the URL variable (write-only; never returned). */
+  value: string;
+};
+
+/** The system hook to test. */
+export type TestSystemHookInput = {
+  /** A unique identifier for the client performing the mutation, echoed in the payload. */
+  clientMutationId?: string | null | undefined;
+  /** The hook to test. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  id: string | number;
+};
+
+/** Changes to a system hook; left-out fields keep their values. As in GitLab, changing `url` without sending `token` clears the token, and a change of the delivered URL resets URL variables and custom headers. */
+export type UpdateSystemHookInput = {
+  /** How `pushEventsBranchFilter` is matched. */
+  branchFilterStrategy?: WebhookBranchFilterStrategy | null | undefined;
+  /** A unique identifier for the client performing the mutation, echoed in the payload. */
+  clientMutationId?: string | null | undefined;
+  /** Custom headers to set (merged into the existing ones on update). */
+  customHeaders?: Array<WebhookCustomHeaderInput> | null | undefined;
+  /** Description of the hook. */
+  description?: string | null | undefined;
+  /** Verify TLS certificates on delivery. */
+  enableSslVerification?: boolean | null | undefined;
+  /** The hook to change. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  id: string | number;
+  /** Trigger on merge request events. */
+  mergeRequestsEvents?: boolean | null | undefined;
+  /** Name of the hook. */
+  name?: string | null | undefined;
+  /** Trigger on push events. */
+  pushEvents?: boolean | null | undefined;
+  /** Branches whose pushes trigger the hook. */
+  pushEventsBranchFilter?: string | null | undefined;
+  /** Trigger on repository update events. */
+  repositoryUpdateEvents?: boolean | null | undefined;
+  /** Trigger on tag push events. */
+  tagPushEvents?: boolean | null | undefined;
+  /** Secret sent in the `X-Gitlab-Token` header of each delivery (write-only; never returned). */
+  token?: string | null | undefined;
+  /** URL GitLab delivers to; may reference URL variables as `{key}`. */
+  url?: string | null | undefined;
+  /** URL variables to set (merged into the existing ones on update). */
+  urlVariables?: Array<WebhookUrlVariableInput> | null | undefined;
+};
+
+/** Whether GitLab is delivering to the hook. System hooks are never disabled automatically. */
+export type WebhookAlertStatus =
+  /** Disabled after repeated failures (REST: `disabled`). */
+  | 'DISABLED'
+  /** Deliveries are made (REST: `executable`). */
+  | 'EXECUTABLE'
+  /** Disabled until `disabledUntil` after failures (REST: `temporarily_disabled`). */
+  | 'TEMPORARILY_DISABLED';
+
+/** How `pushEventsBranchFilter` is matched against branch names. */
+export type WebhookBranchFilterStrategy =
+  /** Every branch; the filter is ignored (REST: `all_branches`). */
+  | 'ALL_BRANCHES'
+  /** RE2 regular expression (REST: `regex`). */
+  | 'REGEX'
+  /** Wildcard pattern such as `release/*` (REST: `wildcard`). */
+  | 'WILDCARD';
+
+/** A custom header to send with each delivery; its value is never returned. */
+export type WebhookCustomHeaderInput = {
+  /** Name of the header. */
+  key: string;
+  /** Secret value of the header (write-only). */
+  value: string;
+};
+
+/** A URL variable to set: its value replaces `{key}` in the URL at delivery and is never returned. */
+export type WebhookUrlVariableInput = {
+  /** Name of the variable. */
+  key: string;
+  /** Secret value of the variable (write-only). */
+  value: string;
+};
+
+export type CreateSystemHookMutationVariables = Exact<{
+  input: CreateSystemHookInput;
+}>;
+
+
+export type CreateSystemHookMutation = { createSystemHook: { clientMutationId: string | null, errors: Array<string>, systemHook: { id: string, url: string, name: string | null, description: string | null, createdAt: string, pushEvents: boolean, tagPushEvents: boolean, mergeRequestsEvents: boolean, repositoryUpdateEvents: boolean, enableSslVerification: boolean, pushEventsBranchFilter: string | null, branchFilterStrategy: WebhookBranchFilterStrategy, alertStatus: WebhookAlertStatus, disabledUntil: string | null, customWebhookTemplate: string | null, organizationId: number | null, urlVariables: Array<{ key: string }>, customHeaders: Array<{ key: string }> } | null } };
+
+export type UpdateSystemHookMutationVariables = Exact<{
+  input: UpdateSystemHookInput;
+}>;
+
+
+export type UpdateSystemHookMutation = { updateSystemHook: { clientMutationId: string | null, errors: Array<string>, systemHook: { id: string, url: string, name: string | null, description: string | null, createdAt: string, pushEvents: boolean, tagPushEvents: boolean, mergeRequestsEvents: boolean, repositoryUpdateEvents: boolean, enableSslVerification: boolean, pushEventsBranchFilter: string | null, branchFilterStrategy: WebhookBranchFilterStrategy, alertStatus: WebhookAlertStatus, disabledUntil: string | null, customWebhookTemplate: string | null, organizationId: number | null, urlVariables: Array<{ key: string }>, customHeaders: Array<{ key: string }> } | null } };
+
+export type DeleteSystemHookMutationVariables = Exact<{
+  input: DeleteSystemHookInput;
+}>;
+
+
+export type DeleteSystemHookMutation = { deleteSystemHook: { clientMutationId: string | null, errors: Array<string>, deletedSystemHookId: string | null } };
+
+export type TestSystemHookMutationVariables = Exact<{
+  input: TestSystemHookInput;
+}>;
+
+
+export type TestSystemHookMutation = { testSystemHook: { clientMutationId: string | null, errors: Array<string>, mockData: Record<string, unknown>, systemHook: { id: string, url: string } | null } };
+
+export type SetHookUrlVariableMutationVariables = Exact<{
+  input: SetHookUrlVariableInput;
+}>;
+
+
+export type SetHookUrlVariableMutation = { setHookUrlVariable: { clientMutationId: string | null, errors: Array<string>, systemHook: { id: string, url: string, urlVariables: Array<{ key: string }> } | null } };
+
+export type DeleteHookUrlVariableMutationVariables = Exact<{
+  input: DeleteHookUrlVariableInput;
+}>;
+
+
+export type DeleteHookUrlVariableMutation = { deleteHookUrlVariable: { clientMutationId: string | null, errors: Array<string>, systemHook: { id: string, urlVariables: Array<{ key: string }> } | null } };
+
+export type SetHookCustomHeaderMutationVariables = Exact<{
+  input: SetHookCustomHeaderInput;
+}>;
+
+
+export type SetHookCustomHeaderMutation = { setHookCustomHeader: { clientMutationId: string | null, errors: Array<string>, systemHook: { id: string, customHeaders: Array<{ key: string }> } | null } };
+
+export type DeleteHookCustomHeaderMutationVariables = Exact<{
+  input: DeleteHookCustomHeaderInput;
+}>;
+
+
+export type DeleteHookCustomHeaderMutation = { deleteHookCustomHeader: { clientMutationId: string | null, errors: Array<string>, systemHook: { id: string, customHeaders: Array<{ key: string }> } | null } };
+
+export type SystemHooksQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  last?: number | null | undefined;
+  before?: string | null | undefined;
+}>;
+
+
+export type SystemHooksQuery = { systemHooks: { count: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, url: string } }>, nodes: Array<{ id: string, url: string, name: string | null, description: string | null, createdAt: string, pushEvents: boolean, tagPushEvents: boolean, mergeRequestsEvents: boolean, repositoryUpdateEvents: boolean, enableSslVerification: boolean, pushEventsBranchFilter: string | null, branchFilterStrategy: WebhookBranchFilterStrategy, alertStatus: WebhookAlertStatus, disabledUntil: string | null, customWebhookTemplate: string | null, organizationId: number | null, urlVariables: Array<{ key: string }>, customHeaders: Array<{ key: string }> }> } };
+
+export type SystemHookQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SystemHookQuery = { systemHook: { id: string, url: string, name: string | null, description: string | null, createdAt: string, pushEvents: boolean, tagPushEvents: boolean, mergeRequestsEvents: boolean, repositoryUpdateEvents: boolean, enableSslVerification: boolean, pushEventsBranchFilter: string | null, branchFilterStrategy: WebhookBranchFilterStrategy, alertStatus: WebhookAlertStatus, disabledUntil: string | null, customWebhookTemplate: string | null, organizationId: number | null, urlVariables: Array<{ key: string }>, customHeaders: Array<{ key: string }> } | null };
+
+export type NodeQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type NodeQuery = { node: { url: string, id: string } | null };
+
+export type NodesQueryVariables = Exact<{
+  ids: Array<string | number> | string | number;
+}>;
+
+
+export type NodesQuery = { nodes: Array<{ url: string, id: string } | null> };
+
+export type SystemHookFieldsFragment = { id: string, url: string, name: string | null, description: string | null, createdAt: string, pushEvents: boolean, tagPushEvents: boolean, mergeRequestsEvents: boolean, repositoryUpdateEvents: boolean, enableSslVerification: boolean, pushEventsBranchFilter: string | null, branchFilterStrategy: WebhookBranchFilterStrategy, alertStatus: WebhookAlertStatus, disabledUntil: string | null, customWebhookTemplate: string | null, organizationId: number | null, urlVariables: Array<{ key: string }>, customHeaders: Array<{ key: string }> };
+
+export const SystemHookFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SystemHookFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"pushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"tagPushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"mergeRequestsEvents"}},{"kind":"Field","name":{"kind":"Name","value":"repositoryUpdateEvents"}},{"kind":"Field","name":{"kind":"Name","value":"enableSslVerification"}},{"kind":"Field","name":{"kind":"Name","value":"pushEventsBranchFilter"}},{"kind":"Field","name":{"kind":"Name","value":"branchFilterStrategy"}},{"kind":"Field","name":{"kind":"Name","value":"alertStatus"}},{"kind":"Field","name":{"kind":"Name","value":"disabledUntil"}},{"kind":"Field","name":{"kind":"Name","value":"urlVariables"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customHeaders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customWebhookTemplate"}},{"kind":"Field","name":{"kind":"Name","value":"organizationId"}}]}}]} as unknown as DocumentNode<SystemHookFieldsFragment, unknown>;
+export const CreateSystemHookDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateSystemHook"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateSystemHookInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createSystemHook"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clientMutationId"}},{"kind":"Field","name":{"kind":"Name","value":"errors"}},{"kind":"Field","name":{"kind":"Name","value":"systemHook"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SystemHookFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SystemHookFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"pushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"tagPushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"mergeRequestsEvents"}},{"kind":"Field","name":{"kind":"Name","value":"repositoryUpdateEvents"}},{"kind":"Field","name":{"kind":"Name","value":"enableSslVerification"}},{"kind":"Field","name":{"kind":"Name","value":"pushEventsBranchFilter"}},{"kind":"Field","name":{"kind":"Name","value":"branchFilterStrategy"}},{"kind":"Field","name":{"kind":"Name","value":"alertStatus"}},{"kind":"Field","name":{"kind":"Name","value":"disabledUntil"}},{"kind":"Field","name":{"kind":"Name","value":"urlVariables"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customHeaders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customWebhookTemplate"}},{"kind":"Field","name":{"kind":"Name","value":"organizationId"}}]}}]} as unknown as DocumentNode<CreateSystemHookMutation, CreateSystemHookMutationVariables>;
+export const UpdateSystemHookDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateSystemHook"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateSystemHookInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateSystemHook"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clientMutationId"}},{"kind":"Field","name":{"kind":"Name","value":"errors"}},{"kind":"Field","name":{"kind":"Name","value":"systemHook"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SystemHookFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SystemHookFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"pushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"tagPushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"mergeRequestsEvents"}},{"kind":"Field","name":{"kind":"Name","value":"repositoryUpdateEvents"}},{"kind":"Field","name":{"kind":"Name","value":"enableSslVerification"}},{"kind":"Field","name":{"kind":"Name","value":"pushEventsBranchFilter"}},{"kind":"Field","name":{"kind":"Name","value":"branchFilterStrategy"}},{"kind":"Field","name":{"kind":"Name","value":"alertStatus"}},{"kind":"Field","name":{"kind":"Name","value":"disabledUntil"}},{"kind":"Field","name":{"kind":"Name","value":"urlVariables"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customHeaders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customWebhookTemplate"}},{"kind":"Field","name":{"kind":"Name","value":"organizationId"}}]}}]} as unknown as DocumentNode<UpdateSystemHookMutation, UpdateSystemHookMutationVariables>;
+export const DeleteSystemHookDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteSystemHook"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DeleteSystemHookInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteSystemHook"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clientMutationId"}},{"kind":"Field","name":{"kind":"Name","value":"errors"}},{"kind":"Field","name":{"kind":"Name","value":"deletedSystemHookId"}}]}}]}}]} as unknown as DocumentNode<DeleteSystemHookMutation, DeleteSystemHookMutationVariables>;
+export const TestSystemHookDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"TestSystemHook"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"TestSystemHookInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"testSystemHook"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clientMutationId"}},{"kind":"Field","name":{"kind":"Name","value":"errors"}},{"kind":"Field","name":{"kind":"Name","value":"mockData"}},{"kind":"Field","name":{"kind":"Name","value":"systemHook"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}}]}}]} as unknown as DocumentNode<TestSystemHookMutation, TestSystemHookMutationVariables>;
+export const SetHookUrlVariableDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetHookUrlVariable"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SetHookUrlVariableInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setHookUrlVariable"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clientMutationId"}},{"kind":"Field","name":{"kind":"Name","value":"errors"}},{"kind":"Field","name":{"kind":"Name","value":"systemHook"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"urlVariables"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}}]}}]}}]}}]} as unknown as DocumentNode<SetHookUrlVariableMutation, SetHookUrlVariableMutationVariables>;
+export const DeleteHookUrlVariableDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteHookUrlVariable"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DeleteHookUrlVariableInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteHookUrlVariable"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clientMutationId"}},{"kind":"Field","name":{"kind":"Name","value":"errors"}},{"kind":"Field","name":{"kind":"Name","value":"systemHook"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"urlVariables"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}}]}}]}}]}}]} as unknown as DocumentNode<DeleteHookUrlVariableMutation, DeleteHookUrlVariableMutationVariables>;
+export const SetHookCustomHeaderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetHookCustomHeader"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SetHookCustomHeaderInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setHookCustomHeader"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clientMutationId"}},{"kind":"Field","name":{"kind":"Name","value":"errors"}},{"kind":"Field","name":{"kind":"Name","value":"systemHook"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"customHeaders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}}]}}]}}]}}]} as unknown as DocumentNode<SetHookCustomHeaderMutation, SetHookCustomHeaderMutationVariables>;
+export const DeleteHookCustomHeaderDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteHookCustomHeader"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DeleteHookCustomHeaderInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteHookCustomHeader"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"clientMutationId"}},{"kind":"Field","name":{"kind":"Name","value":"errors"}},{"kind":"Field","name":{"kind":"Name","value":"systemHook"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"customHeaders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}}]}}]}}]}}]} as unknown as DocumentNode<DeleteHookCustomHeaderMutation, DeleteHookCustomHeaderMutationVariables>;
+export const SystemHooksDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SystemHooks"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"last"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"before"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"systemHooks"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"last"},"value":{"kind":"Variable","name":{"kind":"Name","value":"last"}}},{"kind":"Argument","name":{"kind":"Name","value":"before"},"value":{"kind":"Variable","name":{"kind":"Name","value":"before"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"count"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"hasPreviousPage"}},{"kind":"Field","name":{"kind":"Name","value":"startCursor"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SystemHookFields"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SystemHookFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"pushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"tagPushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"mergeRequestsEvents"}},{"kind":"Field","name":{"kind":"Name","value":"repositoryUpdateEvents"}},{"kind":"Field","name":{"kind":"Name","value":"enableSslVerification"}},{"kind":"Field","name":{"kind":"Name","value":"pushEventsBranchFilter"}},{"kind":"Field","name":{"kind":"Name","value":"branchFilterStrategy"}},{"kind":"Field","name":{"kind":"Name","value":"alertStatus"}},{"kind":"Field","name":{"kind":"Name","value":"disabledUntil"}},{"kind":"Field","name":{"kind":"Name","value":"urlVariables"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customHeaders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customWebhookTemplate"}},{"kind":"Field","name":{"kind":"Name","value":"organizationId"}}]}}]} as unknown as DocumentNode<SystemHooksQuery, SystemHooksQueryVariables>;
+export const SystemHookDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SystemHook"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"systemHook"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SystemHookFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SystemHookFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"pushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"tagPushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"mergeRequestsEvents"}},{"kind":"Field","name":{"kind":"Name","value":"repositoryUpdateEvents"}},{"kind":"Field","name":{"kind":"Name","value":"enableSslVerification"}},{"kind":"Field","name":{"kind":"Name","value":"pushEventsBranchFilter"}},{"kind":"Field","name":{"kind":"Name","value":"branchFilterStrategy"}},{"kind":"Field","name":{"kind":"Name","value":"alertStatus"}},{"kind":"Field","name":{"kind":"Name","value":"disabledUntil"}},{"kind":"Field","name":{"kind":"Name","value":"urlVariables"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customHeaders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customWebhookTemplate"}},{"kind":"Field","name":{"kind":"Name","value":"organizationId"}}]}}]} as unknown as DocumentNode<SystemHookQuery, SystemHookQueryVariables>;
+export const NodeDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Node"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}}]}}]} as unknown as DocumentNode<NodeQuery, NodeQueryVariables>;
+export const NodesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Nodes"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"ids"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"ids"},"value":{"kind":"Variable","name":{"kind":"Name","value":"ids"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}}]}}]} as unknown as DocumentNode<NodesQuery, NodesQueryVariables>;

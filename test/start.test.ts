@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+
+const ROOT = new URL('..', import.meta.url);
+const ADMIN_TOKEN = 'glpat-readme-admin-token';
+
+/** The README's GraphQL examples, in order, as printed. */
+function readmeExamples(): string[] {
+  const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
+  return [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+}
+
+/** Starts the program as `npm start` does, and resolves once it prints where it listens. */
+async function start(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line within 20 s:\n${output}`)), 20_000);
+    const check = () => {
+      const match = /Gateway listening on (http:\/\/\S+)\/graphql/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before listening:\n${output}`));
+    });
+  });
+  return { child, url, output: () => output };
+}
+
+describe('npm start (embedded mode)', () => {
+  let server: Awaited<ReturnType<typeof start>>;
+
+  before(async () => {
+    server = await start({ PORT: '0', EMBEDDED_GITLAB_PORT: '0', EMBEDDED_GITLAB_ADMIN_TOKEN: ADMIN_TOKEN });
+  });
+  after(() => {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+  });
+
+  it('prints where the embedded GitLab and the gateway listen, and names (not prints) a configured token', () => {
+    assert.match(server.output(), /Embedded GitLab listening on http:\/\/127\.0\.0\.1:\d+\/api\/v4/);
+    assert.ok(!server.output().includes(ADMIN_TOKEN));
+    assert.match(server.output(), /EMBEDDED_GITLAB_ADMIN_TOKEN/);
+  });
+
+  it('serves GraphiQL with the admin token header filled in', async () => {
+    const response = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+    const html = await response.text();
+    assert.equal(response.status, 200);
+    assert.ok(html.includes(ADMIN_TOKEN), 'GraphiQL starts with the embedded admin token');
+  });
+
+  it('runs every README example as printed, without errors', async () => {
+    const examples = readmeExamples();
+    assert.ok(examples.length >= 6, `README has ${examples.length} examples`);
+    for (const query of examples) {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'private-token': ADMIN_TOKEN },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await response.json()) as {
+        data?: Record<string, { errors?: string[] }>;
+        errors?: unknown;
+      };
+      assert.equal(body.errors, undefined, `${query}\n${JSON.stringify(body.errors)}`);
+      for (const payload of Object.values(body.data ?? {})) {
+        if (payload && 'errors' in payload) assert.deepEqual(payload.errors, [], query);
+      }
+    }
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = once(server.child, 'exit');
+    server.child.kill('SIGTERM');
+    const [code] = await exited;
+    assert.equal(code, 0);
+  });
+});
+
+describe('start-up with a bad environment', () => {
+  it('reports every problem and exits 1', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', PORT: 'x', GITLAB_URL: 'ftp://nope', GITLAB_TOKEN: 'a b' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 1);
+    assert.match(stderr, /PORT/);
+    assert.match(stderr, /GITLAB_URL/);
+    assert.match(stderr, /GITLAB_TOKEN/);
+    assert.ok(!stderr.includes('a b'));
+  });
+});
