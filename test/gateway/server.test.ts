@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { closedPort } from '../embedded-gitlab/receiver.ts';
 import { ADMIN_TOKEN, type GatewayHandle, type Stack, startGateway, startStack } from '../helpers/stack.ts';
 
 describe('HTTP endpoints', () => {
@@ -55,12 +55,7 @@ describe('readiness without GitLab', () => {
   let gateway: GatewayHandle;
 
   before(async () => {
-    // A port that was free a moment ago and is closed now: connections to it are refused.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise((resolve) => probe.close(resolve));
-    gateway = await startGateway(`http://127.0.0.1:${port}`);
+    gateway = await startGateway(`http://127.0.0.1:${await closedPort()}`);
   });
   after(() => gateway.close());
 

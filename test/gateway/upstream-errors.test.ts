@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { closedPort } from '../embedded-gitlab/receiver.ts';
 import { CreateSystemHookDocument, SystemHookDocument, SystemHooksDocument } from '../generated/graphql.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
 import {
@@ -196,11 +196,7 @@ describe('GitLab faults, from a scripted upstream', () => {
 describe('a GitLab that refuses connections', () => {
   let gateway: GatewayHandle;
   before(async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise((resolve) => probe.close(resolve));
-    gateway = await startGateway(`http://127.0.0.1:${port}`);
+    gateway = await startGateway(`http://127.0.0.1:${await closedPort()}`);
   });
   after(() => gateway.close());
 
