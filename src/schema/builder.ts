@@ -1,4 +1,6 @@
 import SchemaBuilder from '@pothos/core';
+import DirectivePlugin from '@pothos/plugin-directives';
+import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { GatewayContext } from '../context.ts';
@@ -16,7 +18,8 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
 }>({
-  plugins: [RelayPlugin],
+  // Federation after any plugin that wraps resolvers, as its docs ask: entities resolve through them too.
+  plugins: [RelayPlugin, DirectivePlugin, FederationPlugin],
   // Output fields are non-null unless they say otherwise, as in GitLab's schema.
   defaultFieldNullability: false,
   relay: {
@@ -28,6 +31,8 @@ export const builder = new SchemaBuilder<{
     nodeTypeOptions: { description: 'An object with a global ID, `gid://gitlab/<Type>/<id>`.' },
     idFieldOptions: { description: 'Global ID of the object.' },
     pageInfoTypeOptions: {
+      // Every Relay subgraph of a supergraph defines this PageInfo; Federation 2 needs it declared shared.
+      shareable: true,
       description: 'Where a page sits in its list, for moving to the next or previous one.',
     },
     hasNextPageFieldOptions: { description: 'Whether items follow this page.' },

@@ -1,7 +1,11 @@
 import { builder } from './builder.ts';
+import { FEDERATION_LINK_URL, guardFederationFields } from './federation.ts';
 import './system-hook.ts';
 import './system-hook-mutations.ts';
 import './hook-key-mutations.ts';
 
-/** The gateway's schema, built once; `toSchema` sorts it, so the printed SDL is stable. */
-export const schema = builder.toSchema();
+/**
+ * The gateway's schema, built once, and an Apollo Federation 2 subgraph (`_service`, `_entities`);
+ * `toSubGraphSchema` sorts it, so the printed SDL is stable.
+ */
+export const schema = guardFederationFields(builder.toSubGraphSchema({ linkUrl: FEDERATION_LINK_URL }));

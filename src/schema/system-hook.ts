@@ -1,6 +1,7 @@
 import type { HookDto, KeyDto } from '../upstream/types.ts';
 import { builder } from './builder.ts';
 import { badUserInput } from './errors.ts';
+import { resolveSystemHookReference } from './federation.ts';
 import { parseSystemHookId } from './global-id.ts';
 import { applyLast, encodeCursor, MAX_PAGE_SIZE, planPages, windowRequest } from './page-window.ts';
 
@@ -132,6 +133,12 @@ builder.node(SystemHook, {
       resolve: (h) => h.organization_id ?? null,
     }),
   }),
+});
+
+// A Federation entity keyed by its global ID; other subgraphs extend it, and `_entities` reads it like `nodes`.
+builder.asEntity(SystemHook, {
+  key: builder.selection<{ id: string }>('id'),
+  resolveReference: resolveSystemHookReference,
 });
 
 builder.queryField('systemHook', (t) =>
