@@ -56,12 +56,24 @@ function checked(credential: Credential): CredentialResult {
   return TOKEN.test(credential.token) ? { credential } : { problem: 'The token is malformed' };
 }
 
+/**
+ * The request's signal as a plain `AbortSignal`, made once per request. Yoga's (whatwg-node's) is a proxy
+ * that switches to a native controller the first time `AbortSignal.any` touches it; from then on its own
+ * `aborted` stays false and its 'abort' listeners never run, so an upstream call started after the client went
+ * away would not know. A native follower is read correctly by every call.
+ */
+function followedSignal(signal: AbortSignal): AbortSignal {
+  // `reason` is forwarded to the native controller even where `aborted` is not.
+  if (signal.aborted || signal.reason !== undefined) return AbortSignal.abort(signal.reason);
+  return AbortSignal.any([signal]);
+}
+
 export function createContextFactory(deps: ContextDependencies) {
   return ({ request }: { request: Request }): GatewayContext => {
     const result = credentialFromHeaders(request.headers, deps.defaultCredential);
     const callOptions: CallOptions = {
       credential: 'credential' in result ? result.credential : undefined,
-      signal: request.signal,
+      signal: followedSignal(request.signal),
     };
     const hookById = createHookLoader(deps.api, callOptions, deps.loader);
     const run = async <T>(call: UpstreamCall<T>, collectUserErrors: boolean): Promise<T | UserErrors> => {

@@ -50,6 +50,13 @@ export function upstreamGraphQLError(error: UpstreamError): GraphQLError {
     case 'UPSTREAM_TIMEOUT':
       return gatewayError('UPSTREAM_TIMEOUT', 'GitLab did not answer in time');
     case 'UPSTREAM_UNAVAILABLE':
+      if (error.circuitOpen) {
+        return gatewayError(
+          'UPSTREAM_UNAVAILABLE',
+          'GitLab is failing, so the gateway is not calling it for a while (circuit breaker open); retry later',
+          error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds },
+        );
+      }
       return gatewayError(
         'UPSTREAM_UNAVAILABLE',
         'GitLab is unavailable or sent an answer that is not its API',

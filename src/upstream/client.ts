@@ -1,6 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
+import { type CircuitBreakerOptions, type CircuitPermit, createCircuitBreaker } from './circuit-breaker.ts';
 import { errorFromResponse, errorFromTransport, malformedAnswer, UpstreamError } from './errors.ts';
+import { type Method, type RetryOptions, retryDelay, retryPolicy, transportCode } from './retry.ts';
 import type {
   CallOptions,
   Credential,
@@ -46,6 +49,27 @@ export interface GitLabClientOptions {
    * @default 8_388_608 (8 MiB)
    */
   maxResponseBytes?: number;
+  /**
+   * Deadline of one attempt's response headers, in milliseconds: an attempt that gets none by then is given
+   * up and, where the retry policy allows, tried again within what is left of `timeoutMs`. Equal to
+   * `timeoutMs`, a silent GitLab is waited for until the call's deadline and never retried.
+   * @default timeoutMs
+   */
+  attemptTimeoutMs?: number;
+  /**
+   * Which failed calls are tried again, and how (see `retry.ts`: GETs and PUTs on transient faults, DELETEs
+   * only when GitLab never got them, POSTs never).
+   * @default { retries: 2, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 2_000 }
+   */
+  retry?: RetryOptions;
+  /**
+   * A circuit breaker for this origin: after consecutive failures, calls fail fast with
+   * `UPSTREAM_UNAVAILABLE` for a cool-down, then one probe decides. `false` for none. The gateway's
+   * configuration turns it on (`UPSTREAM_BREAKER_FAILURES`); a bare client has none, so that it reports
+   * every fault as GitLab gave it.
+   * @default false
+   */
+  circuitBreaker?: CircuitBreakerOptions | false;
 }
 
 /** The System Hooks API of one GitLab, over one connection pool. */
@@ -73,8 +97,6 @@ const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 const USER_AGENT = 'gitlab-system-hooks-gateway';
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
 interface Call {
   method: Method;
   /** Below `/api/v4`, already encoded. */
@@ -82,6 +104,16 @@ interface Call {
   /** The route, for messages: `GET /hooks/:hook_id`. */
   route: string;
   body?: unknown;
+}
+
+interface Attempt {
+  headers: Record<string, string>;
+  /** The caller's token, kept out of every error. */
+  redact: string[];
+  signal: AbortSignal;
+  expectBody: boolean;
+  /** Called once the response headers are in: the attempt timeout no longer applies. */
+  onHeaders: () => void;
 }
 
 interface Answer {
@@ -115,6 +147,14 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
     DEFAULTS.maxResponseBytes,
     'maxResponseBytes',
   );
+  const attemptTimeoutMs = Math.min(
+    timeoutMs,
+    positiveInteger(options.attemptTimeoutMs, timeoutMs, 'attemptTimeoutMs'),
+  );
+  const policy = retryPolicy(options.retry);
+  const breaker = options.circuitBreaker
+    ? createCircuitBreaker(base.origin, options.circuitBreaker)
+    : undefined;
 
   // No redirect interceptor is composed in, so a 3xx comes back as an answer and is never followed.
   const pool = new Pool(base.origin, {
@@ -131,36 +171,86 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
     maxResponseSize: maxResponseBytes,
   });
 
+  /**
+   * One call: attempts under the retry policy and the breaker, all within one deadline. The caller's abort
+   * ends it at once, also between attempts.
+   */
   async function send(call: Call, callOptions: CallOptions, expectBody: boolean): Promise<Answer> {
     const credential = callOptions.credential;
     const headers = requestHeaders(credential, call.body !== undefined);
     const redact = credential ? [credential.token] : [];
     const caller = callOptions.signal ?? undefined;
+    const started = performance.now();
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = caller ? AbortSignal.any([caller, deadline]) : deadline;
+    /** The failure being retried, if any. */
+    let retrying: UpstreamError | undefined;
 
     const failure = (error: unknown): unknown => {
       if (error instanceof UpstreamError) return error;
       if (signal.aborted) {
         // Whichever fired first is the signal's reason: the client going away is not GitLab's fault.
         if (signal.reason !== deadline.reason && caller?.aborted) return caller.reason;
-        return new UpstreamError('UPSTREAM_TIMEOUT', `GitLab did not answer within ${timeoutMs} ms`);
+        // A retry that the deadline cut short reports the failure that called for it, not a timeout.
+        return (
+          retrying ?? new UpstreamError('UPSTREAM_TIMEOUT', `GitLab did not answer within ${timeoutMs} ms`)
+        );
       }
       return errorFromTransport(error, { redact });
     };
 
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await pool.request({
-        method: call.method,
-        path: `${base.prefix}${call.path}`,
-        headers,
-        body: call.body === undefined ? null : JSON.stringify(call.body),
-        signal,
-      });
-    } catch (error) {
-      throw failure(error);
+    for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw failure(signal.reason);
+      const permit = breaker?.enter();
+      // undici's own headersTimeout runs on a timer wheel of about half a second, too coarse for an attempt
+      // of a few hundred milliseconds; so the attempt gets its own timer, cleared when the headers arrive.
+      // When the attempt has all the time left, the call's deadline is its timeout.
+      const remainingMs = timeoutMs - (performance.now() - started);
+      const limited = attemptTimeoutMs < remainingMs ? new AbortController() : undefined;
+      const timer = limited
+        ? setTimeout(() => limited.abort(attemptTimedOut(attemptTimeoutMs)), attemptTimeoutMs)
+        : undefined;
+      const onHeaders = () => clearTimeout(timer);
+      const attemptSignal = limited ? AbortSignal.any([signal, limited.signal]) : signal;
+      try {
+        const answer = await sendOnce(call, {
+          headers,
+          redact,
+          signal: attemptSignal,
+          expectBody,
+          onHeaders,
+        });
+        permit?.success();
+        return answer;
+      } catch (thrown) {
+        onHeaders();
+        const error = failure(thrown);
+        settle(permit, error);
+        if (!(error instanceof UpstreamError)) throw error;
+        const remainingMs = timeoutMs - (performance.now() - started);
+        const delay = retryDelay(policy, call.method, error, attempt, remainingMs);
+        if (delay === undefined) throw error;
+        retrying = error;
+        try {
+          await sleep(delay, undefined, { signal });
+        } catch {
+          throw failure(signal.reason);
+        }
+      }
     }
+  }
+
+  /** One request and its answer; fails with a transport error or an `UpstreamError`. */
+  async function sendOnce(call: Call, attempt: Attempt): Promise<Answer> {
+    const { headers, redact, signal, expectBody, onHeaders } = attempt;
+    const response = await pool.request({
+      method: call.method,
+      path: `${base.prefix}${call.path}`,
+      headers,
+      body: call.body === undefined ? null : JSON.stringify(call.body),
+      signal,
+    });
+    onHeaders();
 
     const { statusCode: status, headers: responseHeaders, body } = response;
     // Errors the stream emits after it is abandoned have nobody left to hear them.
@@ -181,7 +271,7 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
       throw errorFromResponse(status, responseHeaders, text, { redact });
     } catch (error) {
       body.destroy();
-      throw failure(error);
+      throw error;
     }
   }
 
@@ -275,6 +365,36 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
       await act(keyCall('DELETE', id, 'custom_headers', key), callOptions);
     },
   };
+}
+
+/**
+ * The reason an attempt is aborted when its headers are late: undici's code for the same condition, so that
+ * the error maps to `UPSTREAM_TIMEOUT` and the retry policy knows it for a timeout before the headers.
+ */
+function attemptTimedOut(ms: number): Error {
+  const error = new Error(`GitLab sent no response headers within ${ms} ms`);
+  error.name = 'TimeoutError';
+  return Object.assign(error, { code: 'UND_ERR_HEADERS_TIMEOUT' });
+}
+
+/**
+ * Tells the breaker what an attempt showed: a 5xx, a lost or refused connection or a timeout count against
+ * GitLab; any other answer (a 4xx, a redirect, even a malformed body) proves it up. The caller's own abort
+ * shows nothing.
+ */
+function settle(permit: CircuitPermit | undefined, error: unknown): void {
+  if (!permit) return;
+  if (!(error instanceof UpstreamError)) {
+    permit.release();
+    return;
+  }
+  const againstGitLab =
+    error.status !== undefined
+      ? error.status >= 500
+      : transportCode(error) !== 'UND_ERR_RES_EXCEEDED_MAX_SIZE' &&
+        (error.code === 'UPSTREAM_TIMEOUT' || error.code === 'UPSTREAM_UNAVAILABLE');
+  if (againstGitLab) permit.failure();
+  else permit.success();
 }
 
 /** Where the pool connects and what every path starts with. */

@@ -31,8 +31,10 @@ export interface UpstreamErrorOptions {
   status?: number | undefined;
   /** User-facing sentences (for BAD_REQUEST, UNPROCESSABLE, PRECONDITION_FAILED). */
   messages?: string[] | undefined;
-  /** From `Retry-After`, for RATE_LIMITED. */
+  /** From `Retry-After` (on 429 and 503), or the time until an open circuit breaker lets a probe through. */
   retryAfterSeconds?: number | undefined;
+  /** The call was not made: the origin's circuit breaker is open after consecutive failures. */
+  circuitOpen?: boolean | undefined;
   cause?: unknown;
 }
 
@@ -43,6 +45,8 @@ export class UpstreamError extends Error {
   readonly status: number | undefined;
   readonly messages: string[];
   readonly retryAfterSeconds: number | undefined;
+  /** True when the call failed fast because the origin's circuit breaker is open; GitLab was not called. */
+  readonly circuitOpen: boolean;
 
   constructor(code: UpstreamErrorCode, message: string, options: UpstreamErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -50,6 +54,7 @@ export class UpstreamError extends Error {
     this.status = options.status;
     this.messages = options.messages ?? [message];
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.circuitOpen = options.circuitOpen ?? false;
   }
 
   /** True for the answers GitLab gives to bad input, which the gateway reports in a payload's `errors`. */
@@ -127,7 +132,13 @@ export function errorFromResponse(
           : status >= 500
             ? 'failed to answer'
             : 'gave an answer the API does not give';
-      return new UpstreamError('UPSTREAM_UNAVAILABLE', `GitLab ${what} (HTTP ${status})`, { status });
+      // A 503 may say when GitLab expects to be back (maintenance); the retry policy honours a short wait.
+      const retryAfterSeconds =
+        status === 503 ? parseRetryAfter(firstHeader(headers['retry-after'])) : undefined;
+      return new UpstreamError('UPSTREAM_UNAVAILABLE', `GitLab ${what} (HTTP ${status})`, {
+        status,
+        retryAfterSeconds,
+      });
     }
   }
 }
@@ -211,7 +222,9 @@ function messagesFromBody(bodyText: string | undefined, redact: readonly string[
     for (const [attribute, value] of Object.entries(body.message)) {
       const list = Array.isArray(value) ? value : [value];
       for (const item of list) {
-        if (typeof item === 'string') raw.push(fullMessage(attribute, item));
+        // The attribute is redacted before `humanize` rewrites it (case, `_`), which would hide a secret from
+        // the redaction of the finished sentence.
+        if (typeof item === 'string') raw.push(fullMessage(redacted(attribute, redact), item));
       }
     }
   }

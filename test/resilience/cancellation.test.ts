@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { print } from 'graphql';
+import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import { CreateSystemHookDocument, SystemHookDocument, SystemHooksDocument } from '../generated/graphql.ts';
+import { type FaultProxy, startFaultProxy, until } from '../helpers/fault-proxy.ts';
+import {
+  ADMIN_TOKEN,
+  type GatewayHandle,
+  gid,
+  seedHooks,
+  startGateway,
+  USER_TOKEN,
+} from '../helpers/stack.ts';
+
+/** Long enough that only a cancellation can end a held request in time. */
+const HOLD_MS = 3_000;
+
+/**
+ * A caller that goes away, or a deadline that passes, ends the upstream calls of its request: the proxy sees
+ * the gateway close the connection of a request it has not answered yet, and GitLab never gets it.
+ */
+describe('cancellation of upstream calls', () => {
+  let gitlab: EmbeddedGitLab;
+  let proxy: FaultProxy;
+  let gateway: GatewayHandle;
+
+  before(async () => {
+    gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN });
+    await gitlab.listen();
+    await seedHooks(gitlab, 3);
+    proxy = await startFaultProxy(gitlab.url);
+  });
+  after(async () => {
+    await proxy.close();
+    await gitlab.close();
+  });
+  beforeEach(async () => {
+    proxy.setMode({ kind: 'pass' });
+    proxy.requests.length = 0;
+    gitlab.resetRequestLog();
+    gateway = await startGateway(proxy.url, { upstream: { timeoutMs: HOLD_MS * 2 } });
+  });
+  afterEach(async () => {
+    await gateway.close();
+    await until(() => proxy.openConnections === 0, 2_000, 'every gateway-side socket closed');
+  });
+
+  /** Sends `query` to the gateway and aborts the HTTP request once the proxy holds `upstreamRequests`. */
+  async function abandon(query: string, variables: Record<string, unknown>, upstreamRequests = 1) {
+    const controller = new AbortController();
+    const response = fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'private-token': ADMIN_TOKEN },
+      body: JSON.stringify({ query, variables }),
+      signal: controller.signal,
+    });
+    response.catch(() => {});
+    await until(() => proxy.requests.length >= upstreamRequests, 2_000, 'the upstream request at the proxy');
+    const abortedAt = performance.now();
+    controller.abort();
+    await assert.rejects(response, { name: 'AbortError' });
+    return abortedAt;
+  }
+
+  /** Waits until the proxy saw every request's connection closed by the gateway, and says how soon. */
+  async function upstreamClosedWithin(sinceMs: number, limitMs: number): Promise<void> {
+    for (const request of proxy.requests) {
+      await until(() => !proxy.isConnectionOpen(request.connection), limitMs, 'the upstream call aborted');
+    }
+    const elapsed = performance.now() - sinceMs;
+    assert.ok(elapsed < limitMs, `upstream calls ended ${Math.round(elapsed)} ms after the cause`);
+  }
+
+  it('aborts the upstream call when the client disconnects, before GitLab gets it', async () => {
+    proxy.setMode({ kind: 'latency', ms: HOLD_MS });
+    const abortedAt = await abandon(print(SystemHookDocument), { id: gid(1) });
+    await upstreamClosedWithin(abortedAt, 1_000);
+    assert.equal(proxy.requests[0]?.outcome, 'aborted');
+    assert.equal(proxy.requests[0]?.forwarded, false);
+    assert.equal(gitlab.requests.length, 0, 'GitLab never saw the abandoned request');
+  });
+
+  it('aborts an upstream answer stalled in its body when the client disconnects', async () => {
+    proxy.setMode({ kind: 'stall-after-headers' });
+    const abortedAt = await abandon(print(SystemHooksDocument), { first: 5 });
+    await upstreamClosedWithin(abortedAt, 1_000);
+  });
+
+  it('aborts a mutation held in the network, so GitLab never creates the hook', async () => {
+    proxy.setMode({ kind: 'latency', ms: HOLD_MS });
+    const abortedAt = await abandon(print(CreateSystemHookDocument), {
+      input: { url: 'https://example.com/abandoned' },
+    });
+    await upstreamClosedWithin(abortedAt, 1_000);
+    // The proxy would have forwarded it after HOLD_MS; by then the gateway had given it up.
+    await sleep(100);
+    assert.equal(gitlab.requests.filter((request) => request.method === 'POST').length, 0);
+  });
+
+  it('sends none of the later upstream calls of a request whose client went away', async () => {
+    // The two reads wait for the list of the same request (the loader takes hooks from it), so they are
+    // made only after the client is gone: each must see that, rather than call GitLab until the deadline.
+    proxy.setMode({ kind: 'no-answer' });
+    const query = `query Three($a: ID!, $b: ID!) {
+      list: systemHooks(first: 1) { count }
+      a: systemHook(id: $a) { id }
+      b: systemHook(id: $b) { id }
+    }`;
+    const abortedAt = await abandon(query, { a: gid(1), b: gid(2) });
+    const held = proxy.requests.length;
+    await upstreamClosedWithin(abortedAt, 1_000);
+    await sleep(300);
+    assert.equal(proxy.requests.length, held, 'no upstream call was started after the client went away');
+  });
+
+  it('sends no retry after the client disconnected during the backoff', async () => {
+    proxy.setMode({ kind: 'status', status: 503, headers: { 'retry-after': '1' } });
+    await abandon(print(SystemHookDocument), { id: gid(1) });
+    await sleep(1_300);
+    assert.equal(proxy.requests.length, 1, 'the retry due after 1 s was never sent');
+  });
+
+  it('aborts the upstream call when the deadline passes, and answers UPSTREAM_TIMEOUT', async () => {
+    const short = await startGateway(proxy.url, { upstream: { timeoutMs: 300 } });
+    try {
+      proxy.setMode({ kind: 'no-answer' });
+      const started = performance.now();
+      const result = await short.request(SystemHookDocument, { id: gid(1) });
+      assert.equal(result.errors?.[0]?.extensions?.code, 'UPSTREAM_TIMEOUT');
+      await upstreamClosedWithin(started, 300 + 1_500);
+    } finally {
+      await short.close();
+    }
+  });
+});
