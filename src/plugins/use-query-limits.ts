@@ -1,0 +1,276 @@
+import {
+  type ASTVisitor,
+  type DirectiveNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  type GraphQLField,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  getNamedType,
+  isInterfaceType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  Kind,
+  Lexer,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  Source,
+  TokenKind,
+  type ValidationContext,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/**
+ * Bounds on the shape of a GraphQL document, checked before anything runs, so that a hostile or careless
+ * document costs a lexer pass and a walk of its tree, never a call to GitLab. The defaults follow GitLab's own
+ * GraphQL API (complexity 250, depth about 20) and leave room for every document a real client sends here,
+ * GraphiQL's introspection query included.
+ */
+export interface QueryLimits {
+  /** Lexical tokens in a document, counted before it is parsed (`MAX_QUERY_TOKENS`). @default 1000 */
+  maxTokens: number;
+  /** Nesting of fields in an operation, fragments expanded: `{ a { b } }` is 2 (`MAX_QUERY_DEPTH`). @default 20 */
+  maxDepth: number;
+  /** Aliased fields in an operation, fragments expanded (`MAX_QUERY_ALIASES`). @default 15 */
+  maxAliases: number;
+  /** Directives in an operation, fragments expanded (`MAX_QUERY_DIRECTIVES`). @default 20 */
+  maxDirectives: number;
+  /** Complexity of an operation, as {@link measureOperation} computes it (`MAX_QUERY_COMPLEXITY`). @default 250 */
+  maxComplexity: number;
+}
+
+export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = Object.freeze({
+  maxTokens: 1000,
+  maxDepth: 20,
+  maxAliases: 15,
+  maxDirectives: 20,
+  maxComplexity: 250,
+});
+
+/** The `extensions.code` of every error this plugin raises; `extensions.limit` names the limit. */
+export const QUERY_LIMIT_EXCEEDED = 'QUERY_LIMIT_EXCEEDED';
+
+/** The largest page or list any field takes (`first`, `last`, `nodes(ids)`); an unknown size counts as this. */
+const MAX_LIST_SIZE = 100;
+
+export type QueryLimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'complexity';
+
+/** What one operation costs, fragments expanded. */
+export interface OperationMeasure {
+  depth: number;
+  aliases: number;
+  directives: number;
+  /**
+   * GitLab's model: every field costs 1, and a field that returns a page or a list sized by an argument
+   * (`first`/`last`, a list of IDs) multiplies the cost of its selection by `1 + size / 100`, the size being
+   * the literal argument or, when a variable or the default decides it, the largest size (100). Variables are
+   * not looked at, so a document always gets the same verdict and the validation cache stays sound.
+   * Introspection fields (`__schema`, `__type`) cost nothing: they never reach GitLab and their answer is
+   * bounded by the schema; depth, aliases and tokens still bound them.
+   */
+  complexity: number;
+}
+
+const EMPTY: OperationMeasure = Object.freeze({ depth: 0, aliases: 0, directives: 0, complexity: 0 });
+
+function message(limit: QueryLimitName, found: number, max: number): string {
+  switch (limit) {
+    case 'tokens':
+      return `The document has more than ${max} tokens, which exceeds the limit of ${max}`;
+    case 'depth':
+      return `The operation has a depth of ${found}, which exceeds the limit of ${max}`;
+    case 'complexity':
+      return `The operation has a complexity of ${found}, which exceeds the limit of ${max}`;
+    default:
+      return `The operation has ${found} ${limit}, which exceeds the limit of ${max}`;
+  }
+}
+
+function limitError(
+  limit: QueryLimitName,
+  found: number,
+  max: number,
+  node?: OperationDefinitionNode,
+): GraphQLError {
+  return new GraphQLError(message(limit, found, max), {
+    nodes: node,
+    extensions: { code: QUERY_LIMIT_EXCEEDED, limit, max, ...(limit === 'tokens' ? {} : { found }) },
+  });
+}
+
+/** Counts tokens, stopping at the first one over `max`, so that an enormous document costs no more than that. */
+function assertTokenCount(source: string | Source, max: number): void {
+  const lexer = new Lexer(typeof source === 'string' ? new Source(source) : source);
+  let count = 0;
+  while (lexer.advance().kind !== TokenKind.EOF) {
+    count += 1;
+    if (count > max) throw limitError('tokens', count, max);
+  }
+}
+
+function sizeOf(field: FieldNode, definition: GraphQLField<unknown, unknown>): number {
+  if (definition.args.some((arg) => arg.name === 'first' || arg.name === 'last')) {
+    let size = 0;
+    let given = false;
+    for (const arg of field.arguments ?? []) {
+      if (arg.name.value !== 'first' && arg.name.value !== 'last') continue;
+      given = true;
+      size = Math.max(size, arg.value.kind === Kind.INT ? Number(arg.value.value) : MAX_LIST_SIZE);
+    }
+    return given ? size : MAX_LIST_SIZE;
+  }
+  const returnsList = isListType(isNonNullType(definition.type) ? definition.type.ofType : definition.type);
+  if (!returnsList) return 0;
+  let size = 0;
+  for (const arg of field.arguments ?? []) {
+    const argDefinition = definition.args.find((candidate) => candidate.name === arg.name.value);
+    if (!argDefinition) continue;
+    const type = isNonNullType(argDefinition.type) ? argDefinition.type.ofType : argDefinition.type;
+    if (!isListType(type)) continue;
+    size = Math.max(size, arg.value.kind === Kind.LIST ? arg.value.values.length : MAX_LIST_SIZE);
+  }
+  return size;
+}
+
+function directiveCount(directives: readonly DirectiveNode[] | undefined): number {
+  return directives?.length ?? 0;
+}
+
+/** One walk of an operation with fragments expanded; each fragment is measured once, whatever its spreads. */
+class OperationMeter {
+  private readonly measured = new Map<string, OperationMeasure>();
+  private readonly entered = new Set<string>();
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  ) {}
+
+  operation(node: OperationDefinitionNode): OperationMeasure {
+    const measure = this.selectionSet(
+      node.selectionSet,
+      this.schema.getRootType(node.operation) ?? undefined,
+    );
+    return { ...measure, directives: measure.directives + directiveCount(node.directives) };
+  }
+
+  private selectionSet(set: SelectionSetNode, parent: GraphQLNamedType | undefined): OperationMeasure {
+    const total = { ...EMPTY };
+    for (const selection of set.selections) {
+      let measure: OperationMeasure;
+      if (selection.kind === Kind.FIELD) measure = this.field(selection, parent);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition
+          ? this.schema.getType(selection.typeCondition.name.value)
+          : parent;
+        measure = this.selectionSet(selection.selectionSet, type ?? undefined);
+        measure = { ...measure, directives: measure.directives + directiveCount(selection.directives) };
+      } else {
+        measure = this.fragment(selection.name.value);
+        measure = { ...measure, directives: measure.directives + directiveCount(selection.directives) };
+      }
+      total.depth = Math.max(total.depth, measure.depth);
+      total.aliases += measure.aliases;
+      total.directives += measure.directives;
+      total.complexity += measure.complexity;
+    }
+    return total;
+  }
+
+  private field(node: FieldNode, parent: GraphQLNamedType | undefined): OperationMeasure {
+    const name = node.name.value;
+    const definition =
+      parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[name] : undefined;
+    const children = node.selectionSet
+      ? this.selectionSet(node.selectionSet, definition ? getNamedType(definition.type) : undefined)
+      : EMPTY;
+    const introspection = name.startsWith('__') && name !== '__typename';
+    const multiplier = definition ? 1 + Math.min(sizeOf(node, definition), MAX_LIST_SIZE) / 100 : 1;
+    return {
+      depth: 1 + children.depth,
+      aliases: children.aliases + (node.alias ? 1 : 0),
+      directives: children.directives + directiveCount(node.directives),
+      complexity: introspection ? 0 : 1 + children.complexity * multiplier,
+    };
+  }
+
+  private fragment(name: string): OperationMeasure {
+    const known = this.measured.get(name);
+    if (known) return known;
+    const fragment = this.fragments.get(name);
+    // An unknown or cyclic fragment is reported by graphql's own rules; here it adds nothing.
+    if (!fragment || this.entered.has(name)) return EMPTY;
+    this.entered.add(name);
+    const measure = this.selectionSet(
+      fragment.selectionSet,
+      this.schema.getType(fragment.typeCondition.name.value) ?? undefined,
+    );
+    this.entered.delete(name);
+    const withOwn = { ...measure, directives: measure.directives + directiveCount(fragment.directives) };
+    this.measured.set(name, withOwn);
+    return withOwn;
+  }
+}
+
+/** Depth, aliases, directives and complexity of one operation of a document. */
+export function measureOperation(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: readonly FragmentDefinitionNode[],
+): OperationMeasure {
+  const byName = new Map(fragments.map((fragment) => [fragment.name.value, fragment]));
+  const measure = new OperationMeter(schema, byName).operation(operation);
+  return { ...measure, complexity: Math.ceil(measure.complexity) };
+}
+
+function queryLimitsRule(limits: QueryLimits) {
+  // Yoga caches validation results by document and rule name: the rule looks at nothing but the document.
+  return function QueryLimitsRule(context: ValidationContext): ASTVisitor {
+    const fragments = context
+      .getDocument()
+      .definitions.filter((definition) => definition.kind === Kind.FRAGMENT_DEFINITION);
+    return {
+      OperationDefinition(node) {
+        const measure = measureOperation(context.getSchema(), node, fragments);
+        const checks: [QueryLimitName, number, number][] = [
+          ['depth', measure.depth, limits.maxDepth],
+          ['aliases', measure.aliases, limits.maxAliases],
+          ['directives', measure.directives, limits.maxDirectives],
+          ['complexity', measure.complexity, limits.maxComplexity],
+        ];
+        for (const [limit, found, max] of checks) {
+          if (found > max) context.reportError(limitError(limit, found, max, node));
+        }
+        return false;
+      },
+    };
+  };
+}
+
+/**
+ * Rejects a document over any of `limits` with a `QUERY_LIMIT_EXCEEDED` error (HTTP 400 to a client that
+ * accepts `application/graphql-response+json`) before it is executed: tokens while parsing, the rest while
+ * validating, every exceeded limit reported at once.
+ */
+export function useQueryLimits(limits: Partial<QueryLimits> = {}): Plugin {
+  const resolved: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...definedOnly(limits) };
+  const rule = queryLimitsRule(resolved);
+  return {
+    onParse({ parseFn, setParseFn }) {
+      // Wrapping the parser (instead of checking in this hook) leaves documents from Yoga's cache unlexed.
+      setParseFn((source, options) => {
+        assertTokenCount(source, resolved.maxTokens);
+        return parseFn(source, options);
+      });
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(rule);
+    },
+  };
+}
+
+function definedOnly<T extends object>(value: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
