@@ -12,10 +12,17 @@ const config: CodegenConfig = {
   generates: {
     'test/generated/': {
       preset: 'client',
-      presetConfig: { fragmentMasking: false },
+      // persistedDocuments: each document carries `__meta__.hash` (SHA-256 of its printed text), and
+      // persisted-documents.json maps hash to document: the manifest of the gateway's trusted-documents mode.
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
       config: {
         strictScalars: true,
-        scalars: { DateTime: 'string', JSONObject: 'Record<string, unknown>' },
+        // `_Any` is Federation's entity representation, `{ __typename, ...key fields }`.
+        scalars: {
+          DateTime: 'string',
+          JSONObject: 'Record<string, unknown>',
+          _Any: 'Record<string, unknown>',
+        },
         useTypeImports: true,
         enumsAsTypes: true,
         skipTypename: true,

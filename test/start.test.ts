@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { type StartedProgram, startProgram } from './helpers/npm-start.ts';
 
 const ROOT = new URL('..', import.meta.url);
 const ADMIN_TOKEN = 'glpat-readme-admin-token';
@@ -13,45 +14,15 @@ function readmeExamples(): string[] {
   return [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1] as string);
 }
 
-/** Starts the program as `npm start` does, and resolves once it prints where it listens. */
-async function start(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line within 20 s:\n${output}`)), 20_000);
-    const check = () => {
-      const match = /Gateway listening on (http:\/\/\S+)\/graphql/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1] as string);
-      }
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before listening:\n${output}`));
-    });
-  });
-  return { child, url, output: () => output };
-}
-
 describe('npm start (embedded mode)', () => {
-  let server: Awaited<ReturnType<typeof start>>;
+  let server: StartedProgram;
 
   before(async () => {
-    server = await start({ PORT: '0', EMBEDDED_GITLAB_PORT: '0', EMBEDDED_GITLAB_ADMIN_TOKEN: ADMIN_TOKEN });
+    server = await startProgram({
+      PORT: '0',
+      EMBEDDED_GITLAB_PORT: '0',
+      EMBEDDED_GITLAB_ADMIN_TOKEN: ADMIN_TOKEN,
+    });
   });
   after(() => {
     if (server.child.exitCode === null) server.child.kill('SIGKILL');

@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parse, print } from 'graphql';
+import type { Page } from 'playwright-core';
+import { type Browser, chromiumSkipReason, launchChromium } from '../helpers/chromium.ts';
+import { type StartedProgram, startProgram } from '../helpers/npm-start.ts';
+
+const ADMIN_TOKEN = 'glpat-browser-admin-token';
+const OUTPUT = fileURLToPath(new URL('../../test-output/browser/', import.meta.url));
+const EMBEDDED_MODE = { PORT: '0', EMBEDDED_GITLAB_PORT: '0', EMBEDDED_GITLAB_ADMIN_TOKEN: ADMIN_TOKEN };
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(OUTPUT, { recursive: true });
+  await page.screenshot({ path: `${OUTPUT}${name}.png` });
+}
+
+/** Text of a Monaco editor as a user reads it (Monaco draws spaces as no-break spaces). */
+async function paneText(page: Page, editor: string): Promise<string> {
+  return (await page.locator(`${editor} .view-lines`).innerText()).replaceAll('\u00a0', ' ');
+}
+
+/** Whitespace collapsed, so that a check does not depend on where Monaco wraps a long line. */
+const collapse = (text: string) => text.replace(/\s+/g, ' ');
+
+/**
+ * Waits until the result pane shows every one of `texts`, and returns what it shows. On a timeout it saves a
+ * screenshot and says what the pane showed instead.
+ */
+async function waitForResult(page: Page, texts: string[]): Promise<string> {
+  try {
+    await page.waitForFunction(
+      (expected) => {
+        const pane = document.querySelector<HTMLElement>('.graphiql-response .view-lines');
+        const shown = (pane?.innerText ?? '').replace(/\s+/g, ' ');
+        return expected.every((part) => shown.includes(part));
+      },
+      texts.map(collapse),
+      { timeout: 15_000 },
+    );
+  } catch (error) {
+    await screenshot(page, `failed-waiting-for-result-${Date.now()}`);
+    throw new Error(
+      `the result pane did not show ${JSON.stringify(texts)}; it shows:\n${await paneText(page, '.graphiql-response')}`,
+      { cause: error },
+    );
+  }
+  return collapse(await paneText(page, '.graphiql-response'));
+}
+
+/**
+ * Types `document` into the operation editor as a user would (select all, type over it), waits until GraphiQL
+ * has taken it in (the tab is renamed after the operation), runs it with the run button, and returns the body
+ * the browser sent, so the test knows the typing arrived intact.
+ */
+async function typeAndRun(page: Page, operationName: string, document: string): Promise<string> {
+  const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.type(document);
+  // Closes the completion list, so that nothing typed later is taken as a choice from it.
+  await page.keyboard.press('Escape');
+  await page.locator('.graphiql-tab-active').getByText(operationName, { exact: true }).waitFor();
+  const sent = page.waitForRequest(
+    (request) => request.method() === 'POST' && request.postDataJSON()?.operationName === operationName,
+  );
+  await page.getByRole('button', { name: /Execute query/ }).click();
+  const body = (await sent).postDataJSON() as { query: string };
+  assert.equal(print(parse(body.query)), print(parse(document)), 'GraphiQL sent the document as typed');
+  return body.query;
+}
+
+describe('GraphiQL in Chromium, served by npm start in embedded mode', {
+  skip: chromiumSkipReason,
+  timeout: 120_000,
+}, () => {
+  let program: StartedProgram;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    program = await startProgram(EMBEDDED_MODE);
+    browser = await launchChromium(program.url);
+    page = browser.page;
+    await page.goto(`${program.url}/graphql`);
+    await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor();
+  });
+  after(async () => {
+    await browser?.close();
+    await program?.stop();
+  });
+
+  it('loads without reaching any other host, with the admin token in the headers pane', async () => {
+    const headers = await paneText(page, '.graphiql-editor-tool .graphiql-editor:not(.hidden)');
+    assert.ok(headers.includes(`"PRIVATE-TOKEN": "${ADMIN_TOKEN}"`), headers);
+    await screenshot(page, '1-loaded');
+    assert.deepEqual(browser.foreignRequests, []);
+  });
+
+  it('runs a typed systemHooks query and shows the embedded GitLab hooks in the result pane', async () => {
+    await typeAndRun(
+      page,
+      'ListHooks',
+      'query ListHooks { systemHooks(first: 10) { count nodes { id name } } }',
+    );
+    const result = await waitForResult(page, ['"count": 3', '"Release notifications"']);
+    for (const name of ['CI provisioning', 'Audit trail', 'Release notifications'])
+      assert.ok(result.includes(`"name": "${name}"`), `${name} in:\n${result}`);
+    assert.ok(!result.includes('"errors"'), result);
+    await screenshot(page, '2-system-hooks');
+  });
+
+  it('creates a hook with createSystemHook and then lists it', async () => {
+    await typeAndRun(
+      page,
+      'CreateHook',
+      'mutation CreateHook { createSystemHook(input: { url: "https://browser.example.com/events", ' +
+        'name: "Typed in GraphiQL", pushEvents: true }) { errors systemHook { id name pushEvents } } }',
+    );
+    const created = await waitForResult(page, ['"Typed in GraphiQL"']);
+    assert.ok(created.includes('"errors": []'), created);
+    assert.ok(created.includes('"id": "gid://gitlab/SystemHook/4"'), created);
+    await screenshot(page, '3-create-system-hook');
+
+    await typeAndRun(
+      page,
+      'ListAgain',
+      'query ListAgain { systemHooks(first: 10) { count nodes { id name } } }',
+    );
+    const listed = await waitForResult(page, ['"count": 4']);
+    assert.ok(listed.includes('"name": "Typed in GraphiQL"'), listed);
+    assert.ok(listed.includes('"name": "CI provisioning"'), listed);
+    await screenshot(page, '4-list-after-create');
+  });
+
+  it('shows the schema docs, whose root fields name the REST call behind them', async () => {
+    await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+    const docs = page.locator('.graphiql-doc-explorer');
+    await docs.getByRole('link', { name: 'Query', exact: true }).first().click();
+    await docs.getByText('REST: GET /api/v4/hooks', { exact: false }).first().waitFor();
+    await docs.getByRole('link', { name: 'systemHooks', exact: true }).first().click();
+    await docs
+      .getByText(/REST: GET \/api\/v4\/hooks$/)
+      .first()
+      .waitFor();
+    await screenshot(page, '5-docs-system-hooks');
+    assert.deepEqual(browser.foreignRequests, [], 'nothing but the gateway was asked for anything');
+  });
+});
+
+describe('GraphiQL in Chromium with INTROSPECTION=false', {
+  skip: chromiumSkipReason,
+  timeout: 60_000,
+}, () => {
+  let program: StartedProgram;
+  let browser: Browser;
+
+  before(async () => {
+    program = await startProgram({ ...EMBEDDED_MODE, INTROSPECTION: 'false' });
+    browser = await launchChromium(program.url);
+  });
+  after(async () => {
+    await browser?.close();
+    await program?.stop();
+  });
+
+  it('says that the operator disabled introspection, instead of a schema', async () => {
+    await browser.page.goto(`${program.url}/graphql`);
+    const shown = await waitForResult(browser.page, [
+      'Introspection is disabled by the operator of this gateway',
+    ]);
+    assert.ok(shown.includes('"code": "INTROSPECTION_DISABLED"'), shown);
+    await screenshot(browser.page, '6-introspection-disabled');
+    assert.deepEqual(browser.foreignRequests, []);
+  });
+});
