@@ -1,0 +1,90 @@
+/** Starting, sampling and stopping the benchmark's server processes. */
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, ParentMessage, ProcessSample } from './protocol.ts';
+
+const START_TIMEOUT_MS = 60_000;
+const ANSWER_TIMEOUT_MS = 10_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+export interface BenchChild {
+  readonly name: string;
+  readonly url: string;
+  sample(): Promise<ProcessSample>;
+  /** Asks the process to close and exit, and kills it if it has not within a bound. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Forks `file` (a module of this folder) under tsx. `nodeFlags` go to that Node process, for example
+ * `--cpu-prof`.
+ */
+export async function startChild(
+  name: string,
+  file: string,
+  options: unknown,
+  nodeFlags: string[] = [],
+): Promise<BenchChild> {
+  const child = fork(fileURLToPath(new URL(file, import.meta.url)), [JSON.stringify(options)], {
+    execArgv: ['--import', 'tsx', ...nodeFlags],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const next = (type: ChildMessage['type']) =>
+    new Promise<ChildMessage>((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          cleanup();
+          reject(new Error(`${name}: no ${type} message within the time limit`));
+        },
+        type === 'ready' ? START_TIMEOUT_MS : ANSWER_TIMEOUT_MS,
+      );
+      const onMessage = (message: ChildMessage) => {
+        if (message.type !== type && message.type !== 'failed') return;
+        cleanup();
+        if (message.type === 'failed') reject(new Error(`${name} failed: ${message.message}`));
+        else resolve(message);
+      };
+      const onExit = (code: number | null) => {
+        cleanup();
+        reject(new Error(`${name} exited (${code}) before its ${type} message`));
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const send = (message: ParentMessage) => child.send(message);
+
+  let ready: ChildMessage;
+  try {
+    ready = await next('ready');
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+  return {
+    name,
+    url: ready.type === 'ready' ? ready.url : '',
+    async sample() {
+      const answer = next('sample');
+      send({ type: 'sample' });
+      const message = await answer;
+      if (message.type !== 'sample') throw new Error(`${name}: unexpected answer`);
+      return message.sample;
+    },
+    stop: () => stopChild(child, send),
+  };
+}
+
+async function stopChild(child: ChildProcess, send: (message: ParentMessage) => void): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  send({ type: 'stop' });
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,65 @@
+/**
+ * What the benchmark's child processes (the embedded GitLab, the gateway, the bare Yoga server) and the
+ * benchmark process say to each other over the IPC channel of `child_process.fork`. Each server runs in its
+ * own process so that its CPU time and peak RSS are its own, not shared with the load generator.
+ */
+
+/** Measured inside a child process; counters are cumulative since it started. */
+export interface ProcessSample {
+  /** User plus system CPU time of the whole process (JS, GC, libuv, HTTP parsing), in microseconds. */
+  cpuMicros: number;
+  /** Peak resident set size so far, in bytes. */
+  maxRssBytes: number;
+  /** HTTP requests the child's server has received. */
+  served: number;
+  /** Upstream requests answered (embedded GitLab only), counted from its request log. */
+  upstream: number;
+}
+
+export type ParentMessage = { type: 'sample' } | { type: 'stop' };
+
+export type ChildMessage =
+  | { type: 'ready'; url: string }
+  | { type: 'sample'; sample: ProcessSample }
+  | { type: 'failed'; message: string };
+
+/** What a child measures about itself, given how many requests it served and answered upstream. */
+export function sampleProcess(served: number, upstream = 0): ProcessSample {
+  const cpu = process.cpuUsage();
+  return {
+    cpuMicros: cpu.user + cpu.system,
+    // `maxRSS` is in kilobytes.
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    served,
+    upstream,
+  };
+}
+
+/**
+ * Wires a child process to the benchmark: answers `sample` with `measure()` and `stop` by closing and exiting
+ * (which also writes a `--cpu-prof` profile), and exits when the benchmark process goes away.
+ */
+export function serveBenchmark(
+  start: () => Promise<{ url: string; measure(): ProcessSample; close(): Promise<void> }>,
+) {
+  const send = (message: ChildMessage) => process.send?.(message);
+  if (!process.send) throw new Error('Run this file through the benchmark (npm run bench), not directly');
+  start().then(
+    ({ url, measure, close }) => {
+      process.on('message', (message: ParentMessage) => {
+        if (message.type === 'sample') send({ type: 'sample', sample: measure() });
+        else if (message.type === 'stop') void close().finally(() => process.exit(0));
+      });
+      send({ type: 'ready', url });
+    },
+    (error: unknown) => {
+      send({
+        type: 'failed',
+        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      process.exit(1);
+    },
+  );
+  // The benchmark process died or closed the channel: nobody will ever ask this process to stop.
+  process.on('disconnect', () => process.exit(0));
+}
