@@ -4,8 +4,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { describeToken } from './embedded-gitlab/config.ts';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from './embedded-gitlab/index.ts';
 import { EXAMPLE_HOOKS } from './example-hooks.ts';
-import { createGateway } from './server.ts';
-import { createGitLabClient } from './upstream/client.ts';
+import { createConfiguredGateway } from './server.ts';
 
 /** Wires configuration, the upstream (real or embedded) and the gateway, then listens until SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -30,12 +29,7 @@ async function main(): Promise<void> {
   if (gitlabUrl === undefined)
     throw new ConfigError(['GITLAB_URL is unset and the embedded GitLab is not configured']);
 
-  const client = createGitLabClient({
-    baseUrl: gitlabUrl,
-    timeoutMs: config.upstreamTimeoutMs,
-    connections: config.upstreamConnections,
-  });
-  const gateway = createGateway({ api: client, defaultCredential: config.gitlabToken, graphiqlHeaders });
+  const { gateway, client } = createConfiguredGateway(config, gitlabUrl, { graphiqlHeaders });
   const server = createServer(gateway);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,13 +1,17 @@
-import {
-  createYoga,
-  type Plugin,
-  useExecutionCancellation,
-  useReadinessCheck,
-  type YogaServerInstance,
-} from 'graphql-yoga';
+import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import type { GatewayConfig } from './config.ts';
 import { createContextFactory, type GatewayContext } from './context.ts';
 import type { HookLoaderOptions } from './loaders/hook-by-id.ts';
+import { type RequestLimits, requestLimitOptions } from './plugins/request-limits.ts';
+import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
+import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
+import {
+  DOCUMENT_ID_PARAM,
+  type TrustedDocuments,
+  useTrustedDocuments,
+} from './plugins/use-trusted-documents.ts';
 import { schema } from './schema/index.ts';
+import { createGitLabClient, type GitLabClient } from './upstream/client.ts';
 import { isUpstreamError } from './upstream/errors.ts';
 import type { Credential, SystemHooksApi } from './upstream/types.ts';
 
@@ -21,6 +25,15 @@ export interface GatewayOptions {
   loader?: HookLoaderOptions | undefined;
   /** Yoga's logger; `false` for silence (tests). @default true */
   logging?: boolean | undefined;
+  /** Whether introspection (`__schema`, `__type`) is answered (`INTROSPECTION`). @default true */
+  introspection?: boolean | undefined;
+  /**
+   * Trusted-documents mode (`TRUSTED_DOCUMENTS_FILE`): only these documents run, named by hash.
+   * @default none: any valid document runs
+   */
+  trustedDocuments?: TrustedDocuments | undefined;
+  /** Bounds on requests and documents (`MAX_*` variables); any left out keeps its default. @default DEFAULT_REQUEST_LIMITS */
+  limits?: Partial<RequestLimits> | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
@@ -62,6 +75,9 @@ function useUpstreamReadiness(api: SystemHooksApi): Plugin {
 
 /** The gateway's Yoga instance: GraphQL and GraphiQL at `/graphql`, `/health`, `/ready`. It never listens. */
 export function createGateway(options: GatewayOptions): Gateway {
+  // The options never change for a gateway, and the page is large (GraphiQL's code is inlined): build it once.
+  let graphiqlPage: Promise<string> | undefined;
+  const limits = requestLimitOptions(options.limits);
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(options),
@@ -75,6 +91,61 @@ export function createGateway(options: GatewayOptions): Gateway {
       defaultQuery: EXAMPLE_QUERY,
       headers: JSON.stringify(options.graphiqlHeaders ?? {}, null, 2),
     },
-    plugins: [useExecutionCancellation(), useUpstreamReadiness(options.api)],
+    // GraphiQL's scripts, styles, fonts and editor workers come inlined in the page, from the installed
+    // package, instead of from Yoga's default CDN: it works offline and behind a firewall.
+    // Imported on the first page view: the package is a 9 MB module that costs about 95 MB of RSS once loaded,
+    // which a gateway that only answers API calls never needs.
+    renderGraphiQL: (graphiqlOptions) => {
+      graphiqlPage ??= import('@graphql-yoga/render-graphiql')
+        .then((module) => module.renderGraphiQL(graphiqlOptions))
+        .catch((error: unknown) => {
+          // A failed load is not kept: the next page view tries again.
+          graphiqlPage = undefined;
+          throw error;
+        });
+      return graphiqlPage;
+    },
+    extraParamNames: options.trustedDocuments ? [DOCUMENT_ID_PARAM] : undefined,
+    maxRequestBodySize: limits.maxRequestBodySize,
+    batching: limits.batching,
+    cors: limits.cors,
+    plugins: [
+      ...limits.plugins,
+      useGraphQLJsExecution(),
+      useUpstreamReadiness(options.api),
+      useIntrospectionSwitch({ enabled: options.introspection }),
+      ...(options.trustedDocuments ? [useTrustedDocuments({ documents: options.trustedDocuments })] : []),
+    ],
   });
+}
+
+/**
+ * The upstream client and the gateway as the configuration describes them: what `npm start` serves, and what
+ * the benchmark measures. The caller owns both (and closes the client).
+ */
+export function createConfiguredGateway(
+  config: GatewayConfig,
+  gitlabUrl: string,
+  extra: Pick<GatewayOptions, 'graphiqlHeaders' | 'logging'> = {},
+): { gateway: Gateway; client: GitLabClient } {
+  const client = createGitLabClient({
+    baseUrl: gitlabUrl,
+    timeoutMs: config.upstreamTimeoutMs,
+    connections: config.upstreamConnections,
+    attemptTimeoutMs: config.upstreamAttemptTimeoutMs,
+    retry: { retries: config.upstreamRetries },
+    circuitBreaker: config.upstreamBreakerFailures > 0 && {
+      failureThreshold: config.upstreamBreakerFailures,
+      coolDownMs: config.upstreamBreakerCooldownMs,
+    },
+  });
+  const gateway = createGateway({
+    api: client,
+    defaultCredential: config.gitlabToken,
+    introspection: config.introspection,
+    trustedDocuments: config.trustedDocuments,
+    limits: config.limits,
+    ...extra,
+  });
+  return { gateway, client };
 }
