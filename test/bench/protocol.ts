@@ -3,6 +3,8 @@
  * benchmark process say to each other over the IPC channel of `child_process.fork`. Each server runs in its
  * own process so that its CPU time and peak RSS are its own, not shared with the load generator.
  */
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** Measured inside a child process; counters are cumulative since it started. */
 export interface ProcessSample {
@@ -62,4 +64,28 @@ export function serveBenchmark(
   );
   // The benchmark process died or closed the channel: nobody will ever ask this process to stop.
   process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * Serves `handler` on a loopback port for the benchmark, counting the requests it answers; `cleanup` runs after
+ * the server has closed.
+ */
+export async function serveHandler(
+  handler: RequestListener,
+  cleanup: () => Promise<void> = async () => {},
+): Promise<{ url: string; measure(): ProcessSample; close(): Promise<void> }> {
+  const server = createServer(handler);
+  let served = 0;
+  server.on('request', () => served++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    measure: () => sampleProcess(served),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await cleanup();
+    },
+  };
 }
