@@ -42,6 +42,8 @@ export interface GatewayConfig {
   trustedDocuments: TrustedDocuments | undefined;
   /** `MAX_QUERY_*`, `MAX_REQUEST_BODY_BYTES`, `MAX_BATCH_OPERATIONS`. @default DEFAULT_REQUEST_LIMITS */
   limits: RequestLimits;
+  /** `CORS_ORIGINS`: browser origins allowed to call cross-origin, comma-separated. @default none */
+  corsOrigins: string[];
 }
 
 /** Every problem with the environment, reported at once. */
@@ -168,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const introspection = boolean(env, 'INTROSPECTION', true, problems);
   const manifest = trustedDocuments(env.TRUSTED_DOCUMENTS_FILE, problems);
   const limits = requestLimits(env, problems);
+  const corsOrigins = origins(env.CORS_ORIGINS, problems);
   let embedded: EmbeddedGitLabConfig | undefined;
   if (url === undefined && !(env.GITLAB_URL ?? '').trim()) {
     try {
@@ -193,7 +196,37 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     introspection,
     trustedDocuments: manifest,
     limits,
+    corsOrigins,
   };
+}
+
+/** `CORS_ORIGINS`: exact origins (scheme, host, port), so that no pattern lets in more than the operator meant. */
+function origins(raw: string | undefined, problems: string[]): string[] {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const valid: string[] = [];
+  for (const entry of entries) {
+    if (entry === '*') {
+      problems.push(
+        'CORS_ORIGINS must list origins, not "*": any page could then use GITLAB_TOKEN through the gateway',
+      );
+      continue;
+    }
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {}
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry) {
+      problems.push(
+        `CORS_ORIGINS entries must be origins such as https://app.example.com (no path or trailing slash), got ${JSON.stringify(entry.slice(0, 80))}`,
+      );
+      continue;
+    }
+    valid.push(entry);
+  }
+  return valid;
 }
 
 function requestLimits(env: NodeJS.ProcessEnv, problems: string[]): RequestLimits {

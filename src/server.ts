@@ -2,6 +2,7 @@ import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } f
 import type { GatewayConfig } from './config.ts';
 import { createContextFactory, type GatewayContext } from './context.ts';
 import type { HookLoaderOptions } from './loaders/hook-by-id.ts';
+import { corsForOrigins } from './plugins/cors.ts';
 import { type RequestLimits, requestLimitOptions } from './plugins/request-limits.ts';
 import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
@@ -34,6 +35,13 @@ export interface GatewayOptions {
   trustedDocuments?: TrustedDocuments | undefined;
   /** Bounds on requests and documents (`MAX_*` variables); any left out keeps its default. @default DEFAULT_REQUEST_LIMITS */
   limits?: Partial<RequestLimits> | undefined;
+  /**
+   * Browser origins allowed to call the gateway cross-origin (`CORS_ORIGINS`), such as
+   * `https://app.example.com`. Yoga's default would answer every origin's preflight, letting any page send
+   * requests that run with the server-side `GITLAB_TOKEN`; GraphiQL is served by the gateway itself.
+   * @default none: no CORS headers for any origin
+   */
+  corsOrigins?: readonly string[] | undefined;
 }
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
@@ -108,7 +116,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     extraParamNames: options.trustedDocuments ? [DOCUMENT_ID_PARAM] : undefined,
     maxRequestBodySize: limits.maxRequestBodySize,
     batching: limits.batching,
-    cors: limits.cors,
+    cors: corsForOrigins(options.corsOrigins ?? []),
     plugins: [
       ...limits.plugins,
       useGraphQLJsExecution(),
@@ -145,6 +153,7 @@ export function createConfiguredGateway(
     introspection: config.introspection,
     trustedDocuments: config.trustedDocuments,
     limits: config.limits,
+    corsOrigins: config.corsOrigins,
     ...extra,
   });
   return { gateway, client };

@@ -31,13 +31,13 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
  */
 const PREFLIGHT_HEADERS = ['private-token', 'authorization', 'x-graphql-yoga-csrf'];
 
-type LimitOptions = Required<
-  Pick<YogaServerOptions<object, object>, 'batching' | 'maxRequestBodySize' | 'cors'>
-> & { plugins: Plugin[] };
+type LimitOptions = Required<Pick<YogaServerOptions<object, object>, 'batching' | 'maxRequestBodySize'>> & {
+  plugins: Plugin[];
+};
 
 /**
- * The Yoga options that enforce `limits`: body size and batching (Yoga's own), CSRF prevention, no CORS
- * headers (so no other origin gets past a preflight), and the document limits of `useQueryLimits`.
+ * The Yoga options that enforce `limits`: body size and batching (Yoga's own), CSRF prevention, and the
+ * document limits of `useQueryLimits`. Which other origins may call is `corsForOrigins`'s (`CORS_ORIGINS`).
  */
 export function requestLimitOptions(limits: Partial<RequestLimits> = {}): LimitOptions {
   const defined = Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
@@ -45,9 +45,6 @@ export function requestLimitOptions(limits: Partial<RequestLimits> = {}): LimitO
   return {
     maxRequestBodySize: resolved.maxRequestBodyBytes,
     batching: resolved.maxBatchOperations > 0 ? { limit: resolved.maxBatchOperations } : false,
-    // Yoga's default answers any origin's preflight, which would let any page send a preflighted request
-    // through the server-side credential; GraphiQL is served from the gateway itself and needs no CORS.
-    cors: false,
     plugins: [useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS }), useQueryLimits(resolved)],
   };
 }
