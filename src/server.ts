@@ -1,4 +1,4 @@
-import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.ts';
 import { createContextFactory, type GatewayContext } from './context.ts';
 import type { HookLoaderOptions } from './loaders/hook-by-id.ts';
@@ -6,6 +6,7 @@ import { corsForOrigins } from './plugins/cors.ts';
 import { type RequestLimits, requestLimitOptions } from './plugins/request-limits.ts';
 import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
+import { useReadiness } from './plugins/use-readiness.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
@@ -68,9 +69,9 @@ query SystemHooks {
  * without using anyone's credential.
  */
 function useUpstreamReadiness(api: SystemHooksApi): Plugin {
-  return useReadinessCheck({
+  return useReadiness({
     endpoint: '/ready',
-    check: async ({ request }) => {
+    check: async (request) => {
       try {
         await api.listHooks({ page: 1, perPage: 1 }, { signal: request.signal });
         return true;

@@ -181,8 +181,21 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
     const redact = credential ? [credential.token] : [];
     const caller = callOptions.signal ?? undefined;
     const started = performance.now();
-    const deadline = AbortSignal.timeout(timeoutMs);
-    const signal = caller ? AbortSignal.any([caller, deadline]) : deadline;
+    // One controller for the whole call, aborted by one timer (the deadline) or one listener (the caller),
+    // both released when the call ends: cheaper per call than `AbortSignal.timeout` + `AbortSignal.any`,
+    // which showed in the profile.
+    const controller = new AbortController();
+    const signal = controller.signal;
+    let deadlineReason: DOMException | undefined;
+    const deadline = setTimeout(() => {
+      deadlineReason = new DOMException(`The call's deadline of ${timeoutMs} ms passed`, 'TimeoutError');
+      controller.abort(deadlineReason);
+    }, timeoutMs);
+    // Like `AbortSignal.timeout`'s timer, the deadline alone does not keep the process alive.
+    deadline.unref();
+    const onCallerAbort = () => controller.abort(caller?.reason);
+    if (caller?.aborted) controller.abort(caller.reason);
+    else caller?.addEventListener('abort', onCallerAbort, { once: true });
     /** The failure being retried, if any. */
     let retrying: UpstreamError | undefined;
 
@@ -190,7 +203,7 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
       if (error instanceof UpstreamError) return error;
       if (signal.aborted) {
         // Whichever fired first is the signal's reason: the client going away is not GitLab's fault.
-        if (signal.reason !== deadline.reason && caller?.aborted) return caller.reason;
+        if (signal.reason !== deadlineReason && caller?.aborted) return caller.reason;
         // A retry that the deadline cut short reports the failure that called for it, not a timeout.
         return (
           retrying ?? new UpstreamError('UPSTREAM_TIMEOUT', `GitLab did not answer within ${timeoutMs} ms`)
@@ -199,44 +212,53 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
       return errorFromTransport(error, { redact });
     };
 
-    for (let attempt = 0; ; attempt++) {
-      if (signal.aborted) throw failure(signal.reason);
-      const permit = breaker?.enter();
-      // undici's own headersTimeout runs on a timer wheel of about half a second, too coarse for an attempt
-      // of a few hundred milliseconds; so the attempt gets its own timer, cleared when the headers arrive.
-      // When the attempt has all the time left, the call's deadline is its timeout.
-      const remainingMs = timeoutMs - (performance.now() - started);
-      const limited = attemptTimeoutMs < remainingMs ? new AbortController() : undefined;
-      const timer = limited
-        ? setTimeout(() => limited.abort(attemptTimedOut(attemptTimeoutMs)), attemptTimeoutMs)
-        : undefined;
-      const onHeaders = () => clearTimeout(timer);
-      const attemptSignal = limited ? AbortSignal.any([signal, limited.signal]) : signal;
-      try {
-        const answer = await sendOnce(call, {
-          headers,
-          redact,
-          signal: attemptSignal,
-          expectBody,
-          onHeaders,
-        });
-        permit?.success();
-        return answer;
-      } catch (thrown) {
-        onHeaders();
-        const error = failure(thrown);
-        settle(permit, error);
-        if (!(error instanceof UpstreamError)) throw error;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        if (signal.aborted) throw failure(signal.reason);
+        const permit = breaker?.enter();
+        // undici's own headersTimeout runs on a timer wheel of about half a second, too coarse for an attempt
+        // of a few hundred milliseconds; so the attempt gets its own timer, cleared when the headers arrive,
+        // and follows the call's signal until it ends. When the attempt has all the time left, the call's
+        // deadline is its timeout and the call's signal is its own.
         const remainingMs = timeoutMs - (performance.now() - started);
-        const delay = retryDelay(policy, call.method, error, attempt, remainingMs);
-        if (delay === undefined) throw error;
-        retrying = error;
+        const limited = attemptTimeoutMs < remainingMs ? new AbortController() : undefined;
+        const timer = limited
+          ? setTimeout(() => limited.abort(attemptTimedOut(attemptTimeoutMs)), attemptTimeoutMs)
+          : undefined;
+        const onHeaders = () => clearTimeout(timer);
+        const onCallAbort = () => limited?.abort(signal.reason);
+        if (limited) signal.addEventListener('abort', onCallAbort, { once: true });
         try {
-          await sleep(delay, undefined, { signal });
-        } catch {
-          throw failure(signal.reason);
+          const answer = await sendOnce(call, {
+            headers,
+            redact,
+            signal: limited ? limited.signal : signal,
+            expectBody,
+            onHeaders,
+          });
+          permit?.success();
+          return answer;
+        } catch (thrown) {
+          onHeaders();
+          const error = failure(thrown);
+          settle(permit, error);
+          if (!(error instanceof UpstreamError)) throw error;
+          const remainingMs = timeoutMs - (performance.now() - started);
+          const delay = retryDelay(policy, call.method, error, attempt, remainingMs);
+          if (delay === undefined) throw error;
+          retrying = error;
+          try {
+            await sleep(delay, undefined, { signal });
+          } catch {
+            throw failure(signal.reason);
+          }
+        } finally {
+          if (limited) signal.removeEventListener('abort', onCallAbort);
         }
       }
+    } finally {
+      clearTimeout(deadline);
+      caller?.removeEventListener('abort', onCallerAbort);
     }
   }
 
