@@ -10,7 +10,7 @@ import {
   type TrustedDocuments,
   TrustedDocumentsManifestError,
 } from './plugins/use-trusted-documents.ts';
-import type { Credential } from './upstream/types.ts';
+import { type Credential, isWellFormedToken } from './upstream/types.ts';
 
 /** The gateway's configuration, read once from the environment. */
 export interface GatewayConfig {
@@ -53,8 +53,6 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
   }
 }
-
-const TOKEN = /^[\x21-\x7e]{1,1024}$/;
 
 function integer(
   env: NodeJS.ProcessEnv,
@@ -139,7 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   let gitlabToken: Credential | undefined;
   if (env.GITLAB_TOKEN !== undefined && env.GITLAB_TOKEN !== '') {
     // The value is never quoted back: it is a secret.
-    if (TOKEN.test(env.GITLAB_TOKEN)) gitlabToken = { scheme: 'private-token', token: env.GITLAB_TOKEN };
+    if (isWellFormedToken(env.GITLAB_TOKEN))
+      gitlabToken = { scheme: 'private-token', token: env.GITLAB_TOKEN };
     else problems.push('GITLAB_TOKEN must be 1 to 1024 visible ASCII characters without spaces');
   }
   const upstreamTimeoutMs = integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000, problems);

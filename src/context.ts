@@ -1,7 +1,13 @@
 import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loaders/hook-by-id.ts';
 import { rethrowAsGraphQL, unauthenticated } from './schema/errors.ts';
 import { isUpstreamError } from './upstream/errors.ts';
-import type { CallOptions, Credential, HookDto, SystemHooksApi } from './upstream/types.ts';
+import {
+  type CallOptions,
+  type Credential,
+  type HookDto,
+  isWellFormedToken,
+  type SystemHooksApi,
+} from './upstream/types.ts';
 
 /**
  * Per-request state. Everything a resolver reaches upstream through lives here and dies with the request,
@@ -31,9 +37,6 @@ export interface ContextDependencies {
   loader?: HookLoaderOptions | undefined;
 }
 
-/** A token as GitLab issues them: visible ASCII, no spaces, bounded. */
-const TOKEN = /^[\x21-\x7e]{1,1024}$/;
-
 type CredentialResult = { credential: Credential | undefined } | { problem: string };
 
 /** How the caller authenticated: `Authorization: Bearer <token>` or `PRIVATE-TOKEN: <token>`, as GitLab takes them. */
@@ -53,7 +56,7 @@ export function credentialFromHeaders(headers: Headers, fallback?: Credential): 
 }
 
 function checked(credential: Credential): CredentialResult {
-  return TOKEN.test(credential.token) ? { credential } : { problem: 'The token is malformed' };
+  return isWellFormedToken(credential.token) ? { credential } : { problem: 'The token is malformed' };
 }
 
 /**

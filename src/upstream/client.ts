@@ -4,14 +4,15 @@ import { Pool } from 'undici';
 import { type CircuitBreakerOptions, type CircuitPermit, createCircuitBreaker } from './circuit-breaker.ts';
 import { errorFromResponse, errorFromTransport, malformedAnswer, UpstreamError } from './errors.ts';
 import { type Method, type RetryOptions, retryDelay, retryPolicy, transportCode } from './retry.ts';
-import type {
-  CallOptions,
-  Credential,
-  HookDto,
-  HookPageDto,
-  HookParamsDto,
-  MockDataDto,
-  SystemHooksApi,
+import {
+  type CallOptions,
+  type Credential,
+  type HookDto,
+  type HookPageDto,
+  type HookParamsDto,
+  isWellFormedToken,
+  type MockDataDto,
+  type SystemHooksApi,
 } from './types.ts';
 import { toHook, toHookList, toMockData, toPagination } from './wire.ts';
 
@@ -493,15 +494,12 @@ function hookParams(params: HookParamsDto): HookParamsDto {
   return params;
 }
 
-// A token as GitLab issues it is visible ASCII; anything else would be rejected by the header writer with an
-// error that is better raised here, before the request exists.
-const TOKEN = /^[\x21-\x7e]+$/;
-
 function requestHeaders(credential: Credential | undefined, hasBody: boolean): Record<string, string> {
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': USER_AGENT };
   if (hasBody) headers['content-type'] = 'application/json';
   if (credential) {
-    if (typeof credential.token !== 'string' || !TOKEN.test(credential.token)) {
+    // Anything else would be rejected by the header writer with an error better raised before the request exists.
+    if (!isWellFormedToken(credential.token)) {
       throw new TypeError('The credential token must be visible ASCII characters');
     }
     if (credential.scheme === 'bearer') headers.authorization = `Bearer ${credential.token}`;

@@ -72,6 +72,14 @@ export interface HookPageDto {
 /** The sample event `POST /hooks/:id` delivered and echoed back. */
 export type MockDataDto = Record<string, unknown>;
 
+/** A token as GitLab issues them: visible ASCII (which is also what an HTTP header can carry), bounded. */
+const WELL_FORMED_TOKEN = /^[\x21-\x7e]{1,1024}$/;
+
+/** Whether `token` can be a GitLab token; the one check the caller's header, `GITLAB_TOKEN` and the client share. */
+export function isWellFormedToken(token: unknown): token is string {
+  return typeof token === 'string' && WELL_FORMED_TOKEN.test(token);
+}
+
 /** How the caller authenticated; forwarded the same way, to the configured GitLab origin only. */
 export interface Credential {
   scheme: 'private-token' | 'bearer';
