@@ -59,24 +59,16 @@ function checked(credential: Credential): CredentialResult {
   return isWellFormedToken(credential.token) ? { credential } : { problem: 'The token is malformed' };
 }
 
-/**
- * The request's signal as a plain `AbortSignal`, made once per request. Yoga's (whatwg-node's) is a proxy
- * that switches to a native controller the first time `AbortSignal.any` touches it; from then on its own
- * `aborted` stays false and its 'abort' listeners never run, so an upstream call started after the client went
- * away would not know. A native follower is read correctly by every call.
- */
-function followedSignal(signal: AbortSignal): AbortSignal {
-  // `reason` is forwarded to the native controller even where `aborted` is not.
-  if (signal.aborted || signal.reason !== undefined) return AbortSignal.abort(signal.reason);
-  return AbortSignal.any([signal]);
-}
-
 export function createContextFactory(deps: ContextDependencies) {
   return ({ request }: { request: Request }): GatewayContext => {
     const result = credentialFromHeaders(request.headers, deps.defaultCredential);
     const callOptions: CallOptions = {
       credential: 'credential' in result ? result.credential : undefined,
-      signal: followedSignal(request.signal),
+      // Yoga's signal is a lazy stand-in that becomes a native one only if `AbortSignal.any` (or undici) reads
+      // it, and after that switch its own `aborted` and 'abort' listeners no longer follow the request. The
+      // upstream client only ever listens to it (`addEventListener`, `aborted`, `reason`), which the stand-in
+      // answers correctly and cheaply; undici gets a native signal of the client's own.
+      signal: request.signal,
     };
     const hookById = createHookLoader(deps.api, callOptions, deps.loader);
     const run = async <T>(call: UpstreamCall<T>, collectUserErrors: boolean): Promise<T | UserErrors> => {

@@ -1,3 +1,5 @@
+// First: sets NODE_ENV before anything below loads graphql-js.
+import './node-env.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config.ts';

@@ -1,6 +1,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Plugin, YogaServerOptions } from 'graphql-yoga';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits, useQueryLimits } from './use-query-limits.ts';
+import { useRequestBodyLimit } from './use-request-body-limit.ts';
 
 /** Every bound the gateway puts on an incoming request, before anything reaches GitLab. */
 export interface RequestLimits extends QueryLimits {
@@ -36,15 +37,21 @@ type LimitOptions = Required<Pick<YogaServerOptions<object, object>, 'batching' 
 };
 
 /**
- * The Yoga options that enforce `limits`: body size and batching (Yoga's own), CSRF prevention, and the
- * document limits of `useQueryLimits`. Which other origins may call is `corsForOrigins`'s (`CORS_ORIGINS`).
+ * The Yoga options that enforce `limits`: body size (`useRequestBodyLimit`, in place of Yoga's own), batching
+ * (Yoga's), CSRF prevention, and the document limits of `useQueryLimits`. Which other origins may call is
+ * `corsForOrigins`'s (`CORS_ORIGINS`). None of the gateway's plugins registers a request parser, so the body
+ * limit wraps whichever of Yoga's parsers a request gets.
  */
 export function requestLimitOptions(limits: Partial<RequestLimits> = {}): LimitOptions {
   const defined = Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
   const resolved: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...defined };
   return {
-    maxRequestBodySize: resolved.maxRequestBodyBytes,
+    maxRequestBodySize: false,
     batching: resolved.maxBatchOperations > 0 ? { limit: resolved.maxBatchOperations } : false,
-    plugins: [useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS }), useQueryLimits(resolved)],
+    plugins: [
+      useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS }),
+      useRequestBodyLimit(resolved.maxRequestBodyBytes),
+      useQueryLimits(resolved),
+    ],
   };
 }

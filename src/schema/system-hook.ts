@@ -2,7 +2,7 @@ import type { HookDto, KeyDto } from '../upstream/types.ts';
 import { builder } from './builder.ts';
 import { badUserInput } from './errors.ts';
 import { resolveSystemHookReference } from './federation.ts';
-import { parseSystemHookId } from './global-id.ts';
+import { encodeGlobalId, parseSystemHookId } from './global-id.ts';
 import { applyLast, encodeCursor, MAX_PAGE_SIZE, planPages, windowRequest } from './page-window.ts';
 
 export const WebhookBranchFilterStrategy = builder.enumType('WebhookBranchFilterStrategy', {
@@ -50,16 +50,20 @@ function isHookDto(value: unknown): value is HookDto {
 
 export const SystemHook = builder.objectRef<HookDto>('SystemHook');
 
-builder.node(SystemHook, {
+// A Relay node declared as an object implementing `Node`, not with `builder.node`: that one resolves `id`
+// asynchronously, which makes graphql-js await every hook of a list (a promise per object); encoding the global ID
+// needs no await.
+builder.objectType(SystemHook, {
   description:
     'An instance-wide webhook (system hook) that GitLab calls on system events. Secrets (the token, URL-variable ' +
     'values and custom-header values) can be written but are never returned.',
-  id: {
-    resolve: (hook) => hook.id,
-    description: 'Global ID of the hook, `gid://gitlab/SystemHook/<id>`.',
-  },
+  interfaces: [builder.nodeInterfaceRef()],
   isTypeOf: isHookDto,
   fields: (t) => ({
+    id: t.id({
+      description: 'Global ID of the hook, `gid://gitlab/SystemHook/<id>`.',
+      resolve: (hook) => encodeGlobalId('SystemHook', hook.id),
+    }),
     url: t.exposeString('url', {
       description: 'The stored URL template, with `{variable}` placeholders kept, as REST returns it.',
     }),

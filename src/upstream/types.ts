@@ -89,7 +89,11 @@ export interface Credential {
 export interface CallOptions {
   /** The caller's credential; without one the request is sent unauthenticated (GitLab answers 401). */
   credential?: Credential | undefined;
-  /** The GraphQL request's signal; combined with the client's per-call deadline. */
+  /**
+   * The GraphQL request's signal; the call ends when it aborts or the client's per-call deadline passes. The
+   * client only listens to it and never hands it to `AbortSignal.any` or undici, so Yoga's lazy signal
+   * (see `createContextFactory`) stays correct.
+   */
   signal?: AbortSignal | undefined;
 }
 

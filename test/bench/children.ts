@@ -28,6 +28,8 @@ export async function startChild(
 ): Promise<BenchChild> {
   const child = fork(fileURLToPath(new URL(file, import.meta.url)), [JSON.stringify(options)], {
     execArgv: ['--import', 'tsx', ...nodeFlags],
+    // As `npm start` runs the gateway (src/node-env.ts); the bare Yoga server gets the same.
+    env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const next = (type: ChildMessage['type']) =>
