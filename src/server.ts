@@ -4,6 +4,7 @@ import { createContextFactory, type GatewayContext } from './context.ts';
 import type { HookLoaderOptions } from './loaders/hook-by-id.ts';
 import { corsForOrigins } from './plugins/cors.ts';
 import { type RequestLimits, requestLimitOptions } from './plugins/request-limits.ts';
+import { useDocumentCache } from './plugins/use-document-cache.ts';
 import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
@@ -115,10 +116,13 @@ export function createGateway(options: GatewayOptions): Gateway {
       return graphiqlPage;
     },
     extraParamNames: options.trustedDocuments ? [DOCUMENT_ID_PARAM] : undefined,
+    // Replaced by useDocumentCache, below.
+    parserAndValidationCache: false,
     maxRequestBodySize: limits.maxRequestBodySize,
     batching: limits.batching,
     cors: corsForOrigins(options.corsOrigins ?? []),
     plugins: [
+      useDocumentCache(),
       ...limits.plugins,
       useGraphQLJsExecution(),
       useUpstreamReadiness(options.api),

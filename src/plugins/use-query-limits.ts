@@ -226,7 +226,7 @@ export function measureOperation(
 }
 
 function queryLimitsRule(limits: QueryLimits) {
-  // Yoga caches validation results by document and rule name: the rule looks at nothing but the document.
+  // Validation results are cached by document (useDocumentCache): the rule looks at nothing but the document.
   return function QueryLimitsRule(context: ValidationContext): ASTVisitor {
     const fragments = context
       .getDocument()
@@ -259,7 +259,7 @@ export function useQueryLimits(limits: Partial<QueryLimits> = {}): Plugin {
   const rule = queryLimitsRule(resolved);
   return {
     onParse({ parseFn, setParseFn }) {
-      // Wrapping the parser (instead of checking in this hook) leaves documents from Yoga's cache unlexed.
+      // Wrapping the parser (instead of checking in this hook) leaves cached documents unlexed.
       setParseFn((source, options) => {
         assertTokenCount(source, resolved.maxTokens);
         return parseFn(source, options);

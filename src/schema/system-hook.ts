@@ -190,6 +190,18 @@ builder.queryField('nodes', (t) =>
   }),
 );
 
+/** An edge of `systemHooks`; its cursor is encoded only if a query selects it. */
+class HookEdge {
+  constructor(
+    readonly node: HookDto,
+    private readonly position: number,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.position);
+  }
+}
+
 /** GitLab's convention for a count it will not compute exactly: the limit plus one. */
 const COUNT_LIMIT = 10_000;
 
@@ -228,10 +240,7 @@ builder.queryField('systemHooks', (t) =>
         const hooks = fetched.slice(window.start - offset, window.end - offset);
         const lastResult = results.at(-1);
         total = lastResult?.pagination.total ?? total;
-        const edges = hooks.map((hook, index) => ({
-          cursor: encodeCursor(window.start + index),
-          node: hook,
-        }));
+        const edges = hooks.map((hook, index) => new HookEdge(hook, window.start + index));
         const hasNextPage =
           total !== null
             ? window.end < total

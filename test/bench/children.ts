@@ -2,6 +2,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { START_COMMAND } from '../helpers/start-command.ts';
 import type { ChildMessage, ParentMessage, ProcessSample } from './protocol.ts';
 
 const START_TIMEOUT_MS = 60_000;
@@ -17,8 +18,8 @@ export interface BenchChild {
 }
 
 /**
- * Forks `file` (a module of this folder) under tsx. `nodeFlags` go to that Node process, for example
- * `--cpu-prof`.
+ * Forks `file` (a module of this folder) with `npm start`'s Node flags. `nodeFlags` are added to them, for
+ * example `--cpu-prof`.
  */
 export async function startChild(
   name: string,
@@ -27,8 +28,9 @@ export async function startChild(
   nodeFlags: string[] = [],
 ): Promise<BenchChild> {
   const child = fork(fileURLToPath(new URL(file, import.meta.url)), [JSON.stringify(options)], {
-    execArgv: ['--import', 'tsx', ...nodeFlags],
-    // As `npm start` runs the gateway (src/node-env.ts); the bare Yoga server gets the same.
+    // Every server runs as `npm start` runs the gateway: its Node flags (heap size, tsx) and NODE_ENV
+    // (src/node-env.ts). The bare Yoga server gets the same, so that the CPU ratio compares like with like.
+    execArgv: [...START_COMMAND.nodeFlags, ...nodeFlags],
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

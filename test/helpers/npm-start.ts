@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { START_COMMAND } from './start-command.ts';
 
 const ROOT = new URL('../..', import.meta.url);
 
@@ -15,11 +16,11 @@ export interface StartedProgram {
 }
 
 /**
- * Starts `src/index.ts` as `npm start` does, with only `PATH` and `env` in its environment, and resolves once
- * it prints where the gateway listens (rejects after 20 s, or if it exits first).
+ * Starts the program as `npm start` does, Node flags included, with only `PATH` and `env` in its environment,
+ * and resolves once it prints where the gateway listens (rejects after 20 s, or if it exits first).
  */
 export async function startProgram(env: Record<string, string>): Promise<StartedProgram> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+  const child = spawn(process.execPath, [...START_COMMAND.nodeFlags, START_COMMAND.entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -20,6 +20,7 @@ import {
   startScriptedServer,
 } from '../helpers/scripted-server.ts';
 import { seedHooks } from '../helpers/stack.ts';
+import { START_COMMAND } from '../helpers/start-command.ts';
 import type { MemorySample } from './memory-probe.ts';
 
 const ROOT = new URL('../..', import.meta.url);
@@ -163,7 +164,13 @@ interface GatewayProcess {
 async function startGateway(gitlabUrl: string): Promise<GatewayProcess> {
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', '--import', './test/soak/memory-probe.ts', 'src/index.ts'],
+    [
+      '--expose-gc',
+      ...START_COMMAND.nodeFlags,
+      '--import',
+      './test/soak/memory-probe.ts',
+      START_COMMAND.entry,
+    ],
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', GITLAB_URL: gitlabUrl, PORT: '0', ...GATEWAY_ENV },
