@@ -52,9 +52,7 @@ export function useDocumentCache({
       const hit = parsed.get(source);
       if (hit === undefined) {
         return ({ result }) => {
-          if (result instanceof Error || (result && typeof result === 'object' && 'kind' in result)) {
-            remember(source, result as DocumentNode | Error);
-          }
+          if (result) remember(source, result);
         };
       }
       parsed.delete(source);
