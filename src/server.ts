@@ -1,6 +1,7 @@
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from './config.ts';
 import { createContextFactory, type GatewayContext } from './context.ts';
+import { maskGatewayError } from './errors.ts';
 import type { HookLoaderOptions } from './loaders/hook-by-id.ts';
 import { corsForOrigins } from './plugins/cors.ts';
 import { type RequestLimits, requestLimitOptions } from './plugins/request-limits.ts';
@@ -94,7 +95,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    maskedErrors: true,
+    maskedErrors: { maskError: maskGatewayError },
     logging: options.logging ?? true,
     graphiql: {
       title: 'GitLab System Hooks',

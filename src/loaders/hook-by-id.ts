@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
+import type { BoundSystemHooksApi } from '../upstream/bound-api.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
-import type { CallOptions, HookDto, SystemHooksApi } from '../upstream/types.ts';
+import { GITLAB_MAX_PER_PAGE, type HookDto, type HookPageDto } from '../upstream/types.ts';
 
 /**
  * GitLab has no batch read for hooks, so a batch of ids is served the cheaper of two ways:
@@ -13,9 +14,6 @@ import type { CallOptions, HookDto, SystemHooksApi } from '../upstream/types.ts'
  * The walk is chosen when that bound is lower than the number of ids. Page 1 is read first (it tells how many
  * pages there are); the pages still needed are then read in parallel. Ids past the walk's end are read singly.
  */
-
-/** GitLab's largest page. */
-export const WALK_PAGE_SIZE = 100;
 
 export interface HookLoaderOptions {
   /**
@@ -47,11 +45,7 @@ export interface HookLoader {
   track(list: Promise<readonly HookDto[]>): void;
 }
 
-export function createHookLoader(
-  api: SystemHooksApi,
-  callOptions: CallOptions,
-  options: HookLoaderOptions = {},
-): HookLoader {
+export function createHookLoader(gitlab: BoundSystemHooksApi, options: HookLoaderOptions = {}): HookLoader {
   const concurrency = options.concurrency ?? 8;
   const pendingLists = new Set<Promise<unknown>>();
   const listed = new Map<number, HookDto>();
@@ -59,7 +53,7 @@ export function createHookLoader(
     async (ids) => {
       if (pendingLists.size > 0) await Promise.allSettled(pendingLists);
       const unlisted = ids.filter((id) => !listed.has(id));
-      const loaded = unlisted.length > 0 ? await loadHooks(api, callOptions, unlisted, concurrency) : [];
+      const loaded = unlisted.length > 0 ? await loadHooks(gitlab, unlisted, concurrency) : [];
       const byId = new Map(unlisted.map((id, i) => [id, loaded[i]]));
       return ids.map((id) => listed.get(id) ?? byId.get(id) ?? null);
     },
@@ -93,19 +87,19 @@ export function createHookLoader(
   };
 }
 
+/** What one batch learnt of each id: the hook, `null` for one proved absent, or the error that hid it. */
+type Found = Map<number, HookDto | null | Error>;
+
 async function loadHooks(
-  api: SystemHooksApi,
-  callOptions: CallOptions,
+  gitlab: BoundSystemHooksApi,
   ids: readonly number[],
   concurrency: number,
 ): Promise<Array<HookDto | null | Error>> {
   const wanted = [...new Set(ids)];
-  const found = new Map<number, HookDto | null | Error>();
-  const maxId = Math.max(...wanted);
-  const pagesBound = Math.ceil(maxId / WALK_PAGE_SIZE);
-  const singles =
-    pagesBound < wanted.length ? await walkPages(api, callOptions, wanted, pagesBound, found) : wanted;
-  await getSingles(api, callOptions, singles, concurrency, found);
+  const found: Found = new Map();
+  const pagesBound = Math.ceil(Math.max(...wanted) / GITLAB_MAX_PER_PAGE);
+  const singles = pagesBound < wanted.length ? await walkPages(gitlab, wanted, pagesBound, found) : wanted;
+  await getSingles(gitlab, singles, concurrency, found);
   return ids.map((id) => found.get(id) ?? null);
 }
 
@@ -114,35 +108,23 @@ async function loadHooks(
  * and returns the ids it could not settle: those past the end of a page that was full when read.
  */
 async function walkPages(
-  api: SystemHooksApi,
-  callOptions: CallOptions,
+  gitlab: BoundSystemHooksApi,
   wanted: number[],
   pagesBound: number,
-  found: Map<number, HookDto | null | Error>,
+  found: Found,
 ): Promise<number[]> {
-  const wantedSet = new Set(wanted);
-  const readPage = (page: number) => api.listHooks({ page, perPage: WALK_PAGE_SIZE }, callOptions);
-  let pages: Awaited<ReturnType<typeof readPage>>[];
+  let pages: HookPageDto[];
   try {
-    const first = await readPage(1);
-    const lastPage = Math.min(
-      pagesBound,
-      first.pagination.totalPages ?? lastPageFromNext(first.pagination, 1),
-    );
-    const rest = await Promise.all(range(2, lastPage).map(readPage));
-    pages = [first, ...rest];
+    pages = await readPages(gitlab, pagesBound);
   } catch (error) {
     for (const id of wanted) found.set(id, asError(error));
     return [];
   }
-  let coveredUpTo = 0;
-  let listEnded = false;
-  for (const { hooks, pagination } of pages) {
+  const wantedSet = new Set(wanted);
+  for (const { hooks } of pages) {
     for (const hook of hooks) if (wantedSet.has(hook.id)) found.set(hook.id, hook);
-    const last = hooks.at(-1);
-    if (last) coveredUpTo = Math.max(coveredUpTo, last.id);
-    if (hooks.length < WALK_PAGE_SIZE || pagination.nextPage === null) listEnded = true;
   }
+  const { coveredUpTo, listEnded } = coverage(pages);
   const unsettled: number[] = [];
   for (const id of wanted) {
     if (found.has(id)) continue;
@@ -152,24 +134,40 @@ async function walkPages(
   return unsettled;
 }
 
-/** Without `X-Total-Pages` (GitLab omits it above 10,000 rows), only whether a next page exists is known. */
-function lastPageFromNext(pagination: { nextPage: number | null }, page: number): number {
-  return pagination.nextPage === null ? page : Number.POSITIVE_INFINITY;
+/** Page 1, which tells how many pages there are, then the others up to `pagesBound` in parallel. */
+async function readPages(gitlab: BoundSystemHooksApi, pagesBound: number): Promise<HookPageDto[]> {
+  const readPage = (page: number) => gitlab.listHooks({ page, perPage: GITLAB_MAX_PER_PAGE });
+  const first = await readPage(1);
+  // Without `X-Total-Pages` (GitLab omits it above 10,000 rows), only whether a next page exists is known.
+  const knownLast =
+    first.pagination.totalPages ?? (first.pagination.nextPage === null ? 1 : Number.POSITIVE_INFINITY);
+  const rest = await Promise.all(range(2, Math.min(pagesBound, knownLast)).map(readPage));
+  return [first, ...rest];
+}
+
+/** The highest id the pages reached, and whether one of them was the list's last. */
+function coverage(pages: readonly HookPageDto[]): { coveredUpTo: number; listEnded: boolean } {
+  let coveredUpTo = 0;
+  let listEnded = false;
+  for (const { hooks, pagination } of pages) {
+    coveredUpTo = Math.max(coveredUpTo, hooks.at(-1)?.id ?? 0);
+    if (hooks.length < GITLAB_MAX_PER_PAGE || pagination.nextPage === null) listEnded = true;
+  }
+  return { coveredUpTo, listEnded };
 }
 
 async function getSingles(
-  api: SystemHooksApi,
-  callOptions: CallOptions,
+  gitlab: BoundSystemHooksApi,
   ids: number[],
   concurrency: number,
-  found: Map<number, HookDto | null | Error>,
+  found: Found,
 ): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
       const id = ids[next++] as number;
       try {
-        found.set(id, await api.getHook(id, callOptions));
+        found.set(id, await gitlab.getHook(id));
       } catch (error) {
         found.set(id, isUpstreamError(error) && error.code === 'NOT_FOUND' ? null : asError(error));
       }

@@ -2,7 +2,6 @@ import SchemaBuilder from '@pothos/core';
 import DirectivePlugin from '@pothos/plugin-directives';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
-import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import type { GatewayContext } from '../context.ts';
 import { encodeGlobalId } from './global-id.ts';
 
@@ -17,13 +16,14 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
+  // `SystemHookConnection.count`, from GitLab's `X-Total`.
+  Connection: { count: number };
 }>({
   // Federation after any plugin that wraps resolvers, as its docs ask: entities resolve through them too.
   plugins: [RelayPlugin, DirectivePlugin, FederationPlugin],
   // Output fields are non-null unless they say otherwise, as in GitLab's schema.
   defaultFieldNullability: false,
   relay: {
-    clientMutationId: 'optional',
     cursorType: 'String',
     // `node` and `nodes` are defined in system-hook.ts so that ID errors and list bounds are ours to state.
     nodeQueryOptions: false,
@@ -54,22 +54,6 @@ export const builder = new SchemaBuilder<{
     },
   },
 });
-
-builder.addScalarType('DateTime', DateTimeResolver, {
-  // GitLab writes its times as `Date#toISOString` does (`2026-11-22T06:40:54.610Z`). Such a string is valid and
-  // already in the form graphql-scalars would answer (it parses to a Date, which JSON writes back with
-  // toISOString), so it is returned as is after one parse: half the cost, on every hook of a list. Anything
-  // else takes graphql-scalars' path, with its checks and errors.
-  serialize: (value) =>
-    typeof value === 'string' && isCanonicalUtc(value) ? value : DateTimeResolver.serialize(value),
-});
-
-/** Whether `text` is exactly what `Date#toISOString` writes for the instant it names. */
-function isCanonicalUtc(text: string): boolean {
-  const time = Date.parse(text);
-  return !Number.isNaN(time) && new Date(time).toISOString() === text;
-}
-builder.addScalarType('JSONObject', JSONObjectResolver);
 
 builder.queryType({ description: 'Read system hooks, the instance-wide webhooks of a GitLab instance.' });
 builder.mutationType({ description: 'Change system hooks. Each mutation is one GitLab REST call.' });

@@ -6,10 +6,9 @@ import {
   isUnionType,
 } from 'graphql';
 import type { GatewayContext } from '../context.ts';
-import type { HookDto } from '../upstream/types.ts';
-import { badUserInput } from './errors.ts';
+import { badUserInput } from '../errors.ts';
+import { GITLAB_MAX_PER_PAGE, type HookDto } from '../upstream/types.ts';
 import { parseSystemHookId, quoteValue } from './global-id.ts';
-import { MAX_PAGE_SIZE } from './page-window.ts';
 
 /**
  * The gateway as an Apollo Federation 2 subgraph. The federation plugin adds `_service` and `_entities`;
@@ -19,7 +18,7 @@ import { MAX_PAGE_SIZE } from './page-window.ts';
  */
 
 /** The most representations one `_entities` call resolves, as many as `nodes` takes IDs (same reason). */
-export const MAX_REPRESENTATIONS = MAX_PAGE_SIZE;
+const MAX_REPRESENTATIONS = GITLAB_MAX_PER_PAGE;
 
 /** The SDL a gateway composes declares Federation 2.6, which Apollo Router and Hive Gateway both compose. */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
@@ -46,7 +45,7 @@ export async function resolveSystemHookReference(
   if (typeof id !== 'string' && typeof id !== 'number') {
     throw badUserInput('The "id" of a SystemHook representation must be a global ID or a REST id');
   }
-  return ctx.loadHook(parseSystemHookId(String(id)));
+  return ctx.loaders.hookById.load(parseSystemHookId(String(id)));
 }
 
 /**

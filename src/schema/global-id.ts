@@ -1,4 +1,4 @@
-import { badUserInput } from './errors.ts';
+import { badUserInput } from '../errors.ts';
 
 /**
  * GitLab's global IDs, `gid://gitlab/<ModelName>/<id>`. Arguments that name a hook also take the plain REST id

@@ -1,9 +1,13 @@
-import type { CallOptions, SystemHooksApi } from '../upstream/types.ts';
+import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
-import { badUserInput } from './errors.ts';
 import { parseSystemHookId } from './global-id.ts';
-import { payloadType, runMutation, systemHookPayloadField } from './mutation-payload.ts';
-import { clientMutationIdField, hookIdField } from './system-hook-mutations.ts';
+import {
+  clientMutationIdField,
+  hookIdField,
+  payloadType,
+  runMutation,
+  systemHookPayloadField,
+} from './mutation-helpers.ts';
 
 /**
  * URL variables and custom headers are both secret key/value maps on a hook, each with a PUT and a DELETE
@@ -15,8 +19,9 @@ interface KeyedSecret {
   /** What a user calls it, in descriptions. */
   noun: string;
   restPath: string;
-  set(api: SystemHooksApi, id: number, key: string, value: string, options: CallOptions): Promise<void>;
-  remove(api: SystemHooksApi, id: number, key: string, options: CallOptions): Promise<void>;
+  /** The PUT and DELETE endpoints, as methods of the bound API. */
+  set: 'setUrlVariable' | 'setCustomHeader';
+  remove: 'deleteUrlVariable' | 'deleteCustomHeader';
 }
 
 function checkKey(key: string, noun: string): string {
@@ -52,9 +57,8 @@ function defineKeyedSecretMutations(secret: KeyedSecret) {
         const id = parseSystemHookId(String(input.hookId));
         const key = checkKey(input.key, noun);
         return runMutation(
-          ctx,
           input.clientMutationId,
-          (api, options) => secret.set(api, id, key, input.value, options),
+          () => ctx.gitlab[secret.set](id, key, input.value),
           () => {
             ctx.loaders.hookById.forget(id);
             return { hookId: id };
@@ -90,9 +94,8 @@ function defineKeyedSecretMutations(secret: KeyedSecret) {
         const id = parseSystemHookId(String(input.hookId));
         const key = checkKey(input.key, noun);
         return runMutation(
-          ctx,
           input.clientMutationId,
-          (api, options) => secret.remove(api, id, key, options),
+          () => ctx.gitlab[secret.remove](id, key),
           () => {
             ctx.loaders.hookById.forget(id);
             return { hookId: id };
@@ -107,14 +110,14 @@ defineKeyedSecretMutations({
   typeName: 'UrlVariable',
   noun: 'URL variable',
   restPath: 'url_variables',
-  set: (api, id, key, value, options) => api.setUrlVariable(id, key, value, options),
-  remove: (api, id, key, options) => api.deleteUrlVariable(id, key, options),
+  set: 'setUrlVariable',
+  remove: 'deleteUrlVariable',
 });
 
 defineKeyedSecretMutations({
   typeName: 'CustomHeader',
   noun: 'custom header',
   restPath: 'custom_headers',
-  set: (api, id, key, value, options) => api.setCustomHeader(id, key, value, options),
-  remove: (api, id, key, options) => api.deleteCustomHeader(id, key, options),
+  set: 'setCustomHeader',
+  remove: 'deleteCustomHeader',
 });

@@ -1,5 +1,6 @@
 import { builder } from './builder.ts';
 import { FEDERATION_LINK_URL, guardFederationFields } from './federation.ts';
+import './scalars.ts';
 import './system-hook.ts';
 import './system-hook-mutations.ts';
 import './hook-key-mutations.ts';

@@ -1,12 +1,11 @@
-import { badUserInput } from './errors.ts';
+import { badUserInput } from '../errors.ts';
+import { GITLAB_MAX_PER_PAGE } from '../upstream/types.ts';
 
 /**
  * Maps a Relay window (`first`/`after`/`last`/`before`) onto GitLab's offset pagination. Cursors are opaque
  * to clients; inside, each is the position of an item in GitLab's id-ordered list.
  */
 
-/** GitLab's `max_per_page`, and the largest window a connection serves. */
-export const MAX_PAGE_SIZE = 100;
 /** GitLab's `default_per_page`, used when neither `first` nor `last` is given. */
 export const DEFAULT_PAGE_SIZE = 20;
 /** Positions beyond this are not real lists; it also keeps cursor arithmetic exact. */
@@ -46,8 +45,8 @@ export interface WindowRequest {
 
 function checkSize(value: number | null | undefined, argument: 'first' | 'last'): number | null {
   if (value === null || value === undefined) return null;
-  if (value < 0 || value > MAX_PAGE_SIZE) {
-    throw badUserInput(`${argument} must be between 0 and ${MAX_PAGE_SIZE}, got ${value}`);
+  if (value < 0 || value > GITLAB_MAX_PER_PAGE) {
+    throw badUserInput(`${argument} must be between 0 and ${GITLAB_MAX_PER_PAGE}, got ${value}`);
   }
   return value;
 }
@@ -79,7 +78,7 @@ export interface PageRequest {
  */
 export function planPages(start: number, end: number): PageRequest[] {
   const size = Math.max(1, end - start);
-  for (let perPage = size; perPage <= MAX_PAGE_SIZE; perPage++) {
+  for (let perPage = size; perPage <= GITLAB_MAX_PER_PAGE; perPage++) {
     const first = Math.floor(start / perPage);
     if (first === Math.floor((start + size - 1) / perPage)) return [{ page: first + 1, perPage }];
   }

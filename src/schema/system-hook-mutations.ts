@@ -1,7 +1,14 @@
-import type { HookParamsDto, KeyValueDto } from '../upstream/types.ts';
+import type { HookParamsDto } from '../upstream/types.ts';
 import { builder } from './builder.ts';
 import { encodeGlobalId, parseSystemHookId } from './global-id.ts';
-import { payloadType, runMutation, systemHookPayloadField } from './mutation-payload.ts';
+import {
+  clientMutationIdField,
+  hookIdField,
+  type InputFieldBuilder,
+  payloadType,
+  runMutation,
+  systemHookPayloadField,
+} from './mutation-helpers.ts';
 import { WebhookBranchFilterStrategy } from './system-hook.ts';
 
 const WebhookUrlVariableInput = builder.inputType('WebhookUrlVariableInput', {
@@ -21,10 +28,8 @@ const WebhookCustomHeaderInput = builder.inputType('WebhookCustomHeaderInput', {
   }),
 });
 
-type HookInputFieldBuilder = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
-
 /** The hook parameters create and update share, in GitLab's camelCase. */
-function hookParameterFields(t: HookInputFieldBuilder) {
+function hookParameterFields(t: InputFieldBuilder) {
   return {
     name: t.string({ description: 'Name of the hook.' }),
     description: t.string({ description: 'Description of the hook.' }),
@@ -52,57 +57,6 @@ function hookParameterFields(t: HookInputFieldBuilder) {
     }),
   };
 }
-
-interface HookParameterInput {
-  url?: string | null | undefined;
-  name?: string | null | undefined;
-  description?: string | null | undefined;
-  token?: string | null | undefined;
-  pushEvents?: boolean | null | undefined;
-  tagPushEvents?: boolean | null | undefined;
-  mergeRequestsEvents?: boolean | null | undefined;
-  repositoryUpdateEvents?: boolean | null | undefined;
-  enableSslVerification?: boolean | null | undefined;
-  pushEventsBranchFilter?: string | null | undefined;
-  branchFilterStrategy?: HookParamsDto['branch_filter_strategy'] | null | undefined;
-  urlVariables?: readonly KeyValueDto[] | null | undefined;
-  customHeaders?: readonly KeyValueDto[] | null | undefined;
-}
-
-/** GitLab's REST parameters for an input; a field left out (or null) is not sent. */
-function toHookParams(input: HookParameterInput): HookParamsDto {
-  const params: Record<string, unknown> = {
-    url: input.url,
-    name: input.name,
-    description: input.description,
-    token: input.token,
-    push_events: input.pushEvents,
-    tag_push_events: input.tagPushEvents,
-    merge_requests_events: input.mergeRequestsEvents,
-    repository_update_events: input.repositoryUpdateEvents,
-    enable_ssl_verification: input.enableSslVerification,
-    push_events_branch_filter: input.pushEventsBranchFilter,
-    branch_filter_strategy: input.branchFilterStrategy,
-    url_variables: input.urlVariables?.map(({ key, value }) => ({ key, value })),
-    custom_headers: input.customHeaders?.map(({ key, value }) => ({ key, value })),
-  };
-  for (const [key, value] of Object.entries(params))
-    if (value === null || value === undefined) delete params[key];
-  return params as HookParamsDto;
-}
-
-const clientMutationIdField = (t: HookInputFieldBuilder) =>
-  t.string({
-    description: 'A unique identifier for the client performing the mutation, echoed in the payload.',
-  });
-
-const hookIdField = (t: HookInputFieldBuilder, description: string) =>
-  t.id({
-    required: true,
-    description: `${description} Global ID \`gid://gitlab/SystemHook/<id>\`, or the REST id.`,
-  });
-
-// createSystemHook
 
 const CreateSystemHookInput = builder.inputType('CreateSystemHookInput', {
   description: 'Parameters of a new system hook. Left-out fields take GitLab defaults.',
@@ -137,9 +91,8 @@ builder.mutationField('createSystemHook', (t) =>
     },
     resolve: (_root, { input }, ctx) =>
       runMutation(
-        ctx,
         input.clientMutationId,
-        (api, options) => api.createHook(toHookParams(input), options),
+        () => ctx.gitlab.createHook(toHookParams(input)),
         (hook) => {
           ctx.loaders.hookById.prime(hook);
           return { hook };
@@ -147,8 +100,6 @@ builder.mutationField('createSystemHook', (t) =>
       ),
   }),
 );
-
-// updateSystemHook
 
 const UpdateSystemHookInput = builder.inputType('UpdateSystemHookInput', {
   description:
@@ -187,9 +138,8 @@ builder.mutationField('updateSystemHook', (t) =>
     resolve: (_root, { input }, ctx) => {
       const id = parseSystemHookId(String(input.id));
       return runMutation(
-        ctx,
         input.clientMutationId,
-        (api, options) => api.updateHook(id, toHookParams(input), options),
+        () => ctx.gitlab.updateHook(id, toHookParams(input)),
         (hook) => {
           ctx.loaders.hookById.prime(hook);
           return { hook };
@@ -198,8 +148,6 @@ builder.mutationField('updateSystemHook', (t) =>
     },
   }),
 );
-
-// deleteSystemHook
 
 const DeleteSystemHookInput = builder.inputType('DeleteSystemHookInput', {
   description: 'The system hook to delete.',
@@ -235,9 +183,8 @@ builder.mutationField('deleteSystemHook', (t) =>
     resolve: (_root, { input }, ctx) => {
       const id = parseSystemHookId(String(input.id));
       return runMutation(
-        ctx,
         input.clientMutationId,
-        (api, options) => api.deleteHook(id, options),
+        () => ctx.gitlab.deleteHook(id),
         () => {
           ctx.loaders.hookById.primeMissing(id);
           return { deletedHookId: id };
@@ -246,8 +193,6 @@ builder.mutationField('deleteSystemHook', (t) =>
     },
   }),
 );
-
-// testSystemHook
 
 const TestSystemHookInput = builder.inputType('TestSystemHookInput', {
   description: 'The system hook to test.',
@@ -278,13 +223,42 @@ builder.mutationField('testSystemHook', (t) =>
     resolve: (_root, { input }, ctx) => {
       const id = parseSystemHookId(String(input.id));
       return runMutation(
-        ctx,
         input.clientMutationId,
-        (api, options) => api.testHook(id, options),
+        () => ctx.gitlab.testHook(id),
         (mockData) => ({ hookId: id, mockData }),
       );
     },
   }),
 );
 
-export { clientMutationIdField, type HookInputFieldBuilder, hookIdField };
+type HookInput = typeof CreateSystemHookInput.$inferInput | typeof UpdateSystemHookInput.$inferInput;
+/** Input fields that are not GitLab parameters of the hook. */
+type NotAParameter = 'clientMutationId' | 'id';
+const NOT_PARAMETERS: ReadonlySet<string> = new Set<NotAParameter>(['clientMutationId', 'id']);
+
+/** GitLab's REST name of an input field: the same words in snake_case, as `restName` writes them. */
+type RestName<Field extends string> = Field extends `${infer Head}${infer Tail}`
+  ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${RestName<Tail>}`
+  : Field;
+type Parameter<Input> = Exclude<keyof Input, NotAParameter> & string;
+// A field added to an input without a GitLab parameter of that name (in `HookParamsDto`) does not compile.
+const EVERY_INPUT_FIELD_IS_A_PARAMETER: [
+  Exclude<RestName<Parameter<typeof CreateSystemHookInput.$inferInput>>, keyof HookParamsDto>,
+  Exclude<RestName<Parameter<typeof UpdateSystemHookInput.$inferInput>>, keyof HookParamsDto>,
+] extends [never, never]
+  ? true
+  : never = true;
+void EVERY_INPUT_FIELD_IS_A_PARAMETER;
+
+function restName(field: string): string {
+  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** GitLab's REST parameters for an input; a field left out (or null) is not sent. */
+function toHookParams(input: HookInput): HookParamsDto {
+  const params: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(input)) {
+    if (!NOT_PARAMETERS.has(field) && value !== null && value !== undefined) params[restName(field)] = value;
+  }
+  return params as HookParamsDto;
+}

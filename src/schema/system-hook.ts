@@ -1,33 +1,58 @@
-import type { HookDto, KeyDto } from '../upstream/types.ts';
+import { badUserInput } from '../errors.ts';
+import { GITLAB_MAX_PER_PAGE, type HookDto, type KeyDto } from '../upstream/types.ts';
 import { builder } from './builder.ts';
-import { badUserInput } from './errors.ts';
 import { resolveSystemHookReference } from './federation.ts';
 import { encodeGlobalId, parseSystemHookId } from './global-id.ts';
-import { applyLast, encodeCursor, MAX_PAGE_SIZE, planPages, windowRequest } from './page-window.ts';
+import { DEFAULT_PAGE_SIZE } from './page-window.ts';
+import { COUNT_LIMIT, resolveSystemHookPage } from './system-hook-connection.ts';
+
+const BRANCH_FILTER_STRATEGIES = {
+  WILDCARD: { value: 'wildcard', description: 'Wildcard pattern such as `release/*` (REST: `wildcard`).' },
+  REGEX: { value: 'regex', description: 'RE2 regular expression (REST: `regex`).' },
+  ALL_BRANCHES: {
+    value: 'all_branches',
+    description: 'Every branch; the filter is ignored (REST: `all_branches`).',
+  },
+} as const;
+
+const ALERT_STATUSES = {
+  EXECUTABLE: { value: 'executable', description: 'Deliveries are made (REST: `executable`).' },
+  TEMPORARILY_DISABLED: {
+    value: 'temporarily_disabled',
+    description: 'Disabled until `disabledUntil` after failures (REST: `temporarily_disabled`).',
+  },
+  DISABLED: { value: 'disabled', description: 'Disabled after repeated failures (REST: `disabled`).' },
+} as const;
 
 export const WebhookBranchFilterStrategy = builder.enumType('WebhookBranchFilterStrategy', {
   description: 'How `pushEventsBranchFilter` is matched against branch names.',
-  values: {
-    WILDCARD: { value: 'wildcard', description: 'Wildcard pattern such as `release/*` (REST: `wildcard`).' },
-    REGEX: { value: 'regex', description: 'RE2 regular expression (REST: `regex`).' },
-    ALL_BRANCHES: {
-      value: 'all_branches',
-      description: 'Every branch; the filter is ignored (REST: `all_branches`).',
-    },
-  } as const,
+  values: BRANCH_FILTER_STRATEGIES,
 });
 
-export const WebhookAlertStatus = builder.enumType('WebhookAlertStatus', {
+const WebhookAlertStatus = builder.enumType('WebhookAlertStatus', {
   description: 'Whether GitLab is delivering to the hook. System hooks are never disabled automatically.',
-  values: {
-    EXECUTABLE: { value: 'executable', description: 'Deliveries are made (REST: `executable`).' },
-    TEMPORARILY_DISABLED: {
-      value: 'temporarily_disabled',
-      description: 'Disabled until `disabledUntil` after failures (REST: `temporarily_disabled`).',
-    },
-    DISABLED: { value: 'disabled', description: 'Disabled after repeated failures (REST: `disabled`).' },
-  } as const,
+  values: ALERT_STATUSES,
 });
+
+/** The REST values of an enum's table. */
+const restValues = (table: Record<string, { value: string }>): ReadonlySet<string> =>
+  new Set(Object.values(table).map((entry) => entry.value));
+const KNOWN_BRANCH_FILTER_STRATEGIES = restValues(BRANCH_FILTER_STRATEGIES);
+const KNOWN_ALERT_STATUSES = restValues(ALERT_STATUSES);
+
+/**
+ * `value` when the gateway knows it, GitLab's default when it is absent (a GitLab older than the field), and null
+ * for a value only a newer GitLab knows. GitLab's own GraphQL adds such a value to its enum; the gateway cannot
+ * name it in advance, and an invented value would also be offered as input. So the field is nullable, and
+ * null means "a value this gateway does not know": the hook is still served, and REST shows the value.
+ */
+function knownOr<T extends string>(value: string | null | undefined, known: ReadonlySet<string>, absent: T) {
+  if (value === null || value === undefined) return absent;
+  return known.has(value) ? (value as T) : null;
+}
+
+const NEWER_VALUE =
+  'Null when GitLab holds a value this gateway does not know (a GitLab newer than the gateway).';
 
 const WebhookUrlVariable = builder.objectRef<KeyDto>('WebhookUrlVariable').implement({
   description: 'A URL variable of a hook. Only its key is readable: values are write-only secrets.',
@@ -102,13 +127,15 @@ builder.objectType(SystemHook, {
     }),
     branchFilterStrategy: t.field({
       type: WebhookBranchFilterStrategy,
-      description: 'How `pushEventsBranchFilter` is matched.',
-      resolve: (h) => h.branch_filter_strategy ?? 'wildcard',
+      nullable: true,
+      description: `How \`pushEventsBranchFilter\` is matched. ${NEWER_VALUE}`,
+      resolve: (h) => knownOr(h.branch_filter_strategy, KNOWN_BRANCH_FILTER_STRATEGIES, 'wildcard'),
     }),
     alertStatus: t.field({
       type: WebhookAlertStatus,
-      description: 'Whether GitLab is delivering to the hook.',
-      resolve: (h) => h.alert_status ?? 'executable',
+      nullable: true,
+      description: `Whether GitLab is delivering to the hook. ${NEWER_VALUE}`,
+      resolve: (h) => knownOr(h.alert_status, KNOWN_ALERT_STATUSES, 'executable'),
     }),
     disabledUntil: t.field({
       type: 'DateTime',
@@ -157,7 +184,7 @@ builder.queryField('systemHook', (t) =>
         description: 'Global ID `gid://gitlab/SystemHook/<id>`, or the REST id.',
       }),
     },
-    resolve: (_root, args, ctx) => ctx.loadHook(parseSystemHookId(String(args.id))),
+    resolve: (_root, args, ctx) => ctx.loaders.hookById.load(parseSystemHookId(String(args.id))),
   }),
 );
 
@@ -167,7 +194,7 @@ builder.queryField('node', (t) =>
     nullable: true,
     description: 'Any object by global ID; null when it does not exist. REST: GET /api/v4/hooks/:id',
     args: { id: t.arg.id({ required: true, description: 'A global ID.' }) },
-    resolve: (_root, args, ctx) => ctx.loadHook(parseSystemHookId(String(args.id))),
+    resolve: (_root, args, ctx) => ctx.loaders.hookById.load(parseSystemHookId(String(args.id))),
   }),
 );
 
@@ -176,86 +203,30 @@ builder.queryField('nodes', (t) =>
     type: [builder.nodeInterfaceRef()],
     nullable: { list: false, items: true },
     description:
-      `Objects by global ID, in the order asked, null for each that does not exist; at most ${MAX_PAGE_SIZE} IDs. ` +
+      `Objects by global ID, in the order asked, null for each that does not exist; at most ${GITLAB_MAX_PER_PAGE} IDs. ` +
       'Batched: the fewest upstream calls cover them all. REST: GET /api/v4/hooks/:id, batched',
-    args: { ids: t.arg.idList({ required: true, description: `Global IDs, at most ${MAX_PAGE_SIZE}.` }) },
+    args: {
+      ids: t.arg.idList({ required: true, description: `Global IDs, at most ${GITLAB_MAX_PER_PAGE}.` }),
+    },
     resolve: (_root, args, ctx) => {
-      if (args.ids.length > MAX_PAGE_SIZE) {
-        throw badUserInput(`nodes takes at most ${MAX_PAGE_SIZE} IDs, got ${args.ids.length}`);
+      if (args.ids.length > GITLAB_MAX_PER_PAGE) {
+        throw badUserInput(`nodes takes at most ${GITLAB_MAX_PER_PAGE} IDs, got ${args.ids.length}`);
       }
       // Every ID is checked before any is loaded, so one bad ID costs no upstream call.
       const ids = args.ids.map((id) => parseSystemHookId(String(id)));
-      return ids.map((id) => ctx.loadHook(id));
+      return ids.map((id) => ctx.loaders.hookById.load(id));
     },
   }),
 );
-
-/** An edge of `systemHooks`; its cursor is encoded only if a query selects it. */
-class HookEdge {
-  constructor(
-    readonly node: HookDto,
-    private readonly position: number,
-  ) {}
-
-  get cursor(): string {
-    return encodeCursor(this.position);
-  }
-}
-
-/** GitLab's convention for a count it will not compute exactly: the limit plus one. */
-const COUNT_LIMIT = 10_000;
 
 builder.queryField('systemHooks', (t) =>
   t.connection(
     {
       type: SystemHook,
       description:
-        `System hooks in creation (id) order; pages of at most ${MAX_PAGE_SIZE}, 20 by default. ` +
+        `System hooks in creation (id) order; pages of at most ${GITLAB_MAX_PER_PAGE}, ${DEFAULT_PAGE_SIZE} by default. ` +
         'REST: GET /api/v4/hooks',
-      resolve: async (_root, args, ctx) => {
-        const request = windowRequest(args);
-        let total: number | null = null;
-        let end = request.end;
-        if (end === null) {
-          // `last` without `before`: the end of the list has to be known first.
-          const probe = await ctx.upstream((api, options) => api.listHooks({ page: 1, perPage: 1 }, options));
-          total = probe.pagination.total;
-          if (total === null) {
-            throw badUserInput(
-              `last without before needs the list's length, which GitLab omits above ${COUNT_LIMIT}`,
-            );
-          }
-          end = Math.max(request.start, total);
-        }
-        const window = applyLast(request.start, end, request.last);
-        const pages = planPages(window.start, window.end);
-        const listing = Promise.all(
-          pages.map((page) => ctx.upstream((api, options) => api.listHooks(page, options))),
-        );
-        ctx.loaders.hookById.track(listing.then((results) => results.flatMap((result) => result.hooks)));
-        const results = await listing;
-        const firstPage = pages[0] as { page: number; perPage: number };
-        const offset = (firstPage.page - 1) * firstPage.perPage;
-        const fetched = results.flatMap((result) => result.hooks);
-        const hooks = fetched.slice(window.start - offset, window.end - offset);
-        const lastResult = results.at(-1);
-        total = lastResult?.pagination.total ?? total;
-        const edges = hooks.map((hook, index) => new HookEdge(hook, window.start + index));
-        const hasNextPage =
-          total !== null
-            ? window.end < total
-            : fetched.length > window.end - offset || (lastResult?.pagination.nextPage ?? null) !== null;
-        return {
-          edges,
-          pageInfo: {
-            hasNextPage,
-            hasPreviousPage: window.start > 0,
-            startCursor: edges[0]?.cursor ?? null,
-            endCursor: edges.at(-1)?.cursor ?? null,
-          },
-          count: total ?? COUNT_LIMIT + 1,
-        };
-      },
+      resolve: (_root, args, ctx) => resolveSystemHookPage(ctx, args),
     },
     {
       name: 'SystemHookConnection',
@@ -263,7 +234,7 @@ builder.queryField('systemHooks', (t) =>
       fields: (c) => ({
         count: c.int({
           description: `Number of system hooks in all (REST: \`X-Total\`); ${COUNT_LIMIT + 1} when GitLab reports more than ${COUNT_LIMIT}.`,
-          resolve: (connection) => (connection as unknown as { count: number }).count,
+          resolve: (connection) => connection.count,
         }),
       }),
     },

@@ -53,6 +53,9 @@ export interface HookParamsDto {
   custom_headers?: KeyValueDto[];
 }
 
+/** GitLab's `max_per_page`: the largest page `GET /hooks` returns, and so the largest list the gateway serves. */
+export const GITLAB_MAX_PER_PAGE = 100;
+
 /** GitLab's offset pagination headers, parsed. `null` where GitLab sent an empty or no header. */
 export interface PaginationDto {
   page: number;

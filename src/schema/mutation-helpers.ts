@@ -1,12 +1,20 @@
-import { type GatewayContext, type UpstreamCall, UserErrors } from '../context.ts';
+import { isUpstreamError } from '../upstream/errors.ts';
 import type { HookDto } from '../upstream/types.ts';
 import { builder } from './builder.ts';
 import { SystemHook } from './system-hook.ts';
 
 /**
- * What every mutation resolves to. Relay-classic, as GitLab's mutations are: the payload echoes
- * `clientMutationId` and always carries `errors`, where GitLab's answers to bad input land.
+ * What the mutation files share. Mutations are Relay-classic, as GitLab's are: one `input` argument carrying
+ * `clientMutationId`, and a payload that echoes it and always carries `errors`, where GitLab's answers to bad
+ * input land. They are declared with plain `mutationField`s rather than Pothos's `relayMutationField`, which
+ * types `clientMutationId` as `ID` where GitLab's is a `String`.
  */
+
+type Types = typeof builder.$inferSchemaTypes;
+export type InputFieldBuilder = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
+type PayloadFieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<Types, MutationResult>;
+
+/** What every mutation resolves to. */
 export interface MutationResult {
   clientMutationId: string | null;
   errors: string[];
@@ -18,8 +26,18 @@ export interface MutationResult {
   mockData?: Record<string, unknown> | null;
 }
 
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
-export type PayloadFieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<Types, MutationResult>;
+export function clientMutationIdField(t: InputFieldBuilder) {
+  return t.string({
+    description: 'A unique identifier for the client performing the mutation, echoed in the payload.',
+  });
+}
+
+export function hookIdField(t: InputFieldBuilder, description: string) {
+  return t.id({
+    required: true,
+    description: `${description} Global ID \`gid://gitlab/SystemHook/<id>\`, or the REST id.`,
+  });
+}
 
 /** Defines `<Mutation>Payload` with `clientMutationId` and `errors`, plus the fields `fields` adds. */
 export function payloadType(
@@ -52,20 +70,27 @@ export function systemHookPayloadField(t: PayloadFieldBuilder, description: stri
     description,
     resolve: (result, _args, ctx) => {
       if (result.hook) return result.hook;
-      return result.hookId ? ctx.loadHook(result.hookId) : null;
+      return result.hookId ? ctx.loaders.hookById.load(result.hookId) : null;
     },
   });
 }
 
-/** Runs a mutation's upstream call; GitLab's user errors become the payload's `errors`. */
+/**
+ * Runs a mutation's GitLab call. GitLab's answers to bad input (400, 412, 422) become the payload's `errors`,
+ * with the resource fields null; any other failure is thrown, for the gateway's error masking to report.
+ */
 export async function runMutation<T>(
-  ctx: GatewayContext,
   clientMutationId: string | null | undefined,
-  call: UpstreamCall<T>,
+  call: () => Promise<T>,
   onSuccess: (value: T) => Omit<MutationResult, 'clientMutationId' | 'errors'>,
 ): Promise<MutationResult> {
-  const outcome = await ctx.mutate(call);
   const base = { clientMutationId: clientMutationId ?? null };
-  if (outcome instanceof UserErrors) return { ...base, errors: outcome.messages };
-  return { ...base, errors: [], ...onSuccess(outcome) };
+  let value: T;
+  try {
+    value = await call();
+  } catch (error) {
+    if (isUpstreamError(error) && error.isUserError) return { ...base, errors: error.messages };
+    throw error;
+  }
+  return { ...base, errors: [], ...onSuccess(value) };
 }

@@ -1,0 +1,124 @@
+import { GraphQLError, type GraphQLErrorExtensions } from 'graphql';
+import { type MaskError, maskError } from 'graphql-yoga';
+import { isUpstreamError, type UpstreamError } from './upstream/errors.ts';
+
+/**
+ * The gateway's public errors: every `extensions.code` a client can receive, and the one factory that makes them.
+ * The context, the schema and the plugins all import from here, and nothing here imports from them. The table
+ * in docs/errors.md lists exactly these codes (a test holds it to this constant).
+ */
+
+/** Each code with when a client gets it. `yoga` codes are raised by graphql-yoga itself, not by gateway code. */
+export const GATEWAY_ERROR_CODES = {
+  BAD_USER_INPUT:
+    'An argument the gateway rejects itself, before any call to GitLab (an ID, a size, a cursor).',
+  UNAUTHENTICATED: 'No credential, a malformed one, or one GitLab does not accept (GitLab 401).',
+  FORBIDDEN: 'The credential is not an instance administrator’s (GitLab 403).',
+  NOT_FOUND: 'The hook (or its URL variable or custom header) a mutation names does not exist (GitLab 404).',
+  RATE_LIMITED: 'GitLab is rate limiting (429); `retryAfterSeconds` when GitLab said when to retry.',
+  UPSTREAM_TIMEOUT: 'GitLab did not answer within the call’s deadline.',
+  UPSTREAM_UNAVAILABLE:
+    'GitLab answered 5xx, refused or reset the connection, redirected, sent an answer that is not its API, or the circuit breaker is open.',
+  QUERY_LIMIT_EXCEEDED:
+    'The document is over a limit (`extensions.limit`: tokens, depth, aliases, directives, complexity).',
+  INTROSPECTION_DISABLED: '`__schema` or `__type` was asked while `INTROSPECTION=false`.',
+  PERSISTED_QUERY_ID_REQUIRED: 'Trusted-documents mode: the request carries a document’s text, or no hash.',
+  PERSISTED_QUERY_NOT_IN_LIST: 'Trusted-documents mode: no trusted document has the hash sent.',
+  REQUEST_ENTITY_TOO_LARGE: 'The request body is over `MAX_REQUEST_BODY_BYTES` (HTTP 413).',
+  BAD_REQUEST:
+    'The HTTP request is malformed: a bad `Content-Length`, or one of graphql-yoga’s request checks.',
+  GRAPHQL_PARSE_FAILED: 'graphql-yoga: the document does not parse.',
+  GRAPHQL_VALIDATION_FAILED: 'graphql-yoga: the document is not valid against the schema.',
+  OPERATION_RESOLUTION_FAILURE:
+    'graphql-yoga: a mutation was sent with GET, or the operation to run is ambiguous.',
+  INTERNAL_SERVER_ERROR:
+    'graphql-yoga: an unexpected fault, masked; its details go to the log, never to the client.',
+} as const;
+
+export type GatewayErrorCode = keyof typeof GATEWAY_ERROR_CODES;
+
+/** GitLab's own wording for 403 and for a missing mutation target, so that neither reveals which it was. */
+const NO_ACCESS_MESSAGE =
+  "The resource that you are attempting to access does not exist or you don't have permission to perform this action";
+
+/** An error a client is meant to read: never masked, with a stable `extensions.code`. */
+export function gatewayError(
+  code: GatewayErrorCode,
+  message: string,
+  extensions: GraphQLErrorExtensions = {},
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extensions } });
+}
+
+/** An argument the gateway rejects itself, before any upstream call. */
+export function badUserInput(message: string): GraphQLError {
+  return gatewayError('BAD_USER_INPUT', message);
+}
+
+export function unauthenticated(message: string): GraphQLError {
+  return gatewayError('UNAUTHENTICATED', message);
+}
+
+/** A retry hint as an extension, when there is one. */
+function retryAfter(error: UpstreamError): GraphQLErrorExtensions {
+  return error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds };
+}
+
+/**
+ * The client's view of a failed GitLab call: a fixed sentence per code, never GitLab's body or a credential.
+ * GitLab's user errors reach here only from a query (a mutation's payload carries them), which has no payload.
+ */
+export function upstreamGraphQLError(error: UpstreamError): GraphQLError {
+  switch (error.code) {
+    case 'UNAUTHENTICATED':
+      return gatewayError('UNAUTHENTICATED', 'GitLab did not accept the credential: send a valid token');
+    case 'FORBIDDEN':
+    case 'NOT_FOUND':
+      return gatewayError(error.code, NO_ACCESS_MESSAGE);
+    case 'RATE_LIMITED':
+      return gatewayError(
+        'RATE_LIMITED',
+        'GitLab is rate limiting these requests; retry later',
+        retryAfter(error),
+      );
+    case 'UPSTREAM_TIMEOUT':
+      return gatewayError('UPSTREAM_TIMEOUT', 'GitLab did not answer in time');
+    case 'UPSTREAM_UNAVAILABLE':
+      return error.circuitOpen
+        ? gatewayError(
+            'UPSTREAM_UNAVAILABLE',
+            'GitLab is failing, so the gateway is not calling it for a while (circuit breaker open); retry later',
+            retryAfter(error),
+          )
+        : gatewayError('UPSTREAM_UNAVAILABLE', 'GitLab is unavailable or sent an answer that is not its API');
+    default:
+      return badUserInput(error.messages.join('; '));
+  }
+}
+
+/** The `UpstreamError` behind a GraphQL error, if a failed GitLab call is what it reports. */
+export function upstreamCause(error: unknown): UpstreamError | undefined {
+  if (isUpstreamError(error)) return error;
+  return error instanceof GraphQLError && isUpstreamError(error.originalError)
+    ? error.originalError
+    : undefined;
+}
+
+/**
+ * Yoga's `maskError`, with one seam added: a resolver's failed GitLab call (an `UpstreamError`, thrown as it is
+ * by the upstream client) becomes its documented GraphQL error here, at its place in the result. Everything
+ * else is masked as Yoga masks it.
+ */
+export const maskGatewayError: MaskError = (error, message, isDev) => {
+  const upstream = upstreamCause(error);
+  if (upstream === undefined) return maskError(error, message, isDev);
+  const mapped = upstreamGraphQLError(upstream);
+  if (!(error instanceof GraphQLError)) return mapped;
+  return new GraphQLError(mapped.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: mapped.extensions,
+  });
+};
