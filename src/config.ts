@@ -4,7 +4,7 @@ import {
   EmbeddedGitLabConfigError,
   loadEmbeddedGitLabConfig,
 } from './embedded-gitlab/config.ts';
-import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './plugins/request-limits.ts';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './plugins/use-request-limits.ts';
 import {
   parseTrustedDocumentsManifest,
   type TrustedDocuments,

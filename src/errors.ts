@@ -1,4 +1,4 @@
-import { GraphQLError, type GraphQLErrorExtensions } from 'graphql';
+import { type ASTNode, GraphQLError, type GraphQLErrorExtensions } from 'graphql';
 import { type MaskError, maskError } from 'graphql-yoga';
 import { isUpstreamError, type UpstreamError } from './upstream/errors.ts';
 
@@ -46,8 +46,9 @@ export function gatewayError(
   code: GatewayErrorCode,
   message: string,
   extensions: GraphQLErrorExtensions = {},
+  nodes?: ASTNode | readonly ASTNode[],
 ): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...extensions } });
+  return new GraphQLError(message, { nodes, extensions: { code, ...extensions } });
 }
 
 /** An argument the gateway rejects itself, before any upstream call. */

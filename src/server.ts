@@ -1,14 +1,14 @@
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
 import type { GatewayConfig } from './config.ts';
 import { createContextFactory, type GatewayContext } from './context.ts';
 import { maskGatewayError } from './errors.ts';
+import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
 import type { HookLoaderOptions } from './loaders/hook-by-id.ts';
-import { corsForOrigins } from './plugins/cors.ts';
-import { type RequestLimits, requestLimitOptions } from './plugins/request-limits.ts';
 import { useDocumentCache } from './plugins/use-document-cache.ts';
 import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
+import { type RequestLimits, requestLimits, useRequestLimits } from './plugins/use-request-limits.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
@@ -49,22 +49,39 @@ export interface GatewayOptions {
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
 
-const EXAMPLE_QUERY = `# System hooks of the GitLab behind this gateway. Press the run button (or Ctrl-Enter).
-query SystemHooks {
-  systemHooks(first: 20) {
-    count
-    nodes {
-      id
-      url
-      name
-      pushEvents
-      urlVariables { key }
-      createdAt
-    }
-    pageInfo { hasNextPage endCursor }
-  }
+/**
+ * Headers a browser client may send cross-origin: the credential headers, JSON, and Yoga's CSRF marker. Cookies
+ * are never allowed (`credentials: false`): callers authenticate with a header, as they do to GitLab.
+ */
+const CORS_ALLOWED_HEADERS = [
+  'accept',
+  'authorization',
+  'content-type',
+  'private-token',
+  'x-graphql-yoga-csrf',
+];
+const CORS_PREFLIGHT_MAX_AGE_SECONDS = 600;
+
+/**
+ * Yoga's `cors` option for an allow-list of browser origins (`CORS_ORIGINS`). An origin on the list gets itself
+ * back in `Access-Control-Allow-Origin`; any other origin, and every origin when the list is empty, gets no CORS
+ * headers at all, so the browser keeps its page out.
+ */
+function corsForOrigins(origins: readonly string[]): YogaServerOptions<object, object>['cors'] {
+  if (origins.length === 0) return false;
+  const allowed = new Set(origins);
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    if (origin === null || !allowed.has(origin)) return false;
+    return {
+      origin: [origin],
+      methods: ['GET', 'POST'],
+      allowedHeaders: CORS_ALLOWED_HEADERS,
+      credentials: false,
+      maxAge: CORS_PREFLIGHT_MAX_AGE_SECONDS,
+    };
+  };
 }
-`;
 
 /**
  * GitLab is ready when it answers its API: an unauthenticated list is refused with 401, which proves it is up
@@ -86,9 +103,7 @@ function useUpstreamReadiness(api: SystemHooksApi): Plugin {
 
 /** The gateway's Yoga instance: GraphQL and GraphiQL at `/graphql`, `/health`, `/ready`. It never listens. */
 export function createGateway(options: GatewayOptions): Gateway {
-  // The options never change for a gateway, and the page is large (GraphiQL's code is inlined): build it once.
-  let graphiqlPage: Promise<string> | undefined;
-  const limits = requestLimitOptions(options.limits);
+  const limits = requestLimits(options.limits);
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory(options),
@@ -97,34 +112,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     maskedErrors: { maskError: maskGatewayError },
     logging: options.logging ?? true,
-    graphiql: {
-      title: 'GitLab System Hooks',
-      defaultQuery: EXAMPLE_QUERY,
-      headers: JSON.stringify(options.graphiqlHeaders ?? {}, null, 2),
-    },
-    // GraphiQL's scripts, styles, fonts and editor workers come inlined in the page, from the installed
-    // package, instead of from Yoga's default CDN: it works offline and behind a firewall.
-    // Imported on the first page view: the package is a 9 MB module that costs about 95 MB of RSS once loaded,
-    // which a gateway that only answers API calls never needs.
-    renderGraphiQL: (graphiqlOptions) => {
-      graphiqlPage ??= import('@graphql-yoga/render-graphiql')
-        .then((module) => module.renderGraphiQL(graphiqlOptions))
-        .catch((error: unknown) => {
-          // A failed load is not kept: the next page view tries again.
-          graphiqlPage = undefined;
-          throw error;
-        });
-      return graphiqlPage;
-    },
+    graphiql: graphiqlOptions(options.graphiqlHeaders),
+    renderGraphiQL: createGraphiQLRenderer(),
     extraParamNames: options.trustedDocuments ? [DOCUMENT_ID_PARAM] : undefined,
-    // Replaced by useDocumentCache, below.
+    // Both replaced by the gateway's own plugins: useDocumentCache and useRequestLimits.
     parserAndValidationCache: false,
-    maxRequestBodySize: limits.maxRequestBodySize,
-    batching: limits.batching,
+    maxRequestBodySize: false,
+    batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
     cors: corsForOrigins(options.corsOrigins ?? []),
     plugins: [
       useDocumentCache(),
-      ...limits.plugins,
+      useRequestLimits(limits),
       useGraphQLJsExecution(),
       useUpstreamReadiness(options.api),
       useIntrospectionSwitch({ enabled: options.introspection }),

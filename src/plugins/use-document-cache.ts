@@ -15,16 +15,16 @@ export interface DocumentCacheOptions {
 }
 
 /**
- * Parses each document text once and validates each parsed document once, like Yoga's parser and validation
- * cache (which `createGateway` turns off), with two differences:
+ * Parses each document text once and validates each parsed document once.
  *
- * - It costs less per request. Yoga keys its validation cache by the names of all validation rules, joined
- *   afresh for every request, and checks a time-to-live on every read; together about 2 % of the gateway's
- *   CPU for `systemHook(id)` in the benchmark's profile. The gateway's rules are the same for every request
- *   (its plugins add them unconditionally), so a parsed document, which is itself cached, is the key; a
- *   different number of rules is still noticed and not served from the cache.
- * - It is bounded by size, not only by count: Yoga keeps up to 1,024 documents whatever their length, up to a
- *   gigabyte of text at the gateway's 1 MiB body limit. Parse errors are cached like documents.
+ * Replaces Yoga's parser and validation cache (`parserAndValidationCache`, which `createGateway` turns off) for two
+ * reasons. It costs less per request: Yoga keys its validation cache by the names of all validation rules, joined
+ * afresh for every request, and checks a time-to-live on every read (see docs/performance.md). The gateway's rules
+ * are the same for every request (its plugins add them unconditionally), so a parsed document, which is itself
+ * cached, is the key; a different number of rules is still noticed and not served from the cache. And it is
+ * bounded by size, not only by count: Yoga keeps up to 1,024 documents whatever their length, up to a gigabyte of
+ * text at the gateway's 1 MiB body limit. Parse errors are cached like documents. It can go when Yoga's cache is
+ * keyed without per-request work and bounded by size.
  */
 export function useDocumentCache({
   maxCachedCharacters = 8 * 1024 * 1024,

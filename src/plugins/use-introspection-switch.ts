@@ -1,11 +1,12 @@
-import { GraphQLError, type ValidationRule } from 'graphql';
+import type { ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { gatewayError } from '../errors.ts';
 
 /**
  * The message a client sees when it asks for the schema with introspection off. GraphiQL shows it where the
  * schema would be, so it says who turned introspection off and where the schema can be read instead.
  */
-export const INTROSPECTION_DISABLED_MESSAGE =
+const INTROSPECTION_DISABLED_MESSAGE =
   'Introspection is disabled by the operator of this gateway (INTROSPECTION=false), so GraphiQL and other ' +
   'tools cannot load the schema from it; the schema is published as schema.graphql with the gateway.';
 
@@ -17,12 +18,7 @@ const noIntrospection: ValidationRule = (context) => ({
   Field(node) {
     const name = node.name.value;
     if (name === '__schema' || name === '__type')
-      context.reportError(
-        new GraphQLError(INTROSPECTION_DISABLED_MESSAGE, {
-          nodes: node,
-          extensions: { code: 'INTROSPECTION_DISABLED' },
-        }),
-      );
+      context.reportError(gatewayError('INTROSPECTION_DISABLED', INTROSPECTION_DISABLED_MESSAGE, {}, node));
   },
 });
 
@@ -34,7 +30,7 @@ export interface IntrospectionSwitchOptions {
 /**
  * Turns introspection off for production when `enabled` is false: such documents fail validation, before
  * anything runs, with {@link INTROSPECTION_DISABLED_MESSAGE}. Being a validation rule, the verdict is cached with
- * the document by Yoga's validation cache like any other.
+ * the document by `useDocumentCache` like any other.
  */
 export function useIntrospectionSwitch({ enabled = true }: IntrospectionSwitchOptions = {}): Plugin {
   if (enabled) return {};

@@ -3,9 +3,11 @@ import {
   type DirectiveNode,
   type FieldNode,
   type FragmentDefinitionNode,
-  GraphQLError,
+  type GraphQLError,
   type GraphQLField,
+  type GraphQLInputType,
   type GraphQLNamedType,
+  type GraphQLOutputType,
   type GraphQLSchema,
   getNamedType,
   isInterfaceType,
@@ -21,6 +23,9 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { gatewayError } from '../errors.ts';
+import { GITLAB_MAX_PER_PAGE } from '../upstream/types.ts';
+import { withDefaults } from './options.ts';
 
 /**
  * Bounds on the shape of a GraphQL document, checked before anything runs, so that a hostile or careless
@@ -48,12 +53,6 @@ export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = Object.freeze({
   maxDirectives: 20,
   maxComplexity: 250,
 });
-
-/** The `extensions.code` of every error this plugin raises; `extensions.limit` names the limit. */
-export const QUERY_LIMIT_EXCEEDED = 'QUERY_LIMIT_EXCEEDED';
-
-/** The largest page or list any field takes (`first`, `last`, `nodes(ids)`); an unknown size counts as this. */
-const MAX_LIST_SIZE = 100;
 
 export type QueryLimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'complexity';
 
@@ -94,10 +93,8 @@ function limitError(
   max: number,
   node?: OperationDefinitionNode,
 ): GraphQLError {
-  return new GraphQLError(message(limit, found, max), {
-    nodes: node,
-    extensions: { code: QUERY_LIMIT_EXCEEDED, limit, max, ...(limit === 'tokens' ? {} : { found }) },
-  });
+  const counts = limit === 'tokens' ? { limit, max } : { limit, max, found };
+  return gatewayError('QUERY_LIMIT_EXCEEDED', message(limit, found, max), counts, node);
 }
 
 /** Counts tokens, stopping at the first one over `max`, so that an enormous document costs no more than that. */
@@ -110,28 +107,34 @@ function assertTokenCount(source: string | Source, max: number): void {
   }
 }
 
-function sizeOf(field: FieldNode, definition: GraphQLField<unknown, unknown>): number {
-  if (definition.args.some((arg) => arg.name === 'first' || arg.name === 'last')) {
-    let size = 0;
-    let given = false;
-    for (const arg of field.arguments ?? []) {
-      if (arg.name.value !== 'first' && arg.name.value !== 'last') continue;
-      given = true;
-      size = Math.max(size, arg.value.kind === Kind.INT ? Number(arg.value.value) : MAX_LIST_SIZE);
-    }
-    return given ? size : MAX_LIST_SIZE;
-  }
-  const returnsList = isListType(isNonNullType(definition.type) ? definition.type.ofType : definition.type);
-  if (!returnsList) return 0;
+/** Whether a field or argument type is a list, under any non-null wrapper. */
+function isList(type: GraphQLInputType | GraphQLOutputType): boolean {
+  return isListType(isNonNullType(type) ? type.ofType : type);
+}
+
+/** A page field (`first`/`last`): the largest literal size asked, or the largest page when a variable decides. */
+function pageSize(field: FieldNode): number {
+  const sizes = (field.arguments ?? [])
+    .filter((arg) => arg.name.value === 'first' || arg.name.value === 'last')
+    .map((arg) => (arg.value.kind === Kind.INT ? Number(arg.value.value) : GITLAB_MAX_PER_PAGE));
+  return sizes.length > 0 ? Math.max(...sizes) : GITLAB_MAX_PER_PAGE;
+}
+
+/** A list field sized by a list argument (`nodes(ids)`): the longest literal list, or the largest when a variable. */
+function listArgumentSize(field: FieldNode, definition: GraphQLField<unknown, unknown>): number {
   let size = 0;
   for (const arg of field.arguments ?? []) {
     const argDefinition = definition.args.find((candidate) => candidate.name === arg.name.value);
-    if (!argDefinition) continue;
-    const type = isNonNullType(argDefinition.type) ? argDefinition.type.ofType : argDefinition.type;
-    if (!isListType(type)) continue;
-    size = Math.max(size, arg.value.kind === Kind.LIST ? arg.value.values.length : MAX_LIST_SIZE);
+    if (!argDefinition || !isList(argDefinition.type)) continue;
+    size = Math.max(size, arg.value.kind === Kind.LIST ? arg.value.values.length : GITLAB_MAX_PER_PAGE);
   }
   return size;
+}
+
+/** How many items a field's selection is multiplied by: its page or list size, 0 for a single value. */
+function sizeOf(field: FieldNode, definition: GraphQLField<unknown, unknown>): number {
+  if (definition.args.some((arg) => arg.name === 'first' || arg.name === 'last')) return pageSize(field);
+  return isList(definition.type) ? listArgumentSize(field, definition) : 0;
 }
 
 function directiveCount(directives: readonly DirectiveNode[] | undefined): number {
@@ -187,7 +190,7 @@ class OperationMeter {
       ? this.selectionSet(node.selectionSet, definition ? getNamedType(definition.type) : undefined)
       : EMPTY;
     const introspection = name.startsWith('__') && name !== '__typename';
-    const multiplier = definition ? 1 + Math.min(sizeOf(node, definition), MAX_LIST_SIZE) / 100 : 1;
+    const multiplier = definition ? 1 + Math.min(sizeOf(node, definition), GITLAB_MAX_PER_PAGE) / 100 : 1;
     return {
       depth: 1 + children.depth,
       aliases: children.aliases + (node.alias ? 1 : 0),
@@ -255,7 +258,7 @@ function queryLimitsRule(limits: QueryLimits) {
  * validating, every exceeded limit reported at once.
  */
 export function useQueryLimits(limits: Partial<QueryLimits> = {}): Plugin {
-  const resolved: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...definedOnly(limits) };
+  const resolved: QueryLimits = withDefaults(DEFAULT_QUERY_LIMITS, limits);
   const rule = queryLimitsRule(resolved);
   return {
     onParse({ parseFn, setParseFn }) {
@@ -269,8 +272,4 @@ export function useQueryLimits(limits: Partial<QueryLimits> = {}): Plugin {
       addValidationRule(rule);
     },
   };
-}
-
-function definedOnly<T extends object>(value: Partial<T>): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -11,9 +11,9 @@ export interface ReadinessOptions {
 }
 
 /**
- * A readiness endpoint, like Yoga's `useReadinessCheck` but without its cost on every other request: Yoga's
- * tests a `URLPattern` against a freshly parsed URL for each GraphQL request (about 1.4 % of the gateway's CPU
- * in the benchmark's profile), where comparing the path inside the request's URL text is enough.
+ * A readiness endpoint. Replaces Yoga's `useReadinessCheck`, which tests a `URLPattern` against a freshly parsed
+ * URL for every request, not only for readiness probes (see docs/performance.md), where comparing the path inside
+ * the request's URL text is enough. It can go when Yoga's plugin matches its endpoint without parsing each URL.
  */
 export function useReadiness({ endpoint = '/ready', check }: ReadinessOptions): Plugin {
   return {

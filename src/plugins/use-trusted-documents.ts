@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { GraphQLError, parse } from 'graphql';
+import { type GraphQLError, parse } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
+import { type GatewayErrorCode, gatewayError } from '../errors.ts';
 
 /**
  * Trusted documents: the gateway executes only the documents its operator shipped with the frontend, named by
@@ -76,8 +77,8 @@ function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function requestError(message: string, code: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+function requestError(message: string, code: GatewayErrorCode): GraphQLError {
+  return gatewayError(code, message, { http: { status: 400 } });
 }
 
 const HOW_TO_SEND =

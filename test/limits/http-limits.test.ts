@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_REQUEST_LIMITS } from '../../src/plugins/request-limits.ts';
-import { QUERY_LIMIT_EXCEEDED } from '../../src/plugins/use-query-limits.ts';
+import { DEFAULT_REQUEST_LIMITS } from '../../src/plugins/use-request-limits.ts';
 import { startProgram } from '../helpers/npm-start.ts';
 import { ADMIN_TOKEN, type Stack, seedHooks, startStack } from '../helpers/stack.ts';
 
@@ -118,7 +117,7 @@ describe('limits on HTTP requests', () => {
       );
       assert.equal(served.status, 200);
       assert.deepEqual(served.body[0], { data: { systemHooks: { count: 2 } } });
-      assert.equal(served.body[1].errors[0].extensions.code, QUERY_LIMIT_EXCEEDED);
+      assert.equal(served.body[1].errors[0].extensions.code, 'QUERY_LIMIT_EXCEEDED');
       assert.equal(stack.upstreamRequests().length, 1);
     });
   });

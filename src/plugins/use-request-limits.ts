@@ -1,5 +1,6 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import type { Plugin, YogaServerOptions } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
+import { withDefaults } from './options.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits, useQueryLimits } from './use-query-limits.ts';
 import { useRequestBodyLimit } from './use-request-body-limit.ts';
 
@@ -13,7 +14,8 @@ export interface RequestLimits extends QueryLimits {
   maxRequestBodyBytes: number;
   /**
    * Operations in one batched HTTP request, a JSON array of GraphQL requests (`MAX_BATCH_OPERATIONS`);
-   * `0` refuses batches. Each operation of a batch meets every other limit on its own.
+   * `0` refuses batches. Each operation of a batch meets every other limit on its own. Yoga enforces it (its
+   * `batching` option, which `createGateway` sets from this).
    * @default 10
    */
   maxBatchOperations: number;
@@ -25,6 +27,11 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   maxBatchOperations: 10,
 });
 
+/** The limits with defaults filled in for any left out. */
+export function requestLimits(limits: Partial<RequestLimits> = {}): RequestLimits {
+  return withDefaults(DEFAULT_REQUEST_LIMITS, limits);
+}
+
 /**
  * Headers that a browser sends cross-site only after a CORS preflight: a caller's credential headers, and
  * Yoga's own marker for clients that send neither. A GET, or a form or `text/plain` POST, that carries none of
@@ -32,26 +39,17 @@ export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
  */
 const PREFLIGHT_HEADERS = ['private-token', 'authorization', 'x-graphql-yoga-csrf'];
 
-type LimitOptions = Required<Pick<YogaServerOptions<object, object>, 'batching' | 'maxRequestBodySize'>> & {
-  plugins: Plugin[];
-};
-
 /**
- * The Yoga options that enforce `limits`: body size (`useRequestBodyLimit`, in place of Yoga's own), batching
- * (Yoga's), CSRF prevention, and the document limits of `useQueryLimits`. Which other origins may call is
- * `corsForOrigins`'s (`CORS_ORIGINS`). None of the gateway's plugins registers a request parser, so the body
- * limit wraps whichever of Yoga's parsers a request gets.
+ * Enforces `limits` on every request: CSRF prevention, the body size (`useRequestBodyLimit`, in place of Yoga's
+ * own, which must be off) and the document limits of `useQueryLimits`. None of the gateway's plugins registers a
+ * request parser, so the body limit wraps whichever of Yoga's parsers a request gets.
  */
-export function requestLimitOptions(limits: Partial<RequestLimits> = {}): LimitOptions {
-  const defined = Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined));
-  const resolved: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...defined };
+export function useRequestLimits(limits: RequestLimits): Plugin {
   return {
-    maxRequestBodySize: false,
-    batching: resolved.maxBatchOperations > 0 ? { limit: resolved.maxBatchOperations } : false,
-    plugins: [
-      useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS }),
-      useRequestBodyLimit(resolved.maxRequestBodyBytes),
-      useQueryLimits(resolved),
-    ],
+    onPluginInit({ addPlugin }) {
+      addPlugin(useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS }));
+      addPlugin(useRequestBodyLimit(limits.maxRequestBodyBytes));
+      addPlugin(useQueryLimits(limits));
+    },
   };
 }
