@@ -8,10 +8,10 @@ import { type StartedProgram, startProgram } from './helpers/npm-start.ts';
 const ROOT = new URL('..', import.meta.url);
 const ADMIN_TOKEN = 'glpat-readme-admin-token';
 
-/** The README's GraphQL examples, in order, as printed. */
-function readmeExamples(): string[] {
-  const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
-  return [...readme.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+/** The GraphQL examples of `docs/examples.md`, in order, as printed. */
+function documentedExamples(): string[] {
+  const page = readFileSync(new URL('docs/examples.md', ROOT), 'utf8');
+  return [...page.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1] as string);
 }
 
 describe('npm start (embedded mode)', () => {
@@ -41,9 +41,9 @@ describe('npm start (embedded mode)', () => {
     assert.ok(html.includes(ADMIN_TOKEN), 'GraphiQL starts with the embedded admin token');
   });
 
-  it('runs every README example as printed, without errors', async () => {
-    const examples = readmeExamples();
-    assert.ok(examples.length >= 6, `README has ${examples.length} examples`);
+  it('runs every example of docs/examples.md as printed, without errors', async () => {
+    const examples = documentedExamples();
+    assert.ok(examples.length >= 6, `docs/examples.md has ${examples.length} examples`);
     for (const query of examples) {
       const response = await fetch(`${server.url}/graphql`, {
         method: 'POST',
