@@ -1,3 +1,4 @@
+import type { SystemHookEventSource } from './events/catalogue.ts';
 import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loaders/hook-by-id.ts';
 import { rethrowAsGraphQL, unauthenticated } from './schema/errors.ts';
 import { isUpstreamError } from './upstream/errors.ts';
@@ -28,6 +29,19 @@ export interface GatewayContext {
   /** Reads a hook by REST id through this request's loader: `null` when it does not exist. */
   loadHook(id: number): Promise<HookDto | null>;
   loaders: { hookById: HookLoader };
+  /**
+   * The system hook events that subscriptions read; undefined when the gateway receives none. `types` are
+   * `SystemHookEventType` values (null: all); `after` is a cursor to resume after. The iteration ends when
+   * `signal` aborts, which happens when the subscriber goes away.
+   */
+  events?:
+    | {
+        subscribe(
+          args: { types: readonly string[] | null; after: string | null },
+          signal: AbortSignal | undefined,
+        ): AsyncIterable<SystemHookEventSource>;
+      }
+    | undefined;
 }
 
 export interface ContextDependencies {
