@@ -1,4 +1,5 @@
 import { unauthenticated } from './errors.ts';
+import type { SystemHookEventSource } from './events/catalogue.ts';
 import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loaders/hook-by-id.ts';
 import { type BoundSystemHooksApi, bindSystemHooksApi } from './upstream/bound-api.ts';
 import {
@@ -21,6 +22,19 @@ export interface GatewayContext {
    */
   gitlab: BoundSystemHooksApi;
   loaders: { hookById: HookLoader };
+  /**
+   * The system hook events that subscriptions read; undefined when the gateway receives none. `types` are
+   * `SystemHookEventType` values (null: all); `after` is a cursor to resume after. The iteration ends when
+   * `signal` aborts, which happens when the subscriber goes away.
+   */
+  events?:
+    | {
+        subscribe(
+          args: { types: readonly string[] | null; after: string | null },
+          signal: AbortSignal | undefined,
+        ): AsyncIterable<SystemHookEventSource>;
+      }
+    | undefined;
 }
 
 export interface ContextDependencies {
