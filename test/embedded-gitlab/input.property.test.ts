@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type Answer, useEmbeddedGitLab } from '../embedded-gitlab/helpers.ts';
+import { type Answer, useEmbeddedGitLab } from './helpers.ts';
 
 /** Bounded (`FUZZ_RUNS` raises it); fast-check prints the seed and the shrunk value of a failure. */
 const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 150) };
