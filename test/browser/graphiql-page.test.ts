@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ADMIN_TOKEN, type Stack, startStack } from '../helpers/stack.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { type Stack, startStack } from '../helpers/stack.ts';
 
 /** Hosts that serve GraphiQL's assets to pages that do not bring their own, Yoga's default among them. */
 const CDN_HOSTS = [

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { parse, print } from 'graphql';
 import type { Page } from 'playwright-core';
 import { type Browser, chromiumSkipReason, launchChromium } from '../helpers/chromium.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
 import { type StartedProgram, startProgram } from '../helpers/npm-start.ts';
 
-const ADMIN_TOKEN = 'glpat-browser-admin-token';
 const OUTPUT = fileURLToPath(new URL('../../test-output/browser/', import.meta.url));
 const EMBEDDED_MODE = { PORT: '0', EMBEDDED_GITLAB_PORT: '0', EMBEDDED_GITLAB_ADMIN_TOKEN: ADMIN_TOKEN };
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ADMIN_TOKEN, USER_TOKEN, useEmbeddedGitLab } from './helpers.ts';
+import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
+import { useEmbeddedGitLab } from './helpers.ts';
 
 describe('authentication and authorization', () => {
   const t = useEmbeddedGitLab();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ADMIN_TOKEN, rawRequest, useEmbeddedGitLab } from './helpers.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { rawRequest, useEmbeddedGitLab } from './helpers.ts';
 
 describe('hostile and malformed input', () => {
   const t = useEmbeddedGitLab();

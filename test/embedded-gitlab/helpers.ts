@@ -7,9 +7,11 @@ import {
   type EmbeddedGitLab,
   type EmbeddedGitLabOptions,
 } from '../../src/embedded-gitlab/index.ts';
+import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
+import type { UntypedData } from '../helpers/untyped.ts';
 
-export const ADMIN_TOKEN = 'glpat-admin-token-0000000';
-export const USER_TOKEN = 'glpat-user-token-11111111';
+// Kept for tests written before credentials.ts; new code imports the tokens from there.
+export { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 
 export interface CallOptions {
   /** The admin token unless set; null sends no credential. */
@@ -48,8 +50,7 @@ export interface Answer {
   headers: Headers;
   text: string;
   /** The parsed body, or undefined when it is empty. */
-  // biome-ignore lint/suspicious/noExplicitAny: tests inspect answers of every shape field by field
-  body: any;
+  body: UntypedData;
 }
 
 export interface TestGitLab {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { propertyRuns } from '../helpers/property.ts';
 import { type Answer, useEmbeddedGitLab } from './helpers.ts';
 
-/** Bounded (`FUZZ_RUNS` raises it); fast-check prints the seed and the shrunk value of a failure. */
-const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 150) };
+const RUNS = propertyRuns(150);
 
 /** A value of any JSON type, the wrong one as often as the right one. */
 const anyValue = fc.oneof(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createEmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
-import { ADMIN_TOKEN, USER_TOKEN } from './helpers.ts';
+import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 
 describe('createEmbeddedGitLab lifecycle', () => {
   it('listens on a free loopback port, then closes keep-alive sockets too', async () => {

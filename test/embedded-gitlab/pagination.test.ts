@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
 import { useEmbeddedGitLab } from './helpers.ts';
 
 const EXTERNAL = 'https://gitlab.example.com';
@@ -121,13 +122,9 @@ describe('GET /hooks pagination', () => {
   });
 
   it('keeps other query parameters in links, sorted, but never private_token', async () => {
-    const answer = await t.call(
-      'GET',
-      `/hooks?zeta=1&per_page=40&alpha=a+b&private_token=${'glpat-admin-token-0000000'}`,
-      {
-        token: null,
-      },
-    );
+    const answer = await t.call('GET', `/hooks?zeta=1&per_page=40&alpha=a+b&private_token=${ADMIN_TOKEN}`, {
+      token: null,
+    });
     assert.equal(answer.status, 200);
     assert.equal(
       answer.headers.get('link'),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { USER_TOKEN, useEmbeddedGitLab } from './helpers.ts';
+import { USER_TOKEN } from '../helpers/credentials.ts';
+import { useEmbeddedGitLab } from './helpers.ts';
 
 describe('the request log', () => {
   const t = useEmbeddedGitLab();

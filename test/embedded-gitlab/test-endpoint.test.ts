@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startReceiver, USER_TOKEN, useEmbeddedGitLab } from './helpers.ts';
+import { USER_TOKEN } from '../helpers/credentials.ts';
+import { startReceiver, useEmbeddedGitLab } from './helpers.ts';
 
 const MOCK_DATA =
   '{"event_name":"project_create","name":"Ruby","path":"ruby","project_id":1,"owner_name":"Someone","owner_email":"example@gitlabhq.com"}';

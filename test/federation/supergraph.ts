@@ -7,7 +7,9 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { parse } from 'graphql';
 import { createYoga } from 'graphql-yoga';
+import { graphqlHeaders } from '../helpers/credentials.ts';
 import { listen } from '../helpers/stack.ts';
+import type { UntypedData } from '../helpers/untyped.ts';
 
 /**
  * A supergraph around the gateway, as a platform team would run it: a second subgraph that extends
@@ -194,8 +196,7 @@ export async function startHiveGateway(supergraphSdl: string): Promise<RunningGa
 
 export interface GraphQLResult {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: each test reads the JSON answer in the shape of its query
-  data?: any;
+  data?: UntypedData;
   errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } }[];
 }
 
@@ -208,11 +209,7 @@ export async function postGraphQL(
 ): Promise<GraphQLResult> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json, application/json',
-      ...(token === null ? {} : { 'private-token': token }),
-    },
+    headers: graphqlHeaders(token),
     body: JSON.stringify({ query, variables }),
   });
   // Read over HTTP, so Apollo Gateway's null-prototype result objects arrive as plain JSON, comparable as is.

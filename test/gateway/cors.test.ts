@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { ADMIN_TOKEN, type Stack, startStack } from '../helpers/stack.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { type Stack, startStack } from '../helpers/stack.ts';
 
 const APP = 'https://app.example.com';
 const OTHER = 'https://evil.example.net';

@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
 import { encodeGlobalId, parseSystemHookId } from '../../src/schema/global-id.ts';
+import { propertyRuns } from '../helpers/property.ts';
 
-/** Bounded (`FUZZ_RUNS` raises it); fast-check prints the seed and the shrunk value of a failure. */
-const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 200) };
+const RUNS = propertyRuns(200);
 
 /** What the gateway accepts, stated independently of the parser: a positive safe integer, plain or in a gid. */
 function expectedId(value: string): number | null {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { NodeDocument, SystemHookDocument, SystemHooksDocument } from '../generated/graphql.ts';
-import { ADMIN_TOKEN, gid, type Stack, seedHooks, startStack } from '../helpers/stack.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { gid, type Stack, seedHooks, startStack } from '../helpers/stack.ts';
 
 describe('systemHook and node', () => {
   let stack: Stack;

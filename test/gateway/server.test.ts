@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { closedPort } from '../embedded-gitlab/receiver.ts';
-import { ADMIN_TOKEN, type GatewayHandle, type Stack, startGateway, startStack } from '../helpers/stack.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { type GatewayHandle, type Stack, startGateway, startStack } from '../helpers/stack.ts';
 
 describe('HTTP endpoints', () => {
   let stack: Stack;

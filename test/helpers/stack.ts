@@ -13,9 +13,11 @@ import {
   type GitLabClient,
   type GitLabClientOptions,
 } from '../../src/upstream/client.ts';
+import { ADMIN_TOKEN, graphqlHeaders, USER_TOKEN } from './credentials.ts';
+import type { UntypedData } from './untyped.ts';
 
-export const ADMIN_TOKEN = 'glpat-admin-test-token-0001';
-export const USER_TOKEN = 'glpat-user-test-token-0002';
+// Kept for tests written before credentials.ts; new code imports the tokens from there.
+export { ADMIN_TOKEN, USER_TOKEN } from './credentials.ts';
 
 export interface GraphQLErrorJson {
   message: string;
@@ -34,9 +36,6 @@ export interface RequestOptions {
   token?: string | null;
   headers?: Record<string, string>;
 }
-
-// biome-ignore lint/suspicious/noExplicitAny: an untyped document has an untyped result, read as the test sees fit
-type UntypedData = any;
 
 /** A gateway on a real loopback port, and a typed client for it. */
 export interface GatewayHandle {
@@ -79,12 +78,7 @@ export async function startGateway(
     const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json, application/json',
-        ...(token === null ? {} : { 'private-token': token }),
-        ...opts.headers,
-      },
+      headers: { ...graphqlHeaders(token), ...opts.headers },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as Omit<GraphQLResponse<unknown>, 'status'>;

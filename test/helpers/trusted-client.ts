@@ -1,6 +1,8 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { DocumentNode } from 'graphql';
-import { ADMIN_TOKEN, type GraphQLResponse } from './stack.ts';
+import { graphqlHeaders } from './credentials.ts';
+import type { GraphQLResponse } from './stack.ts';
+import type { UntypedData } from './untyped.ts';
 
 /**
  * A frontend's client in trusted-documents mode: it sends the hash that codegen put on each generated
@@ -18,18 +20,10 @@ export function documentHash(document: DocumentNode): string {
 }
 
 /** POSTs `body` as JSON to the gateway's GraphQL endpoint, with the admin token; the answer as a test reads it. */
-export async function postGraphQL(
-  url: string,
-  body: unknown,
-  // biome-ignore lint/suspicious/noExplicitAny: a body built by hand has an answer read as the test sees fit
-): Promise<GraphQLResponse<any>> {
+export async function postGraphQL(url: string, body: unknown): Promise<GraphQLResponse<UntypedData>> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json, application/json',
-      'private-token': ADMIN_TOKEN,
-    },
+    headers: graphqlHeaders(),
     body: JSON.stringify(body),
   });
   return { status: response.status, ...((await response.json()) as object) };

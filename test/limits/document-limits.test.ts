@@ -3,11 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { getIntrospectionQuery } from 'graphql';
 import { DEFAULT_QUERY_LIMITS } from '../../src/plugins/use-query-limits.ts';
 import { type GraphQLResponse, gid, type Stack, seedHooks, startStack } from '../helpers/stack.ts';
+import type { UntypedData } from '../helpers/untyped.ts';
 
 const { maxTokens, maxDepth, maxAliases, maxDirectives, maxComplexity } = DEFAULT_QUERY_LIMITS;
 
-// biome-ignore lint/suspicious/noExplicitAny: the documents here are untyped on purpose
-type Answer = GraphQLResponse<any>;
+type Answer = GraphQLResponse<UntypedData>;
 
 /** A rejection by one limit: HTTP 400, one error, the limit's code and numbers, and no data. */
 function assertRejected(answer: Answer, limit: string, max: number, message: RegExp): void {

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_REQUEST_LIMITS } from '../../src/plugins/use-request-limits.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
 import { startProgram } from '../helpers/npm-start.ts';
-import { ADMIN_TOKEN, type Stack, seedHooks, startStack } from '../helpers/stack.ts';
+import { type Stack, seedHooks, startStack } from '../helpers/stack.ts';
+import type { UntypedData } from '../helpers/untyped.ts';
 
 const { maxRequestBodyBytes, maxBatchOperations } = DEFAULT_REQUEST_LIMITS;
 const JSON_HEADERS = {
@@ -15,8 +17,7 @@ const JSON_HEADERS = {
 interface RawAnswer {
   status: number;
   headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: read as each test needs
-  body: any;
+  body: UntypedData;
 }
 
 async function answer(response: Response): Promise<RawAnswer> {

@@ -13,6 +13,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { createEmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import { ADMIN_TOKEN, credentialHeaders, USER_TOKEN } from '../helpers/credentials.ts';
 import {
   json,
   type RecordedRequest,
@@ -24,8 +25,6 @@ import { START_COMMAND } from '../helpers/start-command.ts';
 import type { MemorySample } from './memory-probe.ts';
 
 const ROOT = new URL('../..', import.meta.url);
-const ADMIN_TOKEN = 'glpat-soak-admin-token-0000001';
-const USER_TOKEN = 'glpat-soak-user-token-00000002';
 const CONNECTIONS = 10;
 /** Requests per second, over all connections; a machine too busy for it runs at what it can. */
 const RATE = 150;
@@ -123,14 +122,14 @@ async function startUpstream() {
     },
     async hookCount(): Promise<number> {
       const response = await fetch(`${gitlabUrl}/api/v4/hooks?per_page=1`, {
-        headers: { 'private-token': ADMIN_TOKEN },
+        headers: credentialHeaders(),
       });
       await response.body?.cancel();
       return Number(response.headers.get('x-total'));
     },
     /** Deletes, through REST, every hook the load created and left; returns how many. */
     async deleteLeftovers(): Promise<number> {
-      const headers = { 'private-token': ADMIN_TOKEN };
+      const headers = credentialHeaders();
       const left: number[] = [];
       for (let page = 1; page <= 100; page++) {
         const response = await fetch(`${gitlabUrl}/api/v4/hooks?per_page=100&page=${page}`, { headers });

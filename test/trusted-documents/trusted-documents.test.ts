@@ -6,8 +6,9 @@ import { print } from 'graphql';
 import { loadConfig } from '../../src/config.ts';
 import * as generated from '../generated/graphql.ts';
 import { CreateSystemHookDocument, SystemHookDocument, SystemHooksDocument } from '../generated/graphql.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
 import { startProgram } from '../helpers/npm-start.ts';
-import { ADMIN_TOKEN, gid, type Stack, seedHooks, startStack } from '../helpers/stack.ts';
+import { gid, type Stack, seedHooks, startStack } from '../helpers/stack.ts';
 import { documentHash, postGraphQL, requestByHash } from '../helpers/trusted-client.ts';
 
 const MANIFEST = fileURLToPath(new URL('../generated/persisted-documents.json', import.meta.url));

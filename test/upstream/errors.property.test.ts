@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { errorFromResponse, UpstreamError, type UpstreamErrorCode } from '../../src/upstream/errors.ts';
+import { propertyRuns } from '../helpers/property.ts';
 
-/** Bounded (`FUZZ_RUNS` raises it); fast-check prints the seed and the shrunk value of a failure. */
-const RUNS = { numRuns: Number(process.env.FUZZ_RUNS ?? 200) };
+const RUNS = propertyRuns(200);
 
 const CODES: ReadonlySet<UpstreamErrorCode> = new Set([
   'BAD_REQUEST',
