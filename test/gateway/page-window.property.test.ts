@@ -31,6 +31,28 @@ const sizeArgument = fc.oneof(
 );
 const positionArgument = fc.option(fc.nat({ max: MAX_POSITION }), { nil: undefined });
 
+/** A valid window, with its cursors as the positions they stand for. */
+interface ValidWindow {
+  first: number | null | undefined;
+  after: number | undefined;
+  last: number | null | undefined;
+  before: number | undefined;
+}
+const validWindow: fc.Arbitrary<ValidWindow> = fc.record({
+  first: sizeArgument,
+  after: positionArgument,
+  last: sizeArgument,
+  before: positionArgument,
+});
+
+/** The window's arguments as a client sends them, each position as the cursor the connection gave it. */
+const windowArguments = ({ first, after, last, before }: ValidWindow): WindowArguments => ({
+  first,
+  last,
+  after: after === undefined ? undefined : encodeCursor(after),
+  before: before === undefined ? undefined : encodeCursor(before),
+});
+
 /** Positions `[from, to)` that a GitLab page holds. */
 const positionsOf = ({ page, perPage }: PageRequest) => ({ from: (page - 1) * perPage, to: page * perPage });
 
@@ -64,16 +86,16 @@ function fitsOnePage(start: number, end: number): boolean {
 }
 
 /** What windowRequest must answer, written from the Relay pagination algorithm (positions, not edges). */
-function relayWindow(first: number | null, after: number | null, last: number | null, before: number | null) {
+function relayWindow({ first, after, last, before }: ValidWindow) {
   // Relay: with neither first nor last the server picks a default; GitLab's default page size.
-  const size = first === null && last === null ? DEFAULT_PAGE_SIZE : first;
+  const size = first ?? (last == null ? DEFAULT_PAGE_SIZE : null);
   // ApplyCursorsToEdges: drop every edge up to and including `after`, and from `before` on.
-  const start = after === null ? 0 : after + 1;
-  let end: number | null = before;
+  const start = after === undefined ? 0 : after + 1;
+  let end = before ?? null;
   // EdgesToReturn: `first` keeps the first `first` edges of what is left.
   if (size !== null) end = Math.min(end ?? Number.POSITIVE_INFINITY, start + size);
   // A `before` at or before `after` leaves no edges, never a negative count.
-  return { start, end: end === null ? null : Math.max(start, end), last };
+  return { start, end: end === null ? null : Math.max(start, end), last: last ?? null };
 }
 
 /** Calls `action` and returns the BAD_USER_INPUT GraphQLError it threw, failing if it threw anything else. */
@@ -179,52 +201,24 @@ describe('Relay windows, property-based', () => {
 
   it('turns first, after, last and before into the window the Relay algorithm defines', () => {
     fc.assert(
-      fc.property(
-        sizeArgument,
-        positionArgument,
-        sizeArgument,
-        positionArgument,
-        (first, after, last, before) => {
-          const args: WindowArguments = {
-            first,
-            last,
-            after: after === undefined ? undefined : encodeCursor(after),
-            before: before === undefined ? undefined : encodeCursor(before),
-          };
-          const window = windowRequest(args);
-          assert.deepEqual(window, relayWindow(first ?? null, after ?? null, last ?? null, before ?? null));
-          if (window.end !== null) assert.ok(window.end >= window.start);
-        },
-      ),
+      fc.property(validWindow, (valid) => {
+        const window = windowRequest(windowArguments(valid));
+        assert.deepEqual(window, relayWindow(valid));
+        if (window.end !== null) assert.ok(window.end >= window.start);
+      }),
       RUNS,
     );
   });
 
   it('plans at most two requests for any valid window, whatever the length of the list', () => {
     fc.assert(
-      fc.property(
-        sizeArgument,
-        positionArgument,
-        sizeArgument,
-        positionArgument,
-        fc.nat({ max: MAX_POSITION }),
-        (first, after, last, before, length) => {
-          const request = windowRequest({
-            first,
-            last,
-            after: after === undefined ? undefined : encodeCursor(after),
-            before: before === undefined ? undefined : encodeCursor(before),
-          });
-          // As the connection does: an open end is the list's end, learnt from GitLab's X-Total.
-          const window = applyLast(
-            request.start,
-            request.end ?? Math.max(request.start, length),
-            request.last,
-          );
-          assert.ok(window.end - window.start <= MAX_PAGE_SIZE, `${window.end - window.start} positions`);
-          assertCovers(planPages(window.start, window.end), window.start, window.end);
-        },
-      ),
+      fc.property(validWindow, fc.nat({ max: MAX_POSITION }), (valid, length) => {
+        const request = windowRequest(windowArguments(valid));
+        // As the connection does: an open end is the list's end, learnt from GitLab's X-Total.
+        const window = applyLast(request.start, request.end ?? Math.max(request.start, length), request.last);
+        assert.ok(window.end - window.start <= MAX_PAGE_SIZE, `${window.end - window.start} positions`);
+        assertCovers(planPages(window.start, window.end), window.start, window.end);
+      }),
       RUNS,
     );
   });
