@@ -7,12 +7,12 @@ import {
   DEFAULT_PAGE_SIZE,
   decodeCursor,
   encodeCursor,
-  MAX_PAGE_SIZE,
   type PageRequest,
   planPages,
   type WindowArguments,
   windowRequest,
 } from '../../src/schema/page-window.ts';
+import { GITLAB_MAX_PER_PAGE } from '../../src/upstream/types.ts';
 import { propertyRuns } from '../helpers/property.ts';
 
 const RUNS = propertyRuns(200);
@@ -22,10 +22,10 @@ const MAX_POSITION = 1_000_000_000;
 
 /** Positions over the whole range, and small ones, where page boundaries crowd together. */
 const position = fc.oneof(fc.nat({ max: MAX_POSITION }), fc.nat({ max: 500 }));
-const windowSize = fc.integer({ min: 1, max: MAX_PAGE_SIZE });
+const windowSize = fc.integer({ min: 1, max: GITLAB_MAX_PER_PAGE });
 /** A `first` or `last` argument as GraphQL passes it: a valid size, explicit null, or left out. */
 const sizeArgument = fc.oneof(
-  fc.integer({ min: 0, max: MAX_PAGE_SIZE }),
+  fc.integer({ min: 0, max: GITLAB_MAX_PER_PAGE }),
   fc.constant(null),
   fc.constant(undefined),
 );
@@ -59,7 +59,7 @@ const positionsOf = ({ page, perPage }: PageRequest) => ({ from: (page - 1) * pe
 function assertValidRequest(request: PageRequest): void {
   assert.ok(Number.isSafeInteger(request.page) && request.page >= 1, `page ${request.page}`);
   assert.ok(
-    Number.isSafeInteger(request.perPage) && request.perPage >= 1 && request.perPage <= MAX_PAGE_SIZE,
+    Number.isSafeInteger(request.perPage) && request.perPage >= 1 && request.perPage <= GITLAB_MAX_PER_PAGE,
     `perPage ${request.perPage}`,
   );
 }
@@ -79,7 +79,7 @@ function assertCovers(pages: PageRequest[], start: number, end: number): void {
 
 /** Whether one GitLab page of some size up to 100 holds all of the non-empty window `[start, end)`. */
 function fitsOnePage(start: number, end: number): boolean {
-  for (let perPage = 1; perPage <= MAX_PAGE_SIZE; perPage++) {
+  for (let perPage = 1; perPage <= GITLAB_MAX_PER_PAGE; perPage++) {
     if (Math.floor(start / perPage) === Math.floor((end - 1) / perPage)) return true;
   }
   return false;
@@ -216,7 +216,7 @@ describe('Relay windows, property-based', () => {
         const request = windowRequest(windowArguments(valid));
         // As the connection does: an open end is the list's end, learnt from GitLab's X-Total.
         const window = applyLast(request.start, request.end ?? Math.max(request.start, length), request.last);
-        assert.ok(window.end - window.start <= MAX_PAGE_SIZE, `${window.end - window.start} positions`);
+        assert.ok(window.end - window.start <= GITLAB_MAX_PER_PAGE, `${window.end - window.start} positions`);
         assertCovers(planPages(window.start, window.end), window.start, window.end);
       }),
       RUNS,
@@ -226,7 +226,7 @@ describe('Relay windows, property-based', () => {
   it('refuses a first or last outside 0 to 100 with BAD_USER_INPUT', () => {
     const outside = fc.oneof(
       fc.integer({ min: -(2 ** 31), max: -1 }),
-      fc.integer({ min: MAX_PAGE_SIZE + 1, max: 2 ** 31 - 1 }),
+      fc.integer({ min: GITLAB_MAX_PER_PAGE + 1, max: 2 ** 31 - 1 }),
     );
     fc.assert(
       fc.property(outside, sizeArgument, fc.boolean(), (bad, other, badIsFirst) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { PaginationDto } from '../../src/upstream/types.ts';
+import { GITLAB_MAX_PER_PAGE, type PaginationDto } from '../../src/upstream/types.ts';
 import { toPagination } from '../../src/upstream/wire.ts';
 import { propertyRuns } from '../helpers/property.ts';
 
@@ -9,15 +9,13 @@ const RUNS = propertyRuns(200);
 
 type Headers = Record<string, string | string[] | undefined>;
 
-/** GitLab's `max_per_page`: the gateway never asks for more. */
-const MAX_PER_PAGE = 100;
 /** Above this many rows GitLab leaves `X-Total` and `X-Total-Pages` out. */
 const COUNT_LIMIT = 10_000;
 
 /** A page the gateway asks for: any page it can plan (positions up to 10^9), at most 100 per page. */
 const requested = fc.record({
   page: fc.oneof(fc.integer({ min: 1, max: 1_000_000_001 }), fc.integer({ min: 1, max: 20 })),
-  perPage: fc.integer({ min: 1, max: MAX_PER_PAGE }),
+  perPage: fc.integer({ min: 1, max: GITLAB_MAX_PER_PAGE }),
 });
 
 /** One page of a list of `count` rows, with the headers GitLab's offset pagination sends for it. */
@@ -88,7 +86,7 @@ describe('GitLab pagination headers, property-based', () => {
     const answered = fc
       .record({
         count: fc.oneof(fc.nat({ max: 300 }), fc.nat({ max: 2 * COUNT_LIMIT })),
-        perPage: fc.integer({ min: 1, max: MAX_PER_PAGE }),
+        perPage: fc.integer({ min: 1, max: GITLAB_MAX_PER_PAGE }),
         pageShare: fc.double({ min: 0, max: 1.2, noNaN: true }),
       })
       .map(({ count, perPage, pageShare }) => {
@@ -105,7 +103,7 @@ describe('GitLab pagination headers, property-based', () => {
 
   it('derives what offset pagination implies when GitLab sends no headers', () => {
     const page = fc
-      .tuple(requested, fc.nat({ max: MAX_PER_PAGE }))
+      .tuple(requested, fc.nat({ max: GITLAB_MAX_PER_PAGE }))
       .map(([asked, rows]) => ({ asked, rows: Math.min(rows, asked.perPage) }));
     fc.assert(
       fc.property(page, ({ asked, rows }) => {
@@ -132,15 +130,20 @@ describe('GitLab pagination headers, property-based', () => {
 
   it('never throws on junk header values, and answers only positive pages and counts that are safe integers', () => {
     fc.assert(
-      fc.property(junkHeaders, requested, fc.nat({ max: 2 * MAX_PER_PAGE }), (headers, asked, rows) => {
-        const result = toPagination(headers, asked, rows);
-        for (const value of [result.page, result.perPage]) {
-          assert.ok(Number.isSafeInteger(value) && value > 0, `page or perPage ${value}`);
-        }
-        for (const value of [result.nextPage, result.prevPage, result.total, result.totalPages]) {
-          assert.ok(isCount(value), `count ${value}`);
-        }
-      }),
+      fc.property(
+        junkHeaders,
+        requested,
+        fc.nat({ max: 2 * GITLAB_MAX_PER_PAGE }),
+        (headers, asked, rows) => {
+          const result = toPagination(headers, asked, rows);
+          for (const value of [result.page, result.perPage]) {
+            assert.ok(Number.isSafeInteger(value) && value > 0, `page or perPage ${value}`);
+          }
+          for (const value of [result.nextPage, result.prevPage, result.total, result.totalPages]) {
+            assert.ok(isCount(value), `count ${value}`);
+          }
+        },
+      ),
       RUNS,
     );
   });
