@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { ADMIN_TOKEN } from './helpers/credentials.ts';
 import { type StartedProgram, startProgram } from './helpers/npm-start.ts';
 
 const ROOT = new URL('..', import.meta.url);
-const ADMIN_TOKEN = 'glpat-readme-admin-token';
 
 /** The GraphQL examples of `docs/examples.md`, in order, as printed. */
 function documentedExamples(): string[] {
