@@ -3,7 +3,7 @@
  * validated, and only then written, so a rejected request changes nothing.
  */
 import { ApiError, grapeError, recordNotFound } from './errors.ts';
-import type { HookParams } from './grape-params.ts';
+import type { HookParams } from './hook-attributes.ts';
 import {
   assignParams,
   attributesDiffer,
@@ -50,7 +50,7 @@ export class HookStore {
   /** Builds and validates a new hook without storing it; returns the model errors, if any. */
   prepareCreate(params: HookParams): { attributes: HookAttributes; errors: ModelError[] } {
     const attributes = assignParams(defaultAttributes(), params, 'create');
-    runBeforeValidation(attributes, null, params.token !== undefined);
+    runBeforeValidation(attributes, null, params);
     return { attributes, errors: validateHook(attributes, this.settings) };
   }
 
@@ -62,6 +62,7 @@ export class HookStore {
       url: attributes.url ?? '',
       id: ++this.#lastId,
       organizationId: ORGANIZATION_ID,
+      alertStatus: 'executable',
       createdAt: now,
       updatedAt: now,
     };
@@ -81,7 +82,7 @@ export class HookStore {
     const hook = this.find(id);
     if (!hasUpdateParams(params)) throw grapeError(400, 'No parameters provided');
     const next = assignParams(hook, params, 'update');
-    runBeforeValidation(next, hook, params.token !== undefined);
+    runBeforeValidation(next, hook, params);
     const errors = validateHook(next, this.settings);
     if (errors.length > 0) {
       const failure = updateFailure(errors);
@@ -94,7 +95,7 @@ export class HookStore {
   updateKeyValues(hook: StoredHook, field: 'urlVariables' | 'customHeaders', values: KeyValues): boolean {
     const next = copyAttributes(hook);
     next[field] = keyValues(values);
-    runBeforeValidation(next, hook, false);
+    runBeforeValidation(next, hook, {});
     if (validateHook(next, this.settings).length > 0) return false;
     this.#commit(hook, next);
     return true;
