@@ -139,7 +139,7 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
   let url = '';
   let server: Server | null = null;
 
-  const context = (): RouteContext => ({
+  const routeContext = (): RouteContext => ({
     store,
     auth,
     externalUrl: externalUrl ?? url,
@@ -169,7 +169,11 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
   }
 
   /** Rack and Grape in front of the endpoints: body limit, throttle, body parsing, merged params. */
-  async function answer(request: IncomingMessage, pathname: string, rawQuery: string): Promise<HttpAnswer> {
+  async function answerRequest(
+    request: IncomingMessage,
+    pathname: string,
+    rawQuery: string,
+  ): Promise<HttpAnswer> {
     if (declaredLength(request) > maxBodyBytes) return refuseBody(request);
     const query = parseNestedQuery(rawQuery);
     const throttled = throttleAnswer(request, pathname, query);
@@ -179,13 +183,13 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     const method = request.method ?? 'GET';
     const parsed = parseBody(method, body, request.headers['content-type']);
     const params: Record<string, unknown> = Object.assign(paramHash(), query, parsed.form, parsed.json);
-    return handleApiRequest({ method, pathname, headers: request.headers, query, params }, context());
+    return handleApiRequest({ method, pathname, headers: request.headers, query, params }, routeContext());
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { pathname, query } = splitTarget(request.url ?? '/');
     const entry = { method: request.method ?? 'GET', path: pathname, query: filterQuery(query) };
-    const reply = await answer(request, pathname, query).catch((error: unknown) =>
+    const reply = await answerRequest(request, pathname, query).catch((error: unknown) =>
       errorAnswer(error, request, response),
     );
     // Logged before the first byte is written, so a client that has its answer always finds it in the log.
