@@ -9,7 +9,8 @@ import { createAuthenticator, findCredential } from './auth.ts';
 import { DeliveryAgents } from './delivery.ts';
 import { ApiError } from './errors.ts';
 import { declareHookParams, ParamErrors } from './grape-params.ts';
-import { createFailureMessage, type HookAttributes } from './hook-model.ts';
+import { BRANCH_FILTER_STRATEGIES, type HookParams } from './hook-attributes.ts';
+import { createFailureMessage } from './hook-model.ts';
 import {
   type DrainLimits,
   declaredLength,
@@ -23,7 +24,7 @@ import {
 } from './http.ts';
 import { type ParamHash, paramHash, parseNestedQuery } from './rack-params.ts';
 import { handleApiRequest, type RouteContext } from './routes.ts';
-import { HookStore } from './store.ts';
+import { HookStore, type RawColumns } from './store.ts';
 import { createThrottle } from './throttle.ts';
 
 export interface EmbeddedGitLabOptions {
@@ -68,7 +69,18 @@ export interface EmbeddedGitLab {
   /** Every request answered, in the order of the answers, since start or the last reset. Live, not a copy. */
   readonly requests: readonly ServedRequest[];
   resetRequestLog(): void;
-  /** Creates hooks from REST parameters through the validation of `POST /hooks`; all or none. */
+  /**
+   * Creates hooks from REST parameters through the validation of `POST /hooks`, all or none, and returns their
+   * ids. An invalid entry throws an `Error` naming its index and GitLab's answer (`400 url is missing`).
+   *
+   * Two fields emulate rows of a newer GitLab whose enum values this server (and its clients) may not know;
+   * they are stored and returned verbatim, bypassing validation:
+   * - `alert_status`: any string, returned as the hook's `alert_status` (for example `"paused"`); without it a
+   *   hook is `"executable"`, as every system hook is. The REST API never takes this field.
+   * - `branch_filter_strategy`: a string other than `wildcard`, `regex` and `all_branches` is stored as it is,
+   *   and `push_events_branch_filter` is then not validated (no rule is known for it). A known value is
+   *   validated as `POST /hooks` does.
+   */
   seed(hooks: Record<string, unknown>[]): Promise<number[]>;
 }
 
@@ -83,6 +95,25 @@ const REFUSED_BODY_DRAIN: DrainLimits = { ms: 2_000, bytes: 64 * 1024 * 1024 };
 const TOO_LARGE: HttpAnswer = { status: 413, json: { message: '413 Request Entity Too Large' } };
 const CLIENT_CLOSED: HttpAnswer = { status: 499 };
 const INTERNAL_ERROR: HttpAnswer = { status: 500, json: { message: '500 Internal Server Error' } };
+
+/** A seed entry's REST parameters, declared as `POST /hooks` declares them, and its verbatim enum values. */
+function seedParams(entry: Record<string, unknown>, index: number): { params: HookParams; raw: RawColumns } {
+  const { alert_status: alertStatus, ...rest } = entry;
+  const raw: RawColumns = {};
+  if (alertStatus !== undefined) {
+    if (typeof alertStatus !== 'string') throw new Error(`seed hook ${index}: alert_status must be a string`);
+    raw.alertStatus = alertStatus;
+  }
+  const strategy = rest.branch_filter_strategy;
+  if (typeof strategy === 'string' && !BRANCH_FILTER_STRATEGIES.some((known) => known === strategy)) {
+    raw.branchFilterStrategy = strategy;
+    delete rest.branch_filter_strategy;
+  }
+  const errors = new ParamErrors();
+  const params = declareHookParams(Object.assign(paramHash(), rest), { urlRequired: true }, errors);
+  if (errors.messages.length > 0) throw new Error(`seed hook ${index}: 400 ${errors.messages.join(', ')}`);
+  return { params, raw };
+}
 
 /** GitLab's answer for an error; 499 (nginx's "client closed request", logged only) when the client left. */
 function errorAnswer(error: unknown, request: IncomingMessage, response: ServerResponse): HttpAnswer {
@@ -198,19 +229,15 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
   }
 
   async function seed(hooks: Record<string, unknown>[]): Promise<number[]> {
-    const accepted: HookAttributes[] = [];
-    hooks.forEach((raw, index) => {
-      const errors = new ParamErrors();
-      const params = declareHookParams(Object.assign(paramHash(), raw), { urlRequired: true }, errors);
-      if (errors.messages.length > 0)
-        throw new Error(`seed hook ${index}: 400 ${errors.messages.join(', ')}`);
-      const prepared = store.prepareCreate(params);
+    const accepted = hooks.map((entry, index) => {
+      const { params, raw } = seedParams(entry, index);
+      const prepared = store.prepareCreate(params, raw);
       if (prepared.errors.length > 0) {
         throw new Error(`seed hook ${index}: 422 ${createFailureMessage(prepared.errors)}`);
       }
-      accepted.push(prepared.attributes);
+      return { attributes: prepared.attributes, raw };
     });
-    return accepted.map((attributes) => store.insert(attributes).id);
+    return accepted.map(({ attributes, raw }) => store.insert(attributes, raw).id);
   }
 
   return {

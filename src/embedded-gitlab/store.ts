@@ -25,6 +25,15 @@ import {
 /** Every hook is created in the default organization (`Current.organization`). */
 const ORGANIZATION_ID = 1;
 
+/**
+ * Values a newer GitLab's row could hold that no request can set: enum values this server does not know.
+ * `seed()` stores them verbatim, bypassing validation, so that a client can be tested against them.
+ */
+export interface RawColumns {
+  alertStatus?: string;
+  branchFilterStrategy?: string;
+}
+
 export class HookStore {
   readonly #hooks = new Map<number, StoredHook>();
   #lastId = 0;
@@ -48,21 +57,25 @@ export class HookStore {
   }
 
   /** Builds and validates a new hook without storing it; returns the model errors, if any. */
-  prepareCreate(params: HookParams): { attributes: HookAttributes; errors: ModelError[] } {
+  prepareCreate(
+    params: HookParams,
+    raw: RawColumns = {},
+  ): { attributes: HookAttributes; errors: ModelError[] } {
     const attributes = assignParams(defaultAttributes(), params, 'create');
+    if (raw.branchFilterStrategy !== undefined) attributes.branchFilterStrategy = raw.branchFilterStrategy;
     runBeforeValidation(attributes, null, params);
     return { attributes, errors: validateHook(attributes, this.settings) };
   }
 
   /** Stores attributes that `prepareCreate` accepted, with the next sequential id. */
-  insert(attributes: HookAttributes): StoredHook {
+  insert(attributes: HookAttributes, raw: RawColumns = {}): StoredHook {
     const now = new Date();
     const hook: StoredHook = {
       ...copyAttributes(attributes),
       url: attributes.url ?? '',
       id: ++this.#lastId,
       organizationId: ORGANIZATION_ID,
-      alertStatus: 'executable',
+      alertStatus: raw.alertStatus ?? 'executable',
       createdAt: now,
       updatedAt: now,
     };
