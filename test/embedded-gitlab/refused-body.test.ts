@@ -81,41 +81,48 @@ describe('a body over the limit, sent by a client that is still uploading', () =
 describe('the drain of a refused body', () => {
   const t = useEmbeddedGitLab({ maxBodyBytes: 1_024 });
 
-  /** Sends a request declaring a huge body, then writes its body with `write` until the server closes. */
-  async function uploadUntilClosed(write: (send: (chunk: Buffer) => boolean) => Promise<void>) {
+  /** A raw connection to the server, recording what it answers and whether it closed. */
+  async function openConnection() {
     const { port } = new URL(t.gitlab.url);
     const socket = connect(Number(port), '127.0.0.1');
     await once(socket, 'connect');
-    let answer = '';
+    const state = { socket, answer: '', closed: false };
     socket.setEncoding('utf8');
     socket.on('data', (text: string) => {
-      answer += text;
+      state.answer += text;
     });
-    let closed = false;
     socket.on('error', () => {});
     socket.once('close', () => {
-      closed = true;
+      state.closed = true;
     });
+    return state;
+  }
+
+  /** Sends a request declaring a huge body, then writes its body with `write` until the server closes. */
+  async function uploadUntilClosed(write: (send: (chunk: Buffer) => Promise<boolean>) => Promise<void>) {
+    const connection = await openConnection();
+    const { socket } = connection;
     const started = performance.now();
     socket.write(
       `POST /api/v4/hooks HTTP/1.1\r\nHost: gitlab\r\nPRIVATE-TOKEN: ${ADMIN_TOKEN}\r\n` +
         'Content-Type: application/json\r\nContent-Length: 10000000000\r\n\r\n',
     );
-    await write((chunk) => {
-      if (closed) return false;
-      socket.write(chunk);
-      return true;
+    await write(async (chunk) => {
+      if (connection.closed) return false;
+      // The callback runs once the chunk is handed to the kernel, or with the error that ended the socket.
+      await new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
+      return !connection.closed;
     });
-    for (let wait = 0; wait < 100 && !closed; wait++) await sleep(50);
+    for (let wait = 0; wait < 100 && !connection.closed; wait++) await sleep(50);
     socket.destroy();
-    return { answer, closed, ms: performance.now() - started };
+    return { answer: connection.answer, closed: connection.closed, ms: performance.now() - started };
   }
 
   it('answers at once and cuts off a client that trickles the rest for longer than the drain time', {
     timeout: 15_000,
   }, async () => {
     const result = await uploadUntilClosed(async (send) => {
-      for (let i = 0; i < 200 && send(Buffer.alloc(512, 'x')); i++) await sleep(25);
+      for (let i = 0; i < 200 && (await send(Buffer.alloc(512, 'x'))); i++) await sleep(25);
     });
     assert.match(result.answer, /^HTTP\/1\.1 413 /);
     assert.ok(result.answer.endsWith(JSON.stringify(TOO_LARGE)), result.answer);
@@ -127,28 +134,21 @@ describe('the drain of a refused body', () => {
   it('cuts off a client that never stops sending', { timeout: 15_000 }, async () => {
     const chunk = Buffer.alloc(256 * 1024, 'x');
     const result = await uploadUntilClosed(async (send) => {
-      for (let i = 0; i < 2_000 && send(chunk); i++) await sleep(1);
+      for (let i = 0; i < 2_000 && (await send(chunk)); i++);
     });
     assert.match(result.answer, /^HTTP\/1\.1 413 /);
     assert.ok(result.closed, 'the server closed the connection');
   });
 
   it('keeps the connection for the next request when the refused body ends in time', async () => {
-    const { port } = new URL(t.gitlab.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    await once(socket, 'connect');
-    let answers = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (text: string) => {
-      answers += text;
-    });
+    const connection = await openConnection();
     const refused = '{"name":"'.padEnd(2_000, 'n');
-    socket.write(
+    connection.socket.write(
       `POST /api/v4/hooks HTTP/1.1\r\nHost: gitlab\r\nContent-Length: ${refused.length}\r\n\r\n${refused}` +
         `GET /api/v4/hooks HTTP/1.1\r\nHost: gitlab\r\nPRIVATE-TOKEN: ${ADMIN_TOKEN}\r\n\r\n`,
     );
-    for (let wait = 0; wait < 100 && !answers.includes('HTTP/1.1 200'); wait++) await sleep(20);
-    socket.destroy();
-    assert.match(answers, /^HTTP\/1\.1 413 [\s\S]*HTTP\/1\.1 200 /);
+    for (let wait = 0; wait < 100 && !connection.answer.includes('HTTP/1.1 200'); wait++) await sleep(20);
+    connection.socket.destroy();
+    assert.match(connection.answer, /^HTTP\/1\.1 413 [\s\S]*HTTP\/1\.1 200 /);
   });
 });
