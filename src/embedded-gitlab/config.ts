@@ -30,7 +30,7 @@ const MAX_TOKEN_LENGTH = 255;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** A token shaped like a GitLab personal access token: `glpat-` and 20 random base62 characters. */
-export function generateToken(): string {
+function generateToken(): string {
   let token = 'glpat-';
   for (let i = 0; i < 20; i++) token += BASE62.charAt(randomInt(BASE62.length));
   return token;

@@ -63,7 +63,7 @@ const CONNECTION_HEADERS = new Set([
  * Receivers are arbitrary origins, so the limits are per origin and deliberately small: a test delivery is one
  * request, and an idle connection is worth keeping only for a burst of deliveries to the same receiver.
  */
-function createDeliveryAgent(rejectUnauthorized: boolean): Agent {
+function createDeliveryAgent(tls: { rejectUnauthorized: boolean }): Agent {
   return new Agent({
     connections: 4,
     maxOrigins: 1024,
@@ -76,7 +76,7 @@ function createDeliveryAgent(rejectUnauthorized: boolean): Agent {
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 30_000,
     maxHeaderSize: 16 * 1024,
-    connect: { rejectUnauthorized },
+    connect: tls,
   });
 }
 
@@ -88,12 +88,13 @@ export class DeliveryAgents {
   #verifying: Agent | null = null;
   #nonVerifying: Agent | null = null;
 
-  for(verifyTls: boolean): Agent {
-    if (verifyTls) {
-      this.#verifying ??= createDeliveryAgent(true);
+  /** The pool for this hook's `enable_ssl_verification`. */
+  for(hook: Pick<DeliverableHook, 'enableSslVerification'>): Agent {
+    if (hook.enableSslVerification) {
+      this.#verifying ??= createDeliveryAgent({ rejectUnauthorized: true });
       return this.#verifying;
     }
-    this.#nonVerifying ??= createDeliveryAgent(false);
+    this.#nonVerifying ??= createDeliveryAgent({ rejectUnauthorized: false });
     return this.#nonVerifying;
   }
 
@@ -304,7 +305,7 @@ export async function deliverHook(
   try {
     // A plain Agent has no redirect interceptor, so a 3xx answer is returned as it is: the token and any Basic
     // credentials never reach the Location.
-    const response = await options.agents.for(hook.enableSslVerification).request({
+    const response = await options.agents.for(hook).request({
       origin: target.url.origin,
       path: `${target.url.pathname}${target.url.search}`,
       method: 'POST',

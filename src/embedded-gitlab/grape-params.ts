@@ -4,6 +4,14 @@
  * several are joined with ", " in declaration order.
  */
 import { grapeError } from './errors.ts';
+import {
+  type AttributeKind,
+  BRANCH_FILTER_STRATEGIES,
+  type ByName,
+  HOOK_ATTRIBUTES,
+  type HookParams,
+  type KeyValueParam,
+} from './hook-attributes.ts';
 import { isParamHash } from './rack-params.ts';
 
 /** Marks a value Grape could not coerce (`Grape::Validations::Types::InvalidValue`). */
@@ -14,7 +22,7 @@ type Invalid = typeof INVALID;
  * Grape maps `String` to dry-types' `Coercible::String` (its `Params` scope has no String), so numbers and
  * booleans become their Ruby `to_s`; arrays and hashes are rejected by `PrimitiveCoercer#reject?`.
  */
-export function coerceString(value: unknown): string | null | Invalid {
+function coerceString(value: unknown): string | null | Invalid {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -56,7 +64,7 @@ const FALSE_VALUES = new Set([
 ]);
 
 /** `Grape::API::Boolean` (dry-types `Params::Bool`); an empty string is nil (`treat_as_nil?`). */
-export function coerceBoolean(value: unknown): boolean | null | Invalid {
+function coerceBoolean(value: unknown): boolean | null | Invalid {
   if (value === null || value === undefined || value === '') return null;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number' || typeof value === 'string') {
@@ -106,76 +114,46 @@ export function declareHookId(raw: string, errors: ParamErrors): number {
   return id;
 }
 
-export type BranchFilterStrategy = 'wildcard' | 'regex' | 'all_branches';
-export const BRANCH_FILTER_STRATEGIES: readonly BranchFilterStrategy[] = [
-  'wildcard',
-  'regex',
-  'all_branches',
-];
+type Declare = (raw: Record<string, unknown>, name: string, errors: ParamErrors) => unknown;
 
-export interface KeyValueParam {
-  key: string | null;
-  value: string | null;
-}
-
-/** The declared, coerced hook parameters that were present (`declared_params(include_missing: false)`). */
-export interface HookParams {
-  url?: string | null;
-  name?: string | null;
-  description?: string | null;
-  token?: string | null;
-  push_events?: boolean;
-  tag_push_events?: boolean;
-  merge_requests_events?: boolean;
-  repository_update_events?: boolean;
-  enable_ssl_verification?: boolean;
-  push_events_branch_filter?: string | null;
-  branch_filter_strategy?: BranchFilterStrategy;
-  url_variables?: KeyValueParam[];
-  custom_headers?: KeyValueParam[];
-}
-
-type StringParam = 'url' | 'name' | 'description' | 'token' | 'push_events_branch_filter';
-type BooleanParam =
-  | 'push_events'
-  | 'tag_push_events'
-  | 'merge_requests_events'
-  | 'repository_update_events'
-  | 'enable_ssl_verification';
-
-const STRING_PARAMS_AFTER_URL: readonly StringParam[] = ['name', 'description', 'token'];
-const BOOLEAN_PARAMS: readonly BooleanParam[] = [
-  'push_events',
-  'tag_push_events',
-  'merge_requests_events',
-  'repository_update_events',
-  'enable_ssl_verification',
-];
-
-function declareString(
-  raw: Record<string, unknown>,
-  name: StringParam,
-  out: HookParams,
-  errors: ParamErrors,
-) {
-  if (!Object.hasOwn(raw, name)) return;
+/** `type: String`; nil is kept (a client may send `null`). */
+const declareString: Declare = (raw, name, errors) => {
+  if (!Object.hasOwn(raw, name)) return undefined;
   const value = coerceString(raw[name]);
+  if (value !== INVALID) return value;
+  errors.add(`${name} is invalid`);
+  return undefined;
+};
+
+/** `type: Boolean`; nil is dropped. */
+const declareBoolean: Declare = (raw, name, errors) => {
+  if (!Object.hasOwn(raw, name)) return undefined;
+  const value = coerceBoolean(raw[name]);
   if (value === INVALID) errors.add(`${name} is invalid`);
-  else out[name] = value;
-}
+  return value === INVALID || value === null ? undefined : value;
+};
+
+/** `type: String, values: WebHook.branch_filter_strategies.keys`; nil is dropped. */
+const declareStrategy: Declare = (raw, name, errors) => {
+  const value = declareString(raw, name, errors);
+  if (typeof value !== 'string') return undefined;
+  const strategy = BRANCH_FILTER_STRATEGIES.find((known) => known === value);
+  if (strategy === undefined) errors.add(`${name} does not have a valid value`);
+  return strategy;
+};
 
 /**
  * `optional :<name>, type: Array do requires :key, type: String; requires :value, type: String end`. Rack reads
  * `a[0][key]=` as a hash, not an array, so that form is invalid here as it is in Grape.
  */
-function declareKeyValues(raw: unknown, name: string, errors: ParamErrors): KeyValueParam[] | undefined {
-  if (raw === null || raw === undefined) return undefined;
-  if (!Array.isArray(raw)) {
+const declareKeyValues: Declare = (raw, name, errors) => {
+  const list = raw[name];
+  if (list === null || list === undefined) return undefined;
+  if (!Array.isArray(list)) {
     errors.add(`${name} is invalid`);
     return undefined;
   }
-  const entries: KeyValueParam[] = [];
-  raw.forEach((element: unknown, index) => {
+  return list.map((element: unknown, index) => {
     const entry: KeyValueParam = { key: null, value: null };
     for (const field of ['key', 'value'] as const) {
       const label = `${name}[${index}][${field}]`;
@@ -187,10 +165,17 @@ function declareKeyValues(raw: unknown, name: string, errors: ParamErrors): KeyV
       if (value === INVALID) errors.add(`${label} is invalid`);
       else entry[field] = value;
     }
-    entries.push(entry);
+    return entry;
   });
-  return entries;
-}
+};
+
+const DECLARE_BY_KIND: Record<AttributeKind, Declare> = {
+  url: declareString,
+  string: declareString,
+  boolean: declareBoolean,
+  strategy: declareStrategy,
+  keyValues: declareKeyValues,
+};
 
 /**
  * The `hook_parameters` of `POST /hooks` (`requires :url`) and `PUT /hooks/:hook_id` (`optional :url`).
@@ -202,31 +187,14 @@ export function declareHookParams(
   options: { urlRequired: boolean },
   errors: ParamErrors,
 ): HookParams {
-  const out: HookParams = {};
-  if (options.urlRequired && !Object.hasOwn(raw, 'url')) errors.add('url is missing');
-  else declareString(raw, 'url', out, errors);
-  for (const name of STRING_PARAMS_AFTER_URL) declareString(raw, name, out, errors);
-  for (const name of BOOLEAN_PARAMS) {
-    if (!Object.hasOwn(raw, name)) continue;
-    const value = coerceBoolean(raw[name]);
-    if (value === INVALID) errors.add(`${name} is invalid`);
-    else if (value !== null) out[name] = value;
+  const declared: ByName = {};
+  for (const { param, kind } of HOOK_ATTRIBUTES) {
+    if (kind === 'url' && options.urlRequired && !Object.hasOwn(raw, param))
+      errors.add(`${param} is missing`);
+    const value = DECLARE_BY_KIND[kind](raw, param, errors);
+    if (value !== undefined) declared[param] = value;
   }
-  declareString(raw, 'push_events_branch_filter', out, errors);
-  if (Object.hasOwn(raw, 'branch_filter_strategy')) {
-    const value = coerceString(raw.branch_filter_strategy);
-    if (value === INVALID) errors.add('branch_filter_strategy is invalid');
-    else if (value !== null) {
-      const strategy = BRANCH_FILTER_STRATEGIES.find((known) => known === value);
-      if (strategy === undefined) errors.add('branch_filter_strategy does not have a valid value');
-      else out.branch_filter_strategy = strategy;
-    }
-  }
-  const urlVariables = declareKeyValues(raw.url_variables, 'url_variables', errors);
-  if (urlVariables !== undefined) out.url_variables = urlVariables;
-  const customHeaders = declareKeyValues(raw.custom_headers, 'custom_headers', errors);
-  if (customHeaders !== undefined) out.custom_headers = customHeaders;
-  return out;
+  return declared as HookParams;
 }
 
 /** `requires :value, type: String` of the URL-variable and custom-header endpoints. */

@@ -5,33 +5,29 @@
  */
 
 import { isValidBranchName } from './git-ref.ts';
-import type { BranchFilterStrategy, HookParams, KeyValueParam } from './grape-params.ts';
+import {
+  type ByName,
+  HOOK_ATTRIBUTES,
+  type HookAttributeSpec,
+  type HookAttributes,
+  type HookParams,
+  type KeyValueParam,
+  type KeyValues,
+} from './hook-attributes.ts';
 import { rubyStrip, urlBlockedReason } from './url-blocker.ts';
 import { interpolateUrl, missingKeys } from './url-template.ts';
 
-/** Key → value; values may be nil when a client sent `null` (the JSON schema then rejects them). */
-export type KeyValues = Record<string, string | null>;
-
-export interface HookAttributes {
-  url: string | null;
-  name: string | null;
-  description: string | null;
-  token: string | null;
-  pushEvents: boolean;
-  tagPushEvents: boolean;
-  mergeRequestsEvents: boolean;
-  repositoryUpdateEvents: boolean;
-  enableSslVerification: boolean;
-  pushEventsBranchFilter: string | null;
-  branchFilterStrategy: BranchFilterStrategy;
-  urlVariables: KeyValues;
-  customHeaders: KeyValues;
-}
+export type { HookAttributes, KeyValues } from './hook-attributes.ts';
 
 export interface StoredHook extends HookAttributes {
   readonly id: number;
   url: string;
   readonly organizationId: number;
+  /**
+   * Always `executable` for a system hook (auto-disabling applies to project hooks only); `seed()` may store
+   * any other value, as a newer GitLab could return one.
+   */
+  readonly alertStatus: string;
   readonly createdAt: Date;
   updatedAt: Date;
 }
@@ -51,7 +47,7 @@ export interface ModelError {
  * `WebHook::MAX_PARAM_LENGTH` for `url` and `token`. UNCONFIRMED upstream: 2048 is a guess in line with the other
  * limits of the model.
  */
-export const MAX_PARAM_LENGTH = 2048;
+const MAX_PARAM_LENGTH = 2048;
 /** `WebHook::MAX_CUSTOM_HEADER_NAME_LENGTH`. UNCONFIRMED upstream. */
 export const MAX_CUSTOM_HEADER_NAME_LENGTH = 255;
 const MAX_NAME_LENGTH = 255;
@@ -67,41 +63,27 @@ export function keyValues(source: KeyValues = {}): KeyValues {
   return Object.assign(Object.create(null) as KeyValues, source);
 }
 
-/** SystemHook defaults (the request spec's "sets default values for events"). */
+const byName = (values: HookAttributes | HookParams): ByName => values as ByName;
+
+function defaultValue(spec: HookAttributeSpec): unknown {
+  if ('default' in spec) return spec.default;
+  return spec.kind === 'keyValues' ? keyValues() : null;
+}
+
+/** A new SystemHook's attributes. */
 export function defaultAttributes(): HookAttributes {
-  return {
-    url: null,
-    name: null,
-    description: null,
-    token: null,
-    pushEvents: false,
-    tagPushEvents: false,
-    mergeRequestsEvents: false,
-    repositoryUpdateEvents: true,
-    enableSslVerification: true,
-    pushEventsBranchFilter: null,
-    branchFilterStrategy: 'wildcard',
-    urlVariables: keyValues(),
-    customHeaders: keyValues(),
-  };
+  const attributes: ByName = {};
+  for (const spec of HOOK_ATTRIBUTES) attributes[spec.attr] = defaultValue(spec);
+  return attributes as HookAttributes;
 }
 
 export function copyAttributes(source: HookAttributes): HookAttributes {
-  return {
-    url: source.url,
-    name: source.name,
-    description: source.description,
-    token: source.token,
-    pushEvents: source.pushEvents,
-    tagPushEvents: source.tagPushEvents,
-    mergeRequestsEvents: source.mergeRequestsEvents,
-    repositoryUpdateEvents: source.repositoryUpdateEvents,
-    enableSslVerification: source.enableSslVerification,
-    pushEventsBranchFilter: source.pushEventsBranchFilter,
-    branchFilterStrategy: source.branchFilterStrategy,
-    urlVariables: keyValues(source.urlVariables),
-    customHeaders: keyValues(source.customHeaders),
-  };
+  const from = byName(source);
+  const copy: ByName = {};
+  for (const { attr, kind } of HOOK_ATTRIBUTES) {
+    copy[attr] = kind === 'keyValues' ? keyValues(from[attr] as KeyValues) : from[attr];
+  }
+  return copy as HookAttributes;
 }
 
 /** `params[:url_variables].to_h { [_1[:key], _1[:value]] }`: later duplicates win; a nil key becomes "". */
@@ -112,38 +94,28 @@ function toKeyValues(entries: readonly KeyValueParam[]): KeyValues {
 }
 
 /**
- * Applies declared parameters the way `create_hook_params` / `update_hook_params` and `assign_attributes` do.
- * On update the URL variables and custom headers are merged into the existing ones and an empty array is
- * ignored; on create an empty array leaves the default `{}`. The URL is stripped here (GitLab strips it while
- * validating), so `url_changed?` compares stripped URLs.
+ * The attribute value a parameter assigns. The URL is stripped (GitLab strips it while validating), so
+ * `url_changed?` compares stripped URLs. Key-value arrays are merged into the existing hash on update and
+ * replace the default `{}` on create; an empty array changes nothing.
  */
-export function assignParams(
-  base: HookAttributes,
-  params: HookParams,
-  mode: 'create' | 'update',
-): HookAttributes {
+function assignedValue(kind: HookAttributeSpec['kind'], current: unknown, param: unknown, mode: AssignMode) {
+  if (kind === 'url') return param === null ? null : rubyStrip(param as string);
+  if (kind !== 'keyValues') return param;
+  const entries = param as KeyValueParam[];
+  if (entries.length === 0) return current;
+  const incoming = toKeyValues(entries);
+  return mode === 'update' ? keyValues({ ...(current as KeyValues), ...incoming }) : incoming;
+}
+
+type AssignMode = 'create' | 'update';
+
+/** Applies declared parameters the way `create_hook_params` / `update_hook_params` and `assign_attributes` do. */
+export function assignParams(base: HookAttributes, params: HookParams, mode: AssignMode): HookAttributes {
   const next = copyAttributes(base);
-  if (params.url !== undefined) next.url = params.url === null ? null : rubyStrip(params.url);
-  if (params.name !== undefined) next.name = params.name;
-  if (params.description !== undefined) next.description = params.description;
-  if (params.token !== undefined) next.token = params.token;
-  if (params.push_events !== undefined) next.pushEvents = params.push_events;
-  if (params.tag_push_events !== undefined) next.tagPushEvents = params.tag_push_events;
-  if (params.merge_requests_events !== undefined) next.mergeRequestsEvents = params.merge_requests_events;
-  if (params.repository_update_events !== undefined)
-    next.repositoryUpdateEvents = params.repository_update_events;
-  if (params.enable_ssl_verification !== undefined)
-    next.enableSslVerification = params.enable_ssl_verification;
-  if (params.push_events_branch_filter !== undefined)
-    next.pushEventsBranchFilter = params.push_events_branch_filter;
-  if (params.branch_filter_strategy !== undefined) next.branchFilterStrategy = params.branch_filter_strategy;
-  if (params.url_variables !== undefined && params.url_variables.length > 0) {
-    const incoming = toKeyValues(params.url_variables);
-    next.urlVariables = mode === 'update' ? keyValues({ ...next.urlVariables, ...incoming }) : incoming;
-  }
-  if (params.custom_headers !== undefined && params.custom_headers.length > 0) {
-    const incoming = toKeyValues(params.custom_headers);
-    next.customHeaders = mode === 'update' ? keyValues({ ...next.customHeaders, ...incoming }) : incoming;
+  const target = byName(next);
+  const given = byName(params);
+  for (const { param, attr, kind } of HOOK_ATTRIBUTES) {
+    if (given[param] !== undefined) target[attr] = assignedValue(kind, target[attr], given[param], mode);
   }
   return next;
 }
@@ -167,7 +139,7 @@ function stringValues(values: KeyValues): Record<string, string> | null {
 }
 
 /** `interpolated_url`, or null when it cannot be built (a missing key or a nil value). */
-function interpolated(url: string | null, variables: KeyValues): string | null {
+function interpolatedUrl(url: string | null, variables: KeyValues): string | null {
   if (url === null) return null;
   const strings = stringValues(variables);
   return strings === null ? null : interpolateUrl(url, strings);
@@ -180,62 +152,98 @@ const sameKeyValues = (a: KeyValues, b: KeyValues): boolean => {
   );
 };
 
+/** A change being validated: the new attributes, the stored ones (null on create), what the request assigned. */
+interface Change {
+  next: HookAttributes;
+  previous: HookAttributes | null;
+  assigned: HookParams;
+}
+
+/** `reset_token`: a URL change without a token (`encrypted_token_changed?`) clears it. */
+function resetToken({ next, previous, assigned }: Change): void {
+  const urlChanged = previous === null || next.url !== previous.url;
+  if (urlChanged && assigned.token === undefined) next.token = null;
+}
+
+/** `reset_url_variables` (on update): a new interpolation that fails counts as a change (it is invalid anyway). */
+function resetUrlVariables({ next, previous }: Change): void {
+  if (previous === null) return;
+  const varsWere = previous.urlVariables;
+  const wereKeys = Object.keys(varsWere);
+  if (wereKeys.length === 0) return;
+  const now = interpolatedUrl(next.url, next.urlVariables);
+  if (now !== null && now === interpolatedUrl(previous.url, varsWere)) return;
+  const vars = next.urlVariables;
+  const keyKept = wereKeys.some((key) => Object.hasOwn(vars, key));
+  const pairKept = wereKeys.some((key) => Object.hasOwn(vars, key) && vars[key] === varsWere[key]);
+  if (keyKept || (next.url !== previous.url && pairKept)) next.urlVariables = keyValues();
+}
+
+/** `reset_custom_headers` (on update): an interpolation error is ignored there (the record will not be saved). */
+function resetCustomHeaders({ next, previous }: Change): void {
+  if (previous === null || next.url === null) return;
+  const now = interpolatedUrl(next.url, next.urlVariables);
+  if (now !== null && now !== interpolatedUrl(previous.url, previous.urlVariables)) {
+    next.customHeaders = keyValues();
+  }
+}
+
+/** `set_branch_filter_nil`, `if: :branch_filter_strategy_all_branches?`. */
+function setBranchFilterNil({ next }: Change): void {
+  if (next.branchFilterStrategy === 'all_branches') next.pushEventsBranchFilter = null;
+}
+
 /**
  * The `before_validation` callbacks, in GitLab's order, mutating `next`. `previous` is the stored state (null on
- * create); `tokenAssigned` says whether the request sent a token (`encrypted_token_changed?`).
+ * create); `assigned` holds the parameters the request assigned (a token sent with a new URL is kept).
  */
 export function runBeforeValidation(
   next: HookAttributes,
   previous: HookAttributes | null,
-  tokenAssigned: boolean,
+  assigned: HookParams,
 ): void {
-  const urlChanged = previous === null || next.url !== previous.url;
-  // reset_token
-  if (urlChanged && !tokenAssigned) next.token = null;
-
-  if (previous !== null) {
-    const interpolatedWas = interpolated(previous.url, previous.urlVariables);
-    // reset_url_variables: a new interpolation that fails counts as a change (the record is invalid anyway).
-    const varsWere = previous.urlVariables;
-    const wereKeys = Object.keys(varsWere);
-    if (wereKeys.length > 0) {
-      const now = interpolated(next.url, next.urlVariables);
-      if (now === null || now !== interpolatedWas) {
-        const vars = next.urlVariables;
-        const keyKept = wereKeys.some((key) => Object.hasOwn(vars, key));
-        const pairKept = wereKeys.some((key) => Object.hasOwn(vars, key) && vars[key] === varsWere[key]);
-        if (keyKept || (urlChanged && pairKept)) next.urlVariables = keyValues();
-      }
-    }
-    // reset_custom_headers: an interpolation error is ignored there (the record will not be saved).
-    const now = interpolated(next.url, next.urlVariables);
-    if (next.url !== null && now !== null && now !== interpolatedWas) next.customHeaders = keyValues();
+  const change: Change = { next, previous, assigned };
+  for (const callback of [resetToken, resetUrlVariables, resetCustomHeaders, setBranchFilterNil]) {
+    callback(change);
   }
-  // set_branch_filter_nil
-  if (next.branchFilterStrategy === 'all_branches') next.pushEventsBranchFilter = null;
 }
 
-const characters = (text: string): number => [...text].length;
+const characterCount = (text: string): number => [...text].length;
 
-function validKeyValues(values: KeyValues, extra?: (key: string, value: string) => boolean): boolean {
-  const entries = Object.entries(values);
-  if (entries.length > MAX_KEY_VALUES) return false;
-  return entries.every(
-    ([key, value]) =>
-      KEY_PATTERN.test(key) &&
-      typeof value === 'string' &&
-      characters(value) >= 1 &&
-      characters(value) <= MAX_KEY_VALUE_LENGTH &&
-      (extra === undefined || extra(key, value)),
-  );
+/** Collects ActiveModel errors in the order the validations add them. */
+class ModelErrors {
+  readonly list: ModelError[] = [];
+  add(attribute: string, message: string): void {
+    this.list.push({ attribute, message });
+  }
+  tooLong(attribute: string, value: string | null, maximum: number): void {
+    if (value !== null && characterCount(value) > maximum) {
+      this.add(attribute, `is too long (maximum is ${maximum} characters)`);
+    }
+  }
 }
 
-/** Header values that could split or smuggle headers, and names longer than GitLab allows. */
-function validCustomHeader(key: string, value: string): boolean {
-  if (key.length > MAX_CUSTOM_HEADER_NAME_LENGTH) return false;
-  if (value !== value.trim() || /[\r\n]/.test(value) || /%0[ad]/i.test(value)) return false;
-  return true;
-}
+type Validation = (hook: HookAttributes, errors: ModelErrors, settings: ValidationSettings) => void;
+
+const hasUrlVariables = (hook: HookAttributes): boolean => Object.keys(hook.urlVariables).length > 0;
+
+/** `validates :url, presence: true`, and its length (whose place among the validations is UNCONFIRMED). */
+const validatesUrl: Validation = (hook, errors) => {
+  if (hook.url === null || hook.url.trim() === '') errors.add('url', "can't be blank");
+  else errors.tooLong('url', hook.url, MAX_PARAM_LENGTH);
+};
+
+/** `validates :token, format: { without: /\n/ }`, and its length. */
+const validatesToken: Validation = (hook, errors) => {
+  if (hook.token?.includes('\n')) errors.add('token', 'is invalid');
+  errors.tooLong('token', hook.token, MAX_PARAM_LENGTH);
+};
+
+/** The lengths of `name` and `description` (their place among the validations is UNCONFIRMED). */
+const validatesNameAndDescription: Validation = (hook, errors) => {
+  errors.tooLong('name', hook.name, MAX_NAME_LENGTH);
+  errors.tooLong('description', hook.description, MAX_DESCRIPTION_LENGTH);
+};
 
 /** RE2 is approximated by JavaScript's RegExp: both reject unbalanced groups and classes. */
 function regexError(pattern: string): string | null {
@@ -250,72 +258,111 @@ function regexError(pattern: string): string | null {
 /** Rails' `String#squish`. */
 const squish = (text: string): string => text.trim().replace(/\s+/g, ' ');
 
-/** The model validations, in declaration order. */
-export function validateHook(hook: HookAttributes, settings: ValidationSettings): ModelError[] {
-  const errors: ModelError[] = [];
-  const add = (attribute: string, message: string) => errors.push({ attribute, message });
-  const hasVariables = Object.keys(hook.urlVariables).length > 0;
+/** `WebHooks::WildcardBranchFilterValidator`: squished, `*` read as a character a branch name may hold. */
+function wildcardFilterErrors(filter: string): string[] {
+  const squished = squish(filter);
+  const messages: string[] = [];
+  if (squished !== '' && !isValidBranchName(squished.replaceAll('*', 'x'))) {
+    messages.push('is not a valid branch name');
+  }
+  if (characterCount(squished) > MAX_BRANCH_FILTER_LENGTH) {
+    messages.push(`is longer than the allowed length of ${MAX_BRANCH_FILTER_LENGTH} characters.`);
+  }
+  return messages;
+}
 
-  if (hook.url === null || hook.url.trim() === '') {
-    add('url', "can't be blank");
-  } else {
-    if (!hasVariables) {
-      const reason = urlBlockedReason(hook.url, { allowLocal: settings.allowLocalRequestsFromSystemHooks });
-      if (reason !== null) add('url', `is blocked: ${reason}`);
-    }
-    if (characters(hook.url) > MAX_PARAM_LENGTH)
-      add('url', `is too long (maximum is ${MAX_PARAM_LENGTH} characters)`);
-    const missing = missingKeys(hook.url, hook.urlVariables as Record<string, string>);
-    if (missing.length > 0) {
-      add(
-        'url',
-        `Invalid URL template. Missing keys: [${missing.map((key) => JSON.stringify(key)).join(', ')}]`,
-      );
-    }
-  }
-  if (hook.token !== null) {
-    if (hook.token.includes('\n')) add('token', 'is invalid');
-    if (characters(hook.token) > MAX_PARAM_LENGTH) {
-      add('token', `is too long (maximum is ${MAX_PARAM_LENGTH} characters)`);
-    }
-  }
-  if (!validKeyValues(hook.urlVariables)) add('url_variables', 'must be a valid json schema');
-  if (!validKeyValues(hook.customHeaders, validCustomHeader))
-    add('custom_headers', 'must be a valid json schema');
-  if (hook.name !== null && characters(hook.name) > MAX_NAME_LENGTH) {
-    add('name', `is too long (maximum is ${MAX_NAME_LENGTH} characters)`);
-  }
-  if (hook.description !== null && characters(hook.description) > MAX_DESCRIPTION_LENGTH) {
-    add('description', `is too long (maximum is ${MAX_DESCRIPTION_LENGTH} characters)`);
-  }
+/** `untrusted_regexp: true, if: :branch_filter_strategy_regex?`, then the wildcard validator. */
+const validatesBranchFilter: Validation = (hook, errors) => {
   const filter = hook.pushEventsBranchFilter;
-  if (filter !== null && hook.branchFilterStrategy === 'wildcard') {
-    const squished = squish(filter);
-    if (squished !== '' && !isValidBranchName(squished.replaceAll('*', 'x'))) {
-      add('push_events_branch_filter', 'is not a valid branch name');
-    }
-    if (characters(squished) > MAX_BRANCH_FILTER_LENGTH) {
-      add(
-        'push_events_branch_filter',
-        `is longer than the allowed length of ${MAX_BRANCH_FILTER_LENGTH} characters.`,
-      );
-    }
-  } else if (filter !== null && hook.branchFilterStrategy === 'regex') {
-    const error = regexError(filter);
-    if (error !== null) add('push_events_branch_filter', error);
+  if (filter === null) return;
+  const messages =
+    hook.branchFilterStrategy === 'regex'
+      ? [regexError(filter)].filter((message) => message !== null)
+      : hook.branchFilterStrategy === 'wildcard'
+        ? wildcardFilterErrors(filter)
+        : [];
+  for (const message of messages) errors.add('push_events_branch_filter', message);
+};
+
+function validKeyValues(values: KeyValues, extra?: (key: string, value: string) => boolean): boolean {
+  const entries = Object.entries(values);
+  if (entries.length > MAX_KEY_VALUES) return false;
+  return entries.every(
+    ([key, value]) =>
+      KEY_PATTERN.test(key) &&
+      typeof value === 'string' &&
+      characterCount(value) >= 1 &&
+      characterCount(value) <= MAX_KEY_VALUE_LENGTH &&
+      (extra === undefined || extra(key, value)),
+  );
+}
+
+/** `validates :url_variables, json_schema: { filename: 'web_hooks_url_variables' }`. */
+const validatesUrlVariables: Validation = (hook, errors) => {
+  if (!validKeyValues(hook.urlVariables)) errors.add('url_variables', 'must be a valid json schema');
+};
+
+/** `validate :no_missing_url_variables`. */
+const validatesNoMissingUrlVariables: Validation = (hook, errors) => {
+  if (hook.url === null) return;
+  const missing = missingKeys(hook.url, hook.urlVariables as Record<string, string>);
+  if (missing.length === 0) return;
+  const list = missing.map((key) => JSON.stringify(key)).join(', ');
+  errors.add('url', `Invalid URL template. Missing keys: [${list}]`);
+};
+
+/**
+ * `validates :interpolated_url, public_url: true, if: -> { url_variables? && errors.empty? }`: the error sits on
+ * `interpolated_url`, not `url`, so the API reports it as a plain validation message.
+ */
+const validatesInterpolatedUrl: Validation = (hook, errors, settings) => {
+  if (!hasUrlVariables(hook) || errors.list.length > 0) return;
+  const target = interpolatedUrl(hook.url, hook.urlVariables);
+  if (target === null) return;
+  const reason = urlBlockedReason(target, { allowLocal: settings.allowLocalRequestsFromWebHooksAndServices });
+  if (reason !== null) errors.add('interpolated_url', `is blocked: ${reason}`);
+};
+
+/** Header values that could split or smuggle headers, and names longer than GitLab allows. */
+function validCustomHeader(key: string, value: string): boolean {
+  if (key.length > MAX_CUSTOM_HEADER_NAME_LENGTH) return false;
+  return value === value.trim() && !/[\r\n]/.test(value) && !/%0[ad]/i.test(value);
+}
+
+/** `validates :custom_headers, json_schema: { filename: 'web_hooks_custom_headers' }`. */
+const validatesCustomHeaders: Validation = (hook, errors) => {
+  if (!validKeyValues(hook.customHeaders, validCustomHeader)) {
+    errors.add('custom_headers', 'must be a valid json schema');
   }
-  // `validates :interpolated_url, public_url: true, if: -> { url_variables? && errors.empty? }`: the error sits
-  // on `interpolated_url`, not `url`, so the API reports it as a plain validation message.
-  if (hasVariables && errors.length === 0) {
-    const target = interpolated(hook.url, hook.urlVariables);
-    if (target !== null) {
-      const reason = urlBlockedReason(target, {
-        allowLocal: settings.allowLocalRequestsFromWebHooksAndServices,
-      });
-      if (reason !== null) add('interpolated_url', `is blocked: ${reason}`);
-    }
-  }
-  return errors;
+};
+
+/** SystemHook's `validates :url, system_hook_url: true, unless: url_variables?`. */
+const validatesSystemHookUrl: Validation = (hook, errors, settings) => {
+  if (hook.url === null || hook.url.trim() === '' || hasUrlVariables(hook)) return;
+  const reason = urlBlockedReason(hook.url, { allowLocal: settings.allowLocalRequestsFromSystemHooks });
+  if (reason !== null) errors.add('url', `is blocked: ${reason}`);
+};
+
+/**
+ * The model validations in declaration order: the `WebHooks::Hook` concern's, then SystemHook's. The order
+ * matters for `errors.empty?` in the interpolated-URL check and for the order of the messages.
+ */
+const VALIDATIONS: readonly Validation[] = [
+  validatesUrl,
+  validatesToken,
+  validatesNameAndDescription,
+  validatesBranchFilter,
+  validatesUrlVariables,
+  validatesNoMissingUrlVariables,
+  validatesInterpolatedUrl,
+  validatesCustomHeaders,
+  validatesSystemHookUrl,
+];
+
+export function validateHook(hook: HookAttributes, settings: ValidationSettings): ModelError[] {
+  const errors = new ModelErrors();
+  for (const validation of VALIDATIONS) validation(hook, errors, settings);
+  return errors.list;
 }
 
 /** ActiveModel's `full_message`: the humanized attribute name, then the message. */
@@ -359,20 +406,11 @@ export function updateFailure(
 
 /** Whether two attribute sets differ (a save without changes does not touch `updated_at`). */
 export function attributesDiffer(a: HookAttributes, b: HookAttributes): boolean {
-  return (
-    a.url !== b.url ||
-    a.name !== b.name ||
-    a.description !== b.description ||
-    a.token !== b.token ||
-    a.pushEvents !== b.pushEvents ||
-    a.tagPushEvents !== b.tagPushEvents ||
-    a.mergeRequestsEvents !== b.mergeRequestsEvents ||
-    a.repositoryUpdateEvents !== b.repositoryUpdateEvents ||
-    a.enableSslVerification !== b.enableSslVerification ||
-    a.pushEventsBranchFilter !== b.pushEventsBranchFilter ||
-    a.branchFilterStrategy !== b.branchFilterStrategy ||
-    !sameKeyValues(a.urlVariables, b.urlVariables) ||
-    !sameKeyValues(a.customHeaders, b.customHeaders)
+  const [left, right] = [byName(a), byName(b)];
+  return HOOK_ATTRIBUTES.some(({ attr, kind }) =>
+    kind === 'keyValues'
+      ? !sameKeyValues(left[attr] as KeyValues, right[attr] as KeyValues)
+      : left[attr] !== right[attr],
   );
 }
 
@@ -390,7 +428,7 @@ export function toEntity(hook: StoredHook): Record<string, unknown> {
     repository_update_events: hook.repositoryUpdateEvents,
     enable_ssl_verification: hook.enableSslVerification,
     organization_id: hook.organizationId,
-    alert_status: 'executable',
+    alert_status: hook.alertStatus,
     disabled_until: null,
     url_variables: Object.keys(hook.urlVariables).map((key) => ({ key })),
     push_events_branch_filter: hook.pushEventsBranchFilter,

@@ -7,12 +7,24 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createAuthenticator, findCredential } from './auth.ts';
 import { DeliveryAgents } from './delivery.ts';
-import { ApiError, grapeError, messageError } from './errors.ts';
+import { ApiError } from './errors.ts';
 import { declareHookParams, ParamErrors } from './grape-params.ts';
-import { createFailureMessage, type HookAttributes } from './hook-model.ts';
-import { isParamHash, type ParamHash, paramHash, parseNestedQuery } from './rack-params.ts';
-import { type ApiRequest, type ApiResponse, handleApiRequest, type RouteContext } from './routes.ts';
-import { HookStore } from './store.ts';
+import { BRANCH_FILTER_STRATEGIES, type HookParams } from './hook-attributes.ts';
+import { createFailureMessage } from './hook-model.ts';
+import {
+  type DrainLimits,
+  declaredLength,
+  drainRefusedBody,
+  filterQuery,
+  type HttpAnswer,
+  parseBody,
+  readBody,
+  splitTarget,
+  writeAnswer,
+} from './http.ts';
+import { type ParamHash, paramHash, parseNestedQuery } from './rack-params.ts';
+import { handleApiRequest, type RouteContext } from './routes.ts';
+import { HookStore, type RawColumns } from './store.ts';
 import { createThrottle } from './throttle.ts';
 
 export interface EmbeddedGitLabOptions {
@@ -57,7 +69,18 @@ export interface EmbeddedGitLab {
   /** Every request answered, in the order of the answers, since start or the last reset. Live, not a copy. */
   readonly requests: readonly ServedRequest[];
   resetRequestLog(): void;
-  /** Creates hooks from REST parameters through the validation of `POST /hooks`; all or none. */
+  /**
+   * Creates hooks from REST parameters through the validation of `POST /hooks`, all or none, and returns their
+   * ids. An invalid entry throws an `Error` naming its index and GitLab's answer (`400 url is missing`).
+   *
+   * Two fields emulate rows of a newer GitLab whose enum values this server (and its clients) may not know;
+   * they are stored and returned verbatim, bypassing validation:
+   * - `alert_status`: any string, returned as the hook's `alert_status` (for example `"paused"`); without it a
+   *   hook is `"executable"`, as every system hook is. The REST API never takes this field.
+   * - `branch_filter_strategy`: a string other than `wildcard`, `regex` and `all_branches` is stored as it is,
+   *   and `push_events_branch_filter` is then not validated (no rule is known for it). A known value is
+   *   validated as `POST /hooks` does.
+   */
   seed(hooks: Record<string, unknown>[]): Promise<number[]>;
 }
 
@@ -65,99 +88,40 @@ const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 const DEFAULT_VERSION = '18.6.5';
 /**
- * After refusing a body, the rest of it is read and discarded for this long before the socket is destroyed:
- * closing with unread data makes the kernel send a reset that can destroy the 413 before the client reads it.
+ * How long and how much of a refused body is read and discarded before the socket is destroyed (nginx's
+ * `lingering_time`, much shortened: on loopback a client sends megabytes in milliseconds).
  */
-const REFUSED_BODY_DRAIN_MS = 2_000;
-const FILTERED_PARAMS = new Set(['private_token', 'job_token']);
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const REFUSED_BODY_DRAIN: DrainLimits = { ms: 2_000, bytes: 64 * 1024 * 1024 };
+const TOO_LARGE: HttpAnswer = { status: 413, json: { message: '413 Request Entity Too Large' } };
+const CLIENT_CLOSED: HttpAnswer = { status: 499 };
+const INTERNAL_ERROR: HttpAnswer = { status: 500, json: { message: '500 Internal Server Error' } };
 
-class PayloadTooLarge extends Error {}
-
-/** The query string as logged: credentials replaced by `[FILTERED]`, as GitLab's parameter filter does. */
-function filterQuery(query: string): string {
-  return query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq === -1) return pair;
-      let name: string;
-      try {
-        name = decodeURIComponent(pair.slice(0, eq).replaceAll('+', ' '));
-      } catch {
-        name = pair.slice(0, eq);
-      }
-      return FILTERED_PARAMS.has(name) ? `${pair.slice(0, eq)}=[FILTERED]` : pair;
-    })
-    .join('&');
+/** A seed entry's REST parameters, declared as `POST /hooks` declares them, and its verbatim enum values. */
+function seedParams(entry: Record<string, unknown>, index: number): { params: HookParams; raw: RawColumns } {
+  const { alert_status: alertStatus, ...rest } = entry;
+  const raw: RawColumns = {};
+  if (alertStatus !== undefined) {
+    if (typeof alertStatus !== 'string') throw new Error(`seed hook ${index}: alert_status must be a string`);
+    raw.alertStatus = alertStatus;
+  }
+  const strategy = rest.branch_filter_strategy;
+  if (typeof strategy === 'string' && !BRANCH_FILTER_STRATEGIES.some((known) => known === strategy)) {
+    raw.branchFilterStrategy = strategy;
+    delete rest.branch_filter_strategy;
+  }
+  const errors = new ParamErrors();
+  const params = declareHookParams(Object.assign(paramHash(), rest), { urlRequired: true }, errors);
+  if (errors.messages.length > 0) throw new Error(`seed hook ${index}: 400 ${errors.messages.join(', ')}`);
+  return { params, raw };
 }
 
-function splitTarget(target: string): { pathname: string; query: string } {
-  let pathAndQuery = target;
-  if (!target.startsWith('/')) {
-    try {
-      const absolute = new URL(target);
-      pathAndQuery = `${absolute.pathname}${absolute.search}`;
-    } catch {
-      pathAndQuery = '/';
-    }
-  }
-  const mark = pathAndQuery.indexOf('?');
-  return mark === -1
-    ? { pathname: pathAndQuery, query: '' }
-    : { pathname: pathAndQuery.slice(0, mark), query: pathAndQuery.slice(mark + 1) };
-}
-
-function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      outcome();
-    };
-    request.on('data', (chunk: Buffer) => {
-      if (settled) return; // refused: discarded while draining
-      size += chunk.length;
-      if (size > maxBytes) {
-        chunks.length = 0;
-        settle(() => reject(new PayloadTooLarge()));
-      } else chunks.push(chunk);
-    });
-    request.on('end', () => settle(() => resolve(Buffer.concat(chunks))));
-    request.on('error', (error) => settle(() => reject(error)));
-    request.on('close', () => settle(() => reject(new Error('request closed before its body was read'))));
-  });
-}
-
-/**
- * What Grape's formatter does with a request body: JSON for `application/json` or no content type, Rack for
- * url-encoded forms, ignored for `text/plain` (GitLab's `content_type :txt` has no parser), 415 otherwise.
- */
-function parseBody(
-  body: Buffer,
-  contentType: string | undefined,
-): { json: Record<string, unknown> | null; form: ParamHash | null } {
-  if (body.length === 0) return { json: null, form: null };
-  const media = contentType?.split(';')[0]?.trim().toLowerCase() || undefined;
-  if (media === 'application/x-www-form-urlencoded')
-    return { json: null, form: parseNestedQuery(body.toString('utf8')) };
-  if (media === 'text/plain') return { json: null, form: null };
-  if (media !== undefined && media !== 'application/json') {
-    throw grapeError(415, `The provided content-type '${media}' is not supported.`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    // Grape's `InvalidMessageBody`, whose en.yml text is "message body does not match declared format"; the
-    // exact rendering GitLab sends is derived from Grape, not observed.
-    throw grapeError(400, 'message body does not match declared format');
-  }
-  // Grape merges only a JSON object into params; an array or scalar body adds nothing.
-  return { json: isParamHash(parsed) ? (parsed as Record<string, unknown>) : null, form: null };
+/** GitLab's answer for an error; 499 (nginx's "client closed request", logged only) when the client left. */
+function errorAnswer(error: unknown, request: IncomingMessage, response: ServerResponse): HttpAnswer {
+  if (error instanceof ApiError) return { status: error.status, json: error.body };
+  if (response.destroyed || request.destroyed) return CLIENT_CLOSED;
+  // Never echo details: the message could quote a request value.
+  console.error('embedded GitLab: unexpected error', error instanceof Error ? error.stack : error);
+  return INTERNAL_ERROR;
 }
 
 function formatUrl(address: AddressInfo): string {
@@ -206,7 +170,7 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
   let url = '';
   let server: Server | null = null;
 
-  const context = (): RouteContext => ({
+  const routeContext = (): RouteContext => ({
     store,
     auth,
     externalUrl: externalUrl ?? url,
@@ -215,126 +179,65 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     version: options.version ?? DEFAULT_VERSION,
   });
 
-  function respond(
-    request: IncomingMessage,
-    response: ServerResponse,
-    entry: Omit<ServedRequest, 'status'>,
-    status: number,
-    headers: Record<string, string>,
-    body: string | null,
-  ): void {
-    // Logged before the first byte is written, so a client that has its answer always finds it in the log.
-    log.push({ ...entry, status });
-    if (response.headersSent || response.destroyed) return;
-    const allHeaders: Record<string, string | number> = { ...headers };
-    if (body !== null) allHeaders['content-length'] = Buffer.byteLength(body);
-    response.writeHead(status, allHeaders);
-    response.end(request.method === 'HEAD' ? undefined : (body ?? undefined));
+  /** The answer of Rack::Attack's API throttle when this request is over its limit, else null. */
+  function throttleAnswer(request: IncomingMessage, pathname: string, query: ParamHash): HttpAnswer | null {
+    if (throttle === null || !pathname.startsWith('/api/')) return null;
+    const role = auth.roleOf(findCredential(request.headers, query));
+    const name = role === null ? 'throttle_unauthenticated_api' : 'throttle_authenticated_api';
+    const throttled = throttle.hit(name, role ?? request.socket.remoteAddress ?? 'unknown');
+    if (throttled === null) return null;
+    // Node discards an unread body itself before it reuses a keep-alive connection.
+    return {
+      status: 429,
+      headers: { ...throttled.headers, 'content-type': 'text/plain' },
+      text: throttled.body,
+    };
   }
 
-  function respondJson(
-    request: IncomingMessage,
-    response: ServerResponse,
-    entry: Omit<ServedRequest, 'status'>,
-    answer: ApiResponse,
-  ): void {
-    const headers = { ...answer.headers };
-    if (answer.json === undefined) {
-      respond(request, response, entry, answer.status, headers, null);
-      return;
-    }
-    headers['content-type'] = 'application/json';
-    respond(request, response, entry, answer.status, headers, JSON.stringify(answer.json));
+  function refuseBody(request: IncomingMessage): HttpAnswer {
+    drainRefusedBody(request, REFUSED_BODY_DRAIN);
+    return TOO_LARGE;
   }
 
-  /** Answers without reading the rest of the body, then discards what still arrives for a bounded time. */
-  function refuseBody(request: IncomingMessage, response: ServerResponse): void {
-    response.setHeader('connection', 'close');
-    request.on('data', () => {});
-    request.resume();
-    const timer = setTimeout(() => request.socket.destroy(), REFUSED_BODY_DRAIN_MS);
-    timer.unref();
-    request.socket.once('close', () => clearTimeout(timer));
+  /** Rack and Grape in front of the endpoints: body limit, throttle, body parsing, merged params. */
+  async function answerRequest(
+    request: IncomingMessage,
+    pathname: string,
+    rawQuery: string,
+  ): Promise<HttpAnswer> {
+    if (declaredLength(request) > maxBodyBytes) return refuseBody(request);
+    const query = parseNestedQuery(rawQuery);
+    const throttled = throttleAnswer(request, pathname, query);
+    if (throttled !== null) return throttled;
+    const body = await readBody(request, maxBodyBytes);
+    if (body === null) return refuseBody(request);
+    const method = request.method ?? 'GET';
+    const parsed = parseBody(method, body, request.headers['content-type']);
+    const params: Record<string, unknown> = Object.assign(paramHash(), query, parsed.form, parsed.json);
+    return handleApiRequest({ method, pathname, headers: request.headers, query, params }, routeContext());
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const method = request.method ?? 'GET';
-    const { pathname, query: rawQuery } = splitTarget(request.url ?? '/');
-    const entry = { method, path: pathname, query: filterQuery(rawQuery) };
-    const tooLarge = messageError(413, '413 Request Entity Too Large');
-    try {
-      const declaredLength = Number(request.headers['content-length'] ?? 0);
-      if (declaredLength > maxBodyBytes) {
-        refuseBody(request, response);
-        throw tooLarge;
-      }
-      const query = parseNestedQuery(rawQuery);
-      if (throttle !== null && pathname.startsWith('/api/')) {
-        const role = auth.roleOf(findCredential(request.headers, query));
-        const name = role === null ? 'throttle_unauthenticated_api' : 'throttle_authenticated_api';
-        const throttled = throttle.hit(name, role ?? request.socket.remoteAddress ?? 'unknown');
-        if (throttled !== null) {
-          // Node discards an unread body itself before it reuses a keep-alive connection.
-          respond(
-            request,
-            response,
-            entry,
-            429,
-            { ...throttled.headers, 'content-type': 'text/plain' },
-            throttled.body,
-          );
-          return;
-        }
-      }
-      let body: Buffer;
-      try {
-        body = await readBody(request, maxBodyBytes);
-      } catch (error) {
-        if (!(error instanceof PayloadTooLarge)) throw error;
-        refuseBody(request, response);
-        throw tooLarge;
-      }
-      const parsed = BODY_METHODS.has(method)
-        ? parseBody(body, request.headers['content-type'])
-        : { json: null, form: null };
-      const params: Record<string, unknown> = Object.assign(paramHash(), query, parsed.form, parsed.json);
-      const apiRequest: ApiRequest = {
-        method,
-        pathname,
-        headers: request.headers,
-        query,
-        params,
-      };
-      respondJson(request, response, entry, await handleApiRequest(apiRequest, context()));
-    } catch (error) {
-      if (error instanceof ApiError) {
-        respondJson(request, response, entry, { status: error.status, json: error.body });
-        return;
-      }
-      if (response.destroyed || request.destroyed) {
-        log.push({ ...entry, status: 499 });
-        return;
-      }
-      // Never echo details: the message could quote a request value.
-      console.error('embedded GitLab: unexpected error', error instanceof Error ? error.stack : error);
-      respondJson(request, response, entry, { status: 500, json: { message: '500 Internal Server Error' } });
-    }
+    const { pathname, query } = splitTarget(request.url ?? '/');
+    const entry = { method: request.method ?? 'GET', path: pathname, query: filterQuery(query) };
+    const reply = await answerRequest(request, pathname, query).catch((error: unknown) =>
+      errorAnswer(error, request, response),
+    );
+    // Logged before the first byte is written, so a client that has its answer always finds it in the log.
+    log.push({ ...entry, status: reply.status });
+    if (reply !== CLIENT_CLOSED) writeAnswer(request, response, reply);
   }
 
   async function seed(hooks: Record<string, unknown>[]): Promise<number[]> {
-    const accepted: HookAttributes[] = [];
-    hooks.forEach((raw, index) => {
-      const errors = new ParamErrors();
-      const params = declareHookParams(Object.assign(paramHash(), raw), { urlRequired: true }, errors);
-      if (errors.messages.length > 0)
-        throw new Error(`seed hook ${index}: 400 ${errors.messages.join(', ')}`);
-      const prepared = store.prepareCreate(params);
+    const accepted = hooks.map((entry, index) => {
+      const { params, raw } = seedParams(entry, index);
+      const prepared = store.prepareCreate(params, raw);
       if (prepared.errors.length > 0) {
         throw new Error(`seed hook ${index}: 422 ${createFailureMessage(prepared.errors)}`);
       }
-      accepted.push(prepared.attributes);
+      return { attributes: prepared.attributes, raw };
     });
-    return accepted.map((attributes) => store.insert(attributes).id);
+    return accepted.map(({ attributes, raw }) => store.insert(attributes, raw).id);
   }
 
   return {

@@ -3,7 +3,7 @@
  * validated, and only then written, so a rejected request changes nothing.
  */
 import { ApiError, grapeError, recordNotFound } from './errors.ts';
-import type { HookParams } from './grape-params.ts';
+import type { HookParams } from './hook-attributes.ts';
 import {
   assignParams,
   attributesDiffer,
@@ -24,6 +24,15 @@ import {
 
 /** Every hook is created in the default organization (`Current.organization`). */
 const ORGANIZATION_ID = 1;
+
+/**
+ * Values a newer GitLab's row could hold that no request can set: enum values this server does not know.
+ * `seed()` stores them verbatim, bypassing validation, so that a client can be tested against them.
+ */
+export interface RawColumns {
+  alertStatus?: string;
+  branchFilterStrategy?: string;
+}
 
 export class HookStore {
   readonly #hooks = new Map<number, StoredHook>();
@@ -48,20 +57,25 @@ export class HookStore {
   }
 
   /** Builds and validates a new hook without storing it; returns the model errors, if any. */
-  prepareCreate(params: HookParams): { attributes: HookAttributes; errors: ModelError[] } {
+  prepareCreate(
+    params: HookParams,
+    raw: RawColumns = {},
+  ): { attributes: HookAttributes; errors: ModelError[] } {
     const attributes = assignParams(defaultAttributes(), params, 'create');
-    runBeforeValidation(attributes, null, params.token !== undefined);
+    if (raw.branchFilterStrategy !== undefined) attributes.branchFilterStrategy = raw.branchFilterStrategy;
+    runBeforeValidation(attributes, null, params);
     return { attributes, errors: validateHook(attributes, this.settings) };
   }
 
   /** Stores attributes that `prepareCreate` accepted, with the next sequential id. */
-  insert(attributes: HookAttributes): StoredHook {
+  insert(attributes: HookAttributes, raw: RawColumns = {}): StoredHook {
     const now = new Date();
     const hook: StoredHook = {
       ...copyAttributes(attributes),
       url: attributes.url ?? '',
       id: ++this.#lastId,
       organizationId: ORGANIZATION_ID,
+      alertStatus: raw.alertStatus ?? 'executable',
       createdAt: now,
       updatedAt: now,
     };
@@ -81,7 +95,7 @@ export class HookStore {
     const hook = this.find(id);
     if (!hasUpdateParams(params)) throw grapeError(400, 'No parameters provided');
     const next = assignParams(hook, params, 'update');
-    runBeforeValidation(next, hook, params.token !== undefined);
+    runBeforeValidation(next, hook, params);
     const errors = validateHook(next, this.settings);
     if (errors.length > 0) {
       const failure = updateFailure(errors);
@@ -94,7 +108,7 @@ export class HookStore {
   updateKeyValues(hook: StoredHook, field: 'urlVariables' | 'customHeaders', values: KeyValues): boolean {
     const next = copyAttributes(hook);
     next[field] = keyValues(values);
-    runBeforeValidation(next, hook, false);
+    runBeforeValidation(next, hook, {});
     if (validateHook(next, this.settings).length > 0) return false;
     this.#commit(hook, next);
     return true;

@@ -8,7 +8,7 @@
 const VARIABLE_REFERENCE = /\{([A-Za-z]+[0-9]*(?:[._-][A-Za-z0-9]+)*)\}/g;
 
 /** The variable names a URL template references, in order of first appearance. */
-export function referencedKeys(url: string): string[] {
+function referencedKeys(url: string): string[] {
   const keys = new Set<string>();
   for (const match of url.matchAll(VARIABLE_REFERENCE)) keys.add(match[1] as string);
   return [...keys];

@@ -263,11 +263,11 @@ describe('the SystemHook model callbacks (model spec outcomes, assigning variabl
     url: 'http://example.com/{abc}',
     urlVariables: keyValues({ abc: 'supers3cret' }),
   });
-  const change = (edit: (next: HookAttributes) => void, tokenAssigned = false) => {
+  const change = (edit: (next: HookAttributes) => void) => {
     const previous = stored();
     const next = copyAttributes(previous);
     edit(next);
-    runBeforeValidation(next, previous, tokenAssigned);
+    runBeforeValidation(next, previous, {});
     return { next, valid: validateHook(next, settings).length === 0 };
   };
 
@@ -323,11 +323,11 @@ describe('the SystemHook model callbacks (model spec outcomes, assigning variabl
     };
     const cleared = copyAttributes(previousToken());
     withToken(cleared);
-    runBeforeValidation(cleared, previousToken(), false);
+    runBeforeValidation(cleared, previousToken(), {});
     assert.equal(cleared.token, null);
     const kept = copyAttributes(previousToken());
     withToken(kept);
-    runBeforeValidation(kept, previousToken(), true);
+    runBeforeValidation(kept, previousToken(), { token: 'tok' });
     assert.equal(kept.token, 'tok');
   });
 });
