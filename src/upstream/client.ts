@@ -2,8 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
 import { type CircuitBreakerOptions, type CircuitPermit, createCircuitBreaker } from './circuit-breaker.ts';
-import { errorFromResponse, errorFromTransport, malformedAnswer, UpstreamError } from './errors.ts';
-import { type Method, type RetryOptions, retryDelay, retryPolicy, transportCode } from './retry.ts';
+import {
+  errorFromResponse,
+  errorFromTransport,
+  malformedAnswer,
+  transportCode,
+  UpstreamError,
+} from './errors.ts';
+import { type Method, type RetryOptions, retryDelay, retryPolicy } from './retry.ts';
 import {
   type CallOptions,
   type Credential,
