@@ -1,14 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
-import { type CircuitBreakerOptions, type CircuitPermit, createCircuitBreaker } from './circuit-breaker.ts';
-import {
-  errorFromResponse,
-  errorFromTransport,
-  malformedAnswer,
-  transportCode,
-  UpstreamError,
-} from './errors.ts';
+import { type CircuitBreakerOptions, createCircuitBreaker } from './circuit-breaker.ts';
+import { errorFromResponse, errorFromTransport, malformedAnswer, UpstreamError } from './errors.ts';
 import { type Method, type RetryOptions, retryDelay, retryPolicy } from './retry.ts';
 import {
   type CallOptions,
@@ -248,7 +242,7 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
         } catch (thrown) {
           onHeaders();
           const error = failure(thrown);
-          settle(permit, error);
+          permit?.settleWith(error);
           if (!(error instanceof UpstreamError)) throw error;
           const remainingMs = timeoutMs - (performance.now() - started);
           const delay = retryDelay(policy, call.method, error, attempt, remainingMs);
@@ -404,26 +398,6 @@ function attemptTimedOut(ms: number): Error {
   const error = new Error(`GitLab sent no response headers within ${ms} ms`);
   error.name = 'TimeoutError';
   return Object.assign(error, { code: 'UND_ERR_HEADERS_TIMEOUT' });
-}
-
-/**
- * Tells the breaker what an attempt showed: a 5xx, a lost or refused connection or a timeout count against
- * GitLab; any other answer (a 4xx, a redirect, even a malformed body) proves it up. The caller's own abort
- * shows nothing.
- */
-function settle(permit: CircuitPermit | undefined, error: unknown): void {
-  if (!permit) return;
-  if (!(error instanceof UpstreamError)) {
-    permit.release();
-    return;
-  }
-  const againstGitLab =
-    error.status !== undefined
-      ? error.status >= 500
-      : transportCode(error) !== 'UND_ERR_RES_EXCEEDED_MAX_SIZE' &&
-        (error.code === 'UPSTREAM_TIMEOUT' || error.code === 'UPSTREAM_UNAVAILABLE');
-  if (againstGitLab) permit.failure();
-  else permit.success();
 }
 
 /** Where the pool connects and what every path starts with. */
