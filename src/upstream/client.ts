@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { Pool } from 'undici';
+import { parseBaseUrl } from './base-url.ts';
 import { type CircuitBreakerOptions, createCircuitBreaker } from './circuit-breaker.ts';
 import { errorFromResponse, errorFromTransport, malformedAnswer, UpstreamError } from './errors.ts';
 import { type Method, type RetryOptions, retryDelay, retryPolicy } from './retry.ts';
@@ -127,7 +128,8 @@ interface Answer {
  * A client of one GitLab's System Hooks API. Each call carries the caller's credential to this GitLab only,
  * is bounded by `timeoutMs` and `maxResponseBytes`, and fails with an `UpstreamError`, except when the
  * caller's own signal aborts it: that rejects with the signal's reason. Invalid ids, page numbers or keys
- * reject with a `RangeError` before any request. Throws a `TypeError` for a base URL it will not use.
+ * reject with a `RangeError` before any request. Throws a `TypeError` (a `BaseUrlError`) for a base URL it
+ * will not use.
  */
 export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
   const base = parseBaseUrl(options.baseUrl);
@@ -398,27 +400,6 @@ function attemptTimedOut(ms: number): Error {
   const error = new Error(`GitLab sent no response headers within ${ms} ms`);
   error.name = 'TimeoutError';
   return Object.assign(error, { code: 'UND_ERR_HEADERS_TIMEOUT' });
-}
-
-/** Where the pool connects and what every path starts with. */
-function parseBaseUrl(baseUrl: string): { origin: string; prefix: string } {
-  const problem = (what: string) =>
-    new TypeError(`The GitLab base URL must be an http(s) URL without user info, query or fragment: ${what}`);
-  if (typeof baseUrl !== 'string' || baseUrl.trim() === '') throw problem('it is empty');
-  let url: URL;
-  try {
-    url = new URL(baseUrl.trim());
-  } catch {
-    // The value itself is not repeated: a malformed URL may still hold a password.
-    throw problem('it is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw problem(`the scheme is ${url.protocol}`);
-  if (url.username !== '' || url.password !== '') throw problem('it has user info');
-  // `URL` drops a bare "?" or "#", so the text is checked too.
-  if (url.search !== '' || url.hash !== '' || /[?#]/.test(baseUrl))
-    throw problem('it has a query or fragment');
-  const root = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '');
-  return { origin: url.origin, prefix: `${root}/api/v4` };
 }
 
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
