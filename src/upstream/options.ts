@@ -7,9 +7,9 @@ export interface IntegerOptionRule {
 }
 
 /**
- * The one check of the client's numeric options (its limits, `retry`, `circuitBreaker`). Each option of
- * `defaults` taken from `given`, or its default when `given` leaves it out. Throws a
- * `RangeError` naming the first option that is not a safe integer of at least `rule.min`.
+ * The one check of the client's numeric options (its limits, `retry`, `circuitBreaker`): each option of
+ * `defaults` taken from `given`, or its default when `given` leaves it out. Throws a `RangeError` naming the
+ * first option that is not a safe integer of at least `rule.min`.
  */
 export function integerOptions<Name extends string>(
   given: { readonly [K in NoInfer<Name>]?: number | undefined },
