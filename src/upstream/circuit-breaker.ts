@@ -1,13 +1,13 @@
-import { UpstreamError } from './errors.ts';
-
 /**
  * A circuit breaker for one upstream origin. Closed, it lets every attempt through and counts consecutive
- * failures (answers 5xx, connections refused or lost, timeouts; a 4xx or any other answer proves GitLab is
- * up and resets the count). At `failureThreshold` it opens: attempts fail at once with
- * `UPSTREAM_UNAVAILABLE`, sparing a GitLab in trouble and answering callers in microseconds instead of a
- * deadline. After `coolDownMs` it is half-open: one attempt goes through as a probe while the others still
- * fail fast; the probe's success closes the breaker, its failure opens it for another cool-down.
+ * failures (see `CircuitPermit.settleWith` for what counts). At `failureThreshold` it opens: attempts fail at
+ * once with `UPSTREAM_UNAVAILABLE`, sparing a GitLab in trouble and answering callers in microseconds instead
+ * of a deadline. After `coolDownMs` it is half-open: one attempt goes through as a probe while the others
+ * still fail fast; the probe's success closes the breaker, its failure opens it for another cool-down.
  */
+
+import { transportCode, UpstreamError } from './errors.ts';
+import { integerOptions } from './options.ts';
 
 export interface CircuitBreakerOptions {
   /**
@@ -24,7 +24,10 @@ export interface CircuitBreakerOptions {
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
-/** The right to make one attempt; exactly one of its methods is called when the attempt ends. */
+/**
+ * The right to make one attempt. When the attempt ends, one of its methods says how: the first call counts,
+ * later ones are ignored.
+ */
 export interface CircuitPermit {
   /** GitLab answered (whatever the status, unless it is a failure). */
   success(): void;
@@ -32,6 +35,12 @@ export interface CircuitPermit {
   failure(): void;
   /** The attempt ended without telling anything about GitLab (the caller went away). */
   release(): void;
+  /**
+   * Ends the attempt by what it failed with. A 5xx, a lost or refused connection or a timeout count against
+   * GitLab; any other answer (a 4xx, a redirect, even a malformed body) and an answer larger than the client
+   * accepts prove it up; anything that is not an `UpstreamError` (the caller's own abort) shows nothing.
+   */
+  settleWith(error: unknown): void;
 }
 
 export interface CircuitBreaker {
@@ -42,14 +51,18 @@ export interface CircuitBreaker {
 
 export const CIRCUIT_BREAKER_DEFAULTS = { failureThreshold: 5, coolDownMs: 10_000 } as const;
 
+type Outcome = 'success' | 'failure' | 'release';
+
 /** `now` is injectable for tests of the state machine; it must not go backwards. */
 export function createCircuitBreaker(
   origin: string,
   options: CircuitBreakerOptions = {},
   now: () => number = performance.now.bind(performance),
 ): CircuitBreaker {
-  const failureThreshold = positive(options.failureThreshold, CIRCUIT_BREAKER_DEFAULTS.failureThreshold);
-  const coolDownMs = positive(options.coolDownMs, CIRCUIT_BREAKER_DEFAULTS.coolDownMs);
+  const { failureThreshold, coolDownMs } = integerOptions(options, CIRCUIT_BREAKER_DEFAULTS, {
+    prefix: 'GitLab client option circuitBreaker.',
+    min: 1,
+  });
 
   let failures = 0;
   let openedAt = 0;
@@ -59,11 +72,6 @@ export function createCircuitBreaker(
   const state = (): CircuitState => {
     if (!opened) return 'closed';
     return now() - openedAt >= coolDownMs ? 'half-open' : 'open';
-  };
-
-  const open = () => {
-    opened = true;
-    openedAt = now();
   };
 
   const openError = () => {
@@ -76,6 +84,21 @@ export function createCircuitBreaker(
     );
   };
 
+  const record = (outcome: Outcome) => {
+    if (outcome === 'success') {
+      failures = 0;
+      opened = false;
+    } else if (outcome === 'failure') {
+      failures += 1;
+      // A failed probe, or a failure while already open (an attempt admitted before it opened), restarts
+      // the cool-down; in the closed state the threshold decides.
+      if (opened || failures >= failureThreshold) {
+        opened = true;
+        openedAt = now();
+      }
+    }
+  };
+
   return {
     get state() {
       return state();
@@ -85,34 +108,33 @@ export function createCircuitBreaker(
       const isProbe = current === 'half-open';
       if (current === 'open' || (isProbe && probing)) throw openError();
       if (isProbe) probing = true;
-      let settled = false;
-      const settle = (outcome: 'success' | 'failure' | 'release') => {
-        if (settled) return;
-        settled = true;
+      return createPermit((outcome) => {
         if (isProbe) probing = false;
-        if (outcome === 'success') {
-          failures = 0;
-          opened = false;
-        } else if (outcome === 'failure') {
-          failures += 1;
-          // A failed probe, or a failure while already open (an attempt admitted before it opened), restarts
-          // the cool-down; in the closed state the threshold decides.
-          if (opened || failures >= failureThreshold) open();
-        }
-      };
-      return {
-        success: () => settle('success'),
-        failure: () => settle('failure'),
-        release: () => settle('release'),
-      };
+        record(outcome);
+      });
     },
   };
 }
 
-function positive(value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError('Circuit breaker options must be positive integers');
-  }
-  return value;
+function createPermit(end: (outcome: Outcome) => void): CircuitPermit {
+  let ended = false;
+  const endWith = (outcome: Outcome) => {
+    if (ended) return;
+    ended = true;
+    end(outcome);
+  };
+  return {
+    success: () => endWith('success'),
+    failure: () => endWith('failure'),
+    release: () => endWith('release'),
+    settleWith: (error) => endWith(outcomeOf(error)),
+  };
+}
+
+/** The rule `settleWith` documents: what an attempt's failure says about GitLab. */
+function outcomeOf(error: unknown): Outcome {
+  if (!(error instanceof UpstreamError)) return 'release';
+  if (error.status !== undefined) return error.status >= 500 ? 'failure' : 'success';
+  if (transportCode(error) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return 'success';
+  return error.code === 'UPSTREAM_TIMEOUT' || error.code === 'UPSTREAM_UNAVAILABLE' ? 'failure' : 'success';
 }

@@ -6,6 +6,8 @@
  * GitLab's known error shapes, trimmed of control characters and bounded in length.
  */
 
+import { firstHeader, isRecord, type ResponseHeaders, tryParseJson } from './json.ts';
+
 export type UpstreamErrorCode =
   /** GitLab answered 400: a parameter it rejected. A user error. */
   | 'BAD_REQUEST'
@@ -82,9 +84,6 @@ export interface ErrorMappingOptions {
   redact?: readonly string[] | undefined;
 }
 
-type HeaderValue = string | string[] | undefined;
-type ResponseHeaders = Record<string, HeaderValue>;
-
 /**
  * The `UpstreamError` for an answer GitLab gave with a status other than 2xx. `bodyText` is the answer's body
  * when it was read (it may be absent or cut short); it is parsed for GitLab's error shapes, never reused whole.
@@ -95,51 +94,34 @@ export function errorFromResponse(
   bodyText: string | undefined,
   options: ErrorMappingOptions = {},
 ): UpstreamError {
-  const redact = options.redact ?? [];
-  const fromBody = () => messagesFromBody(bodyText, redact);
+  const fromBody = () => messagesFromBody(bodyText, options.redact ?? []);
   switch (status) {
     case 400:
+      return userError('BAD_REQUEST', status, fromBody());
     case 412:
-    case 422: {
-      const code = status === 400 ? 'BAD_REQUEST' : status === 412 ? 'PRECONDITION_FAILED' : 'UNPROCESSABLE';
-      const messages = fromBody();
-      const sentences = messages.length > 0 ? messages : [`GitLab rejected the request (HTTP ${status})`];
-      return new UpstreamError(code, sentences.join('; '), { status, messages: sentences });
-    }
+      return userError('PRECONDITION_FAILED', status, fromBody());
+    case 422:
+      return userError('UNPROCESSABLE', status, fromBody());
     case 401:
-      return detailed(
+      return errorWithBodyMessages(
         'UNAUTHENTICATED',
         'GitLab did not accept the credential (HTTP 401)',
         status,
         fromBody(),
       );
     case 403:
-      return detailed('FORBIDDEN', 'GitLab refused the operation (HTTP 403)', status, fromBody());
+      return errorWithBodyMessages(
+        'FORBIDDEN',
+        'GitLab refused the operation (HTTP 403)',
+        status,
+        fromBody(),
+      );
     case 404:
       return new UpstreamError('NOT_FOUND', notFoundMessage(bodyText), { status });
-    case 429: {
-      const retryAfterSeconds = parseRetryAfter(firstHeader(headers['retry-after']));
-      const when = retryAfterSeconds === undefined ? 'later' : `in ${retryAfterSeconds} s`;
-      return new UpstreamError('RATE_LIMITED', `GitLab is rate limiting requests; retry ${when} (HTTP 429)`, {
-        status,
-        retryAfterSeconds,
-      });
-    }
-    default: {
-      const what =
-        status >= 300 && status < 400
-          ? 'redirected the request, which is never followed'
-          : status >= 500
-            ? 'failed to answer'
-            : 'gave an answer the API does not give';
-      // A 503 may say when GitLab expects to be back (maintenance); the retry policy honours a short wait.
-      const retryAfterSeconds =
-        status === 503 ? parseRetryAfter(firstHeader(headers['retry-after'])) : undefined;
-      return new UpstreamError('UPSTREAM_UNAVAILABLE', `GitLab ${what} (HTTP ${status})`, {
-        status,
-        retryAfterSeconds,
-      });
-    }
+    case 429:
+      return rateLimited(headers);
+    default:
+      return unavailable(status, headers);
   }
 }
 
@@ -182,7 +164,14 @@ const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
-function detailed(
+/** A user error: GitLab's own sentences, or a generic one when the body had none. */
+function userError(code: UpstreamErrorCode, status: number, messages: string[]): UpstreamError {
+  const sentences = messages.length > 0 ? messages : [`GitLab rejected the request (HTTP ${status})`];
+  return new UpstreamError(code, sentences.join('; '), { status, messages: sentences });
+}
+
+/** An error with a fixed message whose `messages` are GitLab's own sentences, when the body had any. */
+function errorWithBodyMessages(
   code: UpstreamErrorCode,
   message: string,
   status: number,
@@ -191,13 +180,38 @@ function detailed(
   return new UpstreamError(code, message, { status, messages: messages.length > 0 ? messages : [message] });
 }
 
+function rateLimited(headers: ResponseHeaders): UpstreamError {
+  const retryAfterSeconds = parseRetryAfter(firstHeader(headers['retry-after']));
+  const when = retryAfterSeconds === undefined ? 'later' : `in ${retryAfterSeconds} s`;
+  return new UpstreamError('RATE_LIMITED', `GitLab is rate limiting requests; retry ${when} (HTTP 429)`, {
+    status: 429,
+    retryAfterSeconds,
+  });
+}
+
+/** Any other status: a redirect, a 5xx, or something the API does not answer. */
+function unavailable(status: number, headers: ResponseHeaders): UpstreamError {
+  // A 503 may say when GitLab expects to be back (maintenance); the retry policy honours a short wait.
+  const retryAfterSeconds = status === 503 ? parseRetryAfter(firstHeader(headers['retry-after'])) : undefined;
+  return new UpstreamError('UPSTREAM_UNAVAILABLE', `GitLab ${whatGitLabDid(status)} (HTTP ${status})`, {
+    status,
+    retryAfterSeconds,
+  });
+}
+
+function whatGitLabDid(status: number): string {
+  if (status >= 300 && status < 400) return 'redirected the request, which is never followed';
+  if (status >= 500) return 'failed to answer';
+  return 'gave an answer the API does not give';
+}
+
 /**
  * Which thing was missing, from GitLab's wording: `404 URL variable Not Found`, `404 Custom header Not Found`,
  * `404 Not found` (a hook, from `RecordNotFound`), older `404 System hook Not Found`, or Grape's catch-all
  * `{"error":"404 Not Found"}` for a route this GitLab does not have.
  */
 function notFoundMessage(bodyText: string | undefined): string {
-  const body = parseJson(bodyText);
+  const body = tryParseJson(bodyText);
   if (isRecord(body)) {
     if (typeof body.message === 'string') {
       const text = body.message.trim();
@@ -212,26 +226,34 @@ function notFoundMessage(bodyText: string | undefined): string {
 
 /** GitLab's three error shapes (§1 of the contract), as sentences. Unknown shapes give none. */
 function messagesFromBody(bodyText: string | undefined, redact: readonly string[]): string[] {
-  const body = parseJson(bodyText);
+  const body = tryParseJson(bodyText);
   if (!isRecord(body)) return [];
-  const raw: string[] = [];
-  if (typeof body.error_description === 'string') raw.push(body.error_description);
-  else if (typeof body.error === 'string') raw.push(body.error);
-  else if (typeof body.message === 'string') raw.push(body.message);
-  else if (isRecord(body.message)) {
-    for (const [attribute, value] of Object.entries(body.message)) {
-      const list = Array.isArray(value) ? value : [value];
-      for (const item of list) {
-        // The attribute is redacted before `humanize` rewrites it (case, `_`), which would hide a secret from
-        // the redaction of the finished sentence.
-        if (typeof item === 'string') raw.push(fullMessage(redacted(attribute, redact), item));
-      }
-    }
-  }
-  return raw
+  return rawMessages(body, redact)
     .slice(0, MAX_MESSAGES)
     .map((text) => cleanText(text, redact))
     .filter((text) => text.length > 0);
+}
+
+/** `error_description` (OAuth), `error` (Grape), `message` as a string, or `message` as Rails' errors hash. */
+function rawMessages(body: Record<string, unknown>, redact: readonly string[]): string[] {
+  if (typeof body.error_description === 'string') return [body.error_description];
+  if (typeof body.error === 'string') return [body.error];
+  if (typeof body.message === 'string') return [body.message];
+  return isRecord(body.message) ? validationMessages(body.message, redact) : [];
+}
+
+/** Rails' `errors.full_messages` from `{ attribute: [message, ...] }`. */
+function validationMessages(errors: Record<string, unknown>, redact: readonly string[]): string[] {
+  const messages: string[] = [];
+  for (const [attribute, value] of Object.entries(errors)) {
+    // The attribute is redacted before `humanize` rewrites it (case, `_`), which would hide a secret from
+    // the redaction of the finished sentence.
+    const subject = redacted(attribute, redact);
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === 'string') messages.push(fullMessage(subject, item));
+    }
+  }
+  return messages;
 }
 
 /** Rails' `full_message`: the humanized attribute before the message, except for `base`. */
@@ -280,21 +302,11 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-function firstHeader(value: HeaderValue): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined || text.length === 0) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The transport code an `UpstreamError` was made from, when it came from the transport. */
+export function transportCode(error: UpstreamError): string | undefined {
+  const cause = error.cause;
+  if (typeof cause !== 'object' || cause === null || !('code' in cause)) return undefined;
+  return typeof cause.code === 'string' ? cause.code : undefined;
 }
 
 /** `code` of an undici or Node error; Node reports a failed multi-address connect as an AggregateError. */

@@ -1,5 +1,3 @@
-import type { UpstreamError } from './errors.ts';
-
 /**
  * When a failed call to GitLab is tried again. The rules follow what each method means to GitLab:
  *
@@ -17,6 +15,9 @@ import type { UpstreamError } from './errors.ts';
  * Every retry still fits in the call's one deadline and stops as soon as the caller's signal aborts; a retry
  * the deadline cuts short reports the failure that called for it.
  */
+
+import { transportCode, type UpstreamError } from './errors.ts';
+import { integerOptions } from './options.ts';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -62,20 +63,7 @@ export const RETRY_DEFAULTS: RetryPolicy = {
 
 /** The policy with defaults filled in; throws a `RangeError` for a negative or fractional value. */
 export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
-  const value = (name: keyof RetryOptions) => {
-    const given = options[name];
-    if (given === undefined) return RETRY_DEFAULTS[name];
-    if (!Number.isSafeInteger(given) || given < 0) {
-      throw new RangeError(`GitLab client retry option ${name} must be a non-negative integer`);
-    }
-    return given;
-  };
-  return {
-    retries: value('retries'),
-    baseDelayMs: value('baseDelayMs'),
-    maxDelayMs: value('maxDelayMs'),
-    maxRetryAfterMs: value('maxRetryAfterMs'),
-  };
+  return integerOptions(options, RETRY_DEFAULTS, { prefix: 'GitLab client option retry.', min: 0 });
 }
 
 /** Transport codes of a connection that was never established: the request cannot have reached GitLab. */
@@ -93,13 +81,6 @@ const LOST_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CL
 
 /** An attempt that got no headers within its own timeout (the call's deadline has its own error). */
 const ATTEMPT_TIMEOUT_CODE = 'UND_ERR_HEADERS_TIMEOUT';
-
-/** The transport code an `UpstreamError` was made from, when it came from the transport. */
-export function transportCode(error: UpstreamError): string | undefined {
-  const cause = error.cause;
-  if (typeof cause !== 'object' || cause === null || !('code' in cause)) return undefined;
-  return typeof cause.code === 'string' ? cause.code : undefined;
-}
 
 /** Whether `error` says that GitLab never received the request. */
 function surelyNotProcessed(error: UpstreamError): boolean {

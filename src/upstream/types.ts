@@ -98,6 +98,12 @@ export interface CallOptions {
    * (see `createContextFactory`) stays correct.
    */
   signal?: AbortSignal | undefined;
+  /**
+   * Extra request headers, such as `x-request-id`: lower-case `x-` names only (so they can never replace
+   * `accept`, `content-type`, `user-agent`, `authorization` or `private-token`), values of 1 to 256 visible
+   * ASCII characters. A bad one rejects the call with a `TypeError` before any request.
+   */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The ten REST calls of the System Hooks API. Every method rejects with an `UpstreamError` on failure. */

@@ -1,68 +1,81 @@
-import type { HookDto, MockDataDto, PaginationDto } from './types.ts';
-
 /**
  * Checks of what GitLab answers with a success status. They are deliberately shallow: enough that the
  * GraphQL layer can rely on the fields it types as non-null, tolerant of fields an older GitLab lacks and of
  * fields a newer one adds. A value that fails is not the API's answer (a proxy's page, a truncated body).
  */
 
-type Json = Record<string, unknown>;
+import { firstHeader, type HeaderValue, isRecord } from './json.ts';
+import type { HookDto, KeyDto, MockDataDto, PaginationDto } from './types.ts';
 
-const EVENT_FLAGS = [
-  'push_events',
-  'tag_push_events',
-  'merge_requests_events',
-  'repository_update_events',
-  'enable_ssl_verification',
-] as const;
+/** How a field of `HookDto` is checked, which follows from its type (see `FieldKind`). */
+type RequiredKind<T> = T extends boolean
+  ? 'flag'
+  : T extends number
+    ? 'integer'
+    : T extends string
+      ? 'string'
+      : T extends readonly KeyDto[]
+        ? 'keys'
+        : never;
+/** A field that an older GitLab may leave out, or send as `null`, is `optional`. */
+type FieldKind<T> = undefined extends T ? `optional ${RequiredKind<NonNullable<T>>}` : RequiredKind<T>;
 
-const OPTIONAL_STRINGS = [
-  'name',
-  'description',
-  'alert_status',
-  'disabled_until',
-  'push_events_branch_filter',
-  'branch_filter_strategy',
-  'custom_webhook_template',
-] as const;
+/**
+ * Every field of a hook entity with its kind. The type admits exactly the fields of `HookDto`, each with the
+ * one kind its type allows, so the list cannot drift from the interface. Enum fields (`alert_status`,
+ * `branch_filter_strategy`) are checked as strings: a value a newer GitLab adds must not fail the whole hook.
+ */
+const HOOK_FIELDS: { readonly [Field in keyof HookDto]-?: FieldKind<HookDto[Field]> } = {
+  id: 'integer',
+  url: 'string',
+  name: 'optional string',
+  description: 'optional string',
+  created_at: 'string',
+  push_events: 'flag',
+  tag_push_events: 'flag',
+  merge_requests_events: 'flag',
+  repository_update_events: 'flag',
+  enable_ssl_verification: 'flag',
+  organization_id: 'optional integer',
+  alert_status: 'optional string',
+  disabled_until: 'optional string',
+  url_variables: 'optional keys',
+  push_events_branch_filter: 'optional string',
+  branch_filter_strategy: 'optional string',
+  custom_webhook_template: 'optional string',
+  custom_headers: 'optional keys',
+};
 
-const OPTIONAL_KEY_LISTS = ['url_variables', 'custom_headers'] as const;
+type Kind = (typeof HOOK_FIELDS)[keyof HookDto];
 
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isKeyList = (value: unknown): boolean =>
+  Array.isArray(value) && value.every((item) => isRecord(item) && typeof item.key === 'string');
+const absentOr =
+  (check: (present: unknown) => boolean) =>
+  (value: unknown): boolean =>
+    value === undefined || value === null || check(value);
+const isString = (value: unknown): boolean => typeof value === 'string';
 
-function isAbsentOr(value: unknown, check: (present: unknown) => boolean): boolean {
-  return value === undefined || value === null || check(value);
-}
+const CHECKS: Record<Kind, (value: unknown) => boolean> = {
+  integer: Number.isSafeInteger,
+  string: isString,
+  // GitLab's own GraphQL coerces a nil flag to false (rows older than the column); `toHook` does the same.
+  flag: (value) => typeof value === 'boolean' || value === null,
+  'optional integer': absentOr(Number.isSafeInteger),
+  'optional string': absentOr(isString),
+  'optional keys': absentOr(isKeyList),
+};
 
-function isKeyList(value: unknown): boolean {
-  return Array.isArray(value) && value.every((item) => isRecord(item) && typeof item.key === 'string');
-}
+const FIELD_CHECKS = Object.entries(HOOK_FIELDS).map(([field, kind]) => [field, kind, CHECKS[kind]] as const);
 
-/** A hook entity, or `undefined` when `value` is not one. */
+/** A hook entity, or `undefined` when `value` is not one. Fields a newer GitLab adds are kept as they are. */
 export function toHook(value: unknown): HookDto | undefined {
   if (!isRecord(value)) return undefined;
-  if (
-    !Number.isSafeInteger(value.id) ||
-    typeof value.url !== 'string' ||
-    typeof value.created_at !== 'string'
-  ) {
-    return undefined;
-  }
   let hook = value;
-  for (const flag of EVENT_FLAGS) {
-    // GitLab's own GraphQL coerces a nil flag to false (rows older than the column); do the same.
-    if (value[flag] === null) hook = { ...hook, [flag]: false };
-    else if (typeof value[flag] !== 'boolean') return undefined;
+  for (const [field, kind, check] of FIELD_CHECKS) {
+    if (!check(value[field])) return undefined;
+    if (kind === 'flag' && value[field] === null) hook = { ...hook, [field]: false };
   }
-  for (const field of OPTIONAL_STRINGS) {
-    if (!isAbsentOr(value[field], (present) => typeof present === 'string')) return undefined;
-  }
-  for (const field of OPTIONAL_KEY_LISTS) {
-    if (!isAbsentOr(value[field], isKeyList)) return undefined;
-  }
-  if (!isAbsentOr(value.organization_id, Number.isSafeInteger)) return undefined;
   return hook as unknown as HookDto;
 }
 
@@ -83,11 +96,9 @@ export function toMockData(value: unknown): MockDataDto | undefined {
   return isRecord(value) ? value : undefined;
 }
 
-type HeaderValue = string | string[] | undefined;
-
 /** A header's integer: `undefined` when absent or not a number, `null` when GitLab sent it empty ("none"). */
 function integerHeader(value: HeaderValue): number | null | undefined {
-  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  const text = firstHeader(value)?.trim();
   if (text === undefined) return undefined;
   if (text === '') return null;
   if (!/^\d{1,15}$/.test(text)) return undefined;

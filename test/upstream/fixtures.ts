@@ -68,3 +68,46 @@ export async function rejectsWith(
   assert.ok(!serialized(caught).includes(TOKEN), 'the token leaked into the error');
   return caught;
 }
+
+/**
+ * A stand-in for a caller's signal that only supports being listened to, as Yoga's lazy request signal is
+ * meant to be used: `AbortSignal.any` or undici would refuse it. It counts its listeners.
+ */
+export function listenOnlySignal() {
+  /** Each listener, and whether it was added with `once`. */
+  const listeners = new Map<() => void, boolean>();
+  let aborted = false;
+  let reason: unknown;
+  const signal = {
+    get aborted() {
+      return aborted;
+    },
+    get reason() {
+      return reason;
+    },
+    addEventListener(type: string, listener: () => void, options?: { once?: boolean }) {
+      assert.equal(type, 'abort');
+      listeners.set(listener, options?.once === true);
+    },
+    removeEventListener(type: string, listener: () => void) {
+      assert.equal(type, 'abort');
+      listeners.delete(listener);
+    },
+  };
+  return {
+    signal: signal as unknown as AbortSignal,
+    get listeners() {
+      return listeners.size;
+    },
+    abort(why: unknown = new DOMException('The caller went away', 'AbortError')) {
+      if (aborted) return;
+      aborted = true;
+      reason = why;
+      for (const [listener, once] of [...listeners]) {
+        // A `once` listener goes after firing, as on a real signal; any other stays until removed.
+        if (once) listeners.delete(listener);
+        listener();
+      }
+    },
+  };
+}

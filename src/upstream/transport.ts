@@ -1,0 +1,154 @@
+/**
+ * One call to GitLab as a loop of attempts: each under the breaker and its own header timeout, retried as
+ * the retry policy says, all within the call's one deadline. As undici keeps `interceptor/retry.js` apart from
+ * `handler/retry-handler.js`, the loop only composes the units that decide (`call-deadline.ts`, `retry.ts`,
+ * `circuit-breaker.ts`); `sendOverPool` makes one attempt.
+ */
+
+import type { Dispatcher } from 'undici';
+import {
+  type AttemptSignal,
+  type CallDeadline,
+  startCallDeadline,
+  withAttemptTimeout,
+} from './call-deadline.ts';
+import type { CircuitBreaker, CircuitPermit } from './circuit-breaker.ts';
+import { UpstreamError } from './errors.ts';
+import { requestHeaders } from './request-headers.ts';
+import { type Answer, type AnswerKind, readAnswer } from './response-body.ts';
+import { type Method, type RetryPolicy, retryDelay } from './retry.ts';
+import type { CallOptions } from './types.ts';
+
+/** One REST call. */
+export interface Call {
+  method: Method;
+  /** Below `/api/v4`, already encoded. */
+  path: string;
+  /** The route, for messages: `GET /hooks/:hook_id`. */
+  route: string;
+  /** Sent as JSON when present. */
+  body?: unknown;
+  expects: AnswerKind;
+}
+
+/** What every attempt of a call sends besides the call itself. */
+export interface PreparedRequest {
+  headers: Record<string, string>;
+  /** The call's body as JSON text, or `null` for none. */
+  body: string | null;
+  /** The caller's token, kept out of every error. */
+  redact: readonly string[];
+}
+
+/** One attempt: its answer, or a transport error or an `UpstreamError` thrown. */
+export type SendAttempt = (call: Call, request: PreparedRequest, attempt: AttemptSignal) => Promise<Answer>;
+
+export interface TransportSettings {
+  send: SendAttempt;
+  timeoutMs: number;
+  attemptTimeoutMs: number;
+  retry: RetryPolicy;
+  breaker?: CircuitBreaker | undefined;
+}
+
+export interface Transport {
+  /**
+   * The call's answer. Fails with an `UpstreamError`, except when the caller's signal aborts first: that
+   * rejects with the signal's reason, also between attempts. A credential or extra header that cannot be
+   * sent is a `TypeError` before any attempt.
+   */
+  request(call: Call, options: CallOptions): Promise<Answer>;
+}
+
+export function createTransport(settings: TransportSettings): Transport {
+  return {
+    async request(call, options) {
+      const request = prepareRequest(call, options);
+      const deadline = startCallDeadline({
+        timeoutMs: settings.timeoutMs,
+        caller: options.signal,
+        redact: request.redact,
+      });
+      try {
+        return await attemptUntilDone(settings, { call, request, deadline });
+      } finally {
+        deadline.dispose();
+      }
+    },
+  };
+}
+
+/** A call under way: what it sends, and the deadline that bounds all its attempts. */
+interface RunningCall {
+  call: Call;
+  request: PreparedRequest;
+  deadline: CallDeadline;
+}
+
+/** Attempts until one answers, or a failure is not to be retried. */
+async function attemptUntilDone(settings: TransportSettings, running: RunningCall): Promise<Answer> {
+  const { call, deadline } = running;
+  for (let attempt = 0; ; attempt++) {
+    if (deadline.signal.aborted) throw deadline.explain(deadline.signal.reason);
+    const permit = settings.breaker?.enter();
+    try {
+      return await attemptOnce(settings, running, permit);
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      const delay = retryDelay(settings.retry, call.method, error, attempt, deadline.remainingMs());
+      if (delay === undefined) throw error;
+      await deadline.sleep(delay, error);
+    }
+  }
+}
+
+/** One attempt; its permit learns how it ended, and a failure is thrown as the call would report it. */
+async function attemptOnce(
+  settings: TransportSettings,
+  { call, request, deadline }: RunningCall,
+  permit: CircuitPermit | undefined,
+): Promise<Answer> {
+  try {
+    const answer = await withAttemptTimeout(deadline, settings.attemptTimeoutMs, (signal) =>
+      settings.send(call, request, signal),
+    );
+    permit?.success();
+    return answer;
+  } catch (thrown) {
+    const error = deadline.explain(thrown);
+    permit?.settleWith(error);
+    throw error;
+  }
+}
+
+function prepareRequest(call: Call, options: CallOptions): PreparedRequest {
+  const hasBody = call.body !== undefined;
+  return {
+    headers: requestHeaders(options, hasBody ? 'application/json' : undefined),
+    body: hasBody ? JSON.stringify(call.body) : null,
+    redact: options.credential ? [options.credential.token] : [],
+  };
+}
+
+/**
+ * Attempts over an undici dispatcher (the client's `Pool`) at `prefix` (`/api/v4` below the base URL), with
+ * JSON answers bounded by `maxResponseBytes`.
+ */
+export function sendOverPool(pool: Dispatcher, prefix: string, maxResponseBytes: number): SendAttempt {
+  return async (call, request, attempt) => {
+    const response = await pool.request({
+      method: call.method,
+      path: `${prefix}${call.path}`,
+      headers: request.headers,
+      body: request.body,
+      signal: attempt.signal,
+    });
+    attempt.headersReceived();
+    return readAnswer(response, {
+      expects: call.expects,
+      route: call.route,
+      maxResponseBytes,
+      redact: request.redact,
+    });
+  };
+}
