@@ -10,29 +10,37 @@ import {
   type TrustedDocuments,
   TrustedDocumentsManifestError,
 } from './plugins/use-trusted-documents.ts';
+import { BaseUrlError, parseBaseUrl } from './upstream/base-url.ts';
+import { CIRCUIT_BREAKER_DEFAULTS } from './upstream/circuit-breaker.ts';
+import { GITLAB_CLIENT_DEFAULTS } from './upstream/client.ts';
+import { RETRY_DEFAULTS } from './upstream/retry.ts';
 import { type Credential, isWellFormedToken } from './upstream/types.ts';
 
-/** The gateway's configuration, read once from the environment. */
+/**
+ * The gateway's configuration, read once from the environment. Every variable, its default and what it accepts
+ * is listed in docs/configuration.md (a test holds that page to what this module reads). Defaults are not
+ * restated here: they are imported from the modules they configure.
+ */
 export interface GatewayConfig {
   /** `PORT`, @default 4000 */
   port: number;
   /** `HOST`, @default '127.0.0.1' (set `0.0.0.0` to serve other machines) */
   host: string;
-  /** `GITLAB_URL`; unset: the embedded GitLab is started and used. */
+  /** `GITLAB_URL`, normalized; unset: the embedded GitLab is started and used. */
   gitlabUrl: string | undefined;
   /** `GITLAB_TOKEN`: credential for requests that bring none. @default none */
   gitlabToken: Credential | undefined;
-  /** `UPSTREAM_TIMEOUT_MS`: deadline of each GitLab call. @default 10000 */
+  /** `UPSTREAM_TIMEOUT_MS`: deadline of each GitLab call. @default GITLAB_CLIENT_DEFAULTS.timeoutMs */
   upstreamTimeoutMs: number;
-  /** `UPSTREAM_CONNECTIONS`: sockets kept to GitLab. @default 16 */
+  /** `UPSTREAM_CONNECTIONS`: sockets kept to GitLab. @default GITLAB_CLIENT_DEFAULTS.connections */
   upstreamConnections: number;
   /** `UPSTREAM_ATTEMPT_TIMEOUT_MS`: wait for one attempt's response headers before a retry. @default upstreamTimeoutMs */
   upstreamAttemptTimeoutMs: number;
-  /** `UPSTREAM_RETRIES`: retries of a GET, or of a PUT or DELETE where safe; POSTs never. @default 2 */
+  /** `UPSTREAM_RETRIES`: retries of a GET, or of a PUT or DELETE where safe; POSTs never. @default RETRY_DEFAULTS.retries */
   upstreamRetries: number;
-  /** `UPSTREAM_BREAKER_FAILURES`: consecutive failures that open the circuit breaker; 0 for none. @default 5 */
+  /** `UPSTREAM_BREAKER_FAILURES`: consecutive failures that open the circuit breaker; 0 for none. @default CIRCUIT_BREAKER_DEFAULTS.failureThreshold */
   upstreamBreakerFailures: number;
-  /** `UPSTREAM_BREAKER_COOLDOWN_MS`: how long an open breaker fails fast before a probe. @default 10000 */
+  /** `UPSTREAM_BREAKER_COOLDOWN_MS`: how long an open breaker fails fast before a probe. @default CIRCUIT_BREAKER_DEFAULTS.coolDownMs */
   upstreamBreakerCooldownMs: number;
   /** The embedded GitLab's settings (`EMBEDDED_GITLAB_*`); only when `GITLAB_URL` is unset. */
   embedded: EmbeddedGitLabConfig | undefined;
@@ -54,65 +62,170 @@ export class ConfigError extends Error {
   }
 }
 
-function integer(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: string[],
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = /^[0-9]+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    problems.push(
+/** An integer variable: its name, the range it accepts, and the value when it is unset. */
+interface IntegerVariable {
+  env: string;
+  min: number;
+  max: number;
+  default: number;
+}
+
+/** Reads the environment, collecting problems instead of stopping at the first. */
+class EnvironmentReader {
+  readonly problems: string[] = [];
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  /** The variable, trimmed; `undefined` when unset or blank. */
+  text(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  integer({ env: name, min, max, default: fallback }: IntegerVariable): number {
+    const raw = this.text(name);
+    if (raw === undefined) return fallback;
+    const value = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
+    this.problems.push(
       `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw.slice(0, 40))}`,
     );
     return fallback;
   }
-  return value;
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    this.problems.push(`${name} must be true or false, got ${JSON.stringify(raw.slice(0, 40))}`);
+    return fallback;
+  }
+
+  /** A comma-separated list, each entry trimmed, empty entries dropped. */
+  list(name: string): string[] {
+    return (this.text(name) ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+  }
 }
 
-function gitlabUrl(raw: string | undefined, problems: string[]): string | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  let url: URL;
+const UPSTREAM_TIMEOUT_MS: IntegerVariable = {
+  env: 'UPSTREAM_TIMEOUT_MS',
+  min: 1,
+  max: 600_000,
+  default: GITLAB_CLIENT_DEFAULTS.timeoutMs,
+};
+
+/** The integer variables with a fixed default, by the configuration key they set. */
+const INTEGERS = {
+  port: { env: 'PORT', min: 0, max: 65535, default: 4000 },
+  upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
+  upstreamConnections: {
+    env: 'UPSTREAM_CONNECTIONS',
+    min: 1,
+    max: 1024,
+    default: GITLAB_CLIENT_DEFAULTS.connections,
+  },
+  upstreamRetries: { env: 'UPSTREAM_RETRIES', min: 0, max: 10, default: RETRY_DEFAULTS.retries },
+  upstreamBreakerFailures: {
+    env: 'UPSTREAM_BREAKER_FAILURES',
+    min: 0,
+    max: 1000,
+    default: CIRCUIT_BREAKER_DEFAULTS.failureThreshold,
+  },
+  upstreamBreakerCooldownMs: {
+    env: 'UPSTREAM_BREAKER_COOLDOWN_MS',
+    min: 1,
+    max: 3_600_000,
+    default: CIRCUIT_BREAKER_DEFAULTS.coolDownMs,
+  },
+} satisfies Record<string, IntegerVariable>;
+
+/** The request limits, by their key in `RequestLimits`. */
+const LIMITS = {
+  maxTokens: { env: 'MAX_QUERY_TOKENS', min: 1, max: 1_000_000 },
+  maxDepth: { env: 'MAX_QUERY_DEPTH', min: 1, max: 1000 },
+  maxAliases: { env: 'MAX_QUERY_ALIASES', min: 0, max: 10_000 },
+  maxDirectives: { env: 'MAX_QUERY_DIRECTIVES', min: 0, max: 10_000 },
+  maxComplexity: { env: 'MAX_QUERY_COMPLEXITY', min: 1, max: 1_000_000 },
+  maxRequestBodyBytes: { env: 'MAX_REQUEST_BODY_BYTES', min: 1024, max: 104_857_600 },
+  maxBatchOperations: { env: 'MAX_BATCH_OPERATIONS', min: 0, max: 1000 },
+} satisfies Record<keyof RequestLimits, Omit<IntegerVariable, 'default'>>;
+
+/** Every integer of `table`, read, by its key. */
+function readIntegers<Key extends string>(
+  reader: EnvironmentReader,
+  table: Record<Key, IntegerVariable>,
+): Record<Key, number> {
+  const entries = Object.entries<IntegerVariable>(table).map(([key, variable]) => [
+    key,
+    reader.integer(variable),
+  ]);
+  return Object.fromEntries(entries) as Record<Key, number>;
+}
+
+function readRequestLimits(reader: EnvironmentReader): RequestLimits {
+  const table = Object.fromEntries(
+    Object.entries(LIMITS).map(([key, variable]) => [
+      key,
+      { ...variable, default: DEFAULT_REQUEST_LIMITS[key as keyof RequestLimits] },
+    ]),
+  ) as Record<keyof RequestLimits, IntegerVariable>;
+  return readIntegers(reader, table);
+}
+
+function readGitLabUrl(reader: EnvironmentReader): string | undefined {
+  const raw = reader.text('GITLAB_URL');
+  if (raw === undefined) return undefined;
   try {
-    url = new URL(raw.trim());
-  } catch {
-    problems.push('GITLAB_URL must be an absolute http(s) URL such as https://gitlab.example.com');
+    return parseBaseUrl(raw).href;
+  } catch (error) {
+    if (!(error instanceof BaseUrlError)) throw error;
+    reader.problems.push(`GITLAB_URL ${error.reason}`);
     return undefined;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    problems.push('GITLAB_URL must use http or https');
-  else if (url.username || url.password)
-    problems.push('GITLAB_URL must not carry a user or password; use GITLAB_TOKEN');
-  else if (url.search || url.hash) problems.push('GITLAB_URL must not have a query or fragment');
-  else return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+function readGitLabToken(env: NodeJS.ProcessEnv, reader: EnvironmentReader): Credential | undefined {
+  // Not trimmed: a token is used exactly as given, and one with spaces is refused.
+  const token = env.GITLAB_TOKEN;
+  if (token === undefined || token === '') return undefined;
+  if (isWellFormedToken(token)) return { scheme: 'private-token', token };
+  // The value is never quoted back: it is a secret.
+  reader.problems.push('GITLAB_TOKEN must be 1 to 1024 visible ASCII characters without spaces');
   return undefined;
 }
 
-function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean, problems: string[]): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  problems.push(`${name} must be true or false, got ${JSON.stringify(env[name]?.slice(0, 40))}`);
-  return fallback;
+function readAttemptTimeout(reader: EnvironmentReader, timeoutMs: number): number {
+  const attemptTimeoutMs = reader.integer({
+    env: 'UPSTREAM_ATTEMPT_TIMEOUT_MS',
+    min: 1,
+    max: UPSTREAM_TIMEOUT_MS.max,
+    default: timeoutMs,
+  });
+  if (attemptTimeoutMs > timeoutMs) {
+    reader.problems.push(
+      'UPSTREAM_ATTEMPT_TIMEOUT_MS must not exceed UPSTREAM_TIMEOUT_MS, the deadline of the whole call',
+    );
+  }
+  return attemptTimeoutMs;
 }
 
 /** At most this many manifest problems are listed; the rest are counted. */
 const MANIFEST_PROBLEMS_SHOWN = 5;
 
-function trustedDocuments(raw: string | undefined, problems: string[]): TrustedDocuments | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const path = raw.trim();
+function readTrustedDocuments(reader: EnvironmentReader): TrustedDocuments | undefined {
+  const path = reader.text('TRUSTED_DOCUMENTS_FILE');
+  if (path === undefined) return undefined;
+  const where = `TRUSTED_DOCUMENTS_FILE ${JSON.stringify(path)}`;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    problems.push(`TRUSTED_DOCUMENTS_FILE ${JSON.stringify(path)} cannot be read (${code})`);
+    reader.problems.push(
+      `${where} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    );
     return undefined;
   }
   try {
@@ -121,129 +234,71 @@ function trustedDocuments(raw: string | undefined, problems: string[]): TrustedD
     if (!(error instanceof TrustedDocumentsManifestError)) throw error;
     const shown = error.problems.slice(0, MANIFEST_PROBLEMS_SHOWN);
     const more = error.problems.length - shown.length;
-    problems.push(
-      `TRUSTED_DOCUMENTS_FILE ${JSON.stringify(path)} is not a trusted-documents manifest: ${shown.join('; ')}` +
-        (more > 0 ? `; and ${more} more` : ''),
+    reader.problems.push(
+      `${where} is not a trusted-documents manifest: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
     );
     return undefined;
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  const problems: string[] = [];
-  const port = integer(env, 'PORT', 4000, 0, 65535, problems);
-  const host = env.HOST?.trim() || '127.0.0.1';
-  const url = gitlabUrl(env.GITLAB_URL, problems);
-  let gitlabToken: Credential | undefined;
-  if (env.GITLAB_TOKEN !== undefined && env.GITLAB_TOKEN !== '') {
-    // The value is never quoted back: it is a secret.
-    if (isWellFormedToken(env.GITLAB_TOKEN))
-      gitlabToken = { scheme: 'private-token', token: env.GITLAB_TOKEN };
-    else problems.push('GITLAB_TOKEN must be 1 to 1024 visible ASCII characters without spaces');
-  }
-  const upstreamTimeoutMs = integer(env, 'UPSTREAM_TIMEOUT_MS', 10_000, 1, 600_000, problems);
-  const upstreamConnections = integer(env, 'UPSTREAM_CONNECTIONS', 16, 1, 1024, problems);
-  const upstreamAttemptTimeoutMs = integer(
-    env,
-    'UPSTREAM_ATTEMPT_TIMEOUT_MS',
-    upstreamTimeoutMs,
-    1,
-    600_000,
-    problems,
-  );
-  if (upstreamAttemptTimeoutMs > upstreamTimeoutMs) {
-    problems.push(
-      'UPSTREAM_ATTEMPT_TIMEOUT_MS must not exceed UPSTREAM_TIMEOUT_MS, the deadline of the whole call',
-    );
-  }
-  const upstreamRetries = integer(env, 'UPSTREAM_RETRIES', 2, 0, 10, problems);
-  const upstreamBreakerFailures = integer(env, 'UPSTREAM_BREAKER_FAILURES', 5, 0, 1000, problems);
-  const upstreamBreakerCooldownMs = integer(
-    env,
-    'UPSTREAM_BREAKER_COOLDOWN_MS',
-    10_000,
-    1,
-    3_600_000,
-    problems,
-  );
-  const introspection = boolean(env, 'INTROSPECTION', true, problems);
-  const manifest = trustedDocuments(env.TRUSTED_DOCUMENTS_FILE, problems);
-  const limits = requestLimits(env, problems);
-  const corsOrigins = origins(env.CORS_ORIGINS, problems);
-  let embedded: EmbeddedGitLabConfig | undefined;
-  if (url === undefined && !(env.GITLAB_URL ?? '').trim()) {
-    try {
-      embedded = loadEmbeddedGitLabConfig(env);
-    } catch (error) {
-      if (!(error instanceof EmbeddedGitLabConfigError)) throw error;
-      problems.push(...error.problems);
-    }
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return {
-    port,
-    host,
-    gitlabUrl: url,
-    gitlabToken,
-    upstreamTimeoutMs,
-    upstreamConnections,
-    upstreamAttemptTimeoutMs,
-    upstreamRetries,
-    upstreamBreakerFailures,
-    upstreamBreakerCooldownMs,
-    embedded,
-    introspection,
-    trustedDocuments: manifest,
-    limits,
-    corsOrigins,
-  };
-}
-
 /** `CORS_ORIGINS`: exact origins (scheme, host, port), so that no pattern lets in more than the operator meant. */
-function origins(raw: string | undefined, problems: string[]): string[] {
-  const entries = (raw ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
+function readCorsOrigins(reader: EnvironmentReader): string[] {
   const valid: string[] = [];
-  for (const entry of entries) {
+  for (const entry of reader.list('CORS_ORIGINS')) {
     if (entry === '*') {
-      problems.push(
+      reader.problems.push(
         'CORS_ORIGINS must list origins, not "*": any page could then use GITLAB_TOKEN through the gateway',
       );
-      continue;
-    }
-    let url: URL | undefined;
-    try {
-      url = new URL(entry);
-    } catch {}
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry) {
-      problems.push(
+    } else if (isOrigin(entry)) {
+      valid.push(entry);
+    } else {
+      reader.problems.push(
         `CORS_ORIGINS entries must be origins such as https://app.example.com (no path or trailing slash), got ${JSON.stringify(entry.slice(0, 80))}`,
       );
-      continue;
     }
-    valid.push(entry);
   }
   return valid;
 }
 
-function requestLimits(env: NodeJS.ProcessEnv, problems: string[]): RequestLimits {
-  const d = DEFAULT_REQUEST_LIMITS;
-  return {
-    maxTokens: integer(env, 'MAX_QUERY_TOKENS', d.maxTokens, 1, 1_000_000, problems),
-    maxDepth: integer(env, 'MAX_QUERY_DEPTH', d.maxDepth, 1, 1000, problems),
-    maxAliases: integer(env, 'MAX_QUERY_ALIASES', d.maxAliases, 0, 10_000, problems),
-    maxDirectives: integer(env, 'MAX_QUERY_DIRECTIVES', d.maxDirectives, 0, 10_000, problems),
-    maxComplexity: integer(env, 'MAX_QUERY_COMPLEXITY', d.maxComplexity, 1, 1_000_000, problems),
-    maxRequestBodyBytes: integer(
-      env,
-      'MAX_REQUEST_BODY_BYTES',
-      d.maxRequestBodyBytes,
-      1024,
-      104_857_600,
-      problems,
-    ),
-    maxBatchOperations: integer(env, 'MAX_BATCH_OPERATIONS', d.maxBatchOperations, 0, 1000, problems),
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
+  }
+}
+
+function readEmbeddedGitLab(
+  env: NodeJS.ProcessEnv,
+  reader: EnvironmentReader,
+): EmbeddedGitLabConfig | undefined {
+  try {
+    return loadEmbeddedGitLabConfig(env);
+  } catch (error) {
+    if (!(error instanceof EmbeddedGitLabConfigError)) throw error;
+    reader.problems.push(...error.problems);
+    return undefined;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const reader = new EnvironmentReader(env);
+  const integers = readIntegers(reader, INTEGERS);
+  const gitlabUrl = readGitLabUrl(reader);
+  const config: GatewayConfig = {
+    ...integers,
+    host: reader.text('HOST') ?? '127.0.0.1',
+    gitlabUrl,
+    gitlabToken: readGitLabToken(env, reader),
+    upstreamAttemptTimeoutMs: readAttemptTimeout(reader, integers.upstreamTimeoutMs),
+    // Without GITLAB_URL (not a bad one), `npm start` runs the embedded GitLab.
+    embedded: reader.text('GITLAB_URL') === undefined ? readEmbeddedGitLab(env, reader) : undefined,
+    introspection: reader.boolean('INTROSPECTION', true),
+    trustedDocuments: readTrustedDocuments(reader),
+    limits: readRequestLimits(reader),
+    corsOrigins: readCorsOrigins(reader),
   };
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return config;
 }

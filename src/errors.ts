@@ -69,7 +69,7 @@ function retryAfter(error: UpstreamError): GraphQLErrorExtensions {
  * The client's view of a failed GitLab call: a fixed sentence per code, never GitLab's body or a credential.
  * GitLab's user errors reach here only from a query (a mutation's payload carries them), which has no payload.
  */
-export function upstreamGraphQLError(error: UpstreamError): GraphQLError {
+function upstreamGraphQLError(error: UpstreamError): GraphQLError {
   switch (error.code) {
     case 'UNAUTHENTICATED':
       return gatewayError('UNAUTHENTICATED', 'GitLab did not accept the credential: send a valid token');
@@ -98,7 +98,7 @@ export function upstreamGraphQLError(error: UpstreamError): GraphQLError {
 }
 
 /** The `UpstreamError` behind a GraphQL error, if a failed GitLab call is what it reports. */
-export function upstreamCause(error: unknown): UpstreamError | undefined {
+function upstreamCause(error: unknown): UpstreamError | undefined {
   if (isUpstreamError(error)) return error;
   return error instanceof GraphQLError && isUpstreamError(error.originalError)
     ? error.originalError

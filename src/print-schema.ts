@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { schema } from './schema/index.ts';
 
@@ -7,7 +8,7 @@ export function printGatewaySchema(): string {
   return `${printSchema(lexicographicSortSchema(schema))}\n`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   writeFileSync(new URL('../schema.graphql', import.meta.url), printGatewaySchema());
   console.log('wrote schema.graphql');
 }

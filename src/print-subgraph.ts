@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { schema } from './schema/index.ts';
 
@@ -10,7 +11,7 @@ export function printGatewaySubgraph(): string {
   return `${printSubgraphSchema(schema)}\n`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   writeFileSync(new URL('../subgraph.graphql', import.meta.url), printGatewaySubgraph());
   console.log('wrote subgraph.graphql');
 }

@@ -124,7 +124,18 @@ async function walkPages(
   for (const { hooks } of pages) {
     for (const hook of hooks) if (wantedSet.has(hook.id)) found.set(hook.id, hook);
   }
-  const { coveredUpTo, listEnded } = coverage(pages);
+  return settleAbsent(wanted, coverage(pages), found);
+}
+
+/**
+ * Records `null` for the wanted ids the pages prove absent (the list ended, or a later id was seen), and returns
+ * those they cannot settle.
+ */
+function settleAbsent(
+  wanted: readonly number[],
+  { coveredUpTo, listEnded }: { coveredUpTo: number; listEnded: boolean },
+  found: Found,
+): number[] {
   const unsettled: number[] = [];
   for (const id of wanted) {
     if (found.has(id)) continue;

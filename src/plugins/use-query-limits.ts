@@ -218,7 +218,7 @@ class OperationMeter {
 }
 
 /** Depth, aliases, directives and complexity of one operation of a document. */
-export function measureOperation(
+function measureOperation(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   fragments: readonly FragmentDefinitionNode[],

@@ -7,6 +7,7 @@ import {
 } from 'graphql';
 import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
+import { isRecord } from '../upstream/json.ts';
 import { GITLAB_MAX_PER_PAGE, type HookDto } from '../upstream/types.ts';
 import { parseSystemHookId, quoteValue } from './global-id.ts';
 
@@ -24,10 +25,6 @@ const MAX_REPRESENTATIONS = GITLAB_MAX_PER_PAGE;
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
 
 type Representation = Record<string, unknown>;
-
-function isRepresentation(value: unknown): value is Representation {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * The hook a `SystemHook` representation names, read through the request's loader, so a batch of
@@ -61,7 +58,7 @@ function checkRepresentations(representations: readonly unknown[], entityTypes: 
   }
   const owned = [...entityTypes].join(', ');
   for (const [index, representation] of representations.entries()) {
-    const typename = isRepresentation(representation) ? representation.__typename : undefined;
+    const typename = isRecord(representation) ? representation.__typename : undefined;
     if (typeof typename !== 'string') {
       throw badUserInput(`Representation ${index} is not an object with a string __typename`);
     }

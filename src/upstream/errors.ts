@@ -224,7 +224,7 @@ function notFoundMessage(bodyText: string | undefined): string {
   return 'Not found';
 }
 
-/** GitLab's three error shapes (§1 of the contract), as sentences. Unknown shapes give none. */
+/** GitLab's three error shapes (docs/gitlab-contract.md §1), as sentences. Unknown shapes give none. */
 function messagesFromBody(bodyText: string | undefined, redact: readonly string[]): string[] {
   const body = tryParseJson(bodyText);
   if (!isRecord(body)) return [];
