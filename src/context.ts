@@ -69,6 +69,18 @@ function wellFormedCredential(credential: Credential): CredentialResult {
   return isWellFormedToken(credential.token) ? { credential } : { problem: 'The token is malformed' };
 }
 
+/** GitLab's recursion-detection id (`X-Gitlab-Event-UUID`), as a webhook receiver that calls back forwards it. */
+const EVENT_UUID = /^[0-9A-Za-z-]{1,64}$/;
+
+/**
+ * Headers a request carries on to GitLab. A caller handling a GitLab webhook that calls the gateway sends the
+ * delivery's `X-Gitlab-Event-UUID`; passed on, it lets GitLab's recursion detection cut a webhook loop.
+ */
+function forwardedHeaders(headers: Headers): Record<string, string> | undefined {
+  const eventUuid = headers.get('x-gitlab-event-uuid');
+  return eventUuid !== null && EVENT_UUID.test(eventUuid) ? { 'x-gitlab-event-uuid': eventUuid } : undefined;
+}
+
 export function createContextFactory(deps: ContextDependencies) {
   return ({ request }: { request: Request }): GatewayContext => {
     const result = credentialFromHeaders(request.headers, deps.defaultCredential);
@@ -78,6 +90,7 @@ export function createContextFactory(deps: ContextDependencies) {
       // it, and after that switch its own `aborted` and 'abort' listeners no longer follow the request. The
       // upstream client only ever listens to it, which the stand-in answers correctly and cheaply.
       signal: request.signal,
+      headers: forwardedHeaders(request.headers),
     };
     // The credential is checked when GitLab is first called, not here: `_service`, introspection and `__typename`
     // need none.
