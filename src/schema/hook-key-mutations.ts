@@ -1,3 +1,4 @@
+import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
 import { parseSystemHookId } from './global-id.ts';
@@ -5,6 +6,7 @@ import {
   clientMutationIdField,
   hookIdField,
   payloadType,
+  relayClassicMutation,
   runMutation,
   systemHookPayloadField,
 } from './mutation-helpers.ts';
@@ -30,6 +32,30 @@ function checkKey(key: string, noun: string): string {
   return key;
 }
 
+/** The payload both mutations of a secret return: the hook as GitLab holds it after the change. */
+function keyedSecretPayload(name: string) {
+  return payloadType(`${name}Payload`, `Result of ${name.charAt(0).toLowerCase()}${name.slice(1)}.`, (t) => ({
+    systemHook: systemHookPayloadField(t, 'The hook after the change; null when GitLab rejected it.'),
+  }));
+}
+
+/** Runs a change of a hook's secret; GitLab answers 204, so the hook is read only if the payload selects it. */
+function changeSecret(
+  ctx: GatewayContext,
+  input: { clientMutationId?: string | null | undefined; hookId: string | number },
+  change: (id: number) => Promise<void>,
+) {
+  const id = parseSystemHookId(String(input.hookId));
+  return runMutation(
+    input.clientMutationId,
+    () => change(id),
+    () => {
+      ctx.loaders.hookById.forget(id);
+      return { hookId: id };
+    },
+  );
+}
+
 function defineKeyedSecretMutations(secret: KeyedSecret) {
   const { typeName, noun, restPath } = secret;
 
@@ -45,28 +71,13 @@ function defineKeyedSecretMutations(secret: KeyedSecret) {
       }),
     }),
   });
-  const SetPayload = payloadType(`SetHook${typeName}Payload`, `Result of setHook${typeName}.`, (t) => ({
-    systemHook: systemHookPayloadField(t, `The hook after the change; null when GitLab rejected it.`),
-  }));
-  builder.mutationField(`setHook${typeName}`, (t) =>
-    t.field({
-      type: SetPayload,
-      description: `Creates or overwrites a ${noun} of a system hook. REST: PUT /api/v4/hooks/:id/${restPath}/:key`,
-      args: { input: t.arg({ type: SetInput, required: true, description: 'Parameters of the mutation.' }) },
-      resolve: (_root, { input }, ctx) => {
-        const id = parseSystemHookId(String(input.hookId));
-        const key = checkKey(input.key, noun);
-        return runMutation(
-          input.clientMutationId,
-          () => ctx.gitlab[secret.set](id, key, input.value),
-          () => {
-            ctx.loaders.hookById.forget(id);
-            return { hookId: id };
-          },
-        );
-      },
-    }),
-  );
+  relayClassicMutation(`setHook${typeName}`, {
+    description: `Creates or overwrites a ${noun} of a system hook. REST: PUT /api/v4/hooks/:id/${restPath}/:key`,
+    input: SetInput,
+    payload: keyedSecretPayload(`SetHook${typeName}`),
+    resolve: (input, ctx) =>
+      changeSecret(ctx, input, (id) => ctx.gitlab[secret.set](id, checkKey(input.key, noun), input.value)),
+  });
 
   const DeleteInput = builder.inputType(`DeleteHook${typeName}Input`, {
     description: `The ${noun} to remove from a system hook.`,
@@ -76,34 +87,13 @@ function defineKeyedSecretMutations(secret: KeyedSecret) {
       key: t.string({ required: true, description: `Name of the ${noun}.` }),
     }),
   });
-  const DeletePayload = payloadType(
-    `DeleteHook${typeName}Payload`,
-    `Result of deleteHook${typeName}.`,
-    (t) => ({
-      systemHook: systemHookPayloadField(t, `The hook after the change; null when GitLab rejected it.`),
-    }),
-  );
-  builder.mutationField(`deleteHook${typeName}`, (t) =>
-    t.field({
-      type: DeletePayload,
-      description: `Removes a ${noun} from a system hook. REST: DELETE /api/v4/hooks/:id/${restPath}/:key`,
-      args: {
-        input: t.arg({ type: DeleteInput, required: true, description: 'Parameters of the mutation.' }),
-      },
-      resolve: (_root, { input }, ctx) => {
-        const id = parseSystemHookId(String(input.hookId));
-        const key = checkKey(input.key, noun);
-        return runMutation(
-          input.clientMutationId,
-          () => ctx.gitlab[secret.remove](id, key),
-          () => {
-            ctx.loaders.hookById.forget(id);
-            return { hookId: id };
-          },
-        );
-      },
-    }),
-  );
+  relayClassicMutation(`deleteHook${typeName}`, {
+    description: `Removes a ${noun} from a system hook. REST: DELETE /api/v4/hooks/:id/${restPath}/:key`,
+    input: DeleteInput,
+    payload: keyedSecretPayload(`DeleteHook${typeName}`),
+    resolve: (input, ctx) =>
+      changeSecret(ctx, input, (id) => ctx.gitlab[secret.remove](id, checkKey(input.key, noun))),
+  });
 }
 
 defineKeyedSecretMutations({

@@ -1,3 +1,5 @@
+import type { InputObjectRef, ObjectRef } from '@pothos/core';
+import type { GatewayContext } from '../context.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
 import type { HookDto } from '../upstream/types.ts';
 import { builder } from './builder.ts';
@@ -93,4 +95,31 @@ export async function runMutation<T>(
     throw error;
   }
   return { ...base, errors: [], ...onSuccess(value) };
+}
+
+/**
+ * Declares a mutation the Relay-classic way: one required `input` argument, resolving to its `payload`; `resolve`
+ * gets the input and the request's context.
+ */
+export function relayClassicMutation<Input>(
+  name: string,
+  options: {
+    description: string;
+    input: InputObjectRef<Types, Input>;
+    payload: ObjectRef<Types, MutationResult>;
+    resolve: (input: Input, ctx: GatewayContext) => Promise<MutationResult>;
+  },
+): void {
+  builder.mutationField(name, (t) =>
+    t.field({
+      type: options.payload,
+      description: options.description,
+      args: {
+        input: t.arg({ type: options.input, required: true, description: 'Parameters of the mutation.' }),
+      },
+      // The argument is required, so it is the input's shape; TypeScript cannot narrow Pothos's mapped argument
+      // type over a generic `Input` by itself.
+      resolve: (_root, args, ctx) => options.resolve((args as { input: Input }).input, ctx),
+    }),
+  );
 }

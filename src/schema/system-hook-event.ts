@@ -12,6 +12,7 @@ import {
   systemHookEventFamily,
   systemHookEventType,
 } from '../events/catalogue.ts';
+import { everyItem } from '../upstream/json.ts';
 import { builder } from './builder.ts';
 import { encodeGlobalId } from './global-id.ts';
 
@@ -87,15 +88,9 @@ function gitlabTime(value: unknown): string | null {
   return new Date(Date.parse(iso)).toISOString();
 }
 
+/** A list whose every item reads as a value, or null: one bad item makes the whole field null. */
 function listOf<T>(value: unknown, item: (element: unknown) => T | null): T[] | null {
-  if (!Array.isArray(value)) return null;
-  const items: T[] = [];
-  for (const element of value) {
-    const read = item(element);
-    if (read === null) return null;
-    items.push(read);
-  }
-  return items;
+  return everyItem(value, (element) => item(element) ?? undefined) ?? null;
 }
 
 /** The model name of a global ID: fixed, or read from the record that holds the id (labels carry their class). */

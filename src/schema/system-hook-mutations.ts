@@ -6,6 +6,7 @@ import {
   hookIdField,
   type InputFieldBuilder,
   payloadType,
+  relayClassicMutation,
   runMutation,
   systemHookPayloadField,
 } from './mutation-helpers.ts';
@@ -78,28 +79,20 @@ const CreateSystemHookPayload = payloadType(
   }),
 );
 
-builder.mutationField('createSystemHook', (t) =>
-  t.field({
-    type: CreateSystemHookPayload,
-    description: 'Creates a system hook. REST: POST /api/v4/hooks',
-    args: {
-      input: t.arg({
-        type: CreateSystemHookInput,
-        required: true,
-        description: 'Parameters of the mutation.',
-      }),
-    },
-    resolve: (_root, { input }, ctx) =>
-      runMutation(
-        input.clientMutationId,
-        () => ctx.gitlab.createHook(toHookParams(input)),
-        (hook) => {
-          ctx.loaders.hookById.prime(hook);
-          return { hook };
-        },
-      ),
-  }),
-);
+relayClassicMutation('createSystemHook', {
+  description: 'Creates a system hook. REST: POST /api/v4/hooks',
+  input: CreateSystemHookInput,
+  payload: CreateSystemHookPayload,
+  resolve: (input, ctx) =>
+    runMutation(
+      input.clientMutationId,
+      () => ctx.gitlab.createHook(toHookParams(input)),
+      (hook) => {
+        ctx.loaders.hookById.prime(hook);
+        return { hook };
+      },
+    ),
+});
 
 const UpdateSystemHookInput = builder.inputType('UpdateSystemHookInput', {
   description:
@@ -124,30 +117,22 @@ const UpdateSystemHookPayload = payloadType(
   }),
 );
 
-builder.mutationField('updateSystemHook', (t) =>
-  t.field({
-    type: UpdateSystemHookPayload,
-    description: 'Changes a system hook. REST: PUT /api/v4/hooks/:id',
-    args: {
-      input: t.arg({
-        type: UpdateSystemHookInput,
-        required: true,
-        description: 'Parameters of the mutation.',
-      }),
-    },
-    resolve: (_root, { input }, ctx) => {
-      const id = parseSystemHookId(String(input.id));
-      return runMutation(
-        input.clientMutationId,
-        () => ctx.gitlab.updateHook(id, toHookParams(input)),
-        (hook) => {
-          ctx.loaders.hookById.prime(hook);
-          return { hook };
-        },
-      );
-    },
-  }),
-);
+relayClassicMutation('updateSystemHook', {
+  description: 'Changes a system hook. REST: PUT /api/v4/hooks/:id',
+  input: UpdateSystemHookInput,
+  payload: UpdateSystemHookPayload,
+  resolve: (input, ctx) => {
+    const id = parseSystemHookId(String(input.id));
+    return runMutation(
+      input.clientMutationId,
+      () => ctx.gitlab.updateHook(id, toHookParams(input)),
+      (hook) => {
+        ctx.loaders.hookById.prime(hook);
+        return { hook };
+      },
+    );
+  },
+});
 
 const DeleteSystemHookInput = builder.inputType('DeleteSystemHookInput', {
   description: 'The system hook to delete.',
@@ -169,30 +154,22 @@ const DeleteSystemHookPayload = payloadType(
   }),
 );
 
-builder.mutationField('deleteSystemHook', (t) =>
-  t.field({
-    type: DeleteSystemHookPayload,
-    description: 'Deletes a system hook. REST: DELETE /api/v4/hooks/:id',
-    args: {
-      input: t.arg({
-        type: DeleteSystemHookInput,
-        required: true,
-        description: 'Parameters of the mutation.',
-      }),
-    },
-    resolve: (_root, { input }, ctx) => {
-      const id = parseSystemHookId(String(input.id));
-      return runMutation(
-        input.clientMutationId,
-        () => ctx.gitlab.deleteHook(id),
-        () => {
-          ctx.loaders.hookById.primeMissing(id);
-          return { deletedHookId: id };
-        },
-      );
-    },
-  }),
-);
+relayClassicMutation('deleteSystemHook', {
+  description: 'Deletes a system hook. REST: DELETE /api/v4/hooks/:id',
+  input: DeleteSystemHookInput,
+  payload: DeleteSystemHookPayload,
+  resolve: (input, ctx) => {
+    const id = parseSystemHookId(String(input.id));
+    return runMutation(
+      input.clientMutationId,
+      () => ctx.gitlab.deleteHook(id),
+      () => {
+        ctx.loaders.hookById.primeMissing(id);
+        return { deletedHookId: id };
+      },
+    );
+  },
+});
 
 const TestSystemHookInput = builder.inputType('TestSystemHookInput', {
   description: 'The system hook to test.',
@@ -213,23 +190,19 @@ const TestSystemHookPayload = payloadType('TestSystemHookPayload', 'Result of te
   }),
 }));
 
-builder.mutationField('testSystemHook', (t) =>
-  t.field({
-    type: TestSystemHookPayload,
-    description: 'Makes GitLab deliver a sample event to a system hook now. REST: POST /api/v4/hooks/:id',
-    args: {
-      input: t.arg({ type: TestSystemHookInput, required: true, description: 'Parameters of the mutation.' }),
-    },
-    resolve: (_root, { input }, ctx) => {
-      const id = parseSystemHookId(String(input.id));
-      return runMutation(
-        input.clientMutationId,
-        () => ctx.gitlab.testHook(id),
-        (mockData) => ({ hookId: id, mockData }),
-      );
-    },
-  }),
-);
+relayClassicMutation('testSystemHook', {
+  description: 'Makes GitLab deliver a sample event to a system hook now. REST: POST /api/v4/hooks/:id',
+  input: TestSystemHookInput,
+  payload: TestSystemHookPayload,
+  resolve: (input, ctx) => {
+    const id = parseSystemHookId(String(input.id));
+    return runMutation(
+      input.clientMutationId,
+      () => ctx.gitlab.testHook(id),
+      (mockData) => ({ hookId: id, mockData }),
+    );
+  },
+});
 
 type HookInput = typeof CreateSystemHookInput.$inferInput | typeof UpdateSystemHookInput.$inferInput;
 /** Input fields that are not GitLab parameters of the hook. */

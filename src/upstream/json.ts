@@ -28,3 +28,15 @@ export function tryParseJson(text: string | undefined): unknown {
     return undefined;
   }
 }
+
+/** `value`'s items, each read by `read`, or `undefined` when it is not an array or any item reads as `undefined`. */
+export function everyItem<T>(value: unknown, read: (item: unknown) => T | undefined): T[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const items: T[] = [];
+  for (const item of value) {
+    const done = read(item);
+    if (done === undefined) return undefined;
+    items.push(done);
+  }
+  return items;
+}

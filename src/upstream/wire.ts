@@ -4,7 +4,7 @@
  * fields a newer one adds. A value that fails is not the API's answer (a proxy's page, a truncated body).
  */
 
-import { firstHeader, type HeaderValue, isRecord } from './json.ts';
+import { everyItem, firstHeader, type HeaderValue, isRecord } from './json.ts';
 import type { HookDto, KeyDto, MockDataDto, PaginationDto } from './types.ts';
 
 /** How a field of `HookDto` is checked, which follows from its type (see `FieldKind`). */
@@ -81,14 +81,7 @@ export function toHook(value: unknown): HookDto | undefined {
 
 /** A list of hook entities, or `undefined` when any element is not one. */
 export function toHookList(value: unknown): HookDto[] | undefined {
-  if (!Array.isArray(value)) return undefined;
-  const hooks: HookDto[] = [];
-  for (const item of value) {
-    const hook = toHook(item);
-    if (hook === undefined) return undefined;
-    hooks.push(hook);
-  }
-  return hooks;
+  return everyItem(value, toHook);
 }
 
 /** The sample event `POST /hooks/:id` echoes: any JSON object. */
