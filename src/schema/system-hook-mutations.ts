@@ -38,6 +38,11 @@ function hookParameterFields(t: InputFieldBuilder) {
       description:
         'Secret sent in the `X-Gitlab-Token` header of each delivery (write-only; never returned).',
     }),
+    signingToken: t.string({
+      description:
+        'Key that signs each delivery (`webhook-signature`, Standard Webhooks): `whsec_` and the base64 of 32 random ' +
+        'bytes (GitLab 19.0+; write-only, never returned).',
+    }),
     pushEvents: t.boolean({ description: 'Trigger on push events.' }),
     tagPushEvents: t.boolean({ description: 'Trigger on tag push events.' }),
     mergeRequestsEvents: t.boolean({ description: 'Trigger on merge request events.' }),

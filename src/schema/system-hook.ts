@@ -158,6 +158,19 @@ builder.objectType(SystemHook, {
       description: 'Custom payload template; not settable through the system hooks API.',
       resolve: (h) => h.custom_webhook_template ?? null,
     }),
+    tokenPresent: t.boolean({
+      nullable: true,
+      description:
+        'Whether the hook has a secret token (`X-Gitlab-Token`); null when GitLab does not say (before 19.0).',
+      resolve: (h) => h.token_present ?? null,
+    }),
+    signingTokenPresent: t.boolean({
+      nullable: true,
+      description:
+        'Whether the hook has a signing token, so that deliveries carry `webhook-signature`; null when GitLab does ' +
+        'not say (before 19.0).',
+      resolve: (h) => h.signing_token_present ?? null,
+    }),
     organizationId: t.int({
       nullable: true,
       description: 'Organization the hook was created in (GitLab 18+).',

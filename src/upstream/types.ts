@@ -29,6 +29,10 @@ export interface HookDto {
   branch_filter_strategy?: BranchFilterStrategyDto | null;
   custom_webhook_template?: string | null;
   custom_headers?: KeyDto[] | null;
+  /** GitLab 19.0+: whether the hook has a secret token. */
+  token_present?: boolean | null;
+  /** GitLab 19.0+: whether the hook has a signing token (Standard Webhooks `webhook-signature`). */
+  signing_token_present?: boolean | null;
 }
 
 export interface KeyValueDto {
@@ -42,6 +46,8 @@ export interface HookParamsDto {
   name?: string;
   description?: string;
   token?: string;
+  /** GitLab 19.0+: `whsec_` and the base64 of a 32-byte key. */
+  signing_token?: string;
   push_events?: boolean;
   tag_push_events?: boolean;
   merge_requests_events?: boolean;

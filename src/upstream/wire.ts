@@ -44,6 +44,8 @@ const HOOK_FIELDS: { readonly [Field in keyof HookDto]-?: FieldKind<HookDto[Fiel
   branch_filter_strategy: 'optional string',
   custom_webhook_template: 'optional string',
   custom_headers: 'optional keys',
+  token_present: 'optional flag',
+  signing_token_present: 'optional flag',
 };
 
 type Kind = (typeof HOOK_FIELDS)[keyof HookDto];
@@ -64,6 +66,7 @@ const CHECKS: Record<Kind, (value: unknown) => boolean> = {
   'optional integer': absentOr(Number.isSafeInteger),
   'optional string': absentOr(isString),
   'optional keys': absentOr(isKeyList),
+  'optional flag': absentOr((value) => typeof value === 'boolean'),
 };
 
 const FIELD_CHECKS = Object.entries(HOOK_FIELDS).map(([field, kind]) => [field, kind, CHECKS[kind]] as const);
