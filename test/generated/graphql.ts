@@ -26,6 +26,8 @@ export type CreateSystemHookInput = {
   pushEventsBranchFilter?: string | null | undefined;
   /** Trigger on repository update events. */
   repositoryUpdateEvents?: boolean | null | undefined;
+  /** Key that signs each delivery (`webhook-signature`, Standard Webhooks): `whsec_` and the base64 of 32 random bytes (GitLab 19.0+; write-only, never returned). */
+  signingToken?: string | null | undefined;
   /** Trigger on tag push events. */
   tagPushEvents?: boolean | null | undefined;
   /** Secret sent in the `X-Gitlab-Token` header of each delivery (write-only; never returned). */
@@ -120,6 +122,8 @@ export type UpdateSystemHookInput = {
   pushEventsBranchFilter?: string | null | undefined;
   /** Trigger on repository update events. */
   repositoryUpdateEvents?: boolean | null | undefined;
+  /** Key that signs each delivery (`webhook-signature`, Standard Webhooks): `whsec_` and the base64 of 32 random bytes (GitLab 19.0+; write-only, never returned). */
+  signingToken?: string | null | undefined;
   /** Trigger on tag push events. */
   tagPushEvents?: boolean | null | undefined;
   /** Secret sent in the `X-Gitlab-Token` header of each delivery (write-only; never returned). */
