@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CallOptions, postSystemHookEvent, USER_TOKEN, useEmbeddedGitLab } from './helpers.ts';
+import { USER_TOKEN } from '../helpers/credentials.ts';
+import { type CallOptions, postSystemHookEvent, useEmbeddedGitLab } from './helpers.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
 
 describe('POST /-/embedded-gitlab/system-hook-events refuses bad input and delivers nothing', () => {
