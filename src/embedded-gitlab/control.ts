@@ -14,6 +14,7 @@ import {
   EventRequestError,
   type SystemHookEmitter,
   type SystemHookEventRequest,
+  triggeringEventUuid,
 } from './system-hook-events.ts';
 
 /** Everything under this prefix is the control path, never GitLab's. */
@@ -64,6 +65,26 @@ function eventRequest(body: Record<string, unknown>): Omit<SystemHookEventReques
   return { eventName, payload };
 }
 
+/** The body's fields, when it is a JSON object of known fields. */
+function fieldsOf(body: ParsedBody): Record<string, unknown> {
+  if (body.json === null || body.form !== null) throw badRequest('the body must be a JSON object');
+  const unknown = Object.keys(body.json).find((field) => !FIELDS.includes(field));
+  if (unknown !== undefined) {
+    throw badRequest(`unknown field ${JSON.stringify(unknown)}; expected ${FIELDS.join(', ')}`);
+  }
+  return body.json;
+}
+
+/** An emit, or a resend when the body names one. */
+function plan(body: Record<string, unknown>, emitter: SystemHookEmitter, eventUuid: string | undefined) {
+  const resend = nonEmptyString(body, 'resend');
+  if (resend === undefined)
+    return emitter.plan({ ...eventRequest(body), ...(eventUuid ? { eventUuid } : {}) });
+  if (Object.keys(body).length > 1)
+    throw badRequest('resend cannot be combined with event_name, payload or ref');
+  return emitter.planResend(resend, eventUuid);
+}
+
 function accepted(emitted: EmittedEvent, start: () => void): HttpAnswer {
   return {
     status: 202,
@@ -90,25 +111,10 @@ export function handleControlRequest(request: ControlRequest, context: ControlCo
     return { status: 405, headers: { allow: 'POST' }, json: { error: '405 Method Not Allowed' } };
   }
   context.auth.requireAdmin(findCredential(request.headers, request.query));
-  const body = request.body.json;
-  if (body === null || request.body.form !== null) throw badRequest('the body must be a JSON object');
-  const unknown = Object.keys(body).find((field) => !FIELDS.includes(field));
-  if (unknown !== undefined) {
-    throw badRequest(`unknown field ${JSON.stringify(unknown)}; expected ${FIELDS.join(', ')}`);
-  }
-  const eventUuidHeader = request.headers['x-gitlab-event-uuid'];
-  const eventUuid =
-    typeof eventUuidHeader === 'string' && eventUuidHeader !== '' ? eventUuidHeader : undefined;
-  const resend = nonEmptyString(body, 'resend');
-  if (resend !== undefined && Object.keys(body).length > 1) {
-    throw badRequest('resend cannot be combined with event_name, payload or ref');
-  }
+  const body = fieldsOf(request.body);
   try {
-    const planned =
-      resend === undefined
-        ? context.emitter.plan({ ...eventRequest(body), ...(eventUuid ? { eventUuid } : {}) })
-        : context.emitter.planResend(resend, eventUuid);
-    return accepted(planned.emitted, planned.start);
+    const { emitted, start } = plan(body, context.emitter, triggeringEventUuid(request.headers));
+    return accepted(emitted, start);
   } catch (error) {
     throw error instanceof EventRequestError ? grapeError(error.status, error.message) : error;
   }

@@ -209,6 +209,18 @@ function repositoryAttributes(project: Payload): Payload {
 
 const AVATAR = 'https://www.gravatar.com/avatar/00000000000000000000000000000000?s=80&d=identicon';
 
+/** `Commit#hook_attrs`: the author comes from the commit itself (whether GitLab redacts it is UNCONFIRMED). */
+function commitAttributes(id: string, title: string, project: Payload, timestamp: string): Payload {
+  return {
+    id,
+    message: `${title}\n`,
+    title,
+    timestamp: timestamp.replace(/Z$/, '+00:00'),
+    url: `${project.web_url}/-/commit/${id}`,
+    author: { name: USER.name, email: USER.email },
+  };
+}
+
 /** `Gitlab::DataBuilder::Push.build`, the same data project hooks get: one delivery per branch or tag. */
 function pushEvent(kind: 'push' | 'tag_push'): CatalogueEntry['build'] {
   return ({ nextId, instanceUrl, ref, timestamp }) => {
@@ -217,13 +229,7 @@ function pushEvent(kind: 'push' | 'tag_push'): CatalogueEntry['build'] {
     const project = projectAttributes(projectId, instanceUrl);
     const after = sha(nextId());
     const commit = {
-      id: after,
-      message: 'Update the README\n',
-      title: 'Update the README',
-      timestamp: timestamp.replace(/Z$/, '+00:00'),
-      url: `${project.web_url}/-/commit/${after}`,
-      // Commit authors come from the commit itself (whether GitLab redacts them is UNCONFIRMED).
-      author: { name: USER.name, email: USER.email },
+      ...commitAttributes(after, 'Update the README', project, timestamp),
       added: [],
       modified: ['README.md'],
       removed: [],
@@ -276,7 +282,6 @@ const mergeRequestEvent: CatalogueEntry['build'] = ({ nextId, instanceUrl, times
   const projectId = nextId();
   const id = nextId();
   const project = projectAttributes(projectId, instanceUrl);
-  const lastCommit = sha(nextId());
   return {
     object_kind: 'merge_request',
     event_type: 'merge_request',
@@ -308,14 +313,7 @@ const mergeRequestEvent: CatalogueEntry['build'] = ({ nextId, instanceUrl, times
       url: `${project.web_url}/-/merge_requests/1`,
       source: project,
       target: project,
-      last_commit: {
-        id: lastCommit,
-        message: 'Add the feature\n',
-        title: 'Add the feature',
-        timestamp: timestamp.replace(/Z$/, '+00:00'),
-        url: `${project.web_url}/-/commit/${lastCommit}`,
-        author: { name: USER.name, email: USER.email },
-      },
+      last_commit: commitAttributes(sha(nextId()), 'Add the feature', project, timestamp),
       action: 'open',
     },
     labels: [],

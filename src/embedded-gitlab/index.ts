@@ -117,7 +117,7 @@ export interface EmbeddedGitLab {
    */
   readonly deliveries: readonly DeliveryAttempt[];
   resetDeliveryLog(): void;
-  /** Resolves once every delivery started so far has finished (each within the delivery timeout). */
+  /** Resolves once every delivery emitted so far has been attempted and has finished (each within the timeout). */
   deliveriesSettled(): Promise<void>;
 }
 

@@ -14,7 +14,7 @@ import type { HttpAnswer } from './http.ts';
 import { paginate } from './pagination.ts';
 import type { ParamHash } from './rack-params.ts';
 import type { HookStore } from './store.ts';
-import type { SystemHookEmitter } from './system-hook-events.ts';
+import { type SystemHookEmitter, triggeringEventUuid } from './system-hook-events.ts';
 
 export interface ApiRequest {
   method: string;
@@ -124,12 +124,7 @@ function updateHook({ request, context, path, errors }: EndpointCall): HttpAnswe
 async function testHook(call: EndpointCall): Promise<HttpAnswer> {
   const hook = findHook(call);
   const data = systemHookTestData();
-  const eventUuid = call.request.headers['x-gitlab-event-uuid'];
-  await call.context.emitter.test(
-    hook,
-    data,
-    typeof eventUuid === 'string' && eventUuid !== '' ? eventUuid : undefined,
-  );
+  await call.context.emitter.test(hook, data, triggeringEventUuid(call.request.headers));
   return { status: 201, json: data };
 }
 

@@ -5,6 +5,7 @@
  * request" (the same body and key again), and a log of every attempt.
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { type DeliverableHook, type DeliveryAgents, deliverHook } from './delivery.ts';
 import {
   type HookScope,
@@ -91,6 +92,15 @@ export class EventRequestError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The `X-Gitlab-Event-UUID` a request carries when a webhook receiver made it; GitLab's recursion detection
+ * passes it on to the deliveries that request causes.
+ */
+export function triggeringEventUuid(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers['x-gitlab-event-uuid'];
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The log keeps the latest attempts only, so that a long `npm start` does not grow without bound. */
@@ -242,16 +252,22 @@ export class SystemHookEmitter {
     await this.#track(this.#send(job));
   }
 
-  /** Resolves once every delivery started so far has finished (each is bounded by the delivery timeout). */
+  /**
+   * Resolves once every delivery planned so far has finished, those not started yet included (each is bounded
+   * by the delivery timeout).
+   */
   async settled(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
+  /** Counts the deliveries as pending from now on, so that `settled()` waits for them before they start. */
   #planned(eventName: string, payload: Record<string, unknown>, jobs: Job[]) {
     const deliveries = jobs.map(({ hookId, idempotencyKey }) => ({ hookId, idempotencyKey }));
-    const start = () => {
-      for (const job of jobs) void this.#track(this.#send(job));
-    };
+    let start = () => {};
+    const started = new Promise<void>((resolve) => {
+      start = resolve;
+    });
+    void this.#track(started.then(() => Promise.all(jobs.map((job) => this.#send(job)))));
     return { emitted: { eventName, payload, deliveries }, start };
   }
 
@@ -294,13 +310,16 @@ export class SystemHookEmitter {
     return entry.build(context);
   }
 
-  async #track(delivery: Promise<void>): Promise<void> {
-    this.#pending.add(delivery);
-    try {
-      await delivery;
-    } finally {
-      this.#pending.delete(delivery);
-    }
+  async #track(deliveries: Promise<unknown>): Promise<void> {
+    const done = deliveries.then(
+      () => undefined,
+      // A delivery reports its failures in the log; anything else is a bug, which must not stop the server.
+      (error: unknown) =>
+        console.error('embedded GitLab: delivery failed', error instanceof Error ? error.stack : error),
+    );
+    this.#pending.add(done);
+    await done;
+    this.#pending.delete(done);
   }
 
   async #send(job: Job): Promise<void> {

@@ -58,16 +58,29 @@ function verifies(token: string, request: ReceivedRequest): boolean {
   return String(headers['webhook-signature']).split(' ').includes(expected);
 }
 
-/** Creates hooks whose URLs end in their labels, and removes every hook (and the logs) after each test. */
-function useHooks(t: TestGitLab, receiver: () => Receiver) {
+/**
+ * Starts a receiver for the describe block, and gives `hook(label, params)`, which creates a hook whose URL ends
+ * in its label. Every hook, the delivery log and what the receiver got are cleared after each test.
+ */
+function useHookReceiver(t: TestGitLab) {
+  let current: Receiver | undefined;
+  const receiver = (): Receiver => {
+    if (current === undefined) throw new Error('the receiver starts before the tests');
+    return current;
+  };
+  before(async () => {
+    current = await startReceiver();
+  });
+  after(() => current?.close());
   afterEach(async () => {
     await t.gitlab.deliveriesSettled();
     for (const hook of await t.listHooks()) await t.call('DELETE', `/hooks/${hook.id}`);
     t.gitlab.resetDeliveryLog();
     receiver().received.length = 0;
   });
-  return (label: string, params: Record<string, unknown> = {}): Promise<HookEntity> =>
+  const hook = (label: string, params: Record<string, unknown> = {}): Promise<HookEntity> =>
     t.createHook({ url: `${receiver().origin}/${label}`, ...params });
+  return { receiver, hook };
 }
 
 /** Emits through the control path, checks the 202, and waits until every planned delivery was attempted. */
@@ -75,9 +88,12 @@ async function emit(t: TestGitLab, body: unknown, headers: Record<string, string
   const before = t.gitlab.deliveries.length;
   const answer = await postSystemHookEvent(t.gitlab, body, { headers });
   assert.equal(answer.status, 202, answer.text);
-  const expected = before + answer.body.deliveries.length;
-  for (let wait = 0; wait < 500 && t.gitlab.deliveries.length < expected; wait++) await sleep(10);
   await t.gitlab.deliveriesSettled();
+  assert.equal(
+    t.gitlab.deliveries.length,
+    before + answer.body.deliveries.length,
+    'every delivery was logged',
+  );
   return answer;
 }
 
@@ -86,12 +102,7 @@ const labelsOf = (receiver: Receiver): string[] =>
 
 describe('emitted events go to the hooks whose settings select them', () => {
   const t = useEmbeddedGitLab({ version: '19.0.0' });
-  let receiver: Receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(() => receiver.close());
-  const hook = useHooks(t, () => receiver);
+  const { receiver, hook } = useHookReceiver(t);
 
   const NO_FLAGS = {
     push_events: false,
@@ -104,7 +115,7 @@ describe('emitted events go to the hooks whose settings select them', () => {
     await hook('none', NO_FLAGS);
     await hook('all', { push_events: true, tag_push_events: true, merge_requests_events: true });
     const answer = await emit(t, { event_name: 'user_create' });
-    assert.deepEqual(labelsOf(receiver), ['all', 'none']);
+    assert.deepEqual(labelsOf(receiver()), ['all', 'none']);
     assert.equal(answer.body.deliveries.length, 2);
   });
 
@@ -122,9 +133,9 @@ describe('emitted events go to the hooks whose settings select them', () => {
       repository_update: ['defaults', 'repo'],
     };
     for (const [eventName, labels] of Object.entries(expected)) {
-      receiver.received.length = 0;
+      receiver().received.length = 0;
       await emit(t, { event_name: eventName });
-      assert.deepEqual(labelsOf(receiver), labels, eventName);
+      assert.deepEqual(labelsOf(receiver()), labels, eventName);
     }
   });
 
@@ -154,58 +165,53 @@ describe('emitted events go to the hooks whose settings select them', () => {
       mainline: ['all-branches', 'blank'],
     };
     for (const [branch, labels] of Object.entries(expected)) {
-      receiver.received.length = 0;
+      receiver().received.length = 0;
       await emit(t, { event_name: 'push', ref: branch });
-      assert.deepEqual(labelsOf(receiver), labels, branch);
+      assert.deepEqual(labelsOf(receiver()), labels, branch);
     }
-    receiver.received.length = 0;
+    receiver().received.length = 0;
     await emit(t, { event_name: 'tag_push', ref: 'v1.0.0' });
-    assert.equal(receiver.received.length, 6, 'every hook with tag_push_events gets the tag push');
+    assert.equal(receiver().received.length, 6, 'every hook with tag_push_events gets the tag push');
   });
 
   it('matches a given push payload by its ref, and a ref that is not a branch by no filter', async () => {
     await hook('main-only', { push_events: true, push_events_branch_filter: 'main' });
     await hook('unfiltered', { push_events: true });
     await emit(t, { event_name: 'push', payload: { event_name: 'push', ref: 'refs/heads/main' } });
-    assert.deepEqual(labelsOf(receiver), ['main-only', 'unfiltered']);
-    receiver.received.length = 0;
+    assert.deepEqual(labelsOf(receiver()), ['main-only', 'unfiltered']);
+    receiver().received.length = 0;
     await emit(t, { event_name: 'push', payload: { event_name: 'push', ref: 'refs/tags/main' } });
-    assert.deepEqual(labelsOf(receiver), ['unfiltered']);
+    assert.deepEqual(labelsOf(receiver()), ['unfiltered']);
   });
 
   it('matches no push for a strategy this server does not know, unless the filter is blank', async () => {
     await t.gitlab.seed([
       {
-        url: `${receiver.origin}/unknown-strategy`,
+        url: `${receiver().origin}/unknown-strategy`,
         push_events: true,
         push_events_branch_filter: 'main',
         branch_filter_strategy: 'protected_branches',
       },
       {
-        url: `${receiver.origin}/unknown-blank`,
+        url: `${receiver().origin}/unknown-blank`,
         push_events: true,
         branch_filter_strategy: 'protected_branches',
       },
     ]);
     await emit(t, { event_name: 'push', ref: 'main' });
-    assert.deepEqual(labelsOf(receiver), ['unknown-blank']);
+    assert.deepEqual(labelsOf(receiver()), ['unknown-blank']);
   });
 });
 
 describe('with systemHookBranchFilter: ignore', () => {
   const t = useEmbeddedGitLab({ version: '19.0.0', systemHookBranchFilter: 'ignore' });
-  let receiver: Receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(() => receiver.close());
-  const hook = useHooks(t, () => receiver);
+  const { receiver, hook } = useHookReceiver(t);
 
   it('sends every push to every hook with push_events, as the system hook code read does', async () => {
     await hook('main-only', { push_events: true, push_events_branch_filter: 'main' });
     await hook('no-push');
     await emit(t, { event_name: 'push', ref: 'elsewhere' });
-    assert.deepEqual(labelsOf(receiver), ['main-only']);
+    assert.deepEqual(labelsOf(receiver()), ['main-only']);
   });
 });
 
@@ -215,17 +221,12 @@ describe("GitLab's delivery headers", () => {
     externalUrl: 'https://gitlab.example.com/',
     allowLocalRequestsFromWebHooksAndServices: true,
   });
-  let receiver: Receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(() => receiver.close());
-  const hook = useHooks(t, () => receiver);
+  const { receiver, hook } = useHookReceiver(t);
 
   it('sends the full 19.0 header set, signed, with custom headers, URL variables and Basic auth', async () => {
     const secret = signingToken();
     await t.createHook({
-      url: `http://hook%20user:p%40ss@127.0.0.1:${receiver.port}/{path}?source=gitlab`,
+      url: `http://hook%20user:p%40ss@127.0.0.1:${receiver().port}/{path}?source=gitlab`,
       token: 'hook-token',
       signing_token: secret,
       url_variables: [{ key: 'path', value: 'system-hooks' }],
@@ -238,7 +239,7 @@ describe("GitLab's delivery headers", () => {
     const startedSeconds = Math.floor(Date.now() / 1000);
     const answer = await emit(t, { event_name: 'project_create' });
 
-    const [request] = receiver.received;
+    const [request] = receiver().received;
     assert.ok(request);
     assert.equal(request.method, 'POST');
     assert.equal(request.target, '/system-hooks?source=gitlab');
@@ -286,7 +287,7 @@ describe("GitLab's delivery headers", () => {
       (delivery) => delivery.idempotency_key,
     );
     assert.equal(new Set(keys).size, 4);
-    const received = receiver.received;
+    const received = receiver().received;
     assert.equal(received.length, 4);
     assert.deepEqual(received.map((request) => request.headers['idempotency-key']).sort(), [...keys].sort());
     for (const name of ['x-gitlab-webhook-uuid', 'x-gitlab-event-uuid']) {
@@ -300,7 +301,7 @@ describe("GitLab's delivery headers", () => {
     const chain = '9cebe914-4827-408f-b014-cfa23a47a35f';
     await emit(t, { event_name: 'user_create' }, { 'X-Gitlab-Event-UUID': chain });
     assert.deepEqual(
-      receiver.received.map((request) => request.headers['x-gitlab-event-uuid']),
+      receiver().received.map((request) => request.headers['x-gitlab-event-uuid']),
       [chain, chain],
     );
   });
@@ -310,7 +311,7 @@ describe("GitLab's delivery headers", () => {
     await hook('secured', { token: 'tok', signing_token: signingToken() });
     await emit(t, { event_name: 'key_create' });
     const byLabel = Object.fromEntries(
-      receiver.received.map((request) => [request.target.slice(1), request.headers]),
+      receiver().received.map((request) => [request.target.slice(1), request.headers]),
     );
     assert.equal(byLabel.plain?.['x-gitlab-token'], undefined);
     assert.equal(byLabel.plain?.['webhook-signature'], undefined);
@@ -325,7 +326,7 @@ describe("GitLab's delivery headers", () => {
     await emit(t, { event_name: 'project_create' });
     const tested = await t.call('POST', `/hooks/${created.id}`);
     assert.equal(tested.status, 201);
-    const [event, test] = receiver.received;
+    const [event, test] = receiver().received;
     assert.ok(event && test);
     assert.deepEqual([...test.headerNames].sort(), [...event.headerNames].sort());
     assert.notEqual(test.headers['idempotency-key'], event.headers['idempotency-key']);
@@ -334,12 +335,7 @@ describe("GitLab's delivery headers", () => {
 
 describe('generated payloads', () => {
   const t = useEmbeddedGitLab({ version: '19.0.0', externalUrl: 'https://gitlab.example.com' });
-  let receiver: Receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(() => receiver.close());
-  const hook = useHooks(t, () => receiver);
+  const { receiver, hook } = useHookReceiver(t);
 
   it('builds a payload for every event of the catalogue, named as GitLab names it, with fresh timestamps', async () => {
     await hook('everything', { push_events: true, tag_push_events: true, merge_requests_events: true });
@@ -353,8 +349,8 @@ describe('generated payloads', () => {
         assert.ok(Date.parse(payload[field]) >= started - 1_000, `${eventName}.${field} is fresh`);
       }
     }
-    assert.equal(receiver.received.length, CATALOGUE.length);
-    const sent = receiver.received.map((request) => JSON.parse(request.body));
+    assert.equal(receiver().received.length, CATALOGUE.length);
+    const sent = receiver().received.map((request) => JSON.parse(request.body));
     assert.deepEqual(
       sent.map((payload) => payload.event_name ?? payload.object_kind),
       CATALOGUE,
@@ -397,26 +393,21 @@ describe('generated payloads', () => {
     const payload = { event_name: 'deploykey_create', id: 7, nested: { list: [1, 'two', null] }, é: '✓' };
     const answer = await emit(t, { event_name: 'deploykey_create', payload });
     assert.deepEqual(answer.body.payload, payload);
-    assert.equal(receiver.received[0]?.body, JSON.stringify(payload));
+    assert.equal(receiver().received[0]?.body, JSON.stringify(payload));
     assert.equal(t.gitlab.deliveries[0]?.eventName, 'deploykey_create');
   });
 });
 
 describe('the delivery log, resends and timing', () => {
   const t = useEmbeddedGitLab({ version: '19.0.0', deliveryTimeoutMs: 2_000 });
-  let receiver: Receiver;
+  const { receiver, hook } = useHookReceiver(t);
   let failing: Receiver;
   before(async () => {
-    receiver = await startReceiver();
     failing = await startReceiver((_request, res) => {
       res.writeHead(500, { 'content-type': 'text/plain' }).end('boom');
     });
   });
-  after(async () => {
-    await receiver.close();
-    await failing.close();
-  });
-  const hook = useHooks(t, () => receiver);
+  after(() => failing.close());
   afterEach(() => {
     failing.received.length = 0;
   });
@@ -440,7 +431,7 @@ describe('the delivery log, resends and timing', () => {
     assert.equal(delivered?.requestHeaders?.['X-Gitlab-Token'], '[REDACTED]');
     assert.equal(delivered?.requestHeaders?.['X-Api-Key'], '[REDACTED]');
     assert.equal(delivered?.requestHeaders?.['X-Gitlab-Event'], 'System Hook');
-    assert.equal(delivered?.body, receiver.received[0]?.body);
+    assert.equal(delivered?.body, receiver().received[0]?.body);
     assert.equal(byHook.get(broken.id)?.status, 500);
     assert.deepEqual([byHook.get(gone.id)?.status, byHook.get(gone.id)?.error], [null, 'Connection refused']);
     const logged = JSON.stringify(t.gitlab.deliveries);
@@ -464,7 +455,7 @@ describe('the delivery log, resends and timing', () => {
     assert.deepEqual(resent.body.deliveries, first.body.deliveries);
     assert.deepEqual(resent.body.payload, first.body.payload);
 
-    const [original, again] = receiver.received;
+    const [original, again] = receiver().received;
     assert.ok(original && again);
     assert.equal(again.body, original.body);
     assert.equal(again.headers['idempotency-key'], key);
@@ -514,12 +505,13 @@ describe('the delivery log, resends and timing', () => {
     );
     const emitted = t.gitlab.emitSystemHookEvent({ eventName: 'user_failed_login' });
     assert.equal(emitted.payload.state, 'blocked');
-    for (let wait = 0; wait < 200 && t.gitlab.deliveries.length === 0; wait++) await sleep(10);
+    assert.equal(t.gitlab.deliveries.length, 0, 'delivered after the call returns');
+    await t.gitlab.deliveriesSettled();
     const key = emitted.deliveries[0]?.idempotencyKey ?? '';
     t.gitlab.resendDelivery(key);
-    for (let wait = 0; wait < 200 && t.gitlab.deliveries.length < 2; wait++) await sleep(10);
+    await t.gitlab.deliveriesSettled();
     assert.deepEqual(
-      receiver.received.map((request) => request.headers['idempotency-key']),
+      receiver().received.map((request) => request.headers['idempotency-key']),
       [key, key],
     );
   });
