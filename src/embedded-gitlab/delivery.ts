@@ -1,10 +1,12 @@
 /**
- * Webhook delivery: the HTTP POST GitLab makes to a hook's receiver (`WebHookService#execute`), used here by
- * `POST /api/v4/hooks/:id`. Delivery never rejects; every failure becomes a `DeliveryResult` with an `error`.
+ * Webhook delivery: the HTTP POST GitLab makes to a hook's receiver (`WebHookService#execute`), for the test
+ * endpoint and for emitted events. Delivery never rejects; every failure becomes a `DeliveryResult` with an
+ * `error`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
+import { atLeast, SINCE } from './gitlab-version.ts';
 import { interpolateUrl } from './url-template.ts';
 
 /** What delivery needs to know about a hook; values are the stored (unmasked) ones. */
@@ -15,6 +17,8 @@ export interface DeliverableHook {
   urlVariables: Readonly<Record<string, string>>;
   customHeaders: Readonly<Record<string, string>>;
   enableSslVerification: boolean;
+  /** GitLab 19.0's `whsec_` signing token; with one, the delivery carries `webhook-signature`. */
+  signingToken?: string | null;
 }
 
 export interface DeliveryOptions {
@@ -26,10 +30,23 @@ export interface DeliveryOptions {
   timeoutMs: number;
   /** Sent as `X-Gitlab-Instance`, for example `https://gitlab.example.com`. */
   instanceUrl: string;
-  /** Sent as `User-Agent: GitLab/<gitlabVersion>`. */
+  /**
+   * Sent as `User-Agent: GitLab/<gitlabVersion>`; also decides which headers exist (`X-Gitlab-Webhook-UUID`
+   * from 16.2, `Idempotency-Key` from 17.4, `webhook-id`, `webhook-timestamp` and `webhook-signature` from 19.0).
+   */
   gitlabVersion: string;
   /** The pools the delivery's connection comes from. */
   agents: DeliveryAgents;
+  /**
+   * `Idempotency-Key` and `webhook-id`: one per hook and event, the same when the delivery is sent again.
+   * @default a new UUID
+   */
+  idempotencyKey?: string;
+  /**
+   * `X-Gitlab-Event-UUID`: one per hook and triggering request, or the one the triggering request carried.
+   * @default a new UUID
+   */
+  eventUuid?: string;
 }
 
 export interface DeliveryResult {
@@ -38,6 +55,11 @@ export interface DeliveryResult {
   /** A short reason when the delivery failed (no secrets, no URL); `null` when the receiver answered. */
   error: string | null;
   durationMs: number;
+  /**
+   * The headers sent, with the values of `X-Gitlab-Token`, `Authorization` and every custom header replaced by
+   * `[REDACTED]` (GitLab's hook log masks them too); null when no request was made.
+   */
+  requestHeaders: Record<string, string> | null;
 }
 
 /** GitLab keeps 8 KB of the response for its logs; we read that much and no more. */
@@ -161,34 +183,82 @@ function resolveTarget(hook: DeliverableHook): Target {
 }
 
 /**
+ * The Standard Webhooks signature GitLab 19.0 sends: `v1,` and the base64 HMAC-SHA256, keyed with the base64
+ * key after `whsec_`, of `<webhook-id>.<webhook-timestamp>.<body>`.
+ */
+export function signWebhook(signingToken: string, id: string, timestamp: string, body: string): string {
+  const key = Buffer.from(signingToken.replace(/^whsec_/, ''), 'base64');
+  const mac = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body, 'utf8').digest('base64');
+  return `v1,${mac}`;
+}
+
+const REDACTED = '[REDACTED]';
+
+/** The delivery's headers: each name once, in the case it is sent, and whether its value is a secret. */
+class HeaderSet {
+  readonly #byName = new Map<string, { name: string; value: string; secret: boolean }>();
+
+  /** A later header replaces an earlier one of the same name whatever its case, as a Ruby hash merge does. */
+  set(name: string, value: string): void {
+    this.#byName.set(name.toLowerCase(), { name, value, secret: false });
+  }
+
+  /** Like `set`, for a value the log must not show. */
+  setSecret(name: string, value: string): void {
+    this.#byName.set(name.toLowerCase(), { name, value, secret: true });
+  }
+
+  sent(): Record<string, string> {
+    return Object.fromEntries([...this.#byName.values()].map(({ name, value }) => [name, value]));
+  }
+
+  redacted(): Record<string, string> {
+    const entries = [...this.#byName.values()];
+    return Object.fromEntries(entries.map(({ name, value, secret }) => [name, secret ? REDACTED : value]));
+  }
+}
+
+/** What the headers depend on beyond the hook and the options. */
+interface HeaderInputs {
+  authorization: string | null;
+  body: string;
+}
+
+/**
  * `build_custom_headers.merge(build_headers)`: custom headers go first and GitLab's own replace same-named ones.
  * Header names are case-insensitive on the wire, so the merge is too.
  */
-function buildHeaders(hook: DeliverableHook, options: DeliveryOptions, authorization: string | null) {
-  const merged = new Map<string, [name: string, value: string]>();
-  const set = (name: string, value: string) => merged.set(name.toLowerCase(), [name, value]);
+function buildHeaders(hook: DeliverableHook, options: DeliveryOptions, inputs: HeaderInputs): HeaderSet {
+  const headers = new HeaderSet();
+  const version = options.gitlabVersion;
+  const idempotencyKey = options.idempotencyKey ?? randomUUID();
 
   for (const [name, value] of Object.entries(hook.customHeaders)) {
-    if (!CONNECTION_HEADERS.has(name.toLowerCase())) set(name, value);
+    if (!CONNECTION_HEADERS.has(name.toLowerCase())) headers.setSecret(name, value);
   }
-  set('Content-Type', 'application/json');
-  set('User-Agent', `GitLab/${options.gitlabVersion}`);
-  set('Idempotency-Key', randomUUID());
-  set('X-Gitlab-Event', 'System Hook');
-  set('X-Gitlab-Webhook-UUID', randomUUID());
-  set('X-Gitlab-Instance', options.instanceUrl);
-  // No incoming webhook request triggers a test delivery, so there is no event UUID to inherit.
-  set('X-Gitlab-Event-UUID', randomUUID());
+  headers.set('Content-Type', 'application/json');
+  headers.set('User-Agent', `GitLab/${version}`);
+  if (atLeast(version, SINCE.idempotencyKeyHeader)) headers.set('Idempotency-Key', idempotencyKey);
+  headers.set('X-Gitlab-Event', 'System Hook');
+  if (atLeast(version, SINCE.webhookUuidHeader)) headers.set('X-Gitlab-Webhook-UUID', randomUUID());
+  headers.set('X-Gitlab-Instance', options.instanceUrl);
+  headers.set('X-Gitlab-Event-UUID', options.eventUuid ?? randomUUID());
   // Ruby's `token.present?`: a blank token sends no header, and a custom X-Gitlab-Token then survives the merge.
   if (hook.token !== null && hook.token.trim() !== '') {
     // GitLab strips `\r?\n`; a lone `\r` would make the header invalid, so it goes too.
-    set('X-Gitlab-Token', hook.token.replace(/[\r\n]/g, ''));
+    headers.setSecret('X-Gitlab-Token', hook.token.replace(/[\r\n]/g, ''));
+  }
+  if (atLeast(version, SINCE.standardWebhooks)) {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    headers.set('webhook-id', idempotencyKey);
+    headers.set('webhook-timestamp', timestamp);
+    const signingToken = hook.signingToken ?? '';
+    if (signingToken.trim() !== '') {
+      headers.set('webhook-signature', signWebhook(signingToken, idempotencyKey, timestamp, inputs.body));
+    }
   }
   // Net::HTTP applies basic_auth after the headers, so it wins over a custom Authorization header.
-  if (authorization !== null) set('Authorization', authorization);
-
-  const headers: Record<string, string> = {};
-  for (const [name, value] of merged.values()) headers[name] = value;
+  if (inputs.authorization !== null) headers.setSecret('Authorization', inputs.authorization);
   return headers;
 }
 
@@ -289,16 +359,17 @@ export async function deliverHook(
   const timeoutMs = deadlineMs(options.timeoutMs);
 
   let target: Target;
-  let headers: Record<string, string>;
   let body: string;
+  let headers: HeaderSet;
   try {
     target = resolveTarget(hook);
-    headers = buildHeaders(hook, options, target.authorization);
     body = serialise(data);
+    headers = buildHeaders(hook, options, { authorization: target.authorization, body });
   } catch (error) {
     const reason = error instanceof DeliveryRefused ? error.message : 'Delivery failed';
-    return { status: null, error: reason, durationMs: elapsed() };
+    return { status: null, error: reason, durationMs: elapsed(), requestHeaders: null };
   }
+  const requestHeaders = headers.redacted();
 
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), timeoutMs);
@@ -309,7 +380,7 @@ export async function deliverHook(
       origin: target.url.origin,
       path: `${target.url.pathname}${target.url.search}`,
       method: 'POST',
-      headers,
+      headers: headers.sent(),
       body,
       signal: deadline.signal,
       headersTimeout: timeoutMs,
@@ -321,12 +392,12 @@ export async function deliverHook(
       // Leaving the loop destroys the body, which closes the connection instead of draining a body of any size.
       if (received >= RESPONSE_BODY_LIMIT_BYTES) break;
     }
-    return { status: response.statusCode, error: null, durationMs: elapsed() };
+    return { status: response.statusCode, error: null, durationMs: elapsed(), requestHeaders };
   } catch (error) {
     const reason = deadline.signal.aborted
       ? `Timed out after ${timeoutMs} ms`
       : describeFailure(error, timeoutMs);
-    return { status: null, error: reason, durationMs: elapsed() };
+    return { status: null, error: reason, durationMs: elapsed(), requestHeaders };
   } finally {
     clearTimeout(timer);
   }

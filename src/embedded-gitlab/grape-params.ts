@@ -4,6 +4,7 @@
  * several are joined with ", " in declaration order.
  */
 import { grapeError } from './errors.ts';
+import { atLeast } from './gitlab-version.ts';
 import {
   type AttributeKind,
   BRANCH_FILTER_STRATEGIES,
@@ -178,17 +179,19 @@ const DECLARE_BY_KIND: Record<AttributeKind, Declare> = {
 };
 
 /**
- * The `hook_parameters` of `POST /hooks` (`requires :url`) and `PUT /hooks/:hook_id` (`optional :url`).
- * Undeclared parameters are dropped. A null boolean or strategy is dropped too: GitLab would assign nil to a
+ * The `hook_parameters` of `POST /hooks` (`requires :url`) and `PUT /hooks/:hook_id` (`optional :url`) in the
+ * GitLab version played. Undeclared parameters are dropped. A null boolean or strategy is dropped too: GitLab would assign nil to a
  * NOT NULL column and fail with a 500, which is not worth simulating.
  */
 export function declareHookParams(
   raw: Record<string, unknown>,
-  options: { urlRequired: boolean },
+  options: { urlRequired: boolean; gitlabVersion: string },
   errors: ParamErrors,
 ): HookParams {
   const declared: ByName = {};
-  for (const { param, kind } of HOOK_ATTRIBUTES) {
+  for (const spec of HOOK_ATTRIBUTES) {
+    if ('since' in spec && !atLeast(options.gitlabVersion, spec.since)) continue;
+    const { param, kind } = spec;
     if (kind === 'url' && options.urlRequired && !Object.hasOwn(raw, param))
       errors.add(`${param} is missing`);
     const value = DECLARE_BY_KIND[kind](raw, param, errors);

@@ -3,6 +3,7 @@
  * The declared parameters of the API (`grape-params.ts`) and the model's defaults, copy, assignment and change
  * detection (`hook-model.ts`) all follow this table, in its order, which is the order GitLab declares them.
  */
+import { SINCE } from './gitlab-version.ts';
 
 export type BranchFilterStrategy = 'wildcard' | 'regex' | 'all_branches';
 /** `WebHook.branch_filter_strategies.keys`, the `values:` of the `branch_filter_strategy` parameter. */
@@ -46,17 +47,21 @@ interface AttributeSpec {
   kind: AttributeKind;
   /** The column default of a boolean or the strategy; the other kinds start as nil or `{}`. */
   default?: boolean | BranchFilterStrategy;
+  /** The GitLab version that declares the parameter; an older one ignores it, as any undeclared parameter. */
+  since?: string;
 }
 
 /**
- * `use :requires_url` / `use :optional_url`, then `params :hook_parameters`, in GitLab's order. The defaults
- * are SystemHook's (the request spec's "sets default values for events").
+ * `use :requires_url` / `use :optional_url`, then `params :hook_parameters`, in GitLab's order (the place of
+ * 19.0's `signing_token` is UNCONFIRMED; it sits with `token`). The defaults are SystemHook's (the request
+ * spec's "sets default values for events").
  */
 export const HOOK_ATTRIBUTES = [
   { param: 'url', attr: 'url', kind: 'url' },
   { param: 'name', attr: 'name', kind: 'string' },
   { param: 'description', attr: 'description', kind: 'string' },
   { param: 'token', attr: 'token', kind: 'string' },
+  { param: 'signing_token', attr: 'signingToken', kind: 'string', since: SINCE.standardWebhooks },
   { param: 'push_events', attr: 'pushEvents', kind: 'boolean', default: false },
   { param: 'tag_push_events', attr: 'tagPushEvents', kind: 'boolean', default: false },
   { param: 'merge_requests_events', attr: 'mergeRequestsEvents', kind: 'boolean', default: false },

@@ -5,6 +5,7 @@
  */
 
 import { isValidBranchName } from './git-ref.ts';
+import { atLeast, SINCE } from './gitlab-version.ts';
 import {
   type ByName,
   HOOK_ATTRIBUTES,
@@ -159,10 +160,15 @@ interface Change {
   assigned: HookParams;
 }
 
-/** `reset_token`: a URL change without a token (`encrypted_token_changed?`) clears it. */
+/**
+ * `reset_token`: a URL change without a token (`encrypted_token_changed?`) clears it. The signing token is
+ * treated the same way (GitLab's rule for it is UNCONFIRMED): a secret set for one receiver does not follow
+ * the hook to another one unless it is sent again.
+ */
 function resetToken({ next, previous, assigned }: Change): void {
-  const urlChanged = previous === null || next.url !== previous.url;
-  if (urlChanged && assigned.token === undefined) next.token = null;
+  if (previous !== null && next.url === previous.url) return;
+  if (assigned.token === undefined) next.token = null;
+  if (assigned.signing_token === undefined) next.signingToken = null;
 }
 
 /** `reset_url_variables` (on update): a new interpolation that fails counts as a change (it is invalid anyway). */
@@ -237,6 +243,29 @@ const validatesUrl: Validation = (hook, errors) => {
 const validatesToken: Validation = (hook, errors) => {
   if (hook.token?.includes('\n')) errors.add('token', 'is invalid');
   errors.tooLong('token', hook.token, MAX_PARAM_LENGTH);
+};
+
+const SIGNING_TOKEN_PREFIX = 'whsec_';
+const SIGNING_KEY_BYTES = 32;
+
+/** `whsec_` and the strict (padded, canonical) base64 of a 32-byte key. */
+export function isSigningToken(value: string): boolean {
+  if (!value.startsWith(SIGNING_TOKEN_PREFIX)) return false;
+  const encoded = value.slice(SIGNING_TOKEN_PREFIX.length);
+  const key = Buffer.from(encoded, 'base64');
+  return key.length === SIGNING_KEY_BYTES && key.toString('base64') === encoded;
+}
+
+/**
+ * GitLab 19.0's `signing_token`: "Must be in `whsec_<base64>` format encoding a 32-byte key". GitLab's own
+ * message is UNCONFIRMED; this one is an ActiveModel error on the attribute like the others, so the API answers
+ * as for a bad token (create: `Signing token must be ...`, update: `{"signing_token": ["must be ..."]}`). A
+ * blank value is no signing token.
+ */
+const validatesSigningToken: Validation = (hook, errors) => {
+  const token = hook.signingToken;
+  if (token === null || token.trim() === '' || isSigningToken(token)) return;
+  errors.add('signing_token', `must be in ${SIGNING_TOKEN_PREFIX}<base64> format encoding a 32-byte key`);
 };
 
 /** The lengths of `name` and `description` (their place among the validations is UNCONFIRMED). */
@@ -350,6 +379,7 @@ const validatesSystemHookUrl: Validation = (hook, errors, settings) => {
 const VALIDATIONS: readonly Validation[] = [
   validatesUrl,
   validatesToken,
+  validatesSigningToken,
   validatesNameAndDescription,
   validatesBranchFilter,
   validatesUrlVariables,
@@ -414,9 +444,15 @@ export function attributesDiffer(a: HookAttributes, b: HookAttributes): boolean 
   );
 }
 
-/** `API::Entities::Hook` for a SystemHook, in the newest field order; never the token or any value. */
-export function toEntity(hook: StoredHook): Record<string, unknown> {
-  return {
+/** Ruby's `present?` for a string: not nil and not only whitespace. */
+const isPresent = (value: string | null): boolean => value !== null && value.trim() !== '';
+
+/**
+ * `API::Entities::Hook` for a SystemHook, in the newest field order; never a token, a signing token or any
+ * value. GitLab 19.0 adds `token_present` and `signing_token_present` (their place in the order is UNCONFIRMED).
+ */
+export function toEntity(hook: StoredHook, gitlabVersion: string): Record<string, unknown> {
+  const entity: Record<string, unknown> = {
     id: hook.id,
     url: hook.url,
     name: hook.name,
@@ -436,4 +472,9 @@ export function toEntity(hook: StoredHook): Record<string, unknown> {
     custom_webhook_template: null,
     custom_headers: Object.keys(hook.customHeaders).map((key) => ({ key })),
   };
+  if (atLeast(gitlabVersion, SINCE.standardWebhooks)) {
+    entity.token_present = isPresent(hook.token);
+    entity.signing_token_present = isPresent(hook.signingToken);
+  }
+  return entity;
 }

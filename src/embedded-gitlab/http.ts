@@ -15,6 +15,8 @@ export interface HttpAnswer {
   json?: unknown;
   /** Sent as it is, with the content type `headers` give. */
   text?: string;
+  /** Runs once the answer has been written, or the client has gone: work that must not delay the answer. */
+  afterAnswer?: () => void;
 }
 
 /** What a refused body may still cost: nginx's lingering close reads for a while, then closes. */
@@ -162,6 +164,10 @@ export function drainRefusedBody(request: IncomingMessage, limits: DrainLimits):
 
 /** Writes the answer unless the client has gone; a HEAD answer has the headers of its GET and no body. */
 export function writeAnswer(request: IncomingMessage, response: ServerResponse, answer: HttpAnswer): void {
+  if (answer.afterAnswer !== undefined) {
+    if (response.destroyed) setImmediate(answer.afterAnswer);
+    else response.once('close', answer.afterAnswer);
+  }
   if (response.headersSent || response.destroyed) return;
   const headers: Record<string, string | number> = { ...answer.headers };
   let body: string | undefined = answer.text;

@@ -6,8 +6,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuthenticator, findCredential } from './auth.ts';
+import { handleControlRequest, isControlPath } from './control.ts';
 import { DeliveryAgents } from './delivery.ts';
 import { ApiError } from './errors.ts';
+import { isGitLabVersion } from './gitlab-version.ts';
 import { declareHookParams, ParamErrors } from './grape-params.ts';
 import { BRANCH_FILTER_STRATEGIES, type HookParams } from './hook-attributes.ts';
 import { createFailureMessage } from './hook-model.ts';
@@ -25,6 +27,13 @@ import {
 import { type ParamHash, paramHash, parseNestedQuery } from './rack-params.ts';
 import { handleApiRequest, type RouteContext } from './routes.ts';
 import { HookStore, type RawColumns } from './store.ts';
+import {
+  type BranchFilterMode,
+  type DeliveryAttempt,
+  type EmittedEvent,
+  SystemHookEmitter,
+  type SystemHookEventRequest,
+} from './system-hook-events.ts';
 import { createThrottle } from './throttle.ts';
 
 export interface EmbeddedGitLabOptions {
@@ -40,14 +49,26 @@ export interface EmbeddedGitLabOptions {
   externalUrl?: string;
   /** Request body cap; a larger body gets `413 {"message":"413 Request Entity Too Large"}`. @default 1_048_576 */
   maxBodyBytes?: number;
-  /** Timeout of a test delivery (GitLab's `webhook_timeout`). @default 10_000 */
+  /** Timeout of each delivery, test or event (GitLab's `webhook_timeout`). @default 10_000 */
   deliveryTimeoutMs?: number;
   /** Application setting `allow_local_requests_from_system_hooks`. @default true */
   allowLocalRequestsFromSystemHooks?: boolean;
   /** Application setting `allow_local_requests_from_web_hooks_and_services` (interpolated URLs). @default false */
   allowLocalRequestsFromWebHooksAndServices?: boolean;
-  /** GitLab version sent in the delivery `User-Agent`. @default '18.6.5' */
+  /**
+   * The GitLab version played, sent as `User-Agent: GitLab/<version>`. It decides what exists: from 19.0 the
+   * `signing_token` parameter, `token_present` and `signing_token_present` in the hook entity, and the
+   * `webhook-id`, `webhook-timestamp` and `webhook-signature` delivery headers; `Idempotency-Key` from 17.4,
+   * `X-Gitlab-Webhook-UUID` from 16.2.
+   * @default '19.0.0'
+   */
   version?: string;
+  /**
+   * Whether a hook's push branch filter decides which hooks get a `push` event. GitLab documents it for system
+   * hooks; the code read skips it for them (system-hook-events.md §2.6), so `'ignore'` plays that code.
+   * @default 'apply'
+   */
+  systemHookBranchFilter?: BranchFilterMode;
   /** A Rack::Attack-like API throttle answering 429 "Retry later\n". @default off */
   throttle?: { limit: number; periodSeconds: number };
 }
@@ -82,11 +103,37 @@ export interface EmbeddedGitLab {
    *   validated as `POST /hooks` does.
    */
   seed(hooks: Record<string, unknown>[]): Promise<number[]>;
+  /**
+   * Emits a system hook event as `POST /-/embedded-gitlab/system-hook-events` does: returns the payload and the
+   * planned deliveries at once, then delivers to every hook whose settings select the event. Throws an
+   * `EventRequestError` for a name outside the catalogue without a payload, or a misplaced `ref`.
+   */
+  emitSystemHookEvent(event: SystemHookEventRequest): EmittedEvent;
+  /** GitLab's "Resend request": a logged delivery again, to its hook, with its `Idempotency-Key`. */
+  resendDelivery(idempotencyKey: string): EmittedEvent;
+  /**
+   * Every delivery attempt (events, tests, resends) in the order they finished: the latest 1000, since start or
+   * the last reset. Live, not a copy.
+   */
+  readonly deliveries: readonly DeliveryAttempt[];
+  resetDeliveryLog(): void;
+  /** Resolves once every delivery emitted so far has been attempted and has finished (each within the timeout). */
+  deliveriesSettled(): Promise<void>;
 }
+
+export { SYSTEM_HOOK_EVENTS_PATH } from './control.ts';
+export type {
+  DeliveryAttempt,
+  DeliveryTrigger,
+  EmittedEvent,
+  PlannedDelivery,
+  SystemHookEventRequest,
+} from './system-hook-events.ts';
+export { EventRequestError } from './system-hook-events.ts';
 
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
-const DEFAULT_VERSION = '18.6.5';
+const DEFAULT_VERSION = '19.0.0';
 /**
  * How long and how much of a refused body is read and discarded before the socket is destroyed (nginx's
  * `lingering_time`, much shortened: on loopback a client sends megabytes in milliseconds).
@@ -97,7 +144,11 @@ const CLIENT_CLOSED: HttpAnswer = { status: 499 };
 const INTERNAL_ERROR: HttpAnswer = { status: 500, json: { message: '500 Internal Server Error' } };
 
 /** A seed entry's REST parameters, declared as `POST /hooks` declares them, and its verbatim enum values. */
-function seedParams(entry: Record<string, unknown>, index: number): { params: HookParams; raw: RawColumns } {
+function seedParams(
+  entry: Record<string, unknown>,
+  index: number,
+  gitlabVersion: string,
+): { params: HookParams; raw: RawColumns } {
   const { alert_status: alertStatus, ...rest } = entry;
   const raw: RawColumns = {};
   if (alertStatus !== undefined) {
@@ -110,7 +161,11 @@ function seedParams(entry: Record<string, unknown>, index: number): { params: Ho
     delete rest.branch_filter_strategy;
   }
   const errors = new ParamErrors();
-  const params = declareHookParams(Object.assign(paramHash(), rest), { urlRequired: true }, errors);
+  const params = declareHookParams(
+    Object.assign(paramHash(), rest),
+    { urlRequired: true, gitlabVersion },
+    errors,
+  );
   if (errors.messages.length > 0) throw new Error(`seed hook ${index}: 400 ${errors.messages.join(', ')}`);
   return { params, raw };
 }
@@ -129,26 +184,34 @@ function formatUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
+const isCount = (value: number): boolean => Number.isSafeInteger(value) && value >= 0;
+
+/** Each problem an option can have, and how to spot it. */
+const OPTION_PROBLEMS: readonly [problem: string, applies: (options: EmbeddedGitLabOptions) => boolean][] = [
+  ['tokens must not be empty', (o) => o.adminToken === '' || o.userToken === ''],
+  ['adminToken and userToken must differ', (o) => o.adminToken === o.userToken],
+  [
+    'maxBodyBytes must be a non-negative integer',
+    (o) => o.maxBodyBytes !== undefined && !isCount(o.maxBodyBytes),
+  ],
+  ['externalUrl must be a URL', (o) => o.externalUrl !== undefined && !URL.canParse(o.externalUrl)],
+  [
+    'version must be a GitLab version such as 19.0.0',
+    (o) => o.version !== undefined && !isGitLabVersion(o.version),
+  ],
+  [
+    "systemHookBranchFilter must be 'apply' or 'ignore'",
+    (o) => o.systemHookBranchFilter !== undefined && !['apply', 'ignore'].includes(o.systemHookBranchFilter),
+  ],
+  [
+    'throttle needs an integer limit of 0 or more and a period of at least 1 second',
+    (o) => o.throttle !== undefined && !(isCount(o.throttle.limit) && o.throttle.periodSeconds >= 1),
+  ],
+];
+
 /** Fails fast on options that would otherwise surface as odd answers much later. */
 function checkOptions(options: EmbeddedGitLabOptions): void {
-  const problems: string[] = [];
-  if (options.adminToken === '' || options.userToken === '') problems.push('tokens must not be empty');
-  if (options.adminToken === options.userToken) problems.push('adminToken and userToken must differ');
-  if (
-    options.maxBodyBytes !== undefined &&
-    !(Number.isSafeInteger(options.maxBodyBytes) && options.maxBodyBytes >= 0)
-  ) {
-    problems.push('maxBodyBytes must be a non-negative integer');
-  }
-  if (options.externalUrl !== undefined && !URL.canParse(options.externalUrl))
-    problems.push('externalUrl must be a URL');
-  const throttle = options.throttle;
-  if (
-    throttle &&
-    !(Number.isSafeInteger(throttle.limit) && throttle.limit >= 0 && throttle.periodSeconds >= 1)
-  ) {
-    problems.push('throttle needs an integer limit of 0 or more and a period of at least 1 second');
-  }
+  const problems = OPTION_PROBLEMS.filter(([, applies]) => applies(options)).map(([problem]) => problem);
   if (problems.length > 0) throw new TypeError(`createEmbeddedGitLab: ${problems.join('; ')}`);
 }
 
@@ -167,17 +230,20 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
   const throttle = options.throttle ? createThrottle(options.throttle) : null;
   const log: ServedRequest[] = [];
   const deliveryAgents = new DeliveryAgents();
+  const version = options.version ?? DEFAULT_VERSION;
   let url = '';
   let server: Server | null = null;
-
-  const routeContext = (): RouteContext => ({
+  const instanceUrl = () => externalUrl ?? url;
+  const emitter = new SystemHookEmitter({
     store,
-    auth,
-    externalUrl: externalUrl ?? url,
-    deliveryTimeoutMs: options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
-    deliveryAgents,
-    version: options.version ?? DEFAULT_VERSION,
+    agents: deliveryAgents,
+    timeoutMs: options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+    instanceUrl,
+    gitlabVersion: version,
+    branchFilter: options.systemHookBranchFilter ?? 'apply',
   });
+
+  const routeContext = (): RouteContext => ({ store, auth, externalUrl: instanceUrl(), version, emitter });
 
   /** The answer of Rack::Attack's API throttle when this request is over its limit, else null. */
   function throttleAnswer(request: IncomingMessage, pathname: string, query: ParamHash): HttpAnswer | null {
@@ -213,6 +279,12 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     if (body === null) return refuseBody(request);
     const method = request.method ?? 'GET';
     const parsed = parseBody(method, body, request.headers['content-type']);
+    if (isControlPath(pathname)) {
+      return handleControlRequest(
+        { method, pathname, headers: request.headers, query, body: parsed },
+        { auth, emitter },
+      );
+    }
     const params: Record<string, unknown> = Object.assign(paramHash(), query, parsed.form, parsed.json);
     return handleApiRequest({ method, pathname, headers: request.headers, query, params }, routeContext());
   }
@@ -230,7 +302,7 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
 
   async function seed(hooks: Record<string, unknown>[]): Promise<number[]> {
     const accepted = hooks.map((entry, index) => {
-      const { params, raw } = seedParams(entry, index);
+      const { params, raw } = seedParams(entry, index, version);
       const prepared = store.prepareCreate(params, raw);
       if (prepared.errors.length > 0) {
         throw new Error(`seed hook ${index}: 422 ${createFailureMessage(prepared.errors)}`);
@@ -251,6 +323,24 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
       log.length = 0;
     },
     seed,
+    emitSystemHookEvent(event) {
+      if (instanceUrl() === '') throw new Error('embedded GitLab: listen() before emitting events');
+      const { emitted, start } = emitter.plan(event);
+      setImmediate(start);
+      return emitted;
+    },
+    resendDelivery(idempotencyKey) {
+      const { emitted, start } = emitter.planResend(idempotencyKey);
+      setImmediate(start);
+      return emitted;
+    },
+    get deliveries() {
+      return emitter.log;
+    },
+    resetDeliveryLog() {
+      emitter.log.length = 0;
+    },
+    deliveriesSettled: () => emitter.settled(),
     listen() {
       if (server !== null) return Promise.reject(new Error('embedded GitLab is already listening'));
       const created = createServer((request, response) => {
@@ -278,6 +368,7 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
         current.close((error) => (error ? reject(error) : resolve()));
         current.closeAllConnections();
       });
+      await emitter.settled();
       await deliveryAgents.close();
     },
   };

@@ -7,7 +7,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Authenticator } from './auth.ts';
 import { findCredential } from './auth.ts';
-import { type DeliveryAgents, deliverHook } from './delivery.ts';
 import { grapeError, messageError, routeNotFound } from './errors.ts';
 import { declareHookId, declareHookParams, declareRequiredValue, ParamErrors } from './grape-params.ts';
 import { MAX_CUSTOM_HEADER_NAME_LENGTH, type StoredHook, toEntity } from './hook-model.ts';
@@ -15,6 +14,7 @@ import type { HttpAnswer } from './http.ts';
 import { paginate } from './pagination.ts';
 import type { ParamHash } from './rack-params.ts';
 import type { HookStore } from './store.ts';
+import { type SystemHookEmitter, triggeringEventUuid } from './system-hook-events.ts';
 
 export interface ApiRequest {
   method: string;
@@ -30,11 +30,11 @@ export interface ApiRequest {
 export interface RouteContext {
   store: HookStore;
   auth: Authenticator;
-  /** The base URL GitLab reports (pagination links, `X-Gitlab-Instance`). */
+  /** The base URL GitLab reports (pagination links). */
   externalUrl: string;
-  deliveryTimeoutMs: number;
-  deliveryAgents: DeliveryAgents;
+  /** The GitLab version played: which parameters and entity fields exist. */
   version: string;
+  emitter: SystemHookEmitter;
 }
 
 /** One call of an endpoint: the request, the server, the path parameters and Grape's error collector. */
@@ -81,56 +81,50 @@ function checkUnmodifiedSince(headers: IncomingHttpHeaders, lastModified: Date):
   if (lastModified.getTime() > since) throw messageError(412, '412 Precondition Failed');
 }
 
-function stringsOnly(values: Record<string, string | null>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) if (value !== null) result[key] = value;
-  return result;
-}
-
 function listHooks({ request, context }: EndpointCall): HttpAnswer {
   const baseUrl = `${new URL(context.externalUrl).origin}${request.pathname}`;
   const page = paginate(context.store.list(), request.params, request.query, baseUrl);
-  return { status: 200, headers: page.headers, json: page.items.map(toEntity) };
+  return {
+    status: 200,
+    headers: page.headers,
+    json: page.items.map((hook) => toEntity(hook, context.version)),
+  };
 }
 
 function getHook(call: EndpointCall): HttpAnswer {
-  return { status: 200, json: toEntity(findHook(call)) };
+  return { status: 200, json: toEntity(findHook(call), call.context.version) };
 }
 
 function createHook({ request, context, errors }: EndpointCall): HttpAnswer {
-  const hookParams = declareHookParams(request.params, { urlRequired: true }, errors);
+  const hookParams = declareHookParams(
+    request.params,
+    { urlRequired: true, gitlabVersion: context.version },
+    errors,
+  );
   errors.throwIfAny();
-  return { status: 201, json: toEntity(context.store.create(hookParams)) };
+  return { status: 201, json: toEntity(context.store.create(hookParams), context.version) };
 }
 
 function updateHook({ request, context, path, errors }: EndpointCall): HttpAnswer {
   const hookId = declareHookId(path.hook_id ?? '', errors);
-  const hookParams = declareHookParams(request.params, { urlRequired: false }, errors);
+  const hookParams = declareHookParams(
+    request.params,
+    { urlRequired: false, gitlabVersion: context.version },
+    errors,
+  );
   errors.throwIfAny();
-  return { status: 200, json: toEntity(context.store.update(hookId, hookParams)) };
+  return { status: 200, json: toEntity(context.store.update(hookId, hookParams), context.version) };
 }
 
-/** `Hooks::Test`: a synchronous delivery whose result GitLab ignores; the answer is always the mock data. */
+/**
+ * `Hooks::Test`: a synchronous delivery whose result GitLab ignores; the answer is always the mock data. A
+ * request that carries `X-Gitlab-Event-UUID` (it came from a webhook receiver) passes it on, as GitLab's
+ * recursion detection does.
+ */
 async function testHook(call: EndpointCall): Promise<HttpAnswer> {
   const hook = findHook(call);
-  const { context } = call;
   const data = systemHookTestData();
-  await deliverHook(
-    {
-      url: hook.url,
-      token: hook.token,
-      urlVariables: stringsOnly(hook.urlVariables),
-      customHeaders: stringsOnly(hook.customHeaders),
-      enableSslVerification: hook.enableSslVerification,
-    },
-    data,
-    {
-      agents: context.deliveryAgents,
-      timeoutMs: context.deliveryTimeoutMs,
-      instanceUrl: context.externalUrl,
-      gitlabVersion: context.version,
-    },
-  );
+  await call.context.emitter.test(hook, data, triggeringEventUuid(call.request.headers));
   return { status: 201, json: data };
 }
 

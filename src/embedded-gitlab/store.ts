@@ -49,6 +49,11 @@ export class HookStore {
     return this.#hooks.size;
   }
 
+  /** The hook with this id, if there is one. */
+  get(id: number): StoredHook | undefined {
+    return this.#hooks.get(id);
+  }
+
   /** `SystemHook.find`. */
   find(id: number): StoredHook {
     const hook = this.#hooks.get(id);

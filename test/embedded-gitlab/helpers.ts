@@ -43,6 +43,10 @@ export interface HookEntity {
   branch_filter_strategy: string;
   custom_webhook_template: string | null;
   custom_headers: { key: string }[];
+  /** GitLab 19.0 and later. */
+  token_present?: boolean;
+  /** GitLab 19.0 and later. */
+  signing_token_present?: boolean;
 }
 
 export interface Answer {
@@ -62,12 +66,19 @@ export interface TestGitLab {
   listHooks(): Promise<HookEntity[]>;
 }
 
-/** Registers `before`/`after` hooks that start and stop a server with these options. */
+/** The GitLab version the REST tests were written against: its hook entity has no 19.0 fields. */
+export const REST_TESTS_VERSION = '18.6.5';
+
+/**
+ * Registers `before`/`after` hooks that start and stop a server with these options. The server plays GitLab
+ * `REST_TESTS_VERSION` unless `options.version` says otherwise.
+ */
 export function useEmbeddedGitLab(options: Partial<EmbeddedGitLabOptions> = {}): TestGitLab {
   const gitlab = createEmbeddedGitLab({
     adminToken: ADMIN_TOKEN,
     userToken: USER_TOKEN,
     port: 0,
+    version: REST_TESTS_VERSION,
     ...options,
   });
   before(() => gitlab.listen());
@@ -176,4 +187,31 @@ export async function rawRequest(
     req.on('error', reject);
     req.end(options.body);
   });
+}
+
+/**
+ * `POST /-/embedded-gitlab/system-hook-events` (the embedded GitLab's control path) with a JSON body, or a raw
+ * one; the admin token unless `options.token` says otherwise.
+ */
+export async function postSystemHookEvent(
+  gitlab: EmbeddedGitLab,
+  body: unknown,
+  options: CallOptions & { method?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { ...options.headers };
+  const token = options.token === undefined ? ADMIN_TOKEN : options.token;
+  if (token !== null) headers['PRIVATE-TOKEN'] = token;
+  const raw = options.body !== undefined;
+  headers['content-type'] = raw ? (options.contentType ?? 'text/plain') : 'application/json';
+  const method = options.method ?? 'POST';
+  const response = await fetch(`${gitlab.url}/-/embedded-gitlab/system-hook-events`, {
+    method,
+    headers,
+    body: method === 'GET' ? undefined : raw ? options.body : JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
+  const text = await response.text();
+  const parsed: unknown =
+    response.headers.get('content-type') === 'application/json' ? JSON.parse(text) : undefined;
+  return { status: response.status, headers: response.headers, text, body: parsed };
 }
