@@ -1,5 +1,5 @@
 /**
- * GitLab's three error body shapes (contract §1). Handlers throw these; the server turns them into responses.
+ * GitLab's three error body shapes (docs/gitlab-contract.md §1). Handlers throw these; the server turns them into responses.
  */
 
 /** A response GitLab would give instead of the normal one: a status and a JSON body. */

@@ -1,5 +1,5 @@
 /**
- * GitLab's system hook event catalogue (system-hook-events.md §1): each event name, the hook setting that
+ * GitLab's system hook event catalogue (docs/gitlab-events-contract.md §1): each event name, the hook setting that
  * selects it, and a realistic payload in the shape GitLab's builders produce. Timestamps are the builders'
  * `xmlschema` (ISO 8601 UTC, no fraction), member and owner e-mails are `[REDACTED]` as `User#webhook_email`
  * gives them to a user without a public e-mail, and every id is new and larger than the ones before.

@@ -1,7 +1,7 @@
 /**
- * The SystemHook model: attributes, defaults, the `before_validation` callbacks of §8, the validations of §5 and
- * the error messages the create and update endpoints derive from them. Everything works on copies, so a
- * rejected change leaves the stored hook untouched.
+ * The SystemHook model (docs/gitlab-contract.md): attributes, defaults, the `before_validation` callbacks of §8,
+ * the validations of §5 and the error messages the create and update endpoints derive from them. Everything works
+ * on copies, so a rejected change leaves the stored hook untouched.
  */
 
 import { isValidBranchName } from './git-ref.ts';

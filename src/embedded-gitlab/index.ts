@@ -65,7 +65,7 @@ export interface EmbeddedGitLabOptions {
   version?: string;
   /**
    * Whether a hook's push branch filter decides which hooks get a `push` event. GitLab documents it for system
-   * hooks; the code read skips it for them (system-hook-events.md §2.6), so `'ignore'` plays that code.
+   * hooks; the code read skips it for them (docs/gitlab-events-contract.md §2.6), so `'ignore'` plays that code.
    * @default 'apply'
    */
   systemHookBranchFilter?: BranchFilterMode;

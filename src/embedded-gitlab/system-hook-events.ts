@@ -134,7 +134,7 @@ function regexMatches(filter: string, branch: string): boolean {
 }
 
 /**
- * `ActiveHookFilter#matches?` for `:push_hooks` (system-hook-events.md §2.6): a blank filter or `all_branches`
+ * `ActiveHookFilter#matches?` for `:push_hooks` (docs/gitlab-events-contract.md §2.6): a blank filter or `all_branches`
  * matches every push; otherwise the branch of `ref` must match by strategy. A ref that is not a branch, or a
  * strategy this server does not know, matches nothing (GitLab's `case` gives nil).
  */

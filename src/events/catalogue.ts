@@ -22,7 +22,7 @@ interface FamilyEntry {
   readonly events: Readonly<Record<string, string>>;
 }
 
-/** The catalogue (`system-hook-events.md` §1.1). */
+/** The catalogue (docs/gitlab-events-contract.md §1.1). */
 export const SYSTEM_HOOK_EVENT_FAMILIES = {
   project: {
     hookSetting: null,

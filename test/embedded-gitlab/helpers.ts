@@ -10,9 +10,6 @@ import {
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import type { UntypedData } from '../helpers/untyped.ts';
 
-// Kept for tests written before credentials.ts; new code imports the tokens from there.
-export { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
-
 export interface CallOptions {
   /** The admin token unless set; null sends no credential. */
   token?: string | null;

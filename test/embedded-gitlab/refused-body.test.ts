@@ -5,7 +5,8 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_TOKEN, useEmbeddedGitLab } from './helpers.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { useEmbeddedGitLab } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/embedded-gitlab/main.ts', import.meta.url));
 const TOO_LARGE = { message: '413 Request Entity Too Large' };

@@ -2,16 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { closedPort } from '../embedded-gitlab/receiver.ts';
 import { CreateSystemHookDocument, SystemHookDocument, SystemHooksDocument } from '../generated/graphql.ts';
+import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
-import {
-  ADMIN_TOKEN,
-  type GatewayHandle,
-  gid,
-  type Stack,
-  startGateway,
-  startStack,
-  USER_TOKEN,
-} from '../helpers/stack.ts';
+import { type GatewayHandle, gid, type Stack, startGateway, startStack } from '../helpers/stack.ts';
 
 const NO_ACCESS =
   "The resource that you are attempting to access does not exist or you don't have permission to perform this action";

@@ -16,9 +16,6 @@ import {
 import { ADMIN_TOKEN, graphqlHeaders, USER_TOKEN } from './credentials.ts';
 import type { UntypedData } from './untyped.ts';
 
-// Kept for tests written before credentials.ts; new code imports the tokens from there.
-export { ADMIN_TOKEN, USER_TOKEN } from './credentials.ts';
-
 export interface GraphQLErrorJson {
   message: string;
   path?: (string | number)[];

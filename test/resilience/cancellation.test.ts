@@ -4,15 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { CreateSystemHookDocument, SystemHookDocument, SystemHooksDocument } from '../generated/graphql.ts';
+import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import { type FaultProxy, startFaultProxy, until } from '../helpers/fault-proxy.ts';
-import {
-  ADMIN_TOKEN,
-  type GatewayHandle,
-  gid,
-  seedHooks,
-  startGateway,
-  USER_TOKEN,
-} from '../helpers/stack.ts';
+import { type GatewayHandle, gid, seedHooks, startGateway } from '../helpers/stack.ts';
 
 /** Long enough that only a cancellation can end a held request in time. */
 const HOLD_MS = 3_000;

@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { SystemHookDocument } from '../generated/graphql.ts';
+import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import { type FaultMode, type FaultProxy, startFaultProxy, until } from '../helpers/fault-proxy.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
-import {
-  ADMIN_TOKEN,
-  type GatewayHandle,
-  gid,
-  seedHooks,
-  startGateway,
-  USER_TOKEN,
-} from '../helpers/stack.ts';
+import { type GatewayHandle, gid, seedHooks, startGateway } from '../helpers/stack.ts';
 
 /** The per-call deadline the gateway runs with here. */
 const DEADLINE_MS = 500;

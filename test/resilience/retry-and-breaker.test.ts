@@ -9,15 +9,9 @@ import {
   TestSystemHookDocument,
   UpdateSystemHookDocument,
 } from '../generated/graphql.ts';
+import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import { type FaultMode, type FaultProxy, startFaultProxy, until } from '../helpers/fault-proxy.ts';
-import {
-  ADMIN_TOKEN,
-  type GatewayHandle,
-  gid,
-  seedHooks,
-  startGateway,
-  USER_TOKEN,
-} from '../helpers/stack.ts';
+import { type GatewayHandle, gid, seedHooks, startGateway } from '../helpers/stack.ts';
 
 const MARGIN_MS = 1_500;
 
