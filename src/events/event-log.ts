@@ -29,8 +29,8 @@ export interface LogSubscribeOptions {
   signal?: AbortSignal | undefined;
   /** Replayed before the log's events. */
   prefix?: ReplayPrefix | undefined;
-  /** Log events to pass over because the prefix already gave them. */
-  skip?: ((event: SystemHookEventSource) => boolean) | undefined;
+  /** Log events to pass over because the prefix already gave them; `sequence` is the event's in the log. */
+  skip?: ((event: SystemHookEventSource, sequence: number) => boolean) | undefined;
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -102,13 +102,26 @@ export class EventLog {
       this.next > this.first &&
       (this.size >= this.retention || this.retainedBytes() + bytes > this.maxRetainedBytes)
     ) {
-      const slot = this.slots[this.first % this.retention];
-      if (slot) this.sequenceByCursor.delete(slot.event.cursor);
-      this.slots[this.first % this.retention] = undefined;
-      this.first += 1;
+      this.evictOldest();
       evicted = true;
     }
     return evicted;
+  }
+
+  private evictOldest(): void {
+    const slot = this.slots[this.first % this.retention];
+    if (slot) this.sequenceByCursor.delete(slot.event.cursor);
+    this.slots[this.first % this.retention] = undefined;
+    this.first += 1;
+  }
+
+  /**
+   * Forgets every retained event and ends every subscription with `error`: for when this process has missed
+   * events, so that neither a subscription nor a cursor into the log can pass over the hole unnoticed.
+   */
+  discardAll(error: Error): void {
+    this.endAll(error);
+    while (this.next > this.first) this.evictOldest();
   }
 
   private retainedBytes(): number {
@@ -152,7 +165,7 @@ export class EventLog {
 class LogSubscription implements AsyncIterableIterator<SystemHookEventSource> {
   position: number;
   private readonly accept: ((event: SystemHookEventSource) => boolean) | undefined;
-  private readonly skip: ((event: SystemHookEventSource) => boolean) | undefined;
+  private readonly skip: ((event: SystemHookEventSource, sequence: number) => boolean) | undefined;
   private prefix: ReplayPrefix | undefined;
   private page: SystemHookEventSource[] = [];
   private waiting: {
@@ -225,13 +238,13 @@ class LogSubscription implements AsyncIterableIterator<SystemHookEventSource> {
         return undefined;
       }
       this.position += 1;
-      if (this.wants(event)) return event;
+      if (this.wants(event, this.position - 1)) return event;
     }
     return undefined;
   }
 
-  private wants(event: SystemHookEventSource): boolean {
-    if (this.skip?.(event)) return false;
+  private wants(event: SystemHookEventSource, sequence: number): boolean {
+    if (this.skip?.(event, sequence)) return false;
     return this.accept === undefined || this.accept(event);
   }
 
@@ -242,7 +255,7 @@ class LogSubscription implements AsyncIterableIterator<SystemHookEventSource> {
     if (waiting === null) return true;
     let wanted: boolean;
     try {
-      wanted = this.wants(event);
+      wanted = this.wants(event, sequence);
     } catch (error) {
       this.fail(error instanceof Error ? error : new Error(String(error)));
       return true;

@@ -38,6 +38,10 @@ export class RecentDeliveries<V> {
     this.trim();
   }
 
+  delete(id: string): void {
+    this.entries.delete(id);
+  }
+
   private forgettable(entry: { value: V; at: number }): boolean {
     return this.options.now() - entry.at > this.options.windowMs && !this.options.isRetained(entry.value);
   }
