@@ -131,6 +131,8 @@ export class EventLog {
 
   /** Drops the subscriptions whose next event was just evicted. */
   private dropOverrun(): void {
+    // A subscription waiting at the head cannot be behind; usually every subscription is.
+    if (this.parked.size === this.subscriptions.size) return;
     for (const subscription of this.subscriptions) {
       if (subscription.position < this.first) subscription.fail(new SubscriberTooSlowError());
     }
@@ -195,10 +197,14 @@ class LogSubscription implements AsyncIterableIterator<SystemHookEventSource> {
   }
 
   async next(): Promise<IteratorResult<SystemHookEventSource>> {
-    const replayed = await this.nextReplayed();
-    if (replayed) return { done: false, value: replayed };
-    const logged = this.nextLogged();
-    if (logged) return { done: false, value: logged };
+    let event: SystemHookEventSource | undefined;
+    try {
+      event = (await this.nextReplayed()) ?? this.nextLogged();
+    } catch (error) {
+      // `accept` threw: the subscription cannot go on.
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+    if (event) return { done: false, value: event };
     if (this.failure) throw this.takeFailure();
     if (this.ended) return DONE;
     if (this.waiting) throw new Error('next() was called again before the previous call settled');

@@ -17,8 +17,12 @@ export const DEFAULT_EVENT_RETENTION = 1000;
 export const DEFAULT_MAX_RETAINED_BYTES = 64 * 1024 * 1024;
 /** How long a `deliveryId` is recognised after its event, at least (also for as long as the event is retained). */
 export const DEFAULT_DEDUPE_WINDOW_SECONDS = 24 * 60 * 60;
-/** A process remembers at most this many recent `deliveryId`s, whatever the window (about 10 MB). */
-export const DEFAULT_MAX_DEDUPE_ENTRIES = 100_000;
+/**
+ * A process remembers at most this many recent `deliveryId`s, whatever the window: about 250 bytes each with a
+ * UUID id, so about 12 MB. Without Redis this bounds the window (at one delivery a second, about 14 h); with
+ * Redis the shared keys keep the whole window.
+ */
+export const DEFAULT_MAX_DEDUPE_ENTRIES = 50_000;
 
 export interface EventStoreOptions {
   /**
@@ -38,7 +42,7 @@ export interface EventStoreOptions {
   dedupeWindowSeconds?: number | undefined;
   /**
    * The most `deliveryId`s the process remembers (never fewer than `retention`).
-   * @default DEFAULT_MAX_DEDUPE_ENTRIES (100,000)
+   * @default DEFAULT_MAX_DEDUPE_ENTRIES (50,000)
    */
   maxDedupeEntries?: number | undefined;
   /**

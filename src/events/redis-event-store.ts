@@ -243,8 +243,10 @@ class RedisEventStore implements EventStore {
         serializeEvent(input),
       );
     } catch {
-      // Redis may or may not have it: keep it here and write it again later, which the dedupe key makes safe.
       this.markSuspect();
+      // The reader may have read it back before the answer was lost: then it is delivered already.
+      if (state.delivered && state.cursor !== null) return { duplicate: false, cursor: state.cursor };
+      // Redis may or may not have it: keep it here and write it again later, which the dedupe key makes safe.
       return this.acceptLocally(input);
     }
     const [fresh, cursor] = reply;
