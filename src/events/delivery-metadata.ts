@@ -22,7 +22,7 @@ function sha256(data: string | Uint8Array): string {
  * else the body's hash (GitLab before 17.4 sends no id). An id longer than 200 characters, or with spaces,
  * control or non-ASCII characters, is replaced by its hash, so that what is stored stays bounded and printable.
  */
-export function deliveryIdOf(headers: Headers, body: Uint8Array): string {
+function deliveryIdOf(headers: Headers, body: Uint8Array): string {
   for (const name of ['webhook-id', 'idempotency-key']) {
     const value = headers.get(name);
     if (value) return PLAIN_ID.test(value) ? value : sha256(value);
@@ -31,7 +31,7 @@ export function deliveryIdOf(headers: Headers, body: Uint8Array): string {
 }
 
 /** GitLab's `event_name`, else `object_kind` (repository events), else `unknown`. */
-export function eventNameOf(payload: Record<string, unknown>): string {
+function eventNameOf(payload: Record<string, unknown>): string {
   for (const key of ['event_name', 'object_kind']) {
     const value = payload[key];
     if (typeof value === 'string' && EVENT_NAME.test(value)) return value;
@@ -39,12 +39,12 @@ export function eventNameOf(payload: Record<string, unknown>): string {
   return 'unknown';
 }
 
-export function gitlabVersionOf(userAgent: string | null): string | null {
+function gitlabVersionOf(userAgent: string | null): string | null {
   return (userAgent && GITLAB_USER_AGENT.exec(userAgent)?.[1]) || null;
 }
 
 /** `X-Gitlab-Instance` as sent, when it is an absolute http(s) URL of reasonable length. */
-export function instanceOf(value: string | null): string | null {
+function instanceOf(value: string | null): string | null {
   if (!value || value.length > MAX_INSTANCE_LENGTH || !/^[\x21-\x7e]+$/.test(value)) return null;
   try {
     const url = new URL(value);

