@@ -1,0 +1,53 @@
+/**
+ * The two kinds of cursor the stores hand out. They are opaque to clients; this is what they hold.
+ *
+ * - A Redis stream entry id, `<milliseconds>-<sequence>`: the event's place in the shared stream, the same on
+ *   every replica.
+ * - A local cursor, `<store id>.<sequence>`: the event's place in one store object's own order (the in-memory
+ *   store, or a Redis store's events accepted while Redis was away). The store id is random per store, so a
+ *   cursor from an earlier process, or another replica, is recognised as not this store's.
+ */
+import { randomBytes } from 'node:crypto';
+import { InvalidEventCursorError } from './errors.ts';
+
+export type ParsedCursor =
+  | { kind: 'stream'; id: string }
+  | { kind: 'local'; storeId: string; sequence: number };
+
+const DECIMAL = '(?:0|[1-9][0-9]{0,19})';
+const STREAM_ID = new RegExp(`^${DECIMAL}-${DECIMAL}$`);
+const LOCAL = /^([0-9a-f]{12})\.(0|[1-9][0-9]{0,14})$/;
+
+/** A new store id for local cursors: 48 random bits. */
+export function newStoreId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+export function localCursor(storeId: string, sequence: number): string {
+  return `${storeId}.${sequence}`;
+}
+
+/** What `after` holds; throws `InvalidEventCursorError` when it is no cursor of ours. */
+export function parseCursor(cursor: string): ParsedCursor {
+  if (STREAM_ID.test(cursor)) return { kind: 'stream', id: cursor };
+  const local = LOCAL.exec(cursor);
+  if (local) return { kind: 'local', storeId: local[1] as string, sequence: Number(local[2]) };
+  throw new InvalidEventCursorError();
+}
+
+/** Orders two Redis stream ids (`a` before `b`: negative). */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = '', aSeq = ''] = a.split('-');
+  const [bMs = '', bSeq = ''] = b.split('-');
+  const byMs = compareDecimal(aMs, bMs);
+  return byMs !== 0 ? byMs : compareDecimal(aSeq, bSeq);
+}
+
+function compareDecimal(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function isStreamId(cursor: string): boolean {
+  return STREAM_ID.test(cursor);
+}

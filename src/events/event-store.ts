@@ -1,0 +1,114 @@
+/**
+ * Where accepted deliveries go and where subscriptions read them: the contract both stores keep (in memory for
+ * one process, `createMemoryEventStore`; shared through Redis for several replicas, `createRedisEventStore`).
+ *
+ * - `append` stores an event once per `deliveryId`: a repeated delivery answers `{ duplicate: true }` with the
+ *   first one's cursor and reaches no subscriber again.
+ * - Each subscription sees events in one order, each at most once; `after` resumes behind a cursor without a gap
+ *   or a repeat at the seam between the replayed and the live events.
+ * - Memory does not grow with slow subscribers: every subscription reads the one retained buffer through a
+ *   position of its own, and one that falls behind the buffer's start is dropped (`SubscriberTooSlowError`).
+ */
+import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
+
+/** `EVENT_RETENTION`'s default: how many recent events are kept for `after`. */
+export const DEFAULT_EVENT_RETENTION = 1000;
+/** Retained events are also bounded in bytes (of their bodies), so that a run of large payloads cannot hog memory. */
+export const DEFAULT_MAX_RETAINED_BYTES = 64 * 1024 * 1024;
+/** How long a `deliveryId` is recognised after its event, at least (also for as long as the event is retained). */
+export const DEFAULT_DEDUPE_WINDOW_SECONDS = 24 * 60 * 60;
+/**
+ * A process remembers at most this many recent `deliveryId`s, whatever the window: about 250 bytes each with a
+ * UUID id, so about 12 MB. Without Redis this bounds the window (at one delivery a second, about 14 h); with
+ * Redis the shared keys keep the whole window.
+ */
+export const DEFAULT_MAX_DEDUPE_ENTRIES = 50_000;
+
+export interface EventStoreOptions {
+  /**
+   * How many recent events are kept for `after` and for subscribers that lag (`EVENT_RETENTION`).
+   * @default DEFAULT_EVENT_RETENTION (1000)
+   */
+  retention?: number | undefined;
+  /**
+   * The most body bytes the retained events may add up to; the oldest are evicted first.
+   * @default DEFAULT_MAX_RETAINED_BYTES (64 MiB)
+   */
+  maxRetainedBytes?: number | undefined;
+  /**
+   * How long a `deliveryId` is recognised as a duplicate, at least; a retained event's always is.
+   * @default DEFAULT_DEDUPE_WINDOW_SECONDS (24 h)
+   */
+  dedupeWindowSeconds?: number | undefined;
+  /**
+   * The most `deliveryId`s the process remembers (never fewer than `retention`).
+   * @default DEFAULT_MAX_DEDUPE_ENTRIES (50,000)
+   */
+  maxDedupeEntries?: number | undefined;
+  /**
+   * The clock, in milliseconds since the epoch.
+   * @default Date.now
+   */
+  now?: (() => number) | undefined;
+}
+
+/** The options with their defaults applied, and the checks both stores make of them. */
+export function storeSettings(options: EventStoreOptions) {
+  const retention = options.retention ?? DEFAULT_EVENT_RETENTION;
+  if (!Number.isSafeInteger(retention) || retention < 1)
+    throw new RangeError('retention must be a positive integer');
+  return {
+    retention,
+    maxRetainedBytes: options.maxRetainedBytes ?? DEFAULT_MAX_RETAINED_BYTES,
+    dedupeWindowMs: (options.dedupeWindowSeconds ?? DEFAULT_DEDUPE_WINDOW_SECONDS) * 1000,
+    maxDedupeEntries: Math.max(options.maxDedupeEntries ?? DEFAULT_MAX_DEDUPE_ENTRIES, retention),
+    now: options.now ?? Date.now,
+  };
+}
+
+export interface AppendResult {
+  /** True when the `deliveryId` was seen before; the event was not stored or published again. */
+  duplicate: boolean;
+  /** The event's cursor; for a duplicate, the first delivery's (which may have left the retention since). */
+  cursor: string;
+}
+
+export interface SubscribeOptions {
+  /** Replay the retained events after this cursor, then continue live. */
+  after?: string | null | undefined;
+  /** Which events this subscriber wants; the others are skipped before they cost it anything. */
+  accept?: ((event: SystemHookEventSource) => boolean) | undefined;
+  /** Ends the iteration (it returns `done`) when aborted. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface EventStoreStatus {
+  backend: 'memory' | 'redis';
+  /** False while a part works in a degraded way (Redis unreachable, events waiting to be forwarded). */
+  healthy: boolean;
+  /** What is degraded, one short sentence each; empty when healthy. Never a URL or a secret. */
+  degraded: string[];
+  /** Subscriptions currently open in this process. */
+  subscribers: number;
+  /** Events this process holds for `after` and for slow subscribers. */
+  retained: number;
+  /** Events accepted while Redis was unreachable and not yet written to it; 0 in memory. */
+  awaitingRedis: number;
+}
+
+export interface EventStore {
+  /**
+   * Stores an accepted delivery and hands it to the subscribers; resolves once it is stored, without waiting
+   * for any subscriber. Rejects with `EventStoreUnavailableError` when the store cannot take it.
+   */
+  append(event: SystemHookEventInput): Promise<AppendResult>;
+  /**
+   * Opens a subscription. Rejects with `InvalidEventCursorError` for an `after` that is not a cursor, and with
+   * `EventCursorExpiredError` for one whose event is no longer retained. The iterator ends with
+   * `SubscriberTooSlowError` when the subscriber falls behind the retained events.
+   */
+  subscribe(options?: SubscribeOptions): Promise<AsyncIterableIterator<SystemHookEventSource>>;
+  status(): EventStoreStatus;
+  /** Ends every subscription (they return `done`) and releases what the store holds. */
+  close(): Promise<void>;
+}

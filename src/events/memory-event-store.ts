@@ -1,0 +1,75 @@
+/**
+ * The event store of a gateway without Redis: one process, everything in memory, lost when the process ends.
+ * Cursors are local (`<store id>.<sequence>`); one from an earlier process is reported as expired.
+ */
+import { localCursor, newStoreId, parseCursor } from './cursor.ts';
+import { EventCursorExpiredError, EventStoreUnavailableError, InvalidEventCursorError } from './errors.ts';
+import { EventLog } from './event-log.ts';
+import {
+  type AppendResult,
+  type EventStore,
+  type EventStoreOptions,
+  type SubscribeOptions,
+  storeSettings,
+} from './event-store.ts';
+import { RecentDeliveries } from './recent-deliveries.ts';
+import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
+
+export function createMemoryEventStore(options: EventStoreOptions = {}): EventStore {
+  const settings = storeSettings(options);
+  const storeId = newStoreId();
+  const log = new EventLog(settings.retention, settings.maxRetainedBytes);
+  const seen = new RecentDeliveries<string>({
+    maxEntries: settings.maxDedupeEntries,
+    windowMs: settings.dedupeWindowMs,
+    now: settings.now,
+    isRetained: (cursor) => log.sequenceOf(cursor) !== undefined,
+  });
+  let sequence = 0;
+  let closed = false;
+
+  /** The log position right after `after`'s event. */
+  function positionAfter(after: string): number {
+    const cursor = parseCursor(after);
+    if (cursor.kind === 'local' && cursor.storeId === storeId && cursor.sequence >= sequence)
+      throw new InvalidEventCursorError();
+    const at = log.sequenceOf(after);
+    if (at === undefined) throw new EventCursorExpiredError();
+    return at + 1;
+  }
+
+  return {
+    async append(input: SystemHookEventInput): Promise<AppendResult> {
+      if (closed) throw new EventStoreUnavailableError('The event store is closed.');
+      const known = seen.get(input.deliveryId);
+      if (known !== undefined) return { duplicate: true, cursor: known };
+      const event: SystemHookEventSource = { ...input, cursor: localCursor(storeId, sequence) };
+      sequence += 1;
+      seen.set(event.deliveryId, event.cursor);
+      log.append(event);
+      return { duplicate: false, cursor: event.cursor };
+    },
+
+    async subscribe({ after, accept, signal }: SubscribeOptions = {}) {
+      if (closed) throw new EventStoreUnavailableError('The event store is closed.');
+      const position = after == null ? log.head : positionAfter(after);
+      return log.subscribe({ position, accept, signal });
+    },
+
+    status() {
+      return {
+        backend: 'memory',
+        healthy: true,
+        degraded: [],
+        subscribers: log.subscriberCount,
+        retained: log.size,
+        awaitingRedis: 0,
+      };
+    },
+
+    async close() {
+      closed = true;
+      log.endAll();
+    },
+  };
+}

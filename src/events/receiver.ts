@@ -1,0 +1,189 @@
+/**
+ * The system hook receiver: a fetch-API handler for `POST /webhooks/system-hooks` that verifies a delivery,
+ * bounds and parses its body, and stores it as an event. It answers 204 as soon as the store has the event
+ * (GitLab gives a receiver 10 s and never retries a system hook, so nothing waits for subscribers), and the
+ * same 204 for a duplicate, which is not published again.
+ *
+ * Checks run cheapest first and before reading more than they need: the method (405), the content type (415),
+ * the credential in the headers (a token, or a signature's id and timestamp: 401), a declared size over the
+ * limit (413, answered without reading), then the body, read up to the limit (413 past it), the signature over
+ * it (401), and the JSON (400 unless an object). Refusals have tiny bodies (401 none) and never echo a header;
+ * tokens, signing secrets and `Authorization` (GitLab sends a hook URL's userinfo as Basic) are never logged.
+ */
+import { eventOfDelivery } from './delivery-metadata.ts';
+import { EventStoreUnavailableError } from './errors.ts';
+import type { EventStore } from './event-store.ts';
+import type { SystemHookEventInput } from './types.ts';
+import { createWebhookVerifier, type WebhookVerifierOptions } from './verification.ts';
+
+/** `MAX_WEBHOOK_BODY_BYTES`' default: GitLab's system hook payloads are a few KB; merge requests can be more. */
+export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+
+/** Why a delivery was refused: a closed set, for metrics labels. */
+export type ReceiverRefusal =
+  /** Not a POST: 405. */
+  | 'method'
+  /** Not `application/json`, or a compressed body: 415. */
+  | 'content_type'
+  /** Over `maxBodyBytes`: 413. */
+  | 'too_large'
+  /** No valid token or signature: 401. */
+  | 'unauthenticated'
+  /** Not a JSON object, or a body that could not be read: 400. */
+  | 'malformed'
+  /** The store cannot take events now (closed, or Redis away and its outage queue full): 503. */
+  | 'unavailable';
+
+export interface SystemHookReceiverOptions {
+  /** Where accepted events go. */
+  store: Pick<EventStore, 'append'>;
+  /**
+   * Accepted `X-Gitlab-Token` values (`WEBHOOK_SECRET_TOKENS`).
+   * @default []
+   */
+  secretTokens?: WebhookVerifierOptions['secretTokens'];
+  /**
+   * Accepted Standard Webhooks secrets, `whsec_...` (`WEBHOOK_SIGNING_SECRETS`).
+   * @default []
+   */
+  signingSecrets?: WebhookVerifierOptions['signingSecrets'];
+  /**
+   * How far `webhook-timestamp` may be from now, either way, in seconds.
+   * @default DEFAULT_SIGNATURE_TOLERANCE_SECONDS (300)
+   */
+  signatureToleranceSeconds?: number | undefined;
+  /**
+   * The largest body accepted, in bytes (`MAX_WEBHOOK_BODY_BYTES`).
+   * @default DEFAULT_MAX_WEBHOOK_BODY_BYTES (1 MiB)
+   */
+  maxBodyBytes?: number | undefined;
+  /** Called once per refused delivery, with why; for counting. */
+  onRefused?: ((reason: ReceiverRefusal) => void) | undefined;
+  /** Called once per accepted delivery (duplicates included), after the store has it; for counting. */
+  onAccepted?: ((event: SystemHookEventInput, outcome: { duplicate: boolean }) => void) | undefined;
+  /**
+   * The clock, in milliseconds since the epoch.
+   * @default Date.now
+   */
+  now?: (() => number) | undefined;
+}
+
+const STATUS: Record<
+  ReceiverRefusal,
+  { status: number; text: string | null; headers?: Record<string, string> }
+> = {
+  method: { status: 405, text: 'Only POST is accepted here.', headers: { allow: 'POST' } },
+  content_type: { status: 415, text: 'The body must be uncompressed application/json.' },
+  too_large: { status: 413, text: 'The body is too large.' },
+  unauthenticated: { status: 401, text: null },
+  malformed: { status: 400, text: 'The body must be a JSON object.' },
+  unavailable: { status: 503, text: 'Events cannot be accepted now.' },
+};
+
+/** `application/json`, optionally with parameters such as `charset=utf-8`. */
+const JSON_MEDIA_TYPE = /^application\/json[ \t]*(?:;|$)/i;
+
+function isUncompressedJson(headers: Headers): boolean {
+  const encoding = headers.get('content-encoding');
+  if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') return false;
+  return JSON_MEDIA_TYPE.test(headers.get('content-type')?.trim() ?? '');
+}
+
+function declaredTooLarge(headers: Headers, limit: number): boolean {
+  const declared = headers.get('content-length');
+  return declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit;
+}
+
+/** The body, or `null` once it grows past `limit` bytes (reading stops there). */
+async function readAtMost(request: Request, limit: number): Promise<Uint8Array | null> {
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parseObject(body: Uint8Array): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(utf8.decode(body));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createSystemHookReceiver(
+  options: SystemHookReceiverOptions,
+): (request: Request) => Promise<Response> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
+  const now = options.now ?? Date.now;
+  const verifier = createWebhookVerifier({
+    secretTokens: options.secretTokens,
+    signingSecrets: options.signingSecrets,
+    toleranceSeconds: options.signatureToleranceSeconds,
+    now,
+  });
+
+  function refuse(reason: ReceiverRefusal): Response {
+    options.onRefused?.(reason);
+    const { status, text, headers } = STATUS[reason];
+    return new Response(text, {
+      status,
+      headers: text === null ? headers : { 'content-type': 'text/plain; charset=utf-8', ...headers },
+    });
+  }
+
+  async function store(event: SystemHookEventInput): Promise<Response> {
+    let duplicate: boolean;
+    try {
+      ({ duplicate } = await options.store.append(event));
+    } catch (error) {
+      if (error instanceof EventStoreUnavailableError) return refuse('unavailable');
+      throw error;
+    }
+    options.onAccepted?.(event, { duplicate });
+    return new Response(null, { status: 204 });
+  }
+
+  /** The refusal the headers alone decide, or the verdict that lets reading the body begin. */
+  function checkHeaders(request: Request): ReceiverRefusal | 'TOKEN' | 'needs-body' {
+    if (request.method !== 'POST') return 'method';
+    if (!isUncompressedJson(request.headers)) return 'content_type';
+    const verdict = verifier.checkHeaders(request.headers);
+    if (verdict === 'refused') return 'unauthenticated';
+    return declaredTooLarge(request.headers, maxBodyBytes) ? 'too_large' : verdict;
+  }
+
+  return async function receive(request: Request): Promise<Response> {
+    const verdict = checkHeaders(request);
+    if (verdict !== 'TOKEN' && verdict !== 'needs-body') return refuse(verdict);
+    const { headers } = request;
+    const receivedAt = new Date(now());
+    let body: Uint8Array | null;
+    try {
+      body = await readAtMost(request, maxBodyBytes);
+    } catch {
+      return refuse('malformed');
+    }
+    if (body === null) return refuse('too_large');
+    const verifiedBy = verdict === 'TOKEN' ? verdict : verifier.checkSignature(headers, body);
+    if (verifiedBy === 'refused') return refuse('unauthenticated');
+    const payload = parseObject(body);
+    if (payload === null) return refuse('malformed');
+    return store(eventOfDelivery({ headers, body, payload, verifiedBy, receivedAt }));
+  };
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
+import { eventInput, eventStoreContract, take } from './store-contract.ts';
+
+describe('the in-memory event store', () => {
+  eventStoreContract({ open: async ({ retention }) => createMemoryEventStore({ retention }) });
+
+  it('reports a cursor of another store (an earlier process) as expired', async () => {
+    const earlier = createMemoryEventStore();
+    const { cursor } = await earlier.append(eventInput(1));
+    await earlier.close();
+    const store = createMemoryEventStore();
+    await store.append(eventInput(1));
+    await assert.rejects(store.subscribe({ after: cursor }), { code: 'EVENT_CURSOR_EXPIRED' });
+    await assert.rejects(store.subscribe({ after: '1718000000000-0' }), { code: 'EVENT_CURSOR_EXPIRED' });
+    await store.close();
+  });
+
+  it('refuses a cursor of its own that it never handed out as invalid', async () => {
+    const store = createMemoryEventStore();
+    const { cursor } = await store.append(eventInput(1));
+    const ahead = cursor.replace(/\.\d+$/, '.7');
+    await assert.rejects(store.subscribe({ after: ahead }), { code: 'EVENT_CURSOR_INVALID' });
+    await store.close();
+  });
+
+  it('keeps the retained events within maxRetainedBytes, evicting the oldest', async () => {
+    const store = createMemoryEventStore({ retention: 100, maxRetainedBytes: 50_000 });
+    const cursors: string[] = [];
+    for (let n = 0; n < 10; n += 1)
+      cursors.push((await store.append(eventInput(n, { bodyBytes: 10_000 }))).cursor);
+    assert.equal(store.status().retained, 5);
+    await assert.rejects(store.subscribe({ after: cursors[4] }), { code: 'EVENT_CURSOR_EXPIRED' });
+    const events = await store.subscribe({ after: cursors[5] });
+    assert.deepEqual(
+      (await take(events, 4)).map((event) => event.payload.n),
+      [6, 7, 8, 9],
+    );
+    await store.close();
+  });
+
+  it('recognises a delivery for the dedupe window, and longer while its event is retained', async () => {
+    let now = Date.parse('2026-11-01T00:00:00Z');
+    const store = createMemoryEventStore({ retention: 2, dedupeWindowSeconds: 60, now: () => now });
+    const first = eventInput(1);
+    await store.append(first);
+    now += 120_000;
+    assert.equal((await store.append({ ...first })).duplicate, true, 'still retained');
+    await store.append(eventInput(2));
+    assert.equal((await store.append({ ...first })).duplicate, true, 'within the window of the newer events');
+    await store.append(eventInput(3));
+    assert.equal(
+      (await store.append({ ...first })).duplicate,
+      false,
+      'neither retained nor within the window',
+    );
+    await store.close();
+  });
+
+  it('remembers at most maxDedupeEntries ids, but never fewer than it retains', async () => {
+    const store = createMemoryEventStore({ retention: 3, maxDedupeEntries: 1 });
+    const oldest = eventInput(1);
+    const second = eventInput(2);
+    for (const input of [oldest, second, eventInput(3), eventInput(4)]) await store.append(input);
+    assert.equal((await store.append({ ...second })).duplicate, true);
+    assert.equal((await store.append({ ...oldest })).duplicate, false);
+    await store.close();
+  });
+});

@@ -1,0 +1,447 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { createServerAdapter } from '@whatwg-node/server';
+import type { AppendResult, EventStore } from '../../src/events/event-store.ts';
+import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
+import { createSystemHookReceiver, type ReceiverRefusal } from '../../src/events/receiver.ts';
+import type { SystemHookEventInput, SystemHookEventSource } from '../../src/events/types.ts';
+import { signStandardWebhook } from '../../src/events/verification.ts';
+
+const TOKEN = 'canary-token-4f1c';
+const OTHER_TOKEN = 'canary-token-rotated-9d2e';
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const MAX_BODY_BYTES = 64 * 1024;
+const BODY = JSON.stringify({
+  event_name: 'project_create',
+  created_at: '2026-10-05T08:07:27Z',
+  name: 'Example',
+  path: 'example',
+  project_id: 74,
+});
+
+/** What GitLab 18.x sends with a secret token. */
+function gitlabHeaders(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'GitLab/18.6.5',
+    'idempotency-key': '7bafea1a-a1bf-4948-9a37-3f912777dedc',
+    'x-gitlab-event': 'System Hook',
+    'x-gitlab-webhook-uuid': 'd96cd136-d798-4abc-b542-07c41d1d9333',
+    'x-gitlab-instance': 'https://gitlab.example.com',
+    'x-gitlab-event-uuid': '1697b63f-d1eb-4c59-b2c1-e65b12e635c0',
+    'x-gitlab-token': TOKEN,
+    ...overrides,
+  };
+}
+
+function signedHeaders(
+  body: string,
+  id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
+  timestamp = String(Math.floor(Date.now() / 1000)),
+): Record<string, string> {
+  const { 'x-gitlab-token': _token, ...headers } = gitlabHeaders({
+    'webhook-id': id,
+    'webhook-timestamp': timestamp,
+    'webhook-signature': signStandardWebhook(SECRET, id, timestamp, body),
+  });
+  return headers;
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** Sends `parts` chunked (no Content-Length), ending the request only if `end`; resolves on the answer. */
+function postChunked(
+  url: string,
+  headers: Record<string, string>,
+  parts: string[],
+  end = true,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => {
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: new Headers(res.headers as Record<string, string>),
+          text,
+        });
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+    for (const part of parts) req.write(part);
+    if (end) req.end();
+  });
+}
+
+describe('the system hook receiver over HTTP', () => {
+  let server: Server;
+  let url: string;
+  let store: EventStore;
+  let stored: { event: SystemHookEventInput; result: AppendResult }[];
+  let refusals: ReceiverRefusal[];
+  let live: SystemHookEventSource[];
+  let subscription: AbortController;
+
+  before(async () => {
+    const handler = createServerAdapter((request: Request) => receive(request));
+    server = createServer(handler);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/system-hooks`;
+  });
+  after(async () => {
+    subscription.abort();
+    await store.close();
+    server.closeAllConnections();
+    server.close();
+    await once(server, 'close');
+  });
+
+  let receive: (request: Request) => Promise<Response>;
+  beforeEach(async () => {
+    subscription?.abort();
+    await store?.close();
+    store = createMemoryEventStore();
+    stored = [];
+    refusals = [];
+    live = [];
+    const recording: Pick<EventStore, 'append'> = {
+      append: async (event) => {
+        const result = await store.append(event);
+        stored.push({ event, result });
+        return result;
+      },
+    };
+    receive = createSystemHookReceiver({
+      store: recording,
+      secretTokens: [TOKEN, OTHER_TOKEN],
+      signingSecrets: [SECRET],
+      maxBodyBytes: MAX_BODY_BYTES,
+      onRefused: (reason) => refusals.push(reason),
+    });
+    subscription = new AbortController();
+    const events = await store.subscribe({ signal: subscription.signal });
+    void (async () => {
+      for await (const event of events) live.push(event);
+    })();
+  });
+
+  const post = async (body: BodyInit, headers: Record<string, string> = gitlabHeaders(), method = 'POST') => {
+    const response = await fetch(url, {
+      method,
+      headers,
+      body: method === 'GET' || method === 'HEAD' ? null : body,
+    });
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  };
+
+  /** Lets the subscriber's loop take what was published. */
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  function assertNothingStored(): void {
+    assert.deepEqual(stored, []);
+  }
+
+  describe('accepting', () => {
+    it('accepts a delivery with a configured token with 204 and stores its event and metadata', async () => {
+      const answer = await post(BODY);
+      assert.equal(answer.status, 204);
+      assert.equal(answer.text, '');
+      assert.equal(stored.length, 1);
+      const { event } = stored[0] as { event: SystemHookEventInput };
+      assert.deepEqual(
+        { ...event, receivedAt: undefined },
+        {
+          deliveryId: '7bafea1a-a1bf-4948-9a37-3f912777dedc',
+          eventName: 'project_create',
+          receivedAt: undefined,
+          verifiedBy: 'TOKEN',
+          instance: 'https://gitlab.example.com',
+          gitlabVersion: '18.6.5',
+          eventUuid: '1697b63f-d1eb-4c59-b2c1-e65b12e635c0',
+          attemptId: 'd96cd136-d798-4abc-b542-07c41d1d9333',
+          bodyBytes: Buffer.byteLength(BODY),
+          payload: JSON.parse(BODY),
+        },
+      );
+      assert.ok(Math.abs(Date.parse(event.receivedAt) - Date.now()) < 10_000);
+      assert.match(event.receivedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      await settle();
+      assert.deepEqual(
+        live.map((e) => e.deliveryId),
+        ['7bafea1a-a1bf-4948-9a37-3f912777dedc'],
+      );
+    });
+
+    it('accepts the rotated token too, and application/json with parameters', async () => {
+      const answer = await post(
+        BODY,
+        gitlabHeaders({ 'x-gitlab-token': OTHER_TOKEN, 'content-type': 'Application/JSON; charset=utf-8' }),
+      );
+      assert.equal(answer.status, 204);
+      assert.equal(stored[0]?.event.verifiedBy, 'TOKEN');
+    });
+
+    it('accepts a Standard Webhooks signature and identifies the delivery by webhook-id', async () => {
+      const answer = await post(BODY, signedHeaders(BODY));
+      assert.equal(answer.status, 204);
+      assert.equal(stored[0]?.event.verifiedBy, 'SIGNATURE');
+      assert.equal(stored[0]?.event.deliveryId, 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W');
+    });
+
+    it('accepts a chunked body within the limit', async () => {
+      const answer = await postChunked(url, gitlabHeaders(), [BODY.slice(0, 10), BODY.slice(10)]);
+      assert.equal(answer.status, 204);
+      assert.deepEqual(stored[0]?.event.payload, JSON.parse(BODY));
+    });
+
+    it('names the event by object_kind when there is no event_name, and unknown when neither is there', async () => {
+      await post('{"object_kind":"push","ref":"refs/heads/main"}', gitlabHeaders({ 'idempotency-key': 'a' }));
+      await post('{"something":"new"}', gitlabHeaders({ 'idempotency-key': 'b' }));
+      await post('{"event_name":42,"object_kind":"tag_push"}', gitlabHeaders({ 'idempotency-key': 'c' }));
+      assert.deepEqual(
+        stored.map(({ event }) => event.eventName),
+        ['push', 'unknown', 'tag_push'],
+      );
+    });
+
+    it('identifies a delivery without ids by the hash of its body', async () => {
+      const { 'idempotency-key': _key, ...headers } = gitlabHeaders();
+      assert.equal((await post(BODY, headers)).status, 204);
+      const hash = createHash('sha256').update(BODY).digest('hex');
+      assert.equal(stored[0]?.event.deliveryId, `sha256:${hash}`);
+    });
+
+    it('bounds and checks header values before storing them', async () => {
+      const longId = 'i'.repeat(201);
+      const answer = await post(
+        BODY,
+        gitlabHeaders({
+          'idempotency-key': longId,
+          'user-agent': 'curl/8.5.0',
+          'x-gitlab-instance': 'not a url',
+          'x-gitlab-event-uuid': 'with\ttab',
+          'x-gitlab-webhook-uuid': 'x'.repeat(201),
+        }),
+      );
+      assert.equal(answer.status, 204);
+      const event = stored[0]?.event as SystemHookEventInput;
+      assert.equal(event.deliveryId, `sha256:${createHash('sha256').update(longId).digest('hex')}`);
+      assert.equal(event.gitlabVersion, null);
+      assert.equal(event.instance, null);
+      assert.equal(event.eventUuid, null);
+      assert.equal(event.attemptId, null);
+    });
+
+    it('hashes an id with non-ASCII characters', async () => {
+      const id = 'caf\u00e9';
+      await post(BODY, gitlabHeaders({ 'idempotency-key': id }));
+      const event = stored[0]?.event as SystemHookEventInput;
+      assert.match(event.deliveryId, /^sha256:[0-9a-f]{64}$/);
+    });
+
+    it('reads the version of a pre-release GitLab', async () => {
+      await post(BODY, gitlabHeaders({ 'user-agent': 'GitLab/17.1.0-pre' }));
+      assert.equal(stored[0]?.event.gitlabVersion, '17.1.0-pre');
+    });
+  });
+
+  describe('duplicates', () => {
+    const cases: [string, () => Record<string, string>, () => Record<string, string>][] = [
+      [
+        'the same Idempotency-Key',
+        () => gitlabHeaders(),
+        () => gitlabHeaders({ 'x-gitlab-webhook-uuid': 'second' }),
+      ],
+      ['the same webhook-id', () => signedHeaders(BODY, 'msg_same'), () => signedHeaders(BODY, 'msg_same')],
+      [
+        'the same body without ids',
+        () => {
+          const { 'idempotency-key': _key, ...headers } = gitlabHeaders();
+          return headers;
+        },
+        () => {
+          const { 'idempotency-key': _key, ...headers } = gitlabHeaders({ 'x-gitlab-token': OTHER_TOKEN });
+          return headers;
+        },
+      ],
+    ];
+    for (const [what, first, second] of cases) {
+      it(`answers ${what} with the same 204 and publishes it once`, async () => {
+        const answers = [await post(BODY, first()), await post(BODY, second())];
+        assert.deepEqual(
+          answers.map((answer) => [answer.status, answer.text]),
+          [
+            [204, ''],
+            [204, ''],
+          ],
+        );
+        assert.deepEqual(
+          stored.map(({ result }) => result.duplicate),
+          [false, true],
+        );
+        assert.equal(stored[1]?.result.cursor, stored[0]?.result.cursor);
+        await settle();
+        assert.equal(live.length, 1);
+      });
+    }
+
+    it('tells deliveries with different ids apart, though their bodies are equal', async () => {
+      await post(BODY, gitlabHeaders({ 'idempotency-key': 'one' }));
+      await post(BODY, gitlabHeaders({ 'idempotency-key': 'two' }));
+      await settle();
+      assert.equal(live.length, 2);
+    });
+  });
+
+  describe('refusing', () => {
+    for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']) {
+      it(`refuses ${method} with 405 and Allow: POST`, async () => {
+        const answer = await post(BODY, gitlabHeaders(), method);
+        assert.equal(answer.status, 405);
+        assert.equal(answer.headers.get('allow'), 'POST');
+        assert.deepEqual(refusals, ['method']);
+        assertNothingStored();
+      });
+    }
+
+    for (const contentType of ['text/plain', 'application/jsonp', 'application/x-www-form-urlencoded', '']) {
+      it(`refuses the content type ${JSON.stringify(contentType)} with 415`, async () => {
+        const answer = await post(BODY, gitlabHeaders({ 'content-type': contentType }));
+        assert.equal(answer.status, 415);
+        assert.deepEqual(refusals, ['content_type']);
+        assertNothingStored();
+      });
+    }
+
+    it('refuses a compressed body with 415', async () => {
+      const answer = await post(BODY, gitlabHeaders({ 'content-encoding': 'gzip' }));
+      assert.equal(answer.status, 415);
+      assertNothingStored();
+    });
+
+    const unauthenticated: [string, () => Record<string, string>][] = [
+      [
+        'no token',
+        () => {
+          const { 'x-gitlab-token': _token, ...headers } = gitlabHeaders();
+          return headers;
+        },
+      ],
+      ['a wrong token', () => gitlabHeaders({ 'x-gitlab-token': `${TOKEN}x` })],
+      ['a truncated token', () => gitlabHeaders({ 'x-gitlab-token': TOKEN.slice(0, -1) })],
+      [
+        'a bad signature with a good token',
+        () => ({ ...signedHeaders(BODY), 'webhook-signature': 'v1,bad', 'x-gitlab-token': TOKEN }),
+      ],
+      ['a signature over another body', () => signedHeaders(`${BODY} `)],
+      [
+        'a stale signature',
+        () => signedHeaders(BODY, 'msg_stale', String(Math.floor(Date.now() / 1000) - 301)),
+      ],
+      [
+        'the token in a Basic credential',
+        () => {
+          const { 'x-gitlab-token': _token, ...headers } = gitlabHeaders();
+          return { ...headers, authorization: `Basic ${btoa(`gitlab:${TOKEN}`)}` };
+        },
+      ],
+    ];
+    for (const [what, headers] of unauthenticated) {
+      it(`refuses ${what} with 401 and an empty body`, async () => {
+        const answer = await post(BODY, headers());
+        assert.equal(answer.status, 401);
+        assert.equal(answer.text, '');
+        assert.deepEqual(refusals, ['unauthenticated']);
+        for (const value of answer.headers.values()) assert.doesNotMatch(value, /canary|whsec/);
+        assertNothingStored();
+      });
+    }
+
+    it('refuses a wrong token before reading the body, which never ends', async () => {
+      const answer = await postChunked(
+        url,
+        gitlabHeaders({ 'x-gitlab-token': 'wrong' }),
+        ['{"event_name":'],
+        false,
+      );
+      assert.equal(answer.status, 401);
+      assertNothingStored();
+    });
+
+    it('refuses a declared size over the limit with 413 before reading the body, which never ends', async () => {
+      const answer = await postChunked(
+        url,
+        { ...gitlabHeaders(), 'content-length': String(MAX_BODY_BYTES + 1) },
+        ['{"event_name":'],
+        false,
+      );
+      assert.equal(answer.status, 413);
+      assertNothingStored();
+    });
+
+    it('answers a multi-MB body with a 413 that fetch can read', async () => {
+      const body = JSON.stringify({ event_name: 'push', padding: 'x'.repeat(8 * 1024 * 1024) });
+      const answer = await post(body);
+      assert.equal(answer.status, 413);
+      assert.equal(answer.text, 'The body is too large.');
+      assert.deepEqual(refusals, ['too_large']);
+      assertNothingStored();
+    });
+
+    it('answers a chunked body growing past the limit with 413', async () => {
+      const chunk = 'x'.repeat(16 * 1024);
+      const parts = ['{"event_name":"push","padding":"', ...Array.from({ length: 256 }, () => chunk), '"}'];
+      const answer = await postChunked(url, gitlabHeaders(), parts);
+      assert.equal(answer.status, 413);
+      assert.deepEqual(refusals, ['too_large']);
+      assertNothingStored();
+    });
+
+    it(`accepts a body of exactly ${MAX_BODY_BYTES} bytes`, async () => {
+      const prefix = '{"event_name":"push","padding":"';
+      const body = `${prefix}${'x'.repeat(MAX_BODY_BYTES - prefix.length - 2)}"}`;
+      assert.equal(Buffer.byteLength(body), MAX_BODY_BYTES);
+      assert.equal((await post(body)).status, 204);
+    });
+
+    const malformed: [string, BodyInit][] = [
+      ['invalid JSON', '{event_name: project_create}'],
+      ['truncated JSON', BODY.slice(0, -1)],
+      ['an array', '[{"event_name":"project_create"}]'],
+      ['a number', '42'],
+      ['a string', '"project_create"'],
+      ['null', 'null'],
+      ['an empty body', ''],
+      ['invalid UTF-8', new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])],
+    ];
+    for (const [what, body] of malformed) {
+      it(`refuses ${what} with 400`, async () => {
+        const answer = await post(body);
+        assert.equal(answer.status, 400);
+        assert.equal(answer.text, 'The body must be a JSON object.');
+        assert.deepEqual(refusals, ['malformed']);
+        assertNothingStored();
+      });
+    }
+
+    it('answers 503 when the store cannot take the event, and nothing is published', async () => {
+      await store.close();
+      const answer = await post(BODY);
+      assert.equal(answer.status, 503);
+      assert.deepEqual(refusals, ['unavailable']);
+    });
+  });
+});

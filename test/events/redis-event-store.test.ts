@@ -1,0 +1,313 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { EventStore } from '../../src/events/event-store.ts';
+import { createRedisEventStore, type RedisEventStoreOptions } from '../../src/events/redis-event-store.ts';
+import type { SystemHookEventSource } from '../../src/events/types.ts';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
+import { eventInput, eventStoreContract, nothingWithin, take } from './store-contract.ts';
+
+/** Polls `condition` every 20 ms, failing after `timeoutMs`. */
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A TCP pipe to Redis that a test can cut (closing every connection and refusing new ones) and restore. */
+async function startCuttablePipe(port: number) {
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const server = createServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cut() {
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      cut = false;
+    },
+    async close() {
+      this.cut();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+const numbers = (events: SystemHookEventSource[]) => events.map((event) => event.payload.n as number);
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('the Redis event store', () => {
+  let redis: RedisServer;
+  const opened: EventStore[] = [];
+
+  before(async () => {
+    redis = await startRedisServer();
+  });
+  after(async () => {
+    await Promise.all(opened.map((store) => store.close()));
+    await redis.close();
+  });
+
+  /** A store on the test's Redis, once it is usable; closed by the test or at the end. */
+  async function open(options: Partial<RedisEventStoreOptions> & { keyPrefix: string }): Promise<EventStore> {
+    const store = createRedisEventStore({ redis: redis.url, ...options });
+    opened.push(store);
+    await waitFor('the store reaches Redis', () => store.status().healthy);
+    return store;
+  }
+
+  const newPrefix = () => `test-${randomBytes(6).toString('hex')}`;
+
+  eventStoreContract({ open: ({ retention }) => open({ retention, keyPrefix: newPrefix() }) });
+
+  describe('two replicas on one Redis', () => {
+    it('hands an event appended on either replica to the subscribers of both, once each', async () => {
+      const keyPrefix = newPrefix();
+      const [a, b] = [await open({ keyPrefix }), await open({ keyPrefix })];
+      const subscribers = [
+        await a.subscribe(),
+        await a.subscribe(),
+        await b.subscribe(),
+        await b.subscribe(),
+      ];
+      for (let n = 0; n < 20; n += 1) await (n % 2 === 0 ? a : b).append(eventInput(n));
+      for (const events of subscribers) {
+        assert.deepEqual(numbers(await take(events, 20)), range(0, 20));
+        assert.equal(await nothingWithin(events, 100), true);
+      }
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('recognises a duplicate sent to the other replica and publishes it once', async () => {
+      const keyPrefix = newPrefix();
+      const [a, b] = [await open({ keyPrefix }), await open({ keyPrefix })];
+      const [onA, onB] = [await a.subscribe(), await b.subscribe()];
+      const input = eventInput(1);
+      const first = await a.append(input);
+      const again = await b.append({ ...input, attemptId: 'second attempt' });
+      assert.deepEqual(again, { duplicate: true, cursor: first.cursor });
+      await a.append(eventInput(2));
+      assert.deepEqual(numbers(await take(onA, 2)), [1, 2]);
+      assert.deepEqual(numbers(await take(onB, 2)), [1, 2]);
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('resumes on one replica from a cursor handed out by the other', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix });
+      const cursors: string[] = [];
+      for (let n = 0; n < 10; n += 1) cursors.push((await a.append(eventInput(n))).cursor);
+      // A replica started after the events: it retains none of them and replays them from Redis.
+      const b = await open({ keyPrefix });
+      const events = await b.subscribe({ after: cursors[3] });
+      await a.append(eventInput(10));
+      assert.deepEqual(numbers(await take(events, 7)), range(4, 11));
+      assert.equal(await nothingWithin(events, 100), true);
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('replays from Redis without a gap or a repeat while the other replica keeps appending', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, retention: 2000 });
+      const cursors: string[] = [];
+      for (let n = 0; n < 600; n += 1) cursors.push((await a.append(eventInput(n))).cursor);
+      const b = await open({ keyPrefix, retention: 2000 });
+      const appending = (async () => {
+        for (let n = 600; n < 1000; n += 1) await a.append(eventInput(n));
+      })();
+      const events = await b.subscribe({ after: cursors[99] });
+      const taken = await take(events, 900, 20_000);
+      await appending;
+      assert.deepEqual(numbers(taken), range(100, 1000));
+      assert.equal(await nothingWithin(events, 100), true);
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('refuses on a fresh replica a cursor that Redis has trimmed', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, retention: 10 });
+      const cursors: string[] = [];
+      for (let n = 0; n < 25; n += 1) cursors.push((await a.append(eventInput(n))).cursor);
+      const b = await open({ keyPrefix, retention: 10 });
+      await assert.rejects(b.subscribe({ after: cursors[5] }), { code: 'EVENT_CURSOR_EXPIRED' });
+      const events = await b.subscribe({ after: cursors[20] });
+      assert.deepEqual(numbers(await take(events, 4)), [21, 22, 23, 24]);
+      await Promise.all([a.close(), b.close()]);
+    });
+  });
+
+  describe('when Redis goes away', () => {
+    it('ends its subscriptions and forgets its log when events were trimmed before it could read them', async () => {
+      const keyPrefix = newPrefix();
+      const pipe = await startCuttablePipe(redis.port);
+      try {
+        const a = await open({ keyPrefix, retention: 10 });
+        const b = createRedisEventStore({ redis: pipe.url, keyPrefix, retention: 10 });
+        opened.push(b);
+        await waitFor('B reaches Redis', () => b.status().healthy);
+        const onB = await b.subscribe();
+        const cursors = [(await a.append(eventInput(0))).cursor, (await a.append(eventInput(1))).cursor];
+        assert.deepEqual(numbers(await take(onB, 2)), [0, 1]);
+
+        pipe.cut();
+        await waitFor('B notices', () => !b.status().healthy);
+        for (let n = 2; n < 30; n += 1) await a.append(eventInput(n));
+        pipe.restore();
+        await waitFor('B is healthy again', () => b.status().healthy, 15_000);
+
+        await assert.rejects(onB.next(), { code: 'EVENT_CURSOR_EXPIRED' });
+        await assert.rejects(b.subscribe({ after: cursors[1] }), { code: 'EVENT_CURSOR_EXPIRED' });
+        const fresh = await b.subscribe();
+        await a.append(eventInput(30));
+        assert.deepEqual(numbers(await take(fresh, 1)), [30]);
+        await Promise.all([a.close(), b.close()]);
+      } finally {
+        await pipe.close();
+      }
+    });
+
+    it('keeps accepting and serving its own subscribers, and forwards to the other replica once Redis is back', async () => {
+      const keyPrefix = newPrefix();
+      const changes: boolean[] = [];
+      const a = await open({ keyPrefix, onRedisStateChange: (reachable) => changes.push(reachable) });
+      const b = await open({ keyPrefix });
+      const [onA, onB] = [await a.subscribe(), await b.subscribe()];
+      await a.append(eventInput(0));
+      assert.deepEqual(numbers(await take(onB, 1)), [0]);
+      assert.deepEqual(numbers(await take(onA, 1)), [0]);
+
+      await redis.stop();
+      await waitFor('A notices', () => !a.status().healthy);
+      for (let n = 1; n <= 5; n += 1) assert.equal((await a.append(eventInput(n))).duplicate, false);
+      for (let n = 6; n <= 8; n += 1) await b.append(eventInput(n));
+      assert.deepEqual(numbers(await take(onA, 5)), [1, 2, 3, 4, 5]);
+      assert.deepEqual(numbers(await take(onB, 3)), [6, 7, 8]);
+      const degraded = a.status();
+      assert.equal(degraded.healthy, false);
+      assert.equal(degraded.awaitingRedis, 5);
+      assert.match(degraded.degraded.join(' '), /Redis is unreachable/);
+      assert.doesNotMatch(JSON.stringify(degraded), /127\.0\.0\.1|redis:\/\//);
+
+      await redis.start();
+      await waitFor(
+        'both replicas are healthy again',
+        () => a.status().healthy && b.status().healthy,
+        15_000,
+      );
+      assert.deepEqual(numbers(await take(onA, 3)), [6, 7, 8]);
+      assert.deepEqual(numbers(await take(onB, 5)), [1, 2, 3, 4, 5]);
+      await a.append(eventInput(9));
+      assert.deepEqual(numbers(await take(onA, 1)), [9]);
+      assert.deepEqual(numbers(await take(onB, 1)), [9]);
+      for (const events of [onA, onB]) assert.equal(await nothingWithin(events, 300), true);
+      assert.deepEqual(changes, [true, false, true]);
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('loses nothing and repeats nothing when Redis is killed and restarted mid-stream', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix });
+      const b = await open({ keyPrefix });
+      const [onA, onB] = [await a.subscribe(), await b.subscribe()];
+      const total = 300;
+      let appendedDuringOutage = 0;
+      const appending = (async () => {
+        for (let n = 0; n < total; n += 1) {
+          await (n % 3 === 0 ? b : a).append(eventInput(n));
+          if (!a.status().healthy) appendedDuringOutage += 1;
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await redis.restart();
+      await appending;
+      assert.ok(appendedDuringOutage > 0, 'some events were appended while Redis was away');
+      await waitFor(
+        'both replicas are healthy again',
+        () => a.status().healthy && b.status().healthy,
+        15_000,
+      );
+      for (const events of [onA, onB]) {
+        const taken = numbers(await take(events, total, 15_000));
+        assert.deepEqual(
+          [...taken].sort((x, y) => x - y),
+          range(0, total),
+        );
+        assert.equal(await nothingWithin(events, 300), true);
+      }
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('does not let a hung Redis block append for longer than the command timeout', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, commandTimeoutMs: 300 });
+      const events = await a.subscribe();
+      redis.pause();
+      try {
+        const started = Date.now();
+        for (let n = 0; n < 5; n += 1) await a.append(eventInput(n));
+        assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+        assert.deepEqual(numbers(await take(events, 5)), range(0, 5));
+        assert.equal(a.status().healthy, false);
+      } finally {
+        redis.resume();
+      }
+      await waitFor('A is healthy again', () => a.status().healthy, 15_000);
+      assert.equal(a.status().awaitingRedis, 0);
+      assert.equal(await nothingWithin(events, 300), true);
+      await a.close();
+    });
+
+    it('refuses with EVENT_STORE_UNAVAILABLE once its outage queue is full, and accepts again when Redis is back', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, maxQueuedEvents: 3 });
+      await redis.stop();
+      try {
+        await waitFor('A notices', () => !a.status().healthy);
+        for (let n = 0; n < 3; n += 1) await a.append(eventInput(n));
+        const overflow = eventInput(3);
+        await assert.rejects(a.append(overflow), { code: 'EVENT_STORE_UNAVAILABLE' });
+        await redis.start();
+        await waitFor('A is healthy again', () => a.status().healthy, 15_000);
+        assert.equal((await a.append(overflow)).duplicate, false, 'the refused delivery was not remembered');
+      } finally {
+        await redis.start();
+      }
+      await a.close();
+    });
+
+    it('starts without Redis, serves locally, and closes promptly', async () => {
+      const store = createRedisEventStore({ redis: 'redis://127.0.0.1:1', keyPrefix: newPrefix() });
+      const events = await store.subscribe();
+      await store.append(eventInput(1));
+      assert.deepEqual(numbers(await take(events, 1)), [1]);
+      assert.equal(store.status().healthy, false);
+      const started = Date.now();
+      await store.close();
+      assert.ok(Date.now() - started < 3000);
+    });
+  });
+});

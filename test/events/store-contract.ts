@@ -1,0 +1,228 @@
+/**
+ * What every event store must do, as tests: the in-memory store and the Redis store each run them.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { EventStore } from '../../src/events/event-store.ts';
+import type { SystemHookEventInput, SystemHookEventSource } from '../../src/events/types.ts';
+
+let counter = 0;
+
+/** A distinct accepted delivery; `n` goes into its id and payload. */
+export function eventInput(n: number, overrides: Partial<SystemHookEventInput> = {}): SystemHookEventInput {
+  counter += 1;
+  const payload = { event_name: n % 2 === 0 ? 'project_create' : 'user_create', n };
+  return {
+    deliveryId: `delivery-${process.pid}-${counter}-${n}`,
+    eventName: payload.event_name,
+    receivedAt: new Date().toISOString(),
+    verifiedBy: 'TOKEN',
+    instance: 'https://gitlab.example.com',
+    gitlabVersion: '18.6.5',
+    eventUuid: null,
+    attemptId: null,
+    bodyBytes: JSON.stringify(payload).length,
+    payload,
+    ...overrides,
+  };
+}
+
+const numberOf = (event: SystemHookEventSource) => event.payload.n as number;
+
+/** The next `count` events, failing after `timeoutMs` instead of waiting forever. */
+export async function take(
+  events: AsyncIterator<SystemHookEventSource>,
+  count: number,
+  timeoutMs = 5000,
+): Promise<SystemHookEventSource[]> {
+  const taken: SystemHookEventSource[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (taken.length < count) {
+    const remaining = deadline - Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`only ${taken.length} of ${count} events within ${timeoutMs} ms`)),
+        Math.max(remaining, 0),
+      );
+    });
+    try {
+      const step = await Promise.race([events.next(), timeout]);
+      if (step.done) throw new Error(`the iteration ended after ${taken.length} of ${count} events`);
+      taken.push(step.value);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return taken;
+}
+
+/** Resolves `false` if no event arrives within `ms`; the pending `next()` is left to the caller's cleanup. */
+export async function nothingWithin(
+  events: AsyncIterator<SystemHookEventSource>,
+  ms: number,
+): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const quiet = new Promise<'quiet'>((resolve) => {
+    timer = setTimeout(() => resolve('quiet'), ms);
+  });
+  const outcome = await Promise.race([events.next(), quiet]);
+  clearTimeout(timer);
+  return outcome === 'quiet';
+}
+
+export interface ContractOptions {
+  /** A new, empty store with this retention; the contract closes it. */
+  open(options: { retention: number }): Promise<EventStore>;
+}
+
+export function eventStoreContract({ open }: ContractOptions): void {
+  async function withStore(retention: number, run: (store: EventStore) => Promise<void>): Promise<void> {
+    const store = await open({ retention });
+    try {
+      await run(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  describe('the event store contract', () => {
+    it('hands every subscriber every event once, in order, with distinct cursors', async () => {
+      await withStore(1000, async (store) => {
+        const [a, b] = [await store.subscribe(), await store.subscribe()];
+        for (let n = 0; n < 50; n += 1) assert.equal((await store.append(eventInput(n))).duplicate, false);
+        for (const events of [a, b]) {
+          const taken = await take(events, 50);
+          assert.deepEqual(
+            taken.map(numberOf),
+            Array.from({ length: 50 }, (_, n) => n),
+          );
+          assert.equal(new Set(taken.map((event) => event.cursor)).size, 50);
+          assert.equal(await nothingWithin(events, 50), true);
+        }
+        assert.equal(store.status().subscribers, 2);
+      });
+    });
+
+    it('returns the cursor each event is delivered with', async () => {
+      await withStore(10, async (store) => {
+        const events = await store.subscribe();
+        const { cursor } = await store.append(eventInput(1));
+        const [event] = await take(events, 1);
+        assert.equal(event?.cursor, cursor);
+      });
+    });
+
+    it('stores a repeated deliveryId once and answers it with the first cursor', async () => {
+      await withStore(10, async (store) => {
+        const events = await store.subscribe();
+        const first = eventInput(1);
+        const stored = await store.append(first);
+        const again = await store.append({ ...eventInput(2), deliveryId: first.deliveryId });
+        assert.deepEqual(again, { duplicate: true, cursor: stored.cursor });
+        await store.append(eventInput(3));
+        assert.deepEqual((await take(events, 2)).map(numberOf), [1, 3]);
+      });
+    });
+
+    it('skips the events a subscriber does not accept', async () => {
+      await withStore(100, async (store) => {
+        const events = await store.subscribe({ accept: (event) => event.eventName === 'project_create' });
+        for (let n = 0; n < 10; n += 1) await store.append(eventInput(n));
+        assert.deepEqual((await take(events, 5)).map(numberOf), [0, 2, 4, 6, 8]);
+      });
+    });
+
+    it('replays the retained events after a cursor, then continues live', async () => {
+      await withStore(100, async (store) => {
+        const cursors: string[] = [];
+        for (let n = 0; n < 10; n += 1) cursors.push((await store.append(eventInput(n))).cursor);
+        const events = await store.subscribe({ after: cursors[6] });
+        await store.append(eventInput(10));
+        assert.deepEqual((await take(events, 4)).map(numberOf), [7, 8, 9, 10]);
+      });
+    });
+
+    it('resumes after a cursor without a gap or a repeat while events keep arriving', async () => {
+      await withStore(1000, async (store) => {
+        const cursors: string[] = [];
+        for (let n = 0; n < 100; n += 1) cursors.push((await store.append(eventInput(n))).cursor);
+        const appending = (async () => {
+          for (let n = 100; n < 300; n += 1) {
+            await store.append(eventInput(n));
+            if (n % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
+          }
+        })();
+        const events = await store.subscribe({ after: cursors[49] });
+        const taken = await take(events, 250, 10_000);
+        await appending;
+        assert.deepEqual(
+          taken.map(numberOf),
+          Array.from({ length: 250 }, (_, i) => 50 + i),
+        );
+        assert.equal(await nothingWithin(events, 50), true);
+      });
+    });
+
+    it('refuses a cursor whose event has left the retention with EVENT_CURSOR_EXPIRED', async () => {
+      await withStore(10, async (store) => {
+        const cursors: string[] = [];
+        for (let n = 0; n < 25; n += 1) cursors.push((await store.append(eventInput(n))).cursor);
+        await assert.rejects(store.subscribe({ after: cursors[5] }), { code: 'EVENT_CURSOR_EXPIRED' });
+        const events = await store.subscribe({ after: cursors[20] });
+        assert.deepEqual((await take(events, 4)).map(numberOf), [21, 22, 23, 24]);
+        assert.ok(store.status().retained <= 10);
+      });
+    });
+
+    it('refuses a malformed cursor with EVENT_CURSOR_INVALID', async () => {
+      await withStore(10, async (store) => {
+        for (const after of ['', 'nonsense', '12-', '-1', '1.2.3', 'x'.repeat(500), '01-1']) {
+          await assert.rejects(store.subscribe({ after }), { code: 'EVENT_CURSOR_INVALID' }, after);
+        }
+      });
+    });
+
+    it('drops a subscriber that stops reading once it is a retention behind, holding nothing for it', async () => {
+      await withStore(20, async (store) => {
+        const slow = await store.subscribe();
+        const fast = await store.subscribe();
+        const reading = take(fast, 60);
+        for (let n = 0; n < 60; n += 1) {
+          await store.append(eventInput(n, { bodyBytes: 10_000 }));
+          // A reader that keeps up gets a turn between deliveries, as it does when they come over HTTP.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        assert.equal((await reading).length, 60);
+        assert.equal(store.status().subscribers, 1);
+        assert.ok(store.status().retained <= 20);
+        await assert.rejects(slow.next(), { code: 'EVENT_SUBSCRIBER_TOO_SLOW' });
+        assert.deepEqual(await slow.next(), { done: true, value: undefined });
+      });
+    });
+
+    it('ends a subscription when its signal aborts, and on return()', async () => {
+      await withStore(10, async (store) => {
+        const controller = new AbortController();
+        const aborted = await store.subscribe({ signal: controller.signal });
+        const returned = await store.subscribe();
+        const waiting = aborted.next();
+        assert.equal(store.status().subscribers, 2);
+        controller.abort();
+        assert.deepEqual(await waiting, { done: true, value: undefined });
+        await returned.return?.();
+        assert.deepEqual(await returned.next(), { done: true, value: undefined });
+        assert.equal(store.status().subscribers, 0);
+      });
+    });
+
+    it('ends every subscription on close', async () => {
+      const store = await open({ retention: 10 });
+      const events = await store.subscribe();
+      const waiting = events.next();
+      await store.close();
+      assert.deepEqual(await waiting, { done: true, value: undefined });
+      await assert.rejects(store.append(eventInput(1)), { code: 'EVENT_STORE_UNAVAILABLE' });
+    });
+  });
+}
