@@ -1,5 +1,5 @@
 import { unauthenticated } from './errors.ts';
-import type { SystemHookEventSource } from './events/catalogue.ts';
+import type { SystemHookEventSource } from './events/types.ts';
 import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loaders/hook-by-id.ts';
 import { type BoundSystemHooksApi, bindSystemHooksApi } from './upstream/bound-api.ts';
 import {

@@ -219,24 +219,3 @@ export function deliverySentence(family: KnownSystemHookEventFamily): string {
     `${defaultOn ? 'on' : 'off'} by default for a new hook.`
   );
 }
-
-/**
- * A delivery the receiver accepted, as the event source hands it to subscribers. `payload` is the body exactly
- * as GitLab sent it; the typed fields of an event are read from it.
- */
-export interface SystemHookEventSource {
-  /** Position in the retained stream; `after` takes it to resume. */
-  cursor: string;
-  /** `webhook-id`, else `Idempotency-Key`, else a hash of the body. */
-  deliveryId: string;
-  /** `event_name`, else `object_kind`, as sent (see `eventNameOf`). */
-  eventName: string;
-  /** ISO 8601 time the receiver accepted the delivery. */
-  receivedAt: string;
-  verifiedBy: 'TOKEN' | 'SIGNATURE';
-  /** `X-Gitlab-Instance`, when sent. */
-  instance: string | null;
-  /** GitLab's version, from `User-Agent: GitLab/<version>`, when sent. */
-  gitlabVersion: string | null;
-  payload: Record<string, unknown>;
-}

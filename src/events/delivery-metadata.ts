@@ -4,6 +4,7 @@
  * Nothing here reads a credential header.
  */
 import { createHash } from 'node:crypto';
+import { eventNameOf } from './catalogue.ts';
 import type { SystemHookEventInput, WebhookVerification } from './types.ts';
 
 /** Visible ASCII without spaces, as GitLab's UUIDs are; longer or other ids are hashed or dropped. */
@@ -30,13 +31,10 @@ function deliveryIdOf(headers: Headers, body: Uint8Array): string {
   return sha256(body);
 }
 
-/** GitLab's `event_name`, else `object_kind` (repository events), else `unknown`. */
-function eventNameOf(payload: Record<string, unknown>): string {
-  for (const key of ['event_name', 'object_kind']) {
-    const value = payload[key];
-    if (typeof value === 'string' && EVENT_NAME.test(value)) return value;
-  }
-  return 'unknown';
+/** GitLab's discriminator as the catalogue reads it, when it is printable and bounded; else `unknown`. */
+function storedEventName(payload: Record<string, unknown>): string {
+  const name = eventNameOf(payload);
+  return name !== null && EVENT_NAME.test(name) ? name : 'unknown';
 }
 
 function gitlabVersionOf(userAgent: string | null): string | null {
@@ -76,7 +74,7 @@ export function eventOfDelivery({
 }: AcceptedDelivery): SystemHookEventInput {
   return {
     deliveryId: deliveryIdOf(headers, body),
-    eventName: eventNameOf(payload),
+    eventName: storedEventName(payload),
     receivedAt: receivedAt.toISOString(),
     verifiedBy,
     instance: instanceOf(headers.get('x-gitlab-instance')),

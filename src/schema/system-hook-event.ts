@@ -7,11 +7,11 @@ import {
   type KnownSystemHookEventFamily,
   SYSTEM_HOOK_EVENTS,
   type SystemHookEventFamily,
-  type SystemHookEventSource,
   type SystemHookEventType as SystemHookEventTypeValue,
   systemHookEventFamily,
   systemHookEventType,
 } from '../events/catalogue.ts';
+import type { SystemHookEventSource } from '../events/types.ts';
 import { everyItem } from '../upstream/json.ts';
 import { builder } from './builder.ts';
 import { encodeGlobalId } from './global-id.ts';

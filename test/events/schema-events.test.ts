@@ -12,7 +12,8 @@ import {
   subscribe,
 } from 'graphql';
 import type { GatewayContext } from '../../src/context.ts';
-import { eventNameOf, type SystemHookEventSource } from '../../src/events/catalogue.ts';
+import { eventNameOf } from '../../src/events/catalogue.ts';
+import type { SystemHookEventSource } from '../../src/events/types.ts';
 import { schema } from '../../src/schema/index.ts';
 
 /**
@@ -45,6 +46,9 @@ function eventOf(payload: Json, cursor = '1'): SystemHookEventSource {
     verifiedBy: 'SIGNATURE',
     instance: 'https://gitlab.example.com',
     gitlabVersion: '19.0.0',
+    eventUuid: null,
+    attemptId: null,
+    bodyBytes: JSON.stringify(payload).length,
     payload,
   };
 }
