@@ -10,6 +10,7 @@
  * it (401), and the JSON (400 unless an object). Refusals have tiny bodies (401 none) and never echo a header;
  * tokens, signing secrets and `Authorization` (GitLab sends a hook URL's userinfo as Basic) are never logged.
  */
+import { readAtMost } from '../request-body.ts';
 import { eventOfDelivery } from './delivery-metadata.ts';
 import { EventStoreUnavailableError } from './errors.ts';
 import type { EventStore } from './event-store.ts';
@@ -94,25 +95,6 @@ function declaredTooLarge(headers: Headers, limit: number): boolean {
   return declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit;
 }
 
-/** The body, or `null` once it grows past `limit` bytes (reading stops there). */
-async function readAtMost(request: Request, limit: number): Promise<Uint8Array | null> {
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function parseObject(body: Uint8Array): Record<string, unknown> | null {
@@ -175,7 +157,7 @@ export function createSystemHookReceiver(
     const receivedAt = new Date(now());
     let body: Uint8Array | null;
     try {
-      body = await readAtMost(request, maxBodyBytes);
+      body = await readAtMost(request.body, maxBodyBytes);
     } catch {
       return refuse('malformed');
     }

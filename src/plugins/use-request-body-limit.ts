@@ -1,5 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
 import { gatewayError } from '../errors.ts';
+import { readAtMost } from '../request-body.ts';
 
 const tooLarge = () =>
   gatewayError('REQUEST_ENTITY_TOO_LARGE', 'Request body too large', { http: { status: 413 } });
@@ -31,7 +32,8 @@ export function useRequestBodyLimit(limit: number): Plugin {
       if (!requestParser || !request.body) return;
       const parse = requestParser;
       setRequestParser(async (chunked) => {
-        const body = await readAtMost(chunked, limit);
+        const body = await readAtMost(chunked.body, limit);
+        if (body === null) throw tooLarge();
         return parse(
           new fetchAPI.Request(chunked.url, {
             method: chunked.method,
@@ -43,28 +45,4 @@ export function useRequestBodyLimit(limit: number): Plugin {
       });
     },
   };
-}
-
-/** The request's body, read whole unless it grows past `limit` bytes: then reading stops and 413 is thrown. */
-async function readAtMost(request: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
-  const reader = (request.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
