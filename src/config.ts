@@ -4,6 +4,13 @@ import {
   EmbeddedGitLabConfigError,
   loadEmbeddedGitLabConfig,
 } from './embedded-gitlab/config.ts';
+import { DEFAULT_EVENT_RETENTION } from './events/event-store.ts';
+import { DEFAULT_MAX_WEBHOOK_BODY_BYTES } from './events/receiver.ts';
+import {
+  DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  parseSecretTokens,
+  parseSigningSecrets,
+} from './events/verification.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './plugins/use-request-limits.ts';
 import {
   parseTrustedDocumentsManifest,
@@ -52,6 +59,25 @@ export interface GatewayConfig {
   limits: RequestLimits;
   /** `CORS_ORIGINS`: browser origins allowed to call cross-origin, comma-separated. @default none */
   corsOrigins: string[];
+  /** System hook events: the receiver's secrets and bounds, the shared store, the subscribers' checks. */
+  events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** `WEBHOOK_SECRET_TOKENS`: accepted `X-Gitlab-Token` values. @default none */
+  secretTokens: string[];
+  /** `WEBHOOK_SIGNING_SECRETS`: accepted Standard Webhooks secrets (`whsec_...`). @default none */
+  signingSecrets: string[];
+  /** `WEBHOOK_SIGNATURE_TOLERANCE_SECONDS`: how far `webhook-timestamp` may be from now. @default 300 */
+  signatureToleranceSeconds: number;
+  /** `MAX_WEBHOOK_BODY_BYTES`: the largest delivery body. @default DEFAULT_MAX_WEBHOOK_BODY_BYTES (1 MiB) */
+  maxBodyBytes: number;
+  /** `REDIS_URL`: share events, deduplication and retention between replicas. @default unset: one process */
+  redisUrl: string | undefined;
+  /** `EVENT_RETENTION`: how many recent events are kept for `after`. @default DEFAULT_EVENT_RETENTION (1000) */
+  retention: number;
+  /** `EVENT_AUTH_RECHECK_SECONDS`: how often a subscriber's credential is checked again. @default 300 */
+  authRecheckSeconds: number;
 }
 
 /** Every problem with the environment, reported at once. */
@@ -140,6 +166,25 @@ const INTEGERS = {
     max: 3_600_000,
     default: CIRCUIT_BREAKER_DEFAULTS.coolDownMs,
   },
+} satisfies Record<string, IntegerVariable>;
+
+/** The events' integer variables, by their key in `EventsConfig`. */
+const EVENT_INTEGERS = {
+  signatureToleranceSeconds: {
+    env: 'WEBHOOK_SIGNATURE_TOLERANCE_SECONDS',
+    min: 1,
+    max: 86_400,
+    default: DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+  },
+  // GitLab refuses to send a payload over 25 MiB.
+  maxBodyBytes: {
+    env: 'MAX_WEBHOOK_BODY_BYTES',
+    min: 1024,
+    max: 26_214_400,
+    default: DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+  },
+  retention: { env: 'EVENT_RETENTION', min: 1, max: 100_000, default: DEFAULT_EVENT_RETENTION },
+  authRecheckSeconds: { env: 'EVENT_AUTH_RECHECK_SECONDS', min: 1, max: 86_400, default: 300 },
 } satisfies Record<string, IntegerVariable>;
 
 /** The request limits, by their key in `RequestLimits`. */
@@ -269,6 +314,44 @@ function isOrigin(text: string): boolean {
   }
 }
 
+/** Secrets a comma-separated variable lists; their problems never quote them. */
+function readSecrets(
+  reader: EnvironmentReader,
+  name: string,
+  parse: (raw: string | undefined, variable: string) => { values: string[]; problems: string[] },
+): string[] {
+  const { values, problems } = parse(reader.text(name), name);
+  reader.problems.push(...problems);
+  return values;
+}
+
+/** `REDIS_URL`: a `redis:` or `rediss:` URL. It may hold a password, so it is never quoted. */
+function readRedisUrl(reader: EnvironmentReader): string | undefined {
+  const raw = reader.text('REDIS_URL');
+  if (raw === undefined) return undefined;
+  if (isRedisUrl(raw)) return raw;
+  reader.problems.push('REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
+  return undefined;
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function readEvents(reader: EnvironmentReader): EventsConfig {
+  return {
+    ...readIntegers(reader, EVENT_INTEGERS),
+    secretTokens: readSecrets(reader, 'WEBHOOK_SECRET_TOKENS', parseSecretTokens),
+    signingSecrets: readSecrets(reader, 'WEBHOOK_SIGNING_SECRETS', parseSigningSecrets),
+    redisUrl: readRedisUrl(reader),
+  };
+}
+
 function readEmbeddedGitLab(
   env: NodeJS.ProcessEnv,
   reader: EnvironmentReader,
@@ -298,6 +381,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     trustedDocuments: readTrustedDocuments(reader),
     limits: readRequestLimits(reader),
     corsOrigins: readCorsOrigins(reader),
+    events: readEvents(reader),
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;

@@ -1,4 +1,9 @@
 import { unauthenticated } from './errors.ts';
+import {
+  type EventSubscriptionOptions,
+  type EventSubscriptionRequest,
+  openEventSubscription,
+} from './events/subscriptions.ts';
 import type { SystemHookEventSource } from './events/types.ts';
 import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loaders/hook-by-id.ts';
 import { type BoundSystemHooksApi, bindSystemHooksApi } from './upstream/bound-api.ts';
@@ -24,15 +29,16 @@ export interface GatewayContext {
   loaders: { hookById: HookLoader };
   /**
    * The system hook events that subscriptions read; undefined when the gateway receives none. `types` are
-   * `SystemHookEventType` values (null: all); `after` is a cursor to resume after. The iteration ends when
-   * `signal` aborts, which happens when the subscriber goes away.
+   * `SystemHookEventType` values (null: all); `after` is a cursor to resume after. Only an instance
+   * administrator may subscribe. The iteration ends when `signal` aborts, which happens when the subscriber goes
+   * away.
    */
   events?:
     | {
         subscribe(
-          args: { types: readonly string[] | null; after: string | null },
+          args: EventSubscriptionRequest,
           signal: AbortSignal | undefined,
-        ): AsyncIterable<SystemHookEventSource>;
+        ): AsyncIterable<SystemHookEventSource> | Promise<AsyncIterable<SystemHookEventSource>>;
       }
     | undefined;
 }
@@ -42,6 +48,8 @@ export interface ContextDependencies {
   /** Used for requests that bring no credential, only when the operator configured one (`GITLAB_TOKEN`). */
   defaultCredential?: Credential | undefined;
   loader?: HookLoaderOptions | undefined;
+  /** Where subscriptions read system hook events, and how often a subscriber's credential is checked again. */
+  events?: Omit<EventSubscriptionOptions, 'gitlab'> | undefined;
 }
 
 type CredentialResult = { credential: Credential } | { problem: string };
@@ -97,6 +105,13 @@ export function createContextFactory(deps: ContextDependencies) {
     const gitlab = bindSystemHooksApi(deps.api, callOptions, () => {
       if ('problem' in result) throw unauthenticated(result.problem);
     });
-    return { gitlab, loaders: { hookById: createHookLoader(gitlab, deps.loader) } };
+    const events = deps.events;
+    return {
+      gitlab,
+      loaders: { hookById: createHookLoader(gitlab, deps.loader) },
+      events: events && {
+        subscribe: (args, signal) => openEventSubscription({ ...events, gitlab }, args, signal),
+      },
+    };
   };
 }

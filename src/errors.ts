@@ -1,5 +1,11 @@
 import { type ASTNode, GraphQLError, type GraphQLErrorExtensions } from 'graphql';
 import { type MaskError, maskError } from 'graphql-yoga';
+import {
+  EventCursorExpiredError,
+  EventStoreUnavailableError,
+  InvalidEventCursorError,
+  SubscriberTooSlowError,
+} from './events/errors.ts';
 import { isUpstreamError, type UpstreamError } from './upstream/errors.ts';
 
 /**
@@ -19,6 +25,14 @@ export const GATEWAY_ERROR_CODES = {
   UPSTREAM_TIMEOUT: 'GitLab did not answer within the call’s deadline.',
   UPSTREAM_UNAVAILABLE:
     'GitLab answered 5xx, refused or reset the connection, redirected, sent an answer that is not its API, or the circuit breaker is open.',
+  EVENTS_DISABLED:
+    'A subscription to system hook events on a gateway that receives none (no receiver secret).',
+  EVENT_CURSOR_EXPIRED:
+    'A subscription’s `after` names an event that is no longer retained; subscribe again without it.',
+  EVENT_SUBSCRIBER_TOO_SLOW:
+    'The subscriber fell further behind than the gateway retains events, and its stream was ended; resume with `after`.',
+  EVENT_STORE_UNAVAILABLE:
+    'The event store cannot serve the subscription now (the gateway is shutting down).',
   QUERY_LIMIT_EXCEEDED:
     'The document is over a limit (`extensions.limit`: tokens, depth, aliases, directives, complexity).',
   INTROSPECTION_DISABLED: '`__schema` or `__type` was asked while `INTROSPECTION=false`.',
@@ -97,23 +111,35 @@ function upstreamGraphQLError(error: UpstreamError): GraphQLError {
   }
 }
 
-/** The `UpstreamError` behind a GraphQL error, if a failed GitLab call is what it reports. */
-function upstreamCause(error: unknown): UpstreamError | undefined {
-  if (isUpstreamError(error)) return error;
-  return error instanceof GraphQLError && isUpstreamError(error.originalError)
-    ? error.originalError
-    : undefined;
+/** What a GraphQL error reports: the error a resolver threw, when graphql-js wrapped it. */
+function originalOf(error: unknown): unknown {
+  return error instanceof GraphQLError && error.originalError !== undefined ? error.originalError : error;
+}
+
+/** The event core's failures that a subscriber is told about, by the code each carries. */
+const EVENT_ERRORS = new Map<unknown, GatewayErrorCode>([
+  [EventCursorExpiredError, 'EVENT_CURSOR_EXPIRED'],
+  [SubscriberTooSlowError, 'EVENT_SUBSCRIBER_TOO_SLOW'],
+  [EventStoreUnavailableError, 'EVENT_STORE_UNAVAILABLE'],
+  // A cursor that is not one the gateway hands out is a bad argument, like a connection's bad cursor.
+  [InvalidEventCursorError, 'BAD_USER_INPUT'],
+]);
+
+/** The client's view of a failure of the gateway's own components, or `undefined` to mask it. */
+function knownFailure(original: unknown): GraphQLError | undefined {
+  if (isUpstreamError(original)) return upstreamGraphQLError(original);
+  const code = original instanceof Error ? EVENT_ERRORS.get(original.constructor) : undefined;
+  return code === undefined ? undefined : gatewayError(code, (original as Error).message);
 }
 
 /**
- * Yoga's `maskError`, with one seam added: a resolver's failed GitLab call (an `UpstreamError`, thrown as it is
- * by the upstream client) becomes its documented GraphQL error here, at its place in the result. Everything
- * else is masked as Yoga masks it.
+ * Yoga's `maskError`, with one seam added: the gateway's components throw their own errors as they are (a failed
+ * GitLab call as an `UpstreamError`, the event store's failures), and each becomes its documented GraphQL error
+ * here, at its place in the result. Everything else is masked as Yoga masks it.
  */
 export const maskGatewayError: MaskError = (error, message, isDev) => {
-  const upstream = upstreamCause(error);
-  if (upstream === undefined) return maskError(error, message, isDev);
-  const mapped = upstreamGraphQLError(upstream);
+  const mapped = knownFailure(originalOf(error));
+  if (mapped === undefined) return maskError(error, message, isDev);
   if (!(error instanceof GraphQLError)) return mapped;
   return new GraphQLError(mapped.message, {
     nodes: error.nodes,

@@ -18,11 +18,49 @@ query SystemHooks {
 }
 `;
 
-/** GraphiQL's options: the example query, and `headers` (such as the embedded GitLab's admin token) pre-filled. */
-export function graphiqlOptions(headers: Record<string, string> = {}): GraphiQLOptions {
+/**
+ * What GraphiQL adds when a hook delivers to this gateway's own receiver (`npm start` with the embedded GitLab):
+ * a subscription to watch in one tab while the mutation, run in another, makes GitLab deliver a test event.
+ */
+function eventsExample(receiverHookId: string): string {
+  return `
+# Watch system hook events arrive: run "Events" here (it keeps listening), then open a new tab, paste
+# "DeliverATestEvent" there and run it. GitLab delivers a project_create test event to the gateway's receiver,
+# and it appears here.
+subscription Events {
+  systemHookEventReceived {
+    __typename
+    type
+    eventName
+    deliveryId
+    receivedAt
+    verifiedBy
+    cursor
+    ... on ProjectSystemHookEvent { name path projectId }
+  }
+}
+
+mutation DeliverATestEvent {
+  testSystemHook(input: { id: "${receiverHookId}" }) { systemHook { url } errors }
+}
+`;
+}
+
+interface GraphiQLExampleOptions {
+  /** Headers GraphiQL starts with, such as the embedded GitLab's admin token. */
+  headers?: Record<string, string> | undefined;
+  /** The global ID of a hook that delivers to this gateway's receiver; adds the events example. */
+  receiverHookId?: string | undefined;
+}
+
+/** GraphiQL's options: the example operations, and headers pre-filled. */
+export function graphiqlOptions({
+  headers = {},
+  receiverHookId,
+}: GraphiQLExampleOptions = {}): GraphiQLOptions {
   return {
     title: 'GitLab System Hooks',
-    defaultQuery: EXAMPLE_QUERY,
+    defaultQuery: receiverHookId ? EXAMPLE_QUERY + eventsExample(receiverHookId) : EXAMPLE_QUERY,
     headers: JSON.stringify(headers, null, 2),
   };
 }

@@ -2,6 +2,10 @@ import { createYoga, type Plugin, type YogaServerInstance, type YogaServerOption
 import type { GatewayConfig } from './config.ts';
 import { createContextFactory, type GatewayContext } from './context.ts';
 import { maskGatewayError } from './errors.ts';
+import type { EventStore } from './events/event-store.ts';
+import { createMemoryEventStore } from './events/memory-event-store.ts';
+import { createSystemHookReceiver, type SystemHookReceiverOptions } from './events/receiver.ts';
+import { createRedisEventStore } from './events/redis-event-store.ts';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
 import type { HookLoaderOptions } from './loaders/hook-by-id.ts';
 import { useDocumentCache } from './plugins/use-document-cache.ts';
@@ -9,6 +13,7 @@ import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
 import { useReadiness } from './plugins/use-readiness.ts';
 import { type RequestLimits, requestLimits, useRequestLimits } from './plugins/use-request-limits.ts';
+import { useRoute } from './plugins/use-route.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
@@ -26,6 +31,11 @@ export interface GatewayOptions {
   defaultCredential?: Credential | undefined;
   /** Headers GraphiQL starts with, such as the embedded GitLab's admin token. @default none */
   graphiqlHeaders?: Record<string, string> | undefined;
+  /**
+   * The global ID of a hook that delivers to this gateway's own receiver: GraphiQL then also shows a
+   * subscription and the mutation that makes GitLab deliver a test event to it. @default none
+   */
+  graphiqlReceiverHookId?: string | undefined;
   loader?: HookLoaderOptions | undefined;
   /** Yoga's logger; `false` for silence (tests). @default true */
   logging?: boolean | undefined;
@@ -45,7 +55,24 @@ export interface GatewayOptions {
    * @default none: no CORS headers for any origin
    */
   corsOrigins?: readonly string[] | undefined;
+  /**
+   * System hook events: the receiver on `POST /webhooks/system-hooks` and the `systemHookEventReceived`
+   * subscription. @default none: the receiver answers 404 and subscribing fails with `EVENTS_DISABLED`
+   */
+  events?: GatewayEvents | undefined;
 }
+
+export interface GatewayEvents {
+  /** Where accepted deliveries go and subscriptions read them (in memory, or shared through Redis). */
+  store: EventStore;
+  /** The receiver's secrets and bounds (`WEBHOOK_*`, `MAX_WEBHOOK_BODY_BYTES`). */
+  receiver: Omit<SystemHookReceiverOptions, 'store'>;
+  /** How often a subscriber's credential is checked again, in milliseconds (`EVENT_AUTH_RECHECK_SECONDS`). */
+  authRecheckMs: number;
+}
+
+/** Where GitLab delivers system hook events to the gateway. */
+export const SYSTEM_HOOK_RECEIVER_PATH = '/webhooks/system-hooks';
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
 
@@ -87,18 +114,36 @@ function corsForOrigins(origins: readonly string[]): YogaServerOptions<object, o
  * GitLab is ready when it answers its API: an unauthenticated list is refused with 401, which proves it is up
  * without using anyone's credential.
  */
-function useUpstreamReadiness(api: SystemHooksApi): Plugin {
+function useUpstreamReadiness(api: SystemHooksApi, events: EventStore | undefined): Plugin {
   return useReadiness({
     endpoint: '/ready',
     check: async (request) => {
+      let gitlab: boolean;
       try {
         await api.listHooks({ page: 1, perPage: 1 }, { signal: request.signal });
-        return true;
+        gitlab = true;
       } catch (error) {
-        return isUpstreamError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN');
+        gitlab = isUpstreamError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN');
       }
+      // A degraded event store (Redis away) still serves this replica's subscribers: reported, not unready.
+      const status = events?.status();
+      return {
+        ready: gitlab,
+        checks: {
+          gitlab: gitlab ? 'up' : 'down',
+          ...(status && { events: status.healthy ? 'up' : `degraded: ${status.degraded.join('; ')}` }),
+        },
+      };
     },
   });
+}
+
+/** The receiver, answering on its path before anything GraphQL sees the request. */
+function useSystemHookReceiver(events: GatewayEvents): Plugin {
+  return useRoute(
+    SYSTEM_HOOK_RECEIVER_PATH,
+    createSystemHookReceiver({ ...events.receiver, store: events.store }),
+  );
 }
 
 /** The gateway's Yoga instance: GraphQL and GraphiQL at `/graphql`, `/health`, `/ready`. It never listens. */
@@ -106,13 +151,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limits = requestLimits(options.limits);
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
-    context: createContextFactory(options),
+    context: createContextFactory({
+      ...options,
+      events: options.events && { store: options.events.store, recheckMs: options.events.authRecheckMs },
+    }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
     maskedErrors: { maskError: maskGatewayError },
     logging: options.logging ?? true,
-    graphiql: graphiqlOptions(options.graphiqlHeaders),
+    graphiql: graphiqlOptions({
+      headers: options.graphiqlHeaders,
+      receiverHookId: options.graphiqlReceiverHookId,
+    }),
     renderGraphiQL: createGraphiQLRenderer(),
     extraParamNames: options.trustedDocuments ? [DOCUMENT_ID_PARAM] : undefined,
     // Both replaced by the gateway's own plugins: useDocumentCache and useRequestLimits.
@@ -121,25 +172,38 @@ export function createGateway(options: GatewayOptions): Gateway {
     batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
     cors: corsForOrigins(options.corsOrigins ?? []),
     plugins: [
+      ...(options.events ? [useSystemHookReceiver(options.events)] : []),
       useDocumentCache(),
       useRequestLimits(limits),
       useGraphQLJsExecution(),
-      useUpstreamReadiness(options.api),
+      useUpstreamReadiness(options.api, options.events?.store),
       useIntrospectionSwitch({ enabled: options.introspection }),
       ...(options.trustedDocuments ? [useTrustedDocuments({ documents: options.trustedDocuments })] : []),
     ],
   });
 }
 
+/** The parts of a configured gateway; its owner closes the event store and the client when it stops. */
+export interface ConfiguredGateway {
+  gateway: Gateway;
+  client: GitLabClient;
+  /** The event store, when the gateway receives system hook events. */
+  events: EventStore | undefined;
+}
+
 /**
- * The upstream client and the gateway as the configuration describes them: what `npm start` serves, and what
- * the benchmark measures. The caller owns both (and closes the client).
+ * The upstream client, the event store and the gateway as the configuration describes them: what `npm start`
+ * serves, and what the benchmark measures. The caller owns them and closes them.
+ * `receiverTokens` are accepted besides `WEBHOOK_SECRET_TOKENS` (the embedded GitLab's generated one).
  */
 export function createConfiguredGateway(
   config: GatewayConfig,
   gitlabUrl: string,
-  extra: Pick<GatewayOptions, 'graphiqlHeaders' | 'logging'> = {},
-): { gateway: Gateway; client: GitLabClient } {
+  extra: Pick<GatewayOptions, 'graphiqlHeaders' | 'graphiqlReceiverHookId' | 'logging'> & {
+    receiverTokens?: readonly string[];
+  } = {},
+): ConfiguredGateway {
+  const { receiverTokens = [], ...options } = extra;
   const client = createGitLabClient({
     baseUrl: gitlabUrl,
     timeoutMs: config.upstreamTimeoutMs,
@@ -151,6 +215,9 @@ export function createConfiguredGateway(
       coolDownMs: config.upstreamBreakerCooldownMs,
     },
   });
+  const secretTokens = [...config.events.secretTokens, ...receiverTokens];
+  const receives = secretTokens.length > 0 || config.events.signingSecrets.length > 0;
+  const events = receives ? createEventStore(config.events) : undefined;
   const gateway = createGateway({
     api: client,
     defaultCredential: config.gitlabToken,
@@ -158,7 +225,25 @@ export function createConfiguredGateway(
     trustedDocuments: config.trustedDocuments,
     limits: config.limits,
     corsOrigins: config.corsOrigins,
-    ...extra,
+    events: events && {
+      store: events,
+      receiver: {
+        secretTokens,
+        signingSecrets: config.events.signingSecrets,
+        signatureToleranceSeconds: config.events.signatureToleranceSeconds,
+        maxBodyBytes: config.events.maxBodyBytes,
+      },
+      authRecheckMs: config.events.authRecheckSeconds * 1000,
+    },
+    ...options,
   });
-  return { gateway, client };
+  return { gateway, client, events };
+}
+
+/** The event store `EVENT_RETENTION` and `REDIS_URL` describe: shared through Redis, or this process's own. */
+function createEventStore(config: GatewayConfig['events']): EventStore {
+  const options = { retention: config.retention };
+  return config.redisUrl === undefined
+    ? createMemoryEventStore(options)
+    : createRedisEventStore({ ...options, redis: config.redisUrl });
 }

@@ -1,37 +1,34 @@
 import type { Plugin } from 'graphql-yoga';
+import { useRoute } from './use-route.ts';
+
+/** What a readiness probe learnt: whether to take traffic, and the state of each dependency, in words. */
+export interface ReadinessReport {
+  ready: boolean;
+  /** One short state per dependency, such as `{ "gitlab": "up" }`; never a URL or a secret. */
+  checks: Record<string, string>;
+}
 
 export interface ReadinessOptions {
   /**
-   * The path answered: 200 when `check` resolves to true, 503 when it resolves to false or fails.
+   * The path answered: 200 when `check` reports ready, 503 when it reports not ready or fails; the report is
+   * the JSON body.
    * @default '/ready'
    */
   endpoint?: string;
-  /** Whether the gateway can serve now. */
-  check: (request: Request) => Promise<boolean>;
+  /** Whether the gateway can serve now, and why. */
+  check: (request: Request) => Promise<ReadinessReport>;
 }
 
 /**
  * A readiness endpoint. Replaces Yoga's `useReadinessCheck`, which tests a `URLPattern` against a freshly parsed
- * URL for every request, not only for readiness probes (see docs/performance.md), where comparing the path inside
- * the request's URL text is enough. It can go when Yoga's plugin matches its endpoint without parsing each URL.
+ * URL for every request, not only for readiness probes (see docs/performance.md), and answers without a body.
+ * It can go when Yoga's plugin matches its endpoint without parsing each URL and can say what is degraded.
  */
 export function useReadiness({ endpoint = '/ready', check }: ReadinessOptions): Plugin {
-  return {
-    onRequest({ request, fetchAPI, endResponse }) {
-      if (!hasPath(request.url, endpoint)) return;
-      return check(request).then(
-        (ready) => endResponse(new fetchAPI.Response(null, { status: ready ? 200 : 503 })),
-        () => endResponse(new fetchAPI.Response(null, { status: 503 })),
-      );
-    },
-  };
-}
-
-/** Whether the absolute URL `url` has exactly the path `path`, whatever its query or fragment. */
-function hasPath(url: string, path: string): boolean {
-  const authority = url.indexOf('//');
-  const start = url.indexOf('/', authority === -1 ? 0 : authority + 2);
-  if (start === -1 || !url.startsWith(path, start)) return false;
-  const end = start + path.length;
-  return end === url.length || url[end] === '?' || url[end] === '#';
+  return useRoute(endpoint, (request) =>
+    check(request).then(
+      (report) => Response.json(report, { status: report.ready ? 200 : 503 }),
+      () => Response.json({ ready: false, checks: {} }, { status: 503 }),
+    ),
+  );
 }

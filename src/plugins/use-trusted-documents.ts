@@ -125,6 +125,19 @@ export interface TrustedDocumentsOptions {
   documents: TrustedDocuments;
 }
 
+const documentTextRefused = () =>
+  requestError(
+    `This gateway runs only trusted documents and does not accept a document's text: ${HOW_TO_SEND}`,
+    'PERSISTED_QUERY_ID_REQUIRED',
+  );
+const noHash = () =>
+  requestError(`This gateway runs only trusted documents: ${HOW_TO_SEND}`, 'PERSISTED_QUERY_ID_REQUIRED');
+const notInList = (hash: string | null) =>
+  requestError(
+    `PersistedQueryNotFound: no trusted document has the hash sha256:${hash}`,
+    'PERSISTED_QUERY_NOT_IN_LIST',
+  );
+
 /**
  * Runs only documents from the manifest, named by hash. A request with a document's text (even a trusted one),
  * without a hash, or with a hash the manifest lacks is refused with a request error (HTTP 400) that says what
@@ -136,21 +149,23 @@ export function useTrustedDocuments({ documents }: TrustedDocumentsOptions): Plu
     extractPersistedOperationId: extractDocumentHash,
     getPersistedOperation: (hash) => documents.get(hash) ?? null,
     customErrors: {
-      persistedQueryOnly: () =>
-        requestError(
-          `This gateway runs only trusted documents and does not accept a document's text: ${HOW_TO_SEND}`,
-          'PERSISTED_QUERY_ID_REQUIRED',
-        ),
-      keyNotFound: () =>
-        requestError(
-          `This gateway runs only trusted documents: ${HOW_TO_SEND}`,
-          'PERSISTED_QUERY_ID_REQUIRED',
-        ),
-      notFound: ({ params }) =>
-        requestError(
-          `PersistedQueryNotFound: no trusted document has the hash sha256:${extractDocumentHash(params)}`,
-          'PERSISTED_QUERY_NOT_IN_LIST',
-        ),
+      persistedQueryOnly: documentTextRefused,
+      keyNotFound: noHash,
+      notFound: ({ params }) => notInList(extractDocumentHash(params)),
     },
   });
+}
+
+/**
+ * The trusted document a request names, for transports outside Yoga's HTTP pipeline (GraphQL over WebSocket),
+ * with the same rules and errors as `useTrustedDocuments`: a document's text is refused, and so is a hash the
+ * manifest lacks.
+ */
+export function trustedDocumentOf(params: GraphQLParams, documents: TrustedDocuments): string {
+  const hash = extractDocumentHash(params);
+  if (params.query) throw documentTextRefused();
+  if (hash === null) throw noHash();
+  const document = documents.get(hash);
+  if (document === undefined) throw notInList(hash);
+  return document;
 }

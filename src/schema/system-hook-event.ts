@@ -1,6 +1,6 @@
 import type { ObjectRef, SchemaTypes } from '@pothos/core';
-import { GraphQLError } from 'graphql';
 import type { GatewayContext } from '../context.ts';
+import { gatewayError } from '../errors.ts';
 import {
   deliverySentence,
   eventsOfFamily,
@@ -654,8 +654,6 @@ eventType(
 
 // The subscription.
 
-const EVENTS_DISABLED = 'EVENTS_DISABLED';
-
 type EventSource = NonNullable<GatewayContext['events']>;
 
 /**
@@ -663,13 +661,13 @@ type EventSource = NonNullable<GatewayContext['events']>;
  * be stopped until one arrives, whereas `return` here aborts the source's signal at once, so an idle
  * subscription that a client closes releases what it holds.
  */
-function eventStream(
+async function eventStream(
   source: EventSource,
   args: { types: readonly string[] | null; after: string | null },
-): AsyncIterableIterator<SystemHookEventSource> {
+): Promise<AsyncIterableIterator<SystemHookEventSource>> {
   const controller = new AbortController();
   const wanted = args.types === null ? null : new Set(args.types);
-  const iterator = source.subscribe(args, controller.signal)[Symbol.asyncIterator]();
+  const iterator = (await source.subscribe(args, controller.signal))[Symbol.asyncIterator]();
   const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
   const stop = async () => {
     controller.abort();
@@ -683,9 +681,9 @@ function eventStream(
       if (wanted === null || wanted.has(systemHookEventType(step.value.payload))) return step;
     }
   };
-  return {
+  const stream: AsyncIterableIterator<SystemHookEventSource> = {
     [Symbol.asyncIterator]() {
-      return this;
+      return stream;
     },
     async next() {
       if (controller.signal.aborted) return done;
@@ -706,6 +704,7 @@ function eventStream(
       throw error;
     },
   };
+  return stream;
 }
 
 builder.subscriptionType({
@@ -723,7 +722,7 @@ builder.subscriptionField('systemHookEventReceived', (t) =>
       'also when a credential stops working mid-stream. Over SSE and over WebSocket (`graphql-transport-ws`), ' +
       'both on `/graphql`. Resumable: pass the last `cursor` received as `after` to replay the retained events ' +
       'after it, then continue live; a cursor no longer retained fails with `EVENT_CURSOR_EXPIRED`. ' +
-      `\`${EVENTS_DISABLED}\` when this gateway receives no system hook deliveries.`,
+      '`EVENTS_DISABLED` when this gateway receives no system hook deliveries.',
     args: {
       types: t.arg({
         type: [SystemHookEventType],
@@ -735,9 +734,7 @@ builder.subscriptionField('systemHookEventReceived', (t) =>
     },
     subscribe: (_root, args, ctx) => {
       if (!ctx.events) {
-        throw new GraphQLError('System hook events are not enabled on this gateway', {
-          extensions: { code: EVENTS_DISABLED },
-        });
+        throw gatewayError('EVENTS_DISABLED', 'System hook events are not enabled on this gateway');
       }
       const types: readonly string[] | null = args.types?.length ? args.types : null;
       return eventStream(ctx.events, { types, after: args.after ?? null });

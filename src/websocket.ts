@@ -1,0 +1,195 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { CloseCode, type Context } from 'graphql-ws';
+import { type Extra, useServer } from 'graphql-ws/use/ws';
+import type { GraphQLParams } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { gatewayError } from './errors.ts';
+import {
+  DOCUMENT_ID_PARAM,
+  type TrustedDocuments,
+  trustedDocumentOf,
+} from './plugins/use-trusted-documents.ts';
+import type { Gateway } from './server.ts';
+
+/**
+ * GraphQL over WebSocket (the `graphql-transport-ws` protocol of the graphql-ws library) on the gateway's own
+ * GraphQL path, for Apollo Client's `GraphQLWsLink`, urql's and Apollo Router's subscription passthrough. SSE, on
+ * the same path, is Yoga's own. Operations run through the same Yoga instance (`getEnveloped`): the same schema,
+ * context, document limits, introspection switch and error masking as over HTTP.
+ */
+
+export interface GraphQLWebSocketOptions {
+  /** The path the upgrade is served on. @default '/graphql' */
+  path?: string | undefined;
+  /**
+   * Browser origins allowed besides the gateway's own (`CORS_ORIGINS`). A browser sends `Origin` with every
+   * WebSocket upgrade and no CORS preflight protects it, so any other origin is refused: a page elsewhere must not
+   * open a socket that runs with the server-side `GITLAB_TOKEN`. Clients that send no `Origin` (servers) pass.
+   * @default none
+   */
+  allowedOrigins?: readonly string[] | undefined;
+  /** The largest message accepted, in bytes (`MAX_REQUEST_BODY_BYTES`). */
+  maxMessageBytes: number;
+  /** Trusted-documents mode: only these documents run, named by hash. @default any valid document runs */
+  trustedDocuments?: TrustedDocuments | undefined;
+  /**
+   * Subscriptions one socket may hold at once.
+   * @default 100
+   */
+  maxSubscriptionsPerSocket?: number | undefined;
+  /**
+   * Bytes a socket may have waiting to be sent before its client counts as not reading: it is then closed
+   * instead of buffering more.
+   * @default 8388608 (8 MiB)
+   */
+  maxBufferedBytes?: number | undefined;
+}
+
+/** Headers that carry a credential, as GitLab takes them, also accepted in `connection_init`'s payload. */
+const CREDENTIAL_HEADERS = ['authorization', 'private-token'] as const;
+/** A socket that does not read: graphql-ws has no code for it; 4xxx codes are the application's. */
+const CLOSE_NOT_READING = 4408;
+
+type ConnectionParams = Record<string, unknown> | undefined;
+
+/**
+ * The request the gateway's context reads for one operation: the upgrade request's headers, with a credential
+ * from `connection_init` in place of the upgrade's (browsers cannot set headers on a WebSocket), and a signal
+ * that aborts when the socket closes.
+ */
+function operationRequest(upgrade: IncomingMessage, params: ConnectionParams, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(upgrade.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+  }
+  const given = Object.entries(params ?? {}).filter(
+    ([name, value]) =>
+      typeof value === 'string' && CREDENTIAL_HEADERS.some((header) => header === name.toLowerCase()),
+  );
+  if (given.length > 0) for (const header of CREDENTIAL_HEADERS) headers.delete(header);
+  for (const [name, value] of given) headers.set(name.toLowerCase(), value as string);
+  return new Request(`http://gateway${upgrade.url ?? '/'}`, { headers, signal });
+}
+
+function originAllowed(request: IncomingMessage, allowed: ReadonlySet<string>): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  if (allowed.has(origin)) return true;
+  const host = request.headers.host;
+  return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
+}
+
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+/** One controller per socket: its signal is every operation's request signal, aborted when the socket closes. */
+const socketSignals = new WeakMap<object, AbortController>();
+
+function signalOf(ctx: Context<ConnectionParams, Extra & Partial<Record<PropertyKey, never>>>): AbortSignal {
+  let controller = socketSignals.get(ctx.extra.socket);
+  if (!controller) {
+    const created = new AbortController();
+    ctx.extra.socket.once('close', () => created.abort());
+    socketSignals.set(ctx.extra.socket, created);
+    controller = created;
+  }
+  return controller.signal;
+}
+
+/** Serves GraphQL over WebSocket on `server`; the returned `close` ends every socket. */
+export function attachGraphQLWebSocket(
+  server: Server,
+  gateway: Gateway,
+  options: GraphQLWebSocketOptions,
+): { close(): Promise<void> } {
+  const path = options.path ?? '/graphql';
+  const allowed = new Set(options.allowedOrigins ?? []);
+  const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
+  const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (pathOf(request) !== path) return;
+    if (!originAllowed(request, allowed)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+  };
+  server.on('upgrade', onUpgrade);
+
+  const graphqlWs = useServer<ConnectionParams>(
+    {
+      execute: (args) => (args.rootValue as Operations).execute(args),
+      subscribe: (args) => (args.rootValue as Operations).subscribe(args),
+      onSubscribe: async (ctx, _id, payload) => {
+        if (Object.keys(ctx.subscriptions).length >= maxSubscriptions) {
+          return [
+            gatewayError('BAD_REQUEST', `A socket holds at most ${maxSubscriptions} operations at once`),
+          ];
+        }
+        const params = {
+          query: payload.query,
+          operationName: payload.operationName ?? undefined,
+          variables: payload.variables ?? undefined,
+          extensions: payload.extensions ?? undefined,
+          // The GraphQL-over-HTTP name of a trusted document's hash, as HTTP clients may send it here too.
+          [DOCUMENT_ID_PARAM]: Reflect.get(payload, DOCUMENT_ID_PARAM),
+        } as GraphQLParams;
+        const { schema, execute, subscribe, contextFactory, parse, validate } = gateway.getEnveloped({
+          request: operationRequest(ctx.extra.request, ctx.connectionParams, signalOf(ctx)),
+          params,
+        });
+        let args: ExecutionArgs;
+        try {
+          const source = options.trustedDocuments
+            ? trustedDocumentOf(params, options.trustedDocuments)
+            : payload.query;
+          args = {
+            schema,
+            document: parse(source),
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            rootValue: { execute, subscribe } satisfies Operations,
+            contextValue: await contextFactory(),
+          };
+        } catch (error) {
+          // A syntax error, a document over the token limit, or a refused trusted document: said to the client.
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const errors = validate(args.schema, args.document);
+        return errors.length > 0 ? errors : args;
+      },
+      onNext: (ctx) => {
+        // graphql-ws sends without waiting for the socket to drain; a client that stops reading is closed here
+        // rather than buffered without bound (the event store drops a slow subscription the same way).
+        if (ctx.extra.socket.bufferedAmount > maxBuffered) {
+          ctx.extra.socket.close(CLOSE_NOT_READING, 'The client does not read its messages');
+        }
+      },
+    },
+    sockets,
+  );
+
+  return {
+    async close() {
+      server.off('upgrade', onUpgrade);
+      for (const ws of sockets.clients)
+        ws.close(CloseCode.InternalServerError, 'The server is shutting down');
+      await graphqlWs.dispose();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+    },
+  };
+}
+
+/** What Yoga's `getEnveloped` gives to run an operation, carried in `rootValue` as graphql-ws's recipe does. */
+interface Operations {
+  execute: (args: ExecutionArgs) => ReturnType<ReturnType<Gateway['getEnveloped']>['execute']>;
+  subscribe: (args: ExecutionArgs) => ReturnType<ReturnType<Gateway['getEnveloped']>['subscribe']>;
+}
