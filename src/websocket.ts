@@ -101,12 +101,19 @@ function signalOf(ctx: Context<ConnectionParams, Extra & Partial<Record<Property
   return controller.signal;
 }
 
+/** GraphQL over WebSocket on a server: how many sockets are open, and how to end them all. */
+export interface GraphQLWebSocketServer {
+  /** Sockets open now; read by the metrics at each scrape. */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
 /** Serves GraphQL over WebSocket on `server`; the returned `close` ends every socket. */
 export function attachGraphQLWebSocket(
   server: Server,
   gateway: Gateway,
   options: GraphQLWebSocketOptions,
-): { close(): Promise<void> } {
+): GraphQLWebSocketServer {
   const path = options.path ?? '/graphql';
   const allowed = new Set(options.allowedOrigins ?? []);
   const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
@@ -178,6 +185,9 @@ export function attachGraphQLWebSocket(
   );
 
   return {
+    get connections() {
+      return sockets.clients.size;
+    },
     async close() {
       server.off('upgrade', onUpgrade);
       for (const ws of sockets.clients)

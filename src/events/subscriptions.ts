@@ -25,6 +25,13 @@ export interface EventSubscriptionOptions {
   gitlab: BoundSystemHooksApi;
   /** How often the credential is checked again while the stream runs (`EVENT_AUTH_RECHECK_SECONDS`). */
   recheckMs: number;
+  /** Told when a subscription has started and when it has ended (once each), for metrics. @default none */
+  observer?: SubscriptionObserver | undefined;
+}
+
+export interface SubscriptionObserver {
+  opened(): void;
+  closed(): void;
 }
 
 /** Fails unless GitLab takes the caller for an instance administrator. */
@@ -73,9 +80,14 @@ export async function openEventSubscription(
     });
   }, options.recheckMs);
   recheck.unref();
+  const observer = options.observer;
+  observer?.opened();
+  let released = false;
   const release = () => {
     clearInterval(recheck);
     signal?.removeEventListener('abort', stop);
+    if (!released) observer?.closed();
+    released = true;
   };
 
   const stream: AsyncIterableIterator<SystemHookEventSource> = {

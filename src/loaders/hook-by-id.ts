@@ -26,6 +26,8 @@ export interface HookLoaderOptions {
    * @default 100
    */
   maxBatchSize?: number;
+  /** Told the size of each batch the loader serves, for metrics. It must not throw. @default none */
+  onBatch?: ((size: number) => void) | undefined;
 }
 
 /**
@@ -47,10 +49,12 @@ export interface HookLoader {
 
 export function createHookLoader(gitlab: BoundSystemHooksApi, options: HookLoaderOptions = {}): HookLoader {
   const concurrency = options.concurrency ?? 8;
+  const onBatch = options.onBatch;
   const pendingLists = new Set<Promise<unknown>>();
   const listed = new Map<number, HookDto>();
   const loader = new DataLoader<number, HookDto | null>(
     async (ids) => {
+      onBatch?.(ids.length);
       if (pendingLists.size > 0) await Promise.allSettled(pendingLists);
       const unlisted = ids.filter((id) => !listed.has(id));
       const loaded = unlisted.length > 0 ? await loadHooks(gitlab, unlisted, concurrency) : [];

@@ -20,6 +20,12 @@ export interface CircuitBreakerOptions {
    * @default 10_000
    */
   coolDownMs?: number;
+  /**
+   * Told each time the breaker opens (also again, after a failed probe), lets a probe through (`half-open`),
+   * or closes; for metrics and logs. It must not throw.
+   * @default none
+   */
+  onStateChange?: ((state: CircuitState) => void) | undefined;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
@@ -63,6 +69,7 @@ export function createCircuitBreaker(
     prefix: 'GitLab client option circuitBreaker.',
     min: 1,
   });
+  const changed = options.onStateChange;
 
   let failures = 0;
   let openedAt = 0;
@@ -84,17 +91,21 @@ export function createCircuitBreaker(
     );
   };
 
-  const record = (outcome: Outcome) => {
+  const record = (outcome: Outcome, isProbe: boolean) => {
     if (outcome === 'success') {
       failures = 0;
+      if (opened) changed?.('closed');
       opened = false;
     } else if (outcome === 'failure') {
       failures += 1;
       // A failed probe, or a failure while already open (an attempt admitted before it opened), restarts
       // the cool-down; in the closed state the threshold decides.
       if (opened || failures >= failureThreshold) {
+        // Only a closed breaker opening, or a probe failing, is a change of state.
+        const opens = !opened || isProbe;
         opened = true;
         openedAt = now();
+        if (opens) changed?.('open');
       }
     }
   };
@@ -107,10 +118,13 @@ export function createCircuitBreaker(
       const current = state();
       const isProbe = current === 'half-open';
       if (current === 'open' || (isProbe && probing)) throw openError();
-      if (isProbe) probing = true;
+      if (isProbe) {
+        probing = true;
+        changed?.('half-open');
+      }
       return createPermit((outcome) => {
         if (isProbe) probing = false;
-        record(outcome);
+        record(outcome, isProbe);
       });
     },
   };

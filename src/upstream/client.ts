@@ -6,6 +6,7 @@
 import { Pool } from 'undici';
 import { parseBaseUrl } from './base-url.ts';
 import { type CircuitBreakerOptions, createCircuitBreaker } from './circuit-breaker.ts';
+import type { UpstreamInstrumentation } from './instrumentation.ts';
 import { integerOptions } from './options.ts';
 import { type RetryOptions, retryPolicy } from './retry.ts';
 import { createSystemHooksApi } from './system-hooks-api.ts';
@@ -67,6 +68,11 @@ export interface GitLabClientOptions {
    * @default false
    */
   circuitBreaker?: CircuitBreakerOptions | false;
+  /**
+   * Told about every call, attempt, retry and breaker change, for metrics, logs and traces
+   * (`src/observability/`). @default none
+   */
+  instrumentation?: UpstreamInstrumentation | undefined;
 }
 
 /** The System Hooks API of one GitLab, over one connection pool. */
@@ -106,9 +112,16 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
   const limits = integerOptions(options, GITLAB_CLIENT_DEFAULTS, OPTION);
   const { attemptTimeoutMs } = integerOptions(options, { attemptTimeoutMs: limits.timeoutMs }, OPTION);
   const retry = retryPolicy(options.retry);
+  const instrumentation = options.instrumentation;
+  const onStateChange = instrumentation?.circuitChanged?.bind(instrumentation);
   const breaker = options.circuitBreaker
-    ? createCircuitBreaker(base.origin, options.circuitBreaker)
+    ? createCircuitBreaker(base.origin, { onStateChange, ...options.circuitBreaker })
     : undefined;
+  instrumentation?.attach?.({
+    origin: new URL(base.origin),
+    pathPrefix: base.prefix,
+    circuitState: breaker && (() => breaker.state),
+  });
 
   // No redirect interceptor is composed in, so a 3xx comes back as an answer and is never followed.
   const pool = new Pool(base.origin, {
@@ -130,6 +143,7 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
     attemptTimeoutMs: Math.min(limits.timeoutMs, attemptTimeoutMs),
     retry,
     breaker,
+    instrumentation,
   });
 
   let closing: Promise<void> | undefined;

@@ -14,6 +14,8 @@ import {
 } from './call-deadline.ts';
 import type { CircuitBreaker, CircuitPermit } from './circuit-breaker.ts';
 import { UpstreamError } from './errors.ts';
+import type { AttemptObserver, CallObserver, UpstreamInstrumentation } from './instrumentation.ts';
+import type { ResponseHeaders } from './json.ts';
 import { requestHeaders } from './request-headers.ts';
 import { type Answer, type AnswerKind, readAnswer } from './response-body.ts';
 import { type Method, type RetryPolicy, retryDelay } from './retry.ts';
@@ -40,8 +42,14 @@ export interface PreparedRequest {
   redact: readonly string[];
 }
 
+/** What one attempt runs under, and whom it tells that GitLab's response headers are in. */
+export interface Attempt extends AttemptSignal {
+  /** The response headers are in: the header timeout ends, and an observer learns the status. */
+  headersReceived(status?: number, headers?: ResponseHeaders): void;
+}
+
 /** One attempt: its answer, or a transport error or an `UpstreamError` thrown. */
-export type SendAttempt = (call: Call, request: PreparedRequest, attempt: AttemptSignal) => Promise<Answer>;
+export type SendAttempt = (call: Call, request: PreparedRequest, attempt: Attempt) => Promise<Answer>;
 
 export interface TransportSettings {
   send: SendAttempt;
@@ -49,6 +57,8 @@ export interface TransportSettings {
   attemptTimeoutMs: number;
   retry: RetryPolicy;
   breaker?: CircuitBreaker | undefined;
+  /** Told about every call, attempt, retry and breaker refusal. @default none */
+  instrumentation?: UpstreamInstrumentation | undefined;
 }
 
 export interface Transport {
@@ -69,56 +79,111 @@ export function createTransport(settings: TransportSettings): Transport {
         caller: options.signal,
         redact: request.redact,
       });
+      const observer = settings.instrumentation?.startCall(call, options);
+      const tally = options.tally;
+      // Timed only for someone who reads the time.
+      const started = observer !== undefined || tally !== undefined ? performance.now() : 0;
+      let failure: { error: unknown } | undefined;
       try {
-        return await attemptUntilDone(settings, { call, request, deadline });
+        return await attemptUntilDone(settings, { call, request, deadline, observer });
+      } catch (error) {
+        failure = { error };
+        throw error;
       } finally {
         deadline.dispose();
+        if (started !== 0) {
+          const durationMs = performance.now() - started;
+          if (tally) {
+            tally.upstreamCalls += 1;
+            tally.upstreamMs += durationMs;
+          }
+          observer?.end(failure?.error, durationMs);
+        }
       }
     },
   };
 }
 
-/** A call under way: what it sends, and the deadline that bounds all its attempts. */
+/** A call under way: what it sends, the deadline that bounds all its attempts, and who watches it. */
 interface RunningCall {
   call: Call;
   request: PreparedRequest;
   deadline: CallDeadline;
+  observer: CallObserver | undefined;
 }
 
 /** Attempts until one answers, or a failure is not to be retried. */
 async function attemptUntilDone(settings: TransportSettings, running: RunningCall): Promise<Answer> {
-  const { call, deadline } = running;
+  const { call, deadline, observer } = running;
   for (let attempt = 0; ; attempt++) {
     if (deadline.signal.aborted) throw deadline.explain(deadline.signal.reason);
-    const permit = settings.breaker?.enter();
+    const permit = enterBreaker(settings.breaker, observer);
     try {
-      return await attemptOnce(settings, running, permit);
+      return await attemptOnce(settings, running, permit, attempt);
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
       const delay = retryDelay(settings.retry, call.method, error, attempt, deadline.remainingMs());
       if (delay === undefined) throw error;
+      observer?.retrying(error, delay);
       await deadline.sleep(delay, error);
     }
+  }
+}
+
+/** A permit from the breaker, if there is one; its refusal is told to the observer and thrown. */
+function enterBreaker(
+  breaker: CircuitBreaker | undefined,
+  observer: CallObserver | undefined,
+): CircuitPermit | undefined {
+  try {
+    return breaker?.enter();
+  } catch (error) {
+    observer?.circuitOpen(error);
+    throw error;
   }
 }
 
 /** One attempt; its permit learns how it ended, and a failure is thrown as the call would report it. */
 async function attemptOnce(
   settings: TransportSettings,
-  { call, request, deadline }: RunningCall,
+  { call, request, deadline, observer }: RunningCall,
   permit: CircuitPermit | undefined,
+  attempt: number,
 ): Promise<Answer> {
+  const watched = observer?.startAttempt(attempt);
   try {
     const answer = await withAttemptTimeout(deadline, settings.attemptTimeoutMs, (signal) =>
-      settings.send(call, request, signal),
+      watched
+        ? settings.send(call, withHeaders(request, watched.headers), observedAttempt(signal, watched))
+        : settings.send(call, request, signal),
     );
     permit?.success();
+    watched?.end(undefined);
     return answer;
   } catch (thrown) {
     const error = deadline.explain(thrown);
     permit?.settleWith(error);
+    watched?.end(error);
     throw error;
   }
+}
+
+/** The request with an attempt's own headers added, such as the trace context of its span. */
+function withHeaders(
+  request: PreparedRequest,
+  headers: Readonly<Record<string, string>> | undefined,
+): PreparedRequest {
+  return headers === undefined ? request : { ...request, headers: { ...request.headers, ...headers } };
+}
+
+function observedAttempt(signal: AttemptSignal, watched: AttemptObserver): Attempt {
+  return {
+    signal: signal.signal,
+    headersReceived(status, headers) {
+      signal.headersReceived();
+      if (status !== undefined) watched.responded(status, headers ?? {});
+    },
+  };
 }
 
 function prepareRequest(call: Call, options: CallOptions): PreparedRequest {
@@ -143,7 +208,7 @@ export function sendOverPool(pool: Dispatcher, prefix: string, maxResponseBytes:
       body: request.body,
       signal: attempt.signal,
     });
-    attempt.headersReceived();
+    attempt.headersReceived(response.statusCode, response.headers);
     return readAnswer(response, {
       expects: call.expects,
       route: call.route,

@@ -110,6 +110,17 @@ export interface CallOptions {
    * ASCII characters. A bad one rejects the call with a `TypeError` before any request.
    */
   headers?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Where the caller counts its calls to GitLab (the access log's `upstream_calls` and `upstream_ms`): each
+   * call adds itself once it has ended, retries and waits included. @default none
+   */
+  tally?: UpstreamTally | undefined;
+}
+
+/** A caller's count of its calls to GitLab and of the milliseconds they took in all. */
+export interface UpstreamTally {
+  upstreamCalls: number;
+  upstreamMs: number;
 }
 
 /** The ten REST calls of the System Hooks API. Every method rejects with an `UpstreamError` on failure. */
