@@ -91,23 +91,27 @@ export function createCircuitBreaker(
     );
   };
 
+  const succeed = () => {
+    failures = 0;
+    if (opened) changed?.('closed');
+    opened = false;
+  };
+
+  const fail = (isProbe: boolean) => {
+    failures += 1;
+    // A failed probe, or a failure while already open (an attempt admitted before it opened), restarts the
+    // cool-down; in the closed state the threshold decides.
+    if (!opened && failures < failureThreshold) return;
+    // Only a closed breaker opening, or a probe failing, is a change of state.
+    const opens = !opened || isProbe;
+    opened = true;
+    openedAt = now();
+    if (opens) changed?.('open');
+  };
+
   const record = (outcome: Outcome, isProbe: boolean) => {
-    if (outcome === 'success') {
-      failures = 0;
-      if (opened) changed?.('closed');
-      opened = false;
-    } else if (outcome === 'failure') {
-      failures += 1;
-      // A failed probe, or a failure while already open (an attempt admitted before it opened), restarts
-      // the cool-down; in the closed state the threshold decides.
-      if (opened || failures >= failureThreshold) {
-        // Only a closed breaker opening, or a probe failing, is a change of state.
-        const opens = !opened || isProbe;
-        opened = true;
-        openedAt = now();
-        if (opens) changed?.('open');
-      }
-    }
+    if (outcome === 'success') succeed();
+    else if (outcome === 'failure') fail(isProbe);
   };
 
   return {
