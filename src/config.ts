@@ -11,6 +11,9 @@ import {
   parseSecretTokens,
   parseSigningSecrets,
 } from './events/verification.ts';
+import { isLogLevel, LOG_LEVELS, type LogLevel } from './observability/logger.ts';
+import { OTEL_VARIABLES, type OtelVariable, parseTracingEnvironment } from './observability/otel-env.ts';
+import type { TracingConfig } from './observability/tracing.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './plugins/use-request-limits.ts';
 import {
   parseTrustedDocumentsManifest,
@@ -61,6 +64,22 @@ export interface GatewayConfig {
   corsOrigins: string[];
   /** System hook events: the receiver's secrets and bounds, the shared store, the subscribers' checks. */
   events: EventsConfig;
+  /** Logs, metrics and traces. */
+  observability: ObservabilityConfig;
+}
+
+export interface ObservabilityConfig {
+  /** `LOG_LEVEL`. @default 'info', or 'debug' with `DEBUG=1` */
+  logLevel: LogLevel;
+  /** `DEBUG=1`: graphql-yoga's own debug lines are logged at `debug` (else at `trace`). @default false */
+  yogaDebug: boolean;
+  /**
+   * `METRICS=true`: where the metrics listener serves `/metrics` (`METRICS_HOST`, default `127.0.0.1`;
+   * `METRICS_PORT`, default 9464). @default undefined: no metrics
+   */
+  metrics: { host: string; port: number } | undefined;
+  /** Tracing from the standard `OTEL_*` variables; on when an OTLP endpoint is set. @default undefined: off */
+  tracing: TracingConfig | undefined;
 }
 
 export interface EventsConfig {
@@ -352,6 +371,39 @@ function readEvents(reader: EnvironmentReader): EventsConfig {
   };
 }
 
+/** `METRICS_PORT`: OpenTelemetry's Prometheus exporter's port. */
+const METRICS_PORT: IntegerVariable = { env: 'METRICS_PORT', min: 0, max: 65535, default: 9464 };
+
+function readObservability(reader: EnvironmentReader, port: number): ObservabilityConfig {
+  // graphql-yoga's own switch, `DEBUG=1`, also turns the gateway's debug lines on (any other value belongs to
+  // the `debug` package's conventions and is left alone).
+  const yogaDebug = reader.text('DEBUG') === '1';
+  const level = reader.text('LOG_LEVEL')?.toLowerCase() ?? (yogaDebug ? 'debug' : 'info');
+  if (!isLogLevel(level)) {
+    reader.problems.push(
+      `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level.slice(0, 40))}`,
+    );
+  }
+  const metrics = reader.boolean('METRICS', false);
+  const metricsHost = reader.text('METRICS_HOST') ?? '127.0.0.1';
+  const metricsPort = reader.integer(METRICS_PORT);
+  if (metrics && metricsPort !== 0 && metricsPort === port) {
+    reader.problems.push('METRICS_PORT must differ from PORT: metrics are never served on the GraphQL port');
+  }
+  const raw = Object.fromEntries(OTEL_VARIABLES.map((name) => [name, reader.text(name)])) as Record<
+    OtelVariable,
+    string | undefined
+  >;
+  const { tracing, problems } = parseTracingEnvironment(raw);
+  reader.problems.push(...problems);
+  return {
+    logLevel: isLogLevel(level) ? level : 'info',
+    yogaDebug,
+    metrics: metrics ? { host: metricsHost, port: metricsPort } : undefined,
+    tracing,
+  };
+}
+
 function readEmbeddedGitLab(
   env: NodeJS.ProcessEnv,
   reader: EnvironmentReader,
@@ -382,6 +434,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     limits: readRequestLimits(reader),
     corsOrigins: readCorsOrigins(reader),
     events: readEvents(reader),
+    observability: readObservability(reader, integers.port),
   };
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;

@@ -12,6 +12,7 @@ import {
   type Credential,
   isWellFormedToken,
   type SystemHooksApi,
+  type UpstreamTally,
 } from './upstream/types.ts';
 
 /**
@@ -50,6 +51,16 @@ export interface ContextDependencies {
   loader?: HookLoaderOptions | undefined;
   /** Where subscriptions read system hook events, and how often a subscriber's credential is checked again. */
   events?: Omit<EventSubscriptionOptions, 'gitlab'> | undefined;
+  /**
+   * The request's id, sent to GitLab as `x-request-id`, and where its GitLab calls are counted (the access
+   * log's). @default none
+   */
+  requestScope?: ((request: Request) => RequestScope | undefined) | undefined;
+}
+
+/** What the gateway's telemetry keeps for one request (`src/observability/`). */
+export interface RequestScope extends UpstreamTally {
+  readonly requestId: string;
 }
 
 type CredentialResult = { credential: Credential } | { problem: string };
@@ -84,21 +95,29 @@ const EVENT_UUID = /^[0-9A-Za-z-]{1,64}$/;
  * Headers a request carries on to GitLab. A caller handling a GitLab webhook that calls the gateway sends the
  * delivery's `X-Gitlab-Event-UUID`; passed on, it lets GitLab's recursion detection cut a webhook loop.
  */
-function forwardedHeaders(headers: Headers): Record<string, string> | undefined {
+function forwardedHeaders(
+  headers: Headers,
+  requestId: string | undefined,
+): Record<string, string> | undefined {
   const eventUuid = headers.get('x-gitlab-event-uuid');
-  return eventUuid !== null && EVENT_UUID.test(eventUuid) ? { 'x-gitlab-event-uuid': eventUuid } : undefined;
+  const forwarded =
+    eventUuid !== null && EVENT_UUID.test(eventUuid) ? { 'x-gitlab-event-uuid': eventUuid } : undefined;
+  // GitLab keeps a well-formed `X-Request-Id` as its correlation id, so one id follows the request into its logs.
+  return requestId === undefined ? forwarded : { ...forwarded, 'x-request-id': requestId };
 }
 
 export function createContextFactory(deps: ContextDependencies) {
   return ({ request }: { request: Request }): GatewayContext => {
     const result = credentialFromHeaders(request.headers, deps.defaultCredential);
+    const scope = deps.requestScope?.(request);
     const callOptions: CallOptions = {
       credential: 'credential' in result ? result.credential : undefined,
       // Yoga's signal is a lazy stand-in that becomes a native one only if `AbortSignal.any` (or undici) reads
       // it, and after that switch its own `aborted` and 'abort' listeners no longer follow the request. The
       // upstream client only ever listens to it, which the stand-in answers correctly and cheaply.
       signal: request.signal,
-      headers: forwardedHeaders(request.headers),
+      headers: forwardedHeaders(request.headers, scope?.requestId),
+      tally: scope,
     };
     // The credential is checked when GitLab is first called, not here: `_service`, introspection and `__typename`
     // need none.

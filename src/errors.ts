@@ -133,6 +133,16 @@ function knownFailure(original: unknown): GraphQLError | undefined {
 }
 
 /**
+ * Whether `error` is an expected failure of the gateway's components (a failed GitLab call, the event store's
+ * refusals), which `maskGatewayError` turns into its documented error instead of masking it: worth a debug line,
+ * not an error line.
+ */
+export function isExpectedFailure(error: unknown): boolean {
+  const original = originalOf(error);
+  return isUpstreamError(original) || (original instanceof Error && EVENT_ERRORS.has(original.constructor));
+}
+
+/**
  * Yoga's `maskError`, with one seam added: the gateway's components throw their own errors as they are (a failed
  * GitLab call as an `UpstreamError`, the event store's failures), and each becomes its documented GraphQL error
  * here, at its place in the result. Everything else is masked as Yoga masks it.

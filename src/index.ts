@@ -7,6 +7,8 @@ import { ConfigError, type GatewayConfig, loadConfig } from './config.ts';
 import { describeToken } from './embedded-gitlab/config.ts';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from './embedded-gitlab/index.ts';
 import { EXAMPLE_HOOKS } from './example-hooks.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { startMetricsServer } from './observability/metrics-server.ts';
 import { createConfiguredGateway, SYSTEM_HOOK_RECEIVER_PATH } from './server.ts';
 import { attachGraphQLWebSocket } from './websocket.ts';
 
@@ -22,16 +24,23 @@ interface EmbeddedUpstream {
   receiverToken: string;
 }
 
-async function startEmbeddedGitLab(config: GatewayConfig): Promise<EmbeddedUpstream | undefined> {
+async function startEmbeddedGitLab(
+  config: GatewayConfig,
+  logger: Logger,
+): Promise<EmbeddedUpstream | undefined> {
   if (config.gitlabUrl !== undefined || !config.embedded) return undefined;
   const gitlab = createEmbeddedGitLab(config.embedded);
   const url = await gitlab.listen();
   await gitlab.seed(EXAMPLE_HOOKS);
-  console.log(
+  logger.info(
+    { url: `${url}/api/v4`, example_hooks: EXAMPLE_HOOKS.length },
     `Embedded GitLab listening on ${url}/api/v4 (no GITLAB_URL set), ${EXAMPLE_HOOKS.length} example hooks`,
   );
-  console.log(`  admin token: ${describeToken(config.embedded.adminToken, config.embedded.adminTokenFrom)}`);
-  console.log(`  user token:  ${describeToken(config.embedded.userToken, config.embedded.userTokenFrom)}`);
+  // A generated token is this development GitLab's own and is shown so that it can be used; one the operator
+  // set is only named.
+  const { adminToken, adminTokenFrom, userToken, userTokenFrom } = config.embedded;
+  logger.info(`Embedded GitLab admin token: ${describeToken(adminToken, adminTokenFrom)}`);
+  logger.info(`Embedded GitLab user token: ${describeToken(userToken, userTokenFrom)}`);
   return {
     gitlab,
     url,
@@ -49,7 +58,7 @@ function receiverUrl(server: Server, host: string): string {
 }
 
 /** Seeds a hook that delivers to the gateway's own receiver; its global ID, for GraphiQL's example. */
-async function seedReceiverHook(upstream: EmbeddedUpstream, url: string): Promise<string> {
+async function seedReceiverHook(upstream: EmbeddedUpstream, url: string, logger: Logger): Promise<string> {
   const [id] = await upstream.gitlab.seed([
     {
       url,
@@ -58,14 +67,15 @@ async function seedReceiverHook(upstream: EmbeddedUpstream, url: string): Promis
       token: upstream.receiverToken,
     },
   ]);
-  console.log(`  hook ${id} delivers to the gateway's receiver, ${url}`);
+  logger.info({ hook_id: id, url }, `Embedded GitLab hook ${id} delivers to the gateway's receiver, ${url}`);
   return `gid://gitlab/SystemHook/${id}`;
 }
 
 /** Wires configuration, the upstream (real or embedded) and the gateway, then listens until SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const embedded = await startEmbeddedGitLab(config);
+  const logger = createLogger({ level: config.observability.logLevel });
+  const embedded = await startEmbeddedGitLab(config, logger);
   const gitlabUrl = config.gitlabUrl ?? embedded?.url;
   if (gitlabUrl === undefined) {
     throw new ConfigError(['GITLAB_URL is unset and the embedded GitLab is not configured']);
@@ -79,8 +89,10 @@ async function main(): Promise<void> {
     response.writeHead(503, { 'retry-after': '1' }).end();
   });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
-  const receiverHookId = embedded && (await seedReceiverHook(embedded, receiverUrl(server, config.host)));
+  const receiverHookId =
+    embedded && (await seedReceiverHook(embedded, receiverUrl(server, config.host), logger));
   const configured = createConfiguredGateway(config, gitlabUrl, {
+    logger,
     graphiqlHeaders: embedded && { 'PRIVATE-TOKEN': embedded.adminToken },
     graphiqlReceiverHookId: receiverHookId,
     receiverTokens: embedded ? [embedded.receiverToken] : [],
@@ -91,15 +103,31 @@ async function main(): Promise<void> {
     maxMessageBytes: config.limits.maxRequestBodyBytes,
     trustedDocuments: config.trustedDocuments,
   });
+  const { metrics } = configured.telemetry;
+  metrics?.watchWebSockets(() => sockets.connections);
+  const metricsServer =
+    metrics && config.observability.metrics
+      ? await startMetricsServer({ registry: metrics.registry, ...config.observability.metrics })
+      : undefined;
 
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  console.log(
-    `Gateway listening on http://${host}:${port}/graphql (GraphiQL in a browser), upstream ${gitlabUrl}`,
+  const url = `http://${host}:${port}/graphql`;
+  logger.info(
+    { url, upstream: gitlabUrl },
+    `Gateway listening on ${url} (GraphiQL in a browser), upstream ${gitlabUrl}`,
   );
   if (configured.events) {
-    console.log(
-      `  system hook receiver: POST ${SYSTEM_HOOK_RECEIVER_PATH}; subscriptions over SSE and WebSocket`,
+    logger.info(
+      `System hook receiver: POST ${SYSTEM_HOOK_RECEIVER_PATH}; subscriptions over SSE and WebSocket`,
+    );
+  }
+  if (metricsServer) logger.info({ url: metricsServer.url }, `Prometheus metrics on ${metricsServer.url}`);
+  const tracing = config.observability.tracing;
+  if (tracing) {
+    logger.info(
+      { collector: new URL(tracing.endpoint).host, sampler: tracing.sampler },
+      `Traces exported as OTLP/HTTP JSON to ${new URL(tracing.endpoint).host}`,
     );
   }
 
@@ -107,7 +135,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: stopping`);
+    logger.info({ signal }, `${signal}: stopping`);
     await sockets.close();
     // Ending every subscription first lets their SSE responses finish, so that the server can close.
     await configured.events?.close();
@@ -117,6 +145,9 @@ async function main(): Promise<void> {
     setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
     await drained;
     await configured.client.close();
+    await metricsServer?.close();
+    // Last, so that the spans of the requests drained above are exported.
+    await configured.telemetry.close();
     await embedded?.gitlab.close();
     process.exit(0);
   };
@@ -125,6 +156,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  // A bad configuration is told to the person starting the gateway, one problem a line, before logging (whose
+  // level is part of the configuration) exists; any other failure to start is a log line, on stderr.
+  if (error instanceof ConfigError) console.error(error.message);
+  else createLogger({ destination: 'stderr' }).fatal({ err: error }, 'The gateway failed to start');
   process.exit(1);
 });

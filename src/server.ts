@@ -8,6 +8,10 @@ import { createSystemHookReceiver, type SystemHookReceiverOptions } from './even
 import { createRedisEventStore } from './events/redis-event-store.ts';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
 import type { HookLoaderOptions } from './loaders/hook-by-id.ts';
+import { type ConfiguredTelemetry, createTelemetry, type Telemetry } from './observability/index.ts';
+import type { Logger } from './observability/logger.ts';
+import { useGraphQLMetrics } from './observability/use-graphql-metrics.ts';
+import { createRequestTelemetry } from './observability/use-request-telemetry.ts';
 import { useDocumentCache } from './plugins/use-document-cache.ts';
 import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
@@ -60,6 +64,12 @@ export interface GatewayOptions {
    * subscription. @default none: the receiver answers 404 and subscribing fails with `EVENTS_DISABLED`
    */
   events?: GatewayEvents | undefined;
+  /**
+   * Logs, metrics and traces (`src/observability/`); give the same parts to the upstream client's
+   * `instrumentation`. Request ids are kept or made, echoed and sent to GitLab whatever is given.
+   * @default none: no access log, no metrics, no spans
+   */
+  telemetry?: Telemetry | undefined;
 }
 
 export interface GatewayEvents {
@@ -139,27 +149,39 @@ function useUpstreamReadiness(api: SystemHooksApi, events: EventStore | undefine
 }
 
 /** The receiver, answering on its path before anything GraphQL sees the request. */
-function useSystemHookReceiver(events: GatewayEvents): Plugin {
+function useSystemHookReceiver(
+  events: GatewayEvents,
+  hooks: Pick<SystemHookReceiverOptions, 'onRefused' | 'onAccepted'> | undefined,
+): Plugin {
   return useRoute(
     SYSTEM_HOOK_RECEIVER_PATH,
-    createSystemHookReceiver({ ...events.receiver, store: events.store }),
+    createSystemHookReceiver({ ...events.receiver, ...hooks, store: events.store }),
   );
 }
 
 /** The gateway's Yoga instance: GraphQL and GraphiQL at `/graphql`, `/health`, `/ready`. It never listens. */
 export function createGateway(options: GatewayOptions): Gateway {
   const limits = requestLimits(options.limits);
+  const telemetry = options.telemetry ?? {};
+  const { metrics } = telemetry;
+  const requests = createRequestTelemetry(telemetry);
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory({
       ...options,
-      events: options.events && { store: options.events.store, recheckMs: options.events.authRecheckMs },
+      loader: metrics ? { ...options.loader, onBatch: metrics.loaderBatch } : options.loader,
+      events: options.events && {
+        store: options.events.store,
+        recheckMs: options.events.authRecheckMs,
+        observer: metrics?.subscriptions,
+      },
+      requestScope: requests.scopeOf,
     }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
     maskedErrors: { maskError: maskGatewayError },
-    logging: options.logging ?? true,
+    logging: requests.yogaLogging(options.logging ?? true),
     graphiql: graphiqlOptions({
       headers: options.graphiqlHeaders,
       receiverHookId: options.graphiqlReceiverHookId,
@@ -172,7 +194,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
     cors: corsForOrigins(options.corsOrigins ?? []),
     plugins: [
-      ...(options.events ? [useSystemHookReceiver(options.events)] : []),
+      requests.plugin,
+      ...(options.events ? [useSystemHookReceiver(options.events, requests.receiverHooks)] : []),
+      ...(metrics
+        ? [useGraphQLMetrics(metrics, { namedOperations: options.trustedDocuments !== undefined })]
+        : []),
       useDocumentCache(),
       useRequestLimits(limits),
       useGraphQLJsExecution(),
@@ -189,6 +215,8 @@ export interface ConfiguredGateway {
   client: GitLabClient;
   /** The event store, when the gateway receives system hook events. */
   events: EventStore | undefined;
+  /** Logs, metrics and traces; its `registry` is what the metrics listener serves. Closed after `client`. */
+  telemetry: ConfiguredTelemetry;
 }
 
 /**
@@ -201,10 +229,17 @@ export function createConfiguredGateway(
   gitlabUrl: string,
   extra: Pick<GatewayOptions, 'graphiqlHeaders' | 'graphiqlReceiverHookId' | 'logging'> & {
     receiverTokens?: readonly string[];
+    /** Where logs go (`npm start`: stdout, at `LOG_LEVEL`). @default none: nothing is logged */
+    logger?: Logger;
   } = {},
 ): ConfiguredGateway {
-  const { receiverTokens = [], ...options } = extra;
+  const { receiverTokens = [], logger, ...options } = extra;
+  const telemetry = createTelemetry(config.observability, {
+    logger,
+    upstreamTimeoutMs: config.upstreamTimeoutMs,
+  });
   const client = createGitLabClient({
+    instrumentation: telemetry.upstream,
     baseUrl: gitlabUrl,
     timeoutMs: config.upstreamTimeoutMs,
     connections: config.upstreamConnections,
@@ -235,9 +270,10 @@ export function createConfiguredGateway(
       },
       authRecheckMs: config.events.authRecheckSeconds * 1000,
     },
+    telemetry,
     ...options,
   });
-  return { gateway, client, events };
+  return { gateway, client, events, telemetry };
 }
 
 /** The event store `EVENT_RETENTION` and `REDIS_URL` describe: shared through Redis, or this process's own. */

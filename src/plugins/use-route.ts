@@ -17,7 +17,7 @@ export function useRoute(path: string, handle: (request: Request) => Promise<Res
 }
 
 /** Whether the absolute URL `url` has exactly the path `path`, whatever its query or fragment. */
-function hasPath(url: string, path: string): boolean {
+export function hasPath(url: string, path: string): boolean {
   const authority = url.indexOf('//');
   const start = url.indexOf('/', authority === -1 ? 0 : authority + 2);
   if (start === -1 || !url.startsWith(path, start)) return false;

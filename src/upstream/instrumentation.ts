@@ -12,10 +12,12 @@ import type { ResponseHeaders } from './json.ts';
 import type { Method } from './retry.ts';
 import type { CallOptions } from './types.ts';
 
-/** One logical call, as the transport describes it to an observer. */
+/** One logical call, as the transport describes it to an observer (never its body). */
 export interface ObservedCall {
   method: Method;
-  /** The route below `/api/v4`, never the raw path: `GET /hooks/:hook_id`. */
+  /** Below `/api/v4`, encoded, with its query: `/hooks/12`, `/hooks?page=1&per_page=20`. */
+  path: string;
+  /** The route, the same for every id: `GET /hooks/:hook_id`. */
   route: string;
 }
 
@@ -59,6 +61,6 @@ export interface AttemptObserver {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** GitLab's response headers are in (before the body is read). */
   responded(status: number, headers: ResponseHeaders): void;
-  /** The attempt ended: with its answer read when `error` is `undefined`, else with `error`. */
-  end(error: unknown): void;
+  /** The attempt is over: its answer read when `error` is `undefined`, else failed with `error`. */
+  finish(error: unknown): void;
 }

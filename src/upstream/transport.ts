@@ -158,12 +158,12 @@ async function attemptOnce(
         : settings.send(call, request, signal),
     );
     permit?.success();
-    watched?.end(undefined);
+    watched?.finish(undefined);
     return answer;
   } catch (thrown) {
     const error = deadline.explain(thrown);
     permit?.settleWith(error);
-    watched?.end(error);
+    watched?.finish(error);
     throw error;
   }
 }

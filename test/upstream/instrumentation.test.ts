@@ -40,7 +40,7 @@ function recorder() {
             headers: { 'x-attempt': String(attempt) },
             responded: (status, headers) =>
               lines.push(`responded ${status} ${headers['x-request-id'] ?? '-'}`),
-            end: (error) => lines.push(`attempt end ${error === undefined ? 'ok' : 'failed'}`),
+            finish: (error) => lines.push(`attempt end ${error === undefined ? 'ok' : 'failed'}`),
           };
         },
         circuitOpen: () => lines.push('circuit refused'),

@@ -1,0 +1,395 @@
+/**
+ * What every incoming request leaves behind: its `x-request-id` (kept when well formed, else made, and echoed),
+ * one `http_server_request_duration_seconds` observation, its GraphQL errors by code, one access line, and with
+ * tracing its spans: `POST /graphql` (SERVER, continuing an incoming `traceparent`), the operation (`query`,
+ * `mutation`, `subscription`), and `graphql.parse`, `graphql.validate`, `graphql.execute`, `graphql.subscribe`.
+ *
+ * The request's record starts in Yoga's `request` instrumentation, which wraps every request before any plugin
+ * (Yoga's own health check, CORS and GraphiQL answer before the gateway's plugins see a request), and ends in
+ * `onResponse`, which sees every response. Without tracing nothing keeps a context per request.
+ */
+
+import {
+  type Context,
+  context,
+  createContextKey,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+} from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+} from '@opentelemetry/semantic-conventions';
+import { type ExecutionArgs, type ExecutionResult, getOperationAST } from 'graphql';
+import { isAsyncIterable, type Plugin, type YogaServerOptions } from 'graphql-yoga';
+import type { RequestScope } from '../context.ts';
+import { type GatewayErrorCode, isExpectedFailure } from '../errors.ts';
+import { systemHookEventInfo } from '../events/catalogue.ts';
+import type { SystemHookReceiverOptions } from '../events/receiver.ts';
+import { errorCodeLabel, methodLabel, type RouteLabel, routeOf } from './labels.ts';
+import type { Logger } from './logger.ts';
+import { REQUEST_ID_HEADER, REQUEST_ID_KEY, requestIdOf } from './request-id.ts';
+import {
+  ATTR_GRAPHQL_ERROR_CODES,
+  ATTR_GRAPHQL_ERROR_COUNT,
+  ATTR_GRAPHQL_OPERATION_NAME,
+  ATTR_GRAPHQL_OPERATION_TYPE,
+  ATTR_REQUEST_ID,
+  ATTR_WEBHOOK_EVENT_NAME,
+  ATTR_WEBHOOK_OUTCOME,
+} from './semconv.ts';
+import type { Telemetry } from './telemetry.ts';
+import { roundMs } from './upstream.ts';
+
+/** The longest operation name an access line carries; the name is the client's, and may be anything. */
+const MAX_OPERATION_NAME_LENGTH = 100;
+
+/** One request while it is served. */
+class RequestRecord implements RequestScope {
+  upstreamCalls = 0;
+  upstreamMs = 0;
+  operationType: string | undefined = undefined;
+  operationName: string | undefined = undefined;
+  errorCodes: GatewayErrorCode[] | undefined = undefined;
+  span: Span | undefined = undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly started: number,
+    readonly method: string,
+    readonly route: RouteLabel,
+  ) {}
+
+  addErrorCode(code: GatewayErrorCode): void {
+    this.errorCodes ??= [];
+    if (!this.errorCodes.includes(code)) this.errorCodes.push(code);
+  }
+}
+
+type YogaLogging = YogaServerOptions<object, object>['logging'];
+type LogMethod = (...args: unknown[]) => void;
+
+export interface RequestTelemetry {
+  /** The Yoga plugin; first in the gateway's list, so that its hooks see the request before the others. */
+  readonly plugin: Plugin;
+  /** The request's scope, for the context (undefined for a request the plugin did not see: WebSocket). */
+  scopeOf(request: Request): RequestScope | undefined;
+  /** Yoga's `logging` option: Yoga's own lines through the gateway's logger, when there is one. */
+  yogaLogging(logging: boolean): YogaLogging;
+  /** The receiver's counting hooks, when anything counts. */
+  readonly receiverHooks: Pick<SystemHookReceiverOptions, 'onRefused' | 'onAccepted'> | undefined;
+}
+
+/** The operation span of a traced request, found by the hooks that run inside it. */
+const OPERATION_SPAN_KEY = createContextKey('gateway.graphql.operation_span');
+
+const headersGetter: TextMapGetter<Headers> = {
+  keys: (carrier) => [...carrier.keys()],
+  get: (carrier, key) => carrier.get(key) ?? undefined,
+};
+
+export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
+  const { logger, metrics, tracing } = telemetry;
+  const records = new WeakMap<Request, RequestRecord>();
+
+  const begin = (request: Request): RequestRecord => {
+    const record = new RequestRecord(
+      requestIdOf(request.headers),
+      performance.now(),
+      methodLabel(request.method),
+      routeOf(request.url),
+    );
+    records.set(request, record);
+    return record;
+  };
+
+  const finish = (record: RequestRecord, response: Response) => {
+    response.headers.set(REQUEST_ID_HEADER, record.requestId);
+    const durationMs = performance.now() - record.started;
+    const status = response.status;
+    metrics?.serverRequest(record.method, record.route, status, durationMs / 1000);
+    if (logger) logAccess(logger, record, status, durationMs);
+    if (record.span) endServerSpan(record.span, record, status);
+  };
+
+  const spans = tracing && createSpanHooks(telemetry, begin);
+
+  const plugin: Plugin = {
+    instrumentation: spans?.instrumentation ?? {
+      request({ request }, wrapped) {
+        begin(request);
+        return wrapped();
+      },
+    },
+    onResponse({ request, response }) {
+      const record = records.get(request);
+      if (record) finish(record, response);
+    },
+    onExecute({ args }) {
+      noteOperation(records, args);
+    },
+    onSubscribe({ args }) {
+      noteOperation(records, args);
+    },
+    onExecutionResult: spans?.onExecutionResult,
+    onResultProcess({ request, result }) {
+      if (isAsyncIterable(result)) return;
+      const record = records.get(request);
+      for (const single of Array.isArray(result) ? result : [result]) {
+        for (const error of single.errors ?? []) {
+          const code = errorCodeLabel(error.extensions?.code);
+          metrics?.graphqlError(code);
+          record?.addErrorCode(code);
+        }
+      }
+    },
+  };
+
+  return {
+    plugin,
+    scopeOf: (request) => records.get(request),
+    yogaLogging: (logging) =>
+      logging && logger ? yogaLogger(logger, telemetry.yogaDebug ? 'debug' : 'trace') : logging,
+    receiverHooks: metrics || tracing ? receiverHooks(telemetry) : undefined,
+  };
+}
+
+/** The operation of a request, for its access line and its span, as soon as it is known. */
+function noteOperation(records: WeakMap<Request, RequestRecord>, args: ExecutionArgs): void {
+  const request = (args.contextValue as { request?: Request } | undefined)?.request;
+  const record = request && records.get(request);
+  const span = context.active().getValue(OPERATION_SPAN_KEY) as Span | undefined;
+  if ((record === undefined || record.operationType !== undefined) && span === undefined) return;
+  const operation = getOperationAST(args.document, args.operationName);
+  const type = operation?.operation ?? 'unknown';
+  const name = operation?.name?.value.slice(0, MAX_OPERATION_NAME_LENGTH);
+  if (record && record.operationType === undefined) {
+    record.operationType = type;
+    record.operationName = name;
+  }
+  if (span) {
+    // The semantic conventions name the span by type only: the name is the client's and unbounded.
+    span.updateName(type);
+    span.setAttribute(ATTR_GRAPHQL_OPERATION_TYPE, type);
+    if (name !== undefined) span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, name);
+  }
+}
+
+function logAccess(logger: Logger, record: RequestRecord, status: number, durationMs: number): void {
+  // Probes come every few seconds from every load balancer: their lines are for debugging only.
+  const level = record.route === '/health' || record.route === '/ready' ? 'debug' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level](
+    {
+      request_id: record.requestId,
+      method: record.method,
+      route: record.route,
+      status,
+      duration_ms: roundMs(durationMs),
+      operation_type: record.operationType,
+      operation_name: record.operationName,
+      error_codes: record.errorCodes,
+      upstream_calls: record.upstreamCalls,
+      upstream_ms: roundMs(record.upstreamMs),
+    },
+    'request',
+  );
+}
+
+function endServerSpan(span: Span, record: RequestRecord, status: number): void {
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  if (record.errorCodes) span.setAttribute(ATTR_GRAPHQL_ERROR_CODES, record.errorCodes);
+  // A 4xx is the client's doing: a server span's status stays unset for it (semantic conventions).
+  if (status >= 500) {
+    span.setAttribute(ATTR_ERROR_TYPE, String(status));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
+/** The span of a phase, parented to the active one, ended when `run` has (rejected or not). */
+function inSpan<T>(name: string, run: () => T, tracer: NonNullable<Telemetry['tracing']>['tracer']): T {
+  const parent = context.active();
+  const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL }, parent);
+  return settle(
+    () => context.with(trace.setSpan(parent, span), run),
+    (error) => endSpan(span, error),
+  );
+}
+
+/** Runs `run` and tells `done` how it ended, whether it returns a value or a promise, or throws. */
+function settle<T>(run: () => T, done: (error: unknown) => void): T {
+  let result: T;
+  try {
+    result = run();
+  } catch (error) {
+    done(error ?? new Error('undefined thrown'));
+    throw error;
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (value) => {
+        done(undefined);
+        return value;
+      },
+      (error: unknown) => {
+        done(error ?? new Error('undefined rejection'));
+        throw error;
+      },
+    ) as T;
+  }
+  done(undefined);
+  return result;
+}
+
+function endSpan(span: Span, error: unknown): void {
+  if (error !== undefined) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    if (error instanceof Error) span.setAttribute(ATTR_ERROR_TYPE, error.name);
+  }
+  span.end();
+}
+
+/** The hooks that make a traced request's spans. */
+function createSpanHooks(telemetry: Telemetry, begin: (request: Request) => RequestRecord) {
+  const { tracer, propagator } = telemetry.tracing as NonNullable<Telemetry['tracing']>;
+
+  /** The request's SERVER span, under the caller's trace when it sent one; none for probes. */
+  const startServerSpan = (request: Request, record: RequestRecord): Context | undefined => {
+    if (record.route === '/health' || record.route === '/ready') return undefined;
+    const parent = propagator.extract(ROOT_CONTEXT, request.headers, headersGetter);
+    const known = record.route !== 'other';
+    const span = tracer.startSpan(
+      known ? `${record.method} ${record.route}` : record.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          [ATTR_HTTP_REQUEST_METHOD]: record.method,
+          [ATTR_URL_SCHEME]: request.url.startsWith('https:') ? 'https' : 'http',
+          [ATTR_REQUEST_ID]: record.requestId,
+          // The route is the path of a known route; another path is the client's, and stays out.
+          ...(known && { [ATTR_HTTP_ROUTE]: record.route, [ATTR_URL_PATH]: record.route }),
+          ...userAgent(request.headers),
+        },
+      },
+      parent,
+    );
+    record.span = span;
+    return trace.setSpan(parent, span).setValue(REQUEST_ID_KEY, record.requestId);
+  };
+
+  const instrumentation: NonNullable<Plugin['instrumentation']> = {
+    request({ request }, wrapped) {
+      const record = begin(request);
+      const active = startServerSpan(request, record);
+      if (active === undefined) return wrapped();
+      return context.with(active, () =>
+        settle(wrapped, (error) => {
+          // A response ends the span in `onResponse`; only a request that failed without one ends here.
+          if (error !== undefined && record.span) endSpan(record.span, error);
+        }),
+      );
+    },
+    operation(_payload, wrapped) {
+      const parent = context.active();
+      const span = tracer.startSpan('GraphQL Operation', { kind: SpanKind.INTERNAL }, parent);
+      const active = trace.setSpan(parent, span).setValue(OPERATION_SPAN_KEY, span);
+      return context.with(active, () => settle(wrapped, (error) => endSpan(span, error)));
+    },
+    // Parse and validate are synchronous and parent nothing: only inside a traced request.
+    parse: (_payload, wrapped) =>
+      trace.getSpan(context.active()) ? inSpan('graphql.parse', wrapped, tracer) : wrapped(),
+    validate: (_payload, wrapped) =>
+      trace.getSpan(context.active()) ? inSpan('graphql.validate', wrapped, tracer) : wrapped(),
+    execute: (_payload, wrapped) => inSpan('graphql.execute', wrapped, tracer),
+    subscribe: (_payload, wrapped) => inSpan('graphql.subscribe', wrapped, tracer),
+  };
+
+  /** The operation's errors, on its span. */
+  const onExecutionResult: Plugin['onExecutionResult'] = ({ result }) => {
+    const span = context.active().getValue(OPERATION_SPAN_KEY) as Span | undefined;
+    if (!span || result === undefined || isAsyncIterable(result)) return;
+    const errors = (result as ExecutionResult).errors;
+    if (!errors?.length) return;
+    span.setAttribute(ATTR_GRAPHQL_ERROR_COUNT, errors.length);
+    span.setAttribute(ATTR_GRAPHQL_ERROR_CODES, [
+      ...new Set(errors.map((error) => errorCodeLabel(error.extensions?.code))),
+    ]);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  };
+
+  return { instrumentation, onExecutionResult };
+}
+
+function userAgent(headers: Headers): Record<string, string> | undefined {
+  const value = headers.get('user-agent');
+  return value === null ? undefined : { [ATTR_USER_AGENT_ORIGINAL]: value.slice(0, 256) };
+}
+
+/** The receiver's outcomes, counted and put on the delivery's span. */
+function receiverHooks({ metrics }: Telemetry): Pick<SystemHookReceiverOptions, 'onRefused' | 'onAccepted'> {
+  return {
+    onRefused(reason) {
+      metrics?.delivery(reason);
+      trace.getActiveSpan()?.setAttribute(ATTR_WEBHOOK_OUTCOME, reason);
+    },
+    onAccepted(event, { duplicate }) {
+      const outcome = duplicate ? 'duplicate' : 'accepted';
+      metrics?.delivery(outcome);
+      const span = trace.getActiveSpan();
+      if (!span) return;
+      span.setAttribute(ATTR_WEBHOOK_OUTCOME, outcome);
+      // The name is the payload's: only one of the catalogue's names is kept.
+      span.setAttribute(
+        ATTR_WEBHOOK_EVENT_NAME,
+        systemHookEventInfo(event.eventName) ? event.eventName : 'unknown',
+      );
+    },
+  };
+}
+
+/**
+ * Yoga's own lines through the gateway's logger. Yoga logs every error it masks or that the gateway maps; an
+ * expected failure (a GitLab call, the event store) is already in the request's access line as its code, so it
+ * is a debug line here; anything else is an unexpected fault, logged at `error` with its stack. Yoga's debug
+ * chatter goes to `debugLevel`: `trace`, unless `DEBUG=1` asked for it.
+ */
+function yogaLogger(
+  logger: Logger,
+  debugLevel: 'debug' | 'trace',
+): Record<'debug' | 'info' | 'warn' | 'error', LogMethod> {
+  const yoga = logger.child({ component: 'graphql-yoga' });
+  const text = (args: unknown[]) =>
+    args.map((arg) => (typeof arg === 'string' ? arg : String(arg))).join(' ');
+  const noop: LogMethod = () => {};
+  return {
+    debug: yoga.isLevelEnabled(debugLevel) ? (...args) => yoga[debugLevel](text(args)) : noop,
+    info: (...args) => yoga.info(text(args)),
+    warn: (...args) => yoga.warn(text(args)),
+    error: (...args) => {
+      const [error] = args;
+      if (isExpectedFailure(error)) {
+        if (yoga.isLevelEnabled('debug')) yoga.debug({ err: describeError(error) }, 'Expected failure');
+        return;
+      }
+      yoga.error({ err: describeError(error) }, 'Unexpected error, masked as INTERNAL_SERVER_ERROR');
+    },
+  };
+}
+
+/** An error as a log field: its type, message (cut short) and stack; none of its other properties. */
+function describeError(error: unknown): { type: string; message: string; stack?: string | undefined } {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error).slice(0, 500) };
+  const original =
+    'originalError' in error && error.originalError instanceof Error ? error.originalError : error;
+  return { type: original.name, message: original.message.slice(0, 500), stack: original.stack };
+}

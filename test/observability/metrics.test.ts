@@ -1,0 +1,309 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
+import { startMetricsServer } from '../../src/observability/metrics-server.ts';
+import { ADMIN_TOKEN, credentialHeaders, graphqlHeaders, USER_TOKEN } from '../helpers/credentials.ts';
+import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
+import {
+  type Observed,
+  parseExposition,
+  type Sample,
+  startObservedGateway,
+  sumOf,
+} from '../helpers/observed-stack.ts';
+import { type GatewayHandle, gid, seedHooks } from '../helpers/stack.ts';
+
+const RECEIVER_TOKEN = 'receiver-token-for-metrics';
+
+/** Every family the gateway exports, with exactly its label names (histograms' `le` aside). */
+const FAMILIES: Record<string, string[]> = {
+  http_server_request_duration_seconds: ['http_request_method', 'http_route', 'http_response_status_code'],
+  http_client_request_duration_seconds: [
+    'http_request_method',
+    'url_template',
+    'http_response_status_code',
+    'error_type',
+    'server_address',
+  ],
+  gateway_upstream_call_duration_seconds: ['http_request_method', 'url_template', 'outcome'],
+  gateway_upstream_retries_total: ['url_template', 'reason'],
+  gateway_upstream_circuit_state: ['server_address'],
+  gateway_upstream_circuit_opened_total: ['server_address'],
+  gateway_graphql_errors_total: ['code'],
+  gateway_dataloader_batch_size: ['loader'],
+  gateway_webhook_deliveries_total: ['outcome'],
+  gateway_active_subscriptions: [],
+  gateway_websocket_connections: [],
+  gateway_build_info: ['version', 'node_version'],
+  graphql_envelop_request: ['operationType'],
+  graphql_envelop_request_duration: ['operationType'],
+  graphql_envelop_phase_parse: ['operationType'],
+  graphql_envelop_phase_validate: ['operationType'],
+  graphql_envelop_phase_execute: ['operationType'],
+  graphql_envelop_error_result: ['operationType', 'phase'],
+};
+
+/** The label names of each sample of a family, `le` left out; one entry per distinct set. */
+function labelSets(samples: readonly Sample[], family: string): string[] {
+  const names = samples
+    .filter((sample) => sample.name === family || sample.name.startsWith(`${family}_`))
+    .map((sample) =>
+      Object.keys(sample.labels)
+        .filter((label) => label !== 'le')
+        .sort()
+        .join(','),
+    );
+  return [...new Set(names)];
+}
+
+describe('metrics of a gateway in front of GitLab, through a fault proxy', () => {
+  let gitlab: EmbeddedGitLab;
+  let proxy: FaultProxy;
+  let gateway: GatewayHandle & Observed;
+  let ids: number[];
+
+  before(async () => {
+    gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN });
+    await gitlab.listen();
+    ids = await seedHooks(gitlab, 3);
+    proxy = await startFaultProxy(gitlab.url);
+    gateway = await startObservedGateway(proxy.url, {
+      tracing: false,
+      logLevel: 'silent',
+      upstream: {
+        retry: { retries: 1, baseDelayMs: 1 },
+        circuitBreaker: { failureThreshold: 2, coolDownMs: 60_000 },
+      },
+      gateway: {
+        events: {
+          store: createMemoryEventStore(),
+          receiver: { secretTokens: [RECEIVER_TOKEN] },
+          authRecheckMs: 60_000,
+        },
+      },
+    });
+  });
+  after(async () => {
+    await gateway.close();
+    await proxy.close();
+    await gitlab.close();
+  });
+
+  const scrape = async () => parseExposition(await gateway.metricsText());
+
+  it('counts a successful query: the request, the GitLab attempt by URL template, the call and the operation', async () => {
+    const result = await gateway.requestText('query Hooks { systemHooks(first: 2) { count } }');
+    assert.equal(result.errors, undefined);
+    const samples = await scrape();
+    assert.equal(
+      sumOf(samples, 'http_server_request_duration_seconds_count', {
+        http_request_method: 'POST',
+        http_route: '/graphql',
+        http_response_status_code: '200',
+      }),
+      1,
+    );
+    assert.equal(
+      sumOf(samples, 'http_client_request_duration_seconds_count', {
+        http_request_method: 'GET',
+        url_template: '/api/v4/hooks',
+        http_response_status_code: '200',
+        error_type: '',
+        server_address: '127.0.0.1',
+      }),
+      1,
+    );
+    assert.equal(
+      sumOf(samples, 'gateway_upstream_call_duration_seconds_count', {
+        url_template: '/api/v4/hooks',
+        outcome: 'ok',
+      }),
+      1,
+    );
+    assert.equal(sumOf(samples, 'graphql_envelop_request', { operationType: 'query' }), 1);
+    assert.equal(sumOf(samples, 'graphql_envelop_phase_execute_count', { operationType: 'query' }), 1);
+  });
+
+  it('counts GraphQL errors by code, and a request refused before parsing by its status', async () => {
+    await gateway.requestText('{ systemHook(id: "not-an-id") { id } }');
+    await gateway.requestText('{ systemHooks(first: 1) { count } }', undefined, { token: null });
+    const invalidJson = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: graphqlHeaders(),
+      body: '{"query": ',
+    });
+    await invalidJson.body?.cancel();
+    assert.equal(invalidJson.status, 400);
+    const samples = await scrape();
+    assert.equal(sumOf(samples, 'gateway_graphql_errors_total', { code: 'BAD_USER_INPUT' }), 1);
+    assert.equal(sumOf(samples, 'gateway_graphql_errors_total', { code: 'UNAUTHENTICATED' }), 1);
+    assert.equal(sumOf(samples, 'gateway_graphql_errors_total', { code: 'BAD_REQUEST' }), 1);
+    assert.equal(
+      sumOf(samples, 'http_server_request_duration_seconds_count', {
+        http_route: '/graphql',
+        http_response_status_code: '400',
+      }),
+      1,
+    );
+    // Every code of the documented set is exported from the start, at zero when unseen.
+    assert.equal(sumOf(samples, 'gateway_graphql_errors_total', { code: 'RATE_LIMITED' }), 0);
+    assert.ok(samples.some((sample) => sample.labels.code === 'RATE_LIMITED'));
+  });
+
+  it('counts one attempt per try and the retry with its reason', async () => {
+    let failed = 0;
+    proxy.setMode(() => (failed++ === 0 ? { kind: 'status', status: 502 } : { kind: 'pass' }));
+    const result = await gateway.requestText(`{ systemHook(id: "${gid(ids[0] as number)}") { id } }`);
+    proxy.setMode({ kind: 'pass' });
+    assert.equal(result.errors, undefined);
+    const samples = await scrape();
+    const template = { url_template: '/api/v4/hooks/:hook_id' };
+    assert.equal(sumOf(samples, 'gateway_upstream_retries_total', { ...template, reason: 'status_5xx' }), 1);
+    assert.equal(
+      sumOf(samples, 'http_client_request_duration_seconds_count', {
+        ...template,
+        http_response_status_code: '502',
+      }),
+      1,
+    );
+    assert.equal(
+      sumOf(samples, 'http_client_request_duration_seconds_count', {
+        ...template,
+        http_response_status_code: '200',
+      }),
+      1,
+    );
+  });
+
+  it('counts the DataLoader batch of a nodes query by its size', async () => {
+    const hookById = { loader: 'hook_by_id' };
+    const before = await scrape();
+    const list = ids.map((id) => `"${gid(id)}"`).join(', ');
+    const result = await gateway.requestText(`{ nodes(ids: [${list}]) { id } }`);
+    assert.equal(result.errors, undefined);
+    const samples = await scrape();
+    const grew = (name: string) => sumOf(samples, name, hookById) - sumOf(before, name, hookById);
+    assert.equal(grew('gateway_dataloader_batch_size_count'), 1);
+    assert.equal(grew('gateway_dataloader_batch_size_sum'), 3);
+  });
+
+  it('counts receiver deliveries: accepted, duplicate and refused, by outcome', async () => {
+    const deliver = async (token: string, id: string) => {
+      const response = await fetch(`${gateway.url}/webhooks/system-hooks`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-gitlab-token': token,
+          'idempotency-key': id,
+        },
+        body: JSON.stringify({ event_name: 'project_create', project_id: 1 }),
+      });
+      await response.body?.cancel();
+      return response.status;
+    };
+    assert.equal(await deliver(RECEIVER_TOKEN, 'delivery-1'), 204);
+    assert.equal(await deliver(RECEIVER_TOKEN, 'delivery-1'), 204);
+    assert.equal(await deliver('wrong-token', 'delivery-2'), 401);
+    const samples = await scrape();
+    assert.equal(sumOf(samples, 'gateway_webhook_deliveries_total', { outcome: 'accepted' }), 1);
+    assert.equal(sumOf(samples, 'gateway_webhook_deliveries_total', { outcome: 'duplicate' }), 1);
+    assert.equal(sumOf(samples, 'gateway_webhook_deliveries_total', { outcome: 'unauthenticated' }), 1);
+    assert.equal(
+      sumOf(samples, 'http_server_request_duration_seconds_count', {
+        http_route: '/webhooks/system-hooks',
+        http_response_status_code: '401',
+      }),
+      1,
+    );
+  });
+
+  it('counts an active subscription while it runs, and not after', async () => {
+    const controller = new AbortController();
+    const response = await fetch(
+      `${gateway.url}/graphql?query=${encodeURIComponent('subscription { systemHookEventReceived { eventName } }')}`,
+      { headers: { accept: 'text/event-stream', ...credentialHeaders() }, signal: controller.signal },
+    );
+    assert.equal(response.status, 200);
+    const reader = response.body?.getReader();
+    // The stream starts (a keep-alive or the first event) once the subscription is served.
+    await reader?.read();
+    assert.equal(sumOf(await scrape(), 'gateway_active_subscriptions'), 1);
+    controller.abort();
+    await reader?.cancel().catch(() => {});
+    for (let i = 0; i < 50 && sumOf(await scrape(), 'gateway_active_subscriptions') !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(sumOf(await scrape(), 'gateway_active_subscriptions'), 0);
+  });
+
+  it('reports the breaker: its openings, its state at scrape, and calls that failed fast', async () => {
+    proxy.setMode({ kind: 'status', status: 502 });
+    // Two failed attempts open it (one call, retried once); the next call fails fast.
+    await gateway.requestText(`{ systemHook(id: "${gid(ids[1] as number)}") { id } }`);
+    const fast = await gateway.requestText(`{ systemHook(id: "${gid(ids[1] as number)}") { id } }`);
+    proxy.setMode({ kind: 'pass' });
+    assert.equal(fast.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
+    const samples = await scrape();
+    assert.equal(sumOf(samples, 'gateway_upstream_circuit_state', { server_address: '127.0.0.1' }), 2);
+    assert.equal(sumOf(samples, 'gateway_upstream_circuit_opened_total', { server_address: '127.0.0.1' }), 1);
+    assert.equal(
+      sumOf(samples, 'gateway_upstream_call_duration_seconds_count', {
+        url_template: '/api/v4/hooks/:hook_id',
+        outcome: 'circuit_open',
+      }),
+      1,
+    );
+  });
+
+  it('exports each family with exactly its label names, and leaves out the unbounded and useless ones', async () => {
+    const text = await gateway.metricsText();
+    const samples = parseExposition(text);
+    for (const [family, labels] of Object.entries(FAMILIES)) {
+      assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), family);
+      assert.deepEqual(labelSets(samples, family), [[...labels].sort().join(',')], family);
+    }
+    for (const absent of [
+      'graphql_yoga_http_duration',
+      'graphql_envelop_request_time_summary',
+      'graphql_envelop_phase_context',
+      'graphql_envelop_deprecated_field',
+      'graphql_envelop_schema_change',
+    ]) {
+      assert.doesNotMatch(text, new RegExp(`^# TYPE ${absent} `, 'm'), absent);
+    }
+    assert.doesNotMatch(text, /operationName=|path=|url="/);
+  });
+
+  it('never answers /metrics on the GraphQL port', async () => {
+    const response = await fetch(`${gateway.url}/metrics`);
+    const body = await response.text();
+    assert.equal(response.status, 404);
+    assert.doesNotMatch(body, /http_server_request_duration_seconds/);
+  });
+});
+
+describe('the metrics listener', () => {
+  it('serves the registry at /metrics only, with Prometheus content type', async () => {
+    const { createGatewayMetrics } = await import('../../src/observability/metrics.ts');
+    const metrics = createGatewayMetrics({ version: '1.2.3' });
+    const server = await startMetricsServer({ registry: metrics.registry, host: '127.0.0.1', port: 0 });
+    try {
+      const response = await fetch(server.url);
+      const text = await response.text();
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      assert.match(text, /^gateway_build_info\{version="1\.2\.3",node_version="v20\.[0-9.]+"\} 1$/m);
+      assert.match(text, /^process_cpu_user_seconds_total /m);
+      assert.match(text, /^nodejs_eventloop_lag_seconds /m);
+      const other = await fetch(server.url.replace('/metrics', '/other'));
+      await other.body?.cancel();
+      assert.equal(other.status, 404);
+      const post = await fetch(server.url, { method: 'POST' });
+      await post.body?.cancel();
+      assert.equal(post.status, 405);
+    } finally {
+      await server.close();
+    }
+  });
+});
