@@ -378,10 +378,10 @@ function yogaLogger(
     error: (...args) => {
       const [error] = args;
       if (isExpectedFailure(error)) {
-        if (yoga.isLevelEnabled('debug')) yoga.debug({ err: describeError(error) }, 'Expected failure');
+        if (yoga.isLevelEnabled('debug')) yoga.debug({ error: describeError(error) }, 'Expected failure');
         return;
       }
-      yoga.error({ err: describeError(error) }, 'Unexpected error, masked as INTERNAL_SERVER_ERROR');
+      yoga.error({ error: describeError(error) }, 'Unexpected error, masked as INTERNAL_SERVER_ERROR');
     },
   };
 }

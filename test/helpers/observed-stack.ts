@@ -64,6 +64,8 @@ export interface ObservedOptions {
   metrics?: boolean;
   /** Spans into memory. @default true */
   tracing?: boolean;
+  /** graphql-yoga's debug lines at `debug` (`DEBUG=1`). @default false: at `trace` */
+  yogaDebug?: boolean;
   /** Tracing settings (sampler, propagators) for `tracing`. */
   tracingConfig?: Partial<TracingConfig>;
   upstream?: Partial<GitLabClientOptions>;
@@ -96,7 +98,7 @@ function observe(options: ObservedOptions): Observed & { upstream: Partial<GitLa
           { version: GATEWAY_VERSION, exporter },
         )
       : undefined;
-  const telemetry: Telemetry = { logger, metrics, tracing };
+  const telemetry: Telemetry = { logger, metrics, tracing, yogaDebug: options.yogaDebug };
   return {
     telemetry,
     metrics,
@@ -114,7 +116,8 @@ export async function startObservedStack(options: ObservedOptions = {}): Promise
   const stack = await startStack({
     gitlab: options.gitlab,
     upstream: observed.upstream,
-    gateway: { ...options.gateway, telemetry: observed.telemetry },
+    // Yoga's own lines go through the captured logger too.
+    gateway: { logging: true, ...options.gateway, telemetry: observed.telemetry },
   });
   return Object.assign(stack, observed);
 }
@@ -127,7 +130,7 @@ export async function startObservedGateway(
   const observed = observe(options);
   const gateway = await startGateway(upstreamUrl, {
     upstream: observed.upstream,
-    gateway: { ...options.gateway, telemetry: observed.telemetry },
+    gateway: { logging: true, ...options.gateway, telemetry: observed.telemetry },
   });
   return Object.assign(gateway, observed);
 }

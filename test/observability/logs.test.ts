@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { graphqlHeaders } from '../helpers/credentials.ts';
+import { type LogLine, type Observed, startObservedGateway } from '../helpers/observed-stack.ts';
+import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
+import { type GatewayHandle, gid } from '../helpers/stack.ts';
+
+const HOOK = {
+  id: 7,
+  url: 'https://example.com/hook',
+  created_at: '2024-01-01T00:00:00.000Z',
+  push_events: true,
+  tag_push_events: false,
+  merge_requests_events: false,
+  repository_update_events: false,
+  enable_ssl_verification: true,
+};
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('logs and request ids', () => {
+  let gitlab: ScriptedServer;
+  let gateway: GatewayHandle & Observed;
+  let served = 0;
+
+  before(async () => {
+    gitlab = await startScriptedServer(() =>
+      json(200, HOOK, { 'x-request-id': `gitlab-correlation-${++served}` }),
+    );
+    gateway = await startObservedGateway(gitlab.url, {
+      metrics: false,
+      tracing: false,
+      logLevel: 'debug',
+      upstream: {
+        retry: { retries: 1, baseDelayMs: 1 },
+        circuitBreaker: { failureThreshold: 2, coolDownMs: 50 },
+      },
+    });
+  });
+  after(async () => {
+    await gateway.close();
+    await gitlab.close();
+  });
+  beforeEach(() => {
+    gateway.logs.length = 0;
+    gitlab.requests.length = 0;
+    gitlab.setScript(() => json(200, HOOK, { 'x-request-id': `gitlab-correlation-${++served}` }));
+  });
+
+  async function query(headers: Record<string, string> = {}, body?: unknown): Promise<Response> {
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { ...graphqlHeaders(), ...headers },
+      body: JSON.stringify(body ?? { query: `query ReadHook { systemHook(id: "${gid(7)}") { id } }` }),
+    });
+    await response.body?.cancel();
+    return response;
+  }
+
+  const accessLines = () => gateway.logs.filter((line) => line.msg === 'request');
+
+  it('keeps a well-formed x-request-id: echoed, sent to GitLab, on the access line and every attempt line', async () => {
+    const id = 'req-2024_01.01:abc-123';
+    const response = await query({ 'x-request-id': id });
+    assert.equal(response.headers.get('x-request-id'), id);
+    assert.equal(gitlab.requests[0]?.headers['x-request-id'], id);
+    const lines = gateway.logs.filter((line) => line.request_id !== undefined);
+    assert.deepEqual(
+      lines.map((line) => [line.msg, line.request_id]),
+      [
+        ['GitLab attempt', id],
+        ['request', id],
+      ],
+    );
+  });
+
+  it('replaces an id that is too long or has characters a header or a log could be abused with', async () => {
+    for (const bad of ['x'.repeat(129), 'a b', '<script>', 'id;rm', 'ünïcode', '']) {
+      const response = await query({ 'x-request-id': bad });
+      const echoed = response.headers.get('x-request-id') ?? '';
+      assert.match(echoed, UUID, JSON.stringify(bad));
+      assert.equal(gitlab.requests.at(-1)?.headers['x-request-id'], echoed);
+    }
+    const absent = await query();
+    assert.match(absent.headers.get('x-request-id') ?? '', UUID);
+  });
+
+  it('echoes the id on every answer, also those GraphQL never sees', async () => {
+    for (const [path, init] of [
+      ['/health', {}],
+      ['/nowhere', {}],
+      [
+        '/graphql',
+        {
+          method: 'OPTIONS',
+          headers: { origin: 'https://example.com', 'access-control-request-method': 'POST' },
+        },
+      ],
+      ['/graphql', { headers: { accept: 'text/html' } }],
+    ] as const) {
+      const response = await fetch(`${gateway.url}${path}`, {
+        ...init,
+        headers: { ...init.headers, 'x-request-id': 'probe-1' },
+      });
+      await response.body?.cancel();
+      assert.equal(response.headers.get('x-request-id'), 'probe-1', path);
+    }
+  });
+
+  it('writes one access line per request with its route, status, operation, errors and GitLab calls', async () => {
+    await query({}, { query: `query ReadHook { systemHook(id: "${gid(7)}") { id } }` });
+    await query({}, { query: '{ systemHook(id: "malformed") { id } }' });
+    await fetch(`${gateway.url}/graphql`, { method: 'POST', headers: graphqlHeaders(), body: '{' }).then(
+      (r) => r.body?.cancel(),
+    );
+    const [ok, bad, refused] = accessLines();
+    assert.ok(ok && bad && refused);
+    assert.deepEqual(
+      {
+        ...ok,
+        time: undefined,
+        duration_ms: undefined,
+        upstream_ms: undefined,
+        request_id: undefined,
+        pid: undefined,
+        hostname: undefined,
+      },
+      {
+        level: 'INFO',
+        name: 'gitlab-system-hooks-gateway',
+        msg: 'request',
+        method: 'POST',
+        route: '/graphql',
+        status: 200,
+        operation_type: 'query',
+        operation_name: 'ReadHook',
+        upstream_calls: 1,
+        time: undefined,
+        duration_ms: undefined,
+        upstream_ms: undefined,
+        request_id: undefined,
+        pid: undefined,
+        hostname: undefined,
+      },
+    );
+    assert.ok(typeof ok.duration_ms === 'number' && ok.duration_ms > 0);
+    assert.ok(typeof ok.upstream_ms === 'number' && ok.upstream_ms > 0 && ok.upstream_ms <= ok.duration_ms);
+    assert.deepEqual(bad.error_codes, ['BAD_USER_INPUT']);
+    assert.equal(bad.upstream_calls, 0);
+    assert.equal(bad.operation_type, 'query');
+    assert.equal(bad.operation_name, undefined);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.operation_type, undefined);
+    assert.deepEqual(refused.error_codes, ['BAD_REQUEST']);
+  });
+
+  it('trims a long operation name on the access line', async () => {
+    const name = `Q${'x'.repeat(300)}`;
+    await query({}, { query: `query ${name} { __typename }` });
+    assert.equal(accessLines()[0]?.operation_name, name.slice(0, 100));
+  });
+
+  it('logs each GitLab attempt at debug with its status and GitLab correlation id', async () => {
+    let attempts = 0;
+    gitlab.setScript(() =>
+      attempts++ === 0
+        ? json(502, {}, { 'x-request-id': 'gitlab-failed' })
+        : json(200, HOOK, { 'x-request-id': 'gitlab-ok' }),
+    );
+    await query({ 'x-request-id': 'with-retry' });
+    const lines = gateway.logs.filter((line) => line.msg === 'GitLab attempt');
+    assert.deepEqual(
+      lines.map((line) => [line.level, line.route, line.attempt, line.status, line.gitlab_correlation_id]),
+      [
+        ['DEBUG', 'GET /hooks/:hook_id', 0, 502, 'gitlab-failed'],
+        ['DEBUG', 'GET /hooks/:hook_id', 1, 200, 'gitlab-ok'],
+      ],
+    );
+    for (const line of lines) assert.ok(typeof line.duration_ms === 'number');
+  });
+
+  it('logs the circuit breaker opening and closing at warn', async () => {
+    // A 500 is not retried: two calls, two failures.
+    gitlab.setScript(() => json(500, {}));
+    await query();
+    await query();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    gitlab.setScript(() => json(200, HOOK));
+    await query();
+    const changes = gateway.logs.filter((line) => typeof line.circuit_state === 'string');
+    assert.deepEqual(
+      changes.map((line) => [line.level, line.circuit_state]),
+      [
+        ['WARN', 'open'],
+        ['INFO', 'half-open'],
+        ['WARN', 'closed'],
+      ],
+    );
+  });
+
+  it('writes an expected GitLab failure as a code on the access line, not as an error line', async () => {
+    gitlab.setScript(() => json(404, { message: '404 Not found' }));
+    await query({}, { query: `mutation { deleteSystemHook(input: { id: "${gid(7)}" }) { errors } }` });
+    gitlab.setScript(() => json(503, {}));
+    await query({}, { query: '{ systemHooks(first: 1) { count } }' });
+    assert.deepEqual(
+      gateway.logs.filter((line) => line.level === 'ERROR' || line.level === 'FATAL'),
+      [],
+    );
+    assert.deepEqual(accessLines().at(-1)?.error_codes, ['UPSTREAM_UNAVAILABLE']);
+  });
+});
+
+describe('log levels', () => {
+  let gitlab: ScriptedServer;
+
+  before(async () => {
+    gitlab = await startScriptedServer(() => json(200, HOOK));
+  });
+  after(() => gitlab.close());
+
+  async function linesAt(level: 'info' | 'debug' | 'silent'): Promise<LogLine[]> {
+    const gateway = await startObservedGateway(gitlab.url, {
+      metrics: false,
+      tracing: false,
+      logLevel: level,
+    });
+    try {
+      await gateway.requestText(`{ systemHook(id: "${gid(7)}") { id } }`);
+      await fetch(`${gateway.url}/health`).then((response) => response.body?.cancel());
+      return gateway.logs;
+    } finally {
+      await gateway.close();
+    }
+  }
+
+  it('at info: the access line of the query only, not the probe, not the attempts', async () => {
+    const lines = await linesAt('info');
+    assert.deepEqual(
+      lines.map((line) => [line.msg, line.route]),
+      [['request', '/graphql']],
+    );
+  });
+
+  it('at debug: the attempts and the probe too', async () => {
+    const lines = await linesAt('debug');
+    assert.deepEqual(
+      lines.map((line) => [line.level, line.msg, line.route]),
+      [
+        ['DEBUG', 'GitLab attempt', 'GET /hooks/:hook_id'],
+        ['INFO', 'request', '/graphql'],
+        ['DEBUG', 'request', '/health'],
+      ],
+    );
+  });
+
+  it('silent: nothing', async () => {
+    assert.deepEqual(await linesAt('silent'), []);
+  });
+});
