@@ -113,7 +113,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions): T
   const processor = options.exporter
     ? new SimpleSpanProcessor({ exporter: options.exporter })
     : new BatchSpanProcessor({
-        exporter: new ReportingExporter(
+        exporter: reportingExporter(
           new OTLPTraceExporter({
             url: config.endpoint,
             headers: config.headers,
@@ -172,10 +172,18 @@ function propagatorOf(names: readonly PropagatorName[]): TextMapPropagator {
 }
 
 /**
- * The OTLP exporter, with its failures logged: the first at once, then at most one line a minute counting the
- * failures in between, and one line when exports succeed again. The reason is the error's message, cut short;
- * the exporter's headers (which may hold an API key) are never in it.
+ * `inner` with its failures logged: the first at once, then at most one line a minute counting the failures in
+ * between, and one line when exports succeed again. The reason is the error's message, cut short; the
+ * exporter's headers (which may hold an API key) are never in it. `collector` names the collector (its host).
  */
+export function reportingExporter(
+  inner: SpanExporter,
+  collector: string,
+  logger: Logger | undefined,
+): SpanExporter {
+  return new ReportingExporter(inner, collector, logger);
+}
+
 class ReportingExporter implements SpanExporter {
   /** Failures since the last line about them. */
   private failures = 0;
