@@ -91,8 +91,10 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const receiverHookId =
     embedded && (await seedReceiverHook(embedded, receiverUrl(server, config.host), logger));
+  const draining = new AbortController();
   const configured = createConfiguredGateway(config, gitlabUrl, {
     logger,
+    draining: draining.signal,
     graphiqlHeaders: embedded && { 'PRIVATE-TOKEN': embedded.adminToken },
     graphiqlReceiverHookId: receiverHookId,
     receiverTokens: embedded ? [embedded.receiverToken] : [],
@@ -135,6 +137,8 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // Unready first: load balancers stop sending while what is in flight drains.
+    draining.abort();
     logger.info({ signal }, `${signal}: stopping`);
     await sockets.close();
     // Ending every subscription first lets their SSE responses finish, so that the server can close.

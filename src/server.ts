@@ -15,7 +15,7 @@ import { createRequestTelemetry } from './observability/use-request-telemetry.ts
 import { useDocumentCache } from './plugins/use-document-cache.ts';
 import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
-import { useReadiness } from './plugins/use-readiness.ts';
+import { cachedProbe, type ReadinessReport, useReadiness } from './plugins/use-readiness.ts';
 import { type RequestLimits, requestLimits, useRequestLimits } from './plugins/use-request-limits.ts';
 import { useRoute } from './plugins/use-route.ts';
 import {
@@ -70,7 +70,21 @@ export interface GatewayOptions {
    * @default none: no access log, no metrics, no spans
    */
   telemetry?: Telemetry | undefined;
+  /**
+   * Aborted when the process starts to shut down: `/ready` answers 503 from then on, so that load balancers stop
+   * sending new requests while those in flight finish. @default none
+   */
+  draining?: AbortSignal | undefined;
+  /**
+   * How long `/ready` reuses its GitLab probe's answer, in milliseconds; probes meanwhile share it instead of
+   * each calling GitLab. `createConfiguredGateway` (npm start) uses `READINESS_PROBE_CACHE_MS`.
+   * @default 0: every probe asks GitLab
+   */
+  readinessCacheMs?: number | undefined;
 }
+
+/** How long `npm start`'s `/ready` reuses its GitLab probe. */
+export const READINESS_PROBE_CACHE_MS = 2_000;
 
 export interface GatewayEvents {
   /** Where accepted deliveries go and subscriptions read them (in memory, or shared through Redis). */
@@ -122,19 +136,27 @@ function corsForOrigins(origins: readonly string[]): YogaServerOptions<object, o
 
 /**
  * GitLab is ready when it answers its API: an unauthenticated list is refused with 401, which proves it is up
- * without using anyone's credential.
+ * without using anyone's credential. A gateway that is shutting down is not ready, whatever GitLab says.
  */
-function useUpstreamReadiness(api: SystemHooksApi, events: EventStore | undefined): Plugin {
+function useUpstreamReadiness(options: GatewayOptions): Plugin {
+  const { api, draining } = options;
+  const events = options.events?.store;
+  const ask = async (signal: AbortSignal | undefined) => {
+    try {
+      await api.listHooks({ page: 1, perPage: 1 }, { signal });
+      return true;
+    } catch (error) {
+      return isUpstreamError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN');
+    }
+  };
+  const cacheMs = options.readinessCacheMs ?? 0;
+  // A shared probe belongs to no single prober: it runs to the client's deadline rather than to one's signal.
+  const shared = cacheMs > 0 ? cachedProbe(() => ask(undefined), cacheMs) : undefined;
   return useReadiness({
     endpoint: '/ready',
-    check: async (request) => {
-      let gitlab: boolean;
-      try {
-        await api.listHooks({ page: 1, perPage: 1 }, { signal: request.signal });
-        gitlab = true;
-      } catch (error) {
-        gitlab = isUpstreamError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN');
-      }
+    check: async (request): Promise<ReadinessReport> => {
+      if (draining?.aborted) return { ready: false, checks: { gateway: 'shutting down' } };
+      const gitlab = await (shared ? shared() : ask(request.signal));
       // A degraded event store (Redis away) still serves this replica's subscribers: reported, not unready.
       const status = events?.status();
       return {
@@ -202,7 +224,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useDocumentCache(),
       useRequestLimits(limits),
       useGraphQLJsExecution(),
-      useUpstreamReadiness(options.api, options.events?.store),
+      useUpstreamReadiness(options),
       useIntrospectionSwitch({ enabled: options.introspection }),
       ...(options.trustedDocuments ? [useTrustedDocuments({ documents: options.trustedDocuments })] : []),
     ],
@@ -227,7 +249,7 @@ export interface ConfiguredGateway {
 export function createConfiguredGateway(
   config: GatewayConfig,
   gitlabUrl: string,
-  extra: Pick<GatewayOptions, 'graphiqlHeaders' | 'graphiqlReceiverHookId' | 'logging'> & {
+  extra: Pick<GatewayOptions, 'graphiqlHeaders' | 'graphiqlReceiverHookId' | 'logging' | 'draining'> & {
     receiverTokens?: readonly string[];
     /** Where logs go (`npm start`: stdout, at `LOG_LEVEL`). @default none: nothing is logged */
     logger?: Logger;
@@ -271,6 +293,7 @@ export function createConfiguredGateway(
       authRecheckMs: config.events.authRecheckSeconds * 1000,
     },
     telemetry,
+    readinessCacheMs: READINESS_PROBE_CACHE_MS,
     ...options,
   });
   return { gateway, client, events, telemetry };

@@ -32,3 +32,27 @@ export function useReadiness({ endpoint = '/ready', check }: ReadinessOptions): 
     ),
   );
 }
+
+/**
+ * `probe`, with its answer kept for `ttlMs` after it settles; callers meanwhile share the probe in flight. Many
+ * load balancers (and replicas' probes) asking every second then cost the upstream one call every `ttlMs`.
+ */
+export function cachedProbe<T>(probe: () => Promise<T>, ttlMs: number): () => Promise<T> {
+  let current: Promise<T> | undefined;
+  let settledAt = Number.NEGATIVE_INFINITY;
+  let inFlight = false;
+  return () => {
+    if (current === undefined || (!inFlight && performance.now() - settledAt >= ttlMs)) {
+      inFlight = true;
+      const started = probe();
+      current = started;
+      const settle = () => {
+        if (current !== started) return;
+        inFlight = false;
+        settledAt = performance.now();
+      };
+      started.then(settle, settle);
+    }
+    return current;
+  };
+}
