@@ -4,8 +4,8 @@
  * baggage) propagation, and AsyncLocalStorage for the active context. The provider is not registered globally:
  * the gateway's plugin and upstream instrumentation take the tracer they are given.
  *
- * A collector that is down never reaches a request: spans wait in the batch processor's bounded queue (the
- * oldest dropped when it is full) and are exported in the background; failed exports are logged at most once a
+ * A collector that is down never reaches a request: spans wait in the batch processor's bounded queue (new
+ * ones dropped while it is full) and are exported in the background; failed exports are logged at most once a
  * minute, with how many failed since the last line.
  */
 
