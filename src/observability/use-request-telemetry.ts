@@ -123,6 +123,10 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
 
   const spans = tracing && createSpanHooks(telemetry, begin);
 
+  // Hooks are registered only for what reads them: without a logger, metrics or tracing, a request costs its id,
+  // two clock reads and a WeakMap entry.
+  const noteOperations = logger !== undefined || spans !== undefined;
+  const countsErrors = logger !== undefined || metrics !== undefined;
   const plugin: Plugin = {
     instrumentation: spans?.instrumentation ?? {
       request({ request }, wrapped) {
@@ -134,24 +138,33 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
       const record = records.get(request);
       if (record) finish(record, response);
     },
-    onExecute({ args }) {
-      noteOperation(records, args);
-    },
-    onSubscribe({ args }) {
-      noteOperation(records, args);
-    },
+    ...(noteOperations && {
+      onExecute({ args }) {
+        noteOperation(records, args, spans !== undefined);
+      },
+      onSubscribe({ args }) {
+        noteOperation(records, args, spans !== undefined);
+      },
+    }),
     onExecutionResult: spans?.onExecutionResult,
-    onResultProcess({ request, result }) {
-      if (isAsyncIterable(result)) return;
-      const record = records.get(request);
-      for (const single of Array.isArray(result) ? result : [result]) {
-        for (const error of single.errors ?? []) {
-          const code = errorCodeLabel(error.extensions?.code);
-          metrics?.graphqlError(code);
-          record?.addErrorCode(code);
-        }
-      }
-    },
+    ...(countsErrors && {
+      onResultProcess({ request, result }) {
+        if (isAsyncIterable(result)) return;
+        const record = records.get(request);
+        if (!Array.isArray(result)) countErrors(result, record);
+        else for (const single of result) countErrors(single, record);
+      },
+    }),
+  };
+
+  /** The errors of one result, by code: in the metric and on the request's record. */
+  const countErrors = (result: ExecutionResult, record: RequestRecord | undefined) => {
+    if (result.errors === undefined) return;
+    for (const error of result.errors) {
+      const code = errorCodeLabel(error.extensions?.code);
+      metrics?.graphqlError(code);
+      record?.addErrorCode(code);
+    }
   };
 
   return {
@@ -163,11 +176,11 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
   };
 }
 
-/** The operation of a request, for its access line and its span, as soon as it is known. */
-function noteOperation(records: WeakMap<Request, RequestRecord>, args: ExecutionArgs): void {
+/** The operation of a request, for its access line and (when `traced`) its span, as soon as it is known. */
+function noteOperation(records: WeakMap<Request, RequestRecord>, args: ExecutionArgs, traced: boolean): void {
   const request = (args.contextValue as { request?: Request } | undefined)?.request;
   const record = request && records.get(request);
-  const span = context.active().getValue(OPERATION_SPAN_KEY) as Span | undefined;
+  const span = traced ? (context.active().getValue(OPERATION_SPAN_KEY) as Span | undefined) : undefined;
   if ((record === undefined || record.operationType !== undefined) && span === undefined) return;
   const operation = getOperationAST(args.document, args.operationName);
   const type = operation?.operation ?? 'unknown';
