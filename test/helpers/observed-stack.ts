@@ -12,13 +12,14 @@
  */
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { EmbeddedGitLabOptions } from '../../src/embedded-gitlab/index.ts';
+import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import { GATEWAY_VERSION } from '../../src/observability/index.ts';
 import { createLogger, type Logger, type LogLevel } from '../../src/observability/logger.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../../src/observability/metrics.ts';
 import type { Telemetry } from '../../src/observability/telemetry.ts';
 import { createTracing, type TracingConfig } from '../../src/observability/tracing.ts';
 import { createUpstreamInstrumentation } from '../../src/observability/upstream.ts';
-import type { GatewayOptions } from '../../src/server.ts';
+import type { GatewayEvents, GatewayOptions } from '../../src/server.ts';
 import type { GitLabClientOptions } from '../../src/upstream/client.ts';
 import { type GatewayHandle, type Stack, startGateway, startStack } from './stack.ts';
 
@@ -168,4 +169,9 @@ export function sumOf(samples: readonly Sample[], name: string, labels: Record<s
         sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
     )
     .reduce((sum, sample) => sum + sample.value, 0);
+}
+
+/** System hook events in memory, received with `X-Gitlab-Token: token`. */
+export function eventsInMemory(token: string): GatewayEvents {
+  return { store: createMemoryEventStore(), receiver: { secretTokens: [token] }, authRecheckMs: 60_000 };
 }

@@ -12,9 +12,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './redis-server.ts';
 
 const BINARY = process.env.PROMETHEUS ?? 'prometheus';
 const START_TIMEOUT_MS = 20_000;
@@ -39,17 +39,6 @@ export interface PrometheusServer {
   /** The series matching a selector, as the series API lists them. */
   series(selector: string): Promise<Record<string, string>[]>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port was assigned');
-  return address.port;
 }
 
 function configuration(targets: readonly string[], intervalMs: number): string {

@@ -3,9 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
-import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import { type FaultMode, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
-import { type Observed, startObservedGateway } from '../helpers/observed-stack.ts';
+import { eventsInMemory, type Observed, startObservedGateway } from '../helpers/observed-stack.ts';
 import { type GatewayHandle, gid, seedHooks } from '../helpers/stack.ts';
 
 const CANARY = `canary${randomBytes(8).toString('hex')}`;
@@ -52,11 +51,7 @@ describe('secrets in telemetry', () => {
       yogaDebug: true,
       upstream: { timeoutMs: 1_000, retry: { retries: 1, baseDelayMs: 1 } },
       gateway: {
-        events: {
-          store: createMemoryEventStore(),
-          receiver: { secretTokens: [RECEIVER_TOKEN] },
-          authRecheckMs: 60_000,
-        },
+        events: eventsInMemory(RECEIVER_TOKEN),
       },
     });
   });

@@ -4,17 +4,9 @@ import { graphqlHeaders } from '../helpers/credentials.ts';
 import { type LogLine, type Observed, startObservedGateway } from '../helpers/observed-stack.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
 import { type GatewayHandle, gid } from '../helpers/stack.ts';
+import { hookJson } from '../upstream/fixtures.ts';
 
-const HOOK = {
-  id: 7,
-  url: 'https://example.com/hook',
-  created_at: '2024-01-01T00:00:00.000Z',
-  push_events: true,
-  tag_push_events: false,
-  merge_requests_events: false,
-  repository_update_events: false,
-  enable_ssl_verification: true,
-};
+const HOOK = hookJson(7);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('logs and request ids', () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
-import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import { startMetricsServer } from '../../src/observability/metrics-server.ts';
 import { ADMIN_TOKEN, credentialHeaders, graphqlHeaders, USER_TOKEN } from '../helpers/credentials.ts';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
 import {
+  eventsInMemory,
   type Observed,
   parseExposition,
   type Sample,
@@ -76,11 +76,7 @@ describe('metrics of a gateway in front of GitLab, through a fault proxy', () =>
         circuitBreaker: { failureThreshold: 2, coolDownMs: 60_000 },
       },
       gateway: {
-        events: {
-          store: createMemoryEventStore(),
-          receiver: { secretTokens: [RECEIVER_TOKEN] },
-          authRecheckMs: 60_000,
-        },
+        events: eventsInMemory(RECEIVER_TOKEN),
       },
     });
   });

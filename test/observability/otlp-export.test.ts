@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN, graphqlHeaders } from '../helpers/credentials.ts';
 import { type StartedProgram, startProgram } from '../helpers/npm-start.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
+import { freePort } from '../helpers/redis-server.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_ID = 'b7ad6b7169203331';
@@ -91,11 +91,7 @@ describe('a collector that is down', () => {
 
   before(async () => {
     // A port nothing listens on: every export is refused.
-    const probe = createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const { port } = probe.address() as { port: number };
-    probe.close();
-    await once(probe, 'close');
+    const port = await freePort();
     program = await startProgram({
       ...EMBEDDED,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,

@@ -3,34 +3,28 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import { reportingExporter, type TracingConfig } from '../../src/observability/tracing.ts';
 import { credentialHeaders, graphqlHeaders } from '../helpers/credentials.ts';
-import { captureLogs, type Observed, startObservedGateway } from '../helpers/observed-stack.ts';
+import {
+  captureLogs,
+  eventsInMemory,
+  type Observed,
+  startObservedGateway,
+} from '../helpers/observed-stack.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
 import { type GatewayHandle, gid } from '../helpers/stack.ts';
+import { hookJson } from '../upstream/fixtures.ts';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
 const RECEIVER_TOKEN = 'receiver-token-for-traces';
 
-const hook = (id: number) => ({
-  id,
-  url: 'https://example.com/hook',
-  created_at: '2024-01-01T00:00:00.000Z',
-  push_events: true,
-  tag_push_events: false,
-  merge_requests_events: false,
-  repository_update_events: false,
-  enable_ssl_verification: true,
-});
-
 /** Answers a hook for `GET /hooks/:id` and a list for `GET /hooks`, with GitLab's correlation id. */
 function gitlabLike(request: { url: string }) {
   const id = /\/hooks\/(\d+)/.exec(request.url)?.[1];
   return id
-    ? json(200, hook(Number(id)), { 'x-request-id': `gitlab-${id}` })
-    : json(200, [hook(1)], { 'x-page': '1', 'x-per-page': '1', 'x-total': '1', 'x-total-pages': '1' });
+    ? json(200, hookJson(Number(id)), { 'x-request-id': `gitlab-${id}` })
+    : json(200, [hookJson(1)], { 'x-page': '1', 'x-per-page': '1', 'x-total': '1', 'x-total-pages': '1' });
 }
 
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
@@ -56,11 +50,7 @@ describe('spans of a traced gateway', () => {
         circuitBreaker: { failureThreshold: 2, coolDownMs: 60_000 },
       },
       gateway: {
-        events: {
-          store: createMemoryEventStore(),
-          receiver: { secretTokens: [RECEIVER_TOKEN] },
-          authRecheckMs: 60_000,
-        },
+        events: eventsInMemory(RECEIVER_TOKEN),
       },
     });
   });

@@ -10,17 +10,9 @@ import type {
 } from '../../src/upstream/instrumentation.ts';
 import type { CallOptions, UpstreamTally } from '../../src/upstream/types.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
+import { hookJson } from './fixtures.ts';
 
-const HOOK = {
-  id: 1,
-  url: 'https://example.com/hook',
-  created_at: '2024-01-01T00:00:00.000Z',
-  push_events: true,
-  tag_push_events: false,
-  merge_requests_events: false,
-  repository_update_events: false,
-  enable_ssl_verification: true,
-};
+const HOOK = hookJson(1);
 
 /** An instrumentation that writes down everything it is told, as lines such as `attempt 0 sent`. */
 function recorder() {
