@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import { createGatewayMetrics } from '../../src/observability/metrics.ts';
 import { startMetricsServer } from '../../src/observability/metrics-server.ts';
+import { createGateway } from '../../src/server.ts';
+import { createGitLabClient } from '../../src/upstream/client.ts';
+import { attachGraphQLWebSocket } from '../../src/websocket.ts';
 import { ADMIN_TOKEN, credentialHeaders, graphqlHeaders, USER_TOKEN } from '../helpers/credentials.ts';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
 import {
@@ -12,7 +18,7 @@ import {
   startObservedGateway,
   sumOf,
 } from '../helpers/observed-stack.ts';
-import { type GatewayHandle, gid, seedHooks } from '../helpers/stack.ts';
+import { type GatewayHandle, gid, listen, seedHooks } from '../helpers/stack.ts';
 
 const RECEIVER_TOKEN = 'receiver-token-for-metrics';
 
@@ -281,7 +287,6 @@ describe('metrics of a gateway in front of GitLab, through a fault proxy', () =>
 
 describe('the metrics listener', () => {
   it('serves the registry at /metrics only, with Prometheus content type', async () => {
-    const { createGatewayMetrics } = await import('../../src/observability/metrics.ts');
     const metrics = createGatewayMetrics({ version: '1.2.3' });
     const server = await startMetricsServer({ registry: metrics.registry, host: '127.0.0.1', port: 0 });
     try {
@@ -300,6 +305,39 @@ describe('the metrics listener', () => {
       assert.equal(post.status, 405);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('the WebSocket connections gauge', () => {
+  it('counts the sockets open at each scrape', async () => {
+    const metrics = createGatewayMetrics({ version: '0.0.0', processMetrics: false });
+    const client = createGitLabClient({ baseUrl: 'http://127.0.0.1:9' });
+    const gateway = createGateway({ api: client, logging: false, telemetry: { metrics } });
+    const server = createServer(gateway);
+    const url = await listen(server);
+    const sockets = attachGraphQLWebSocket(server, gateway, { maxMessageBytes: 1024 });
+    metrics.watchWebSockets(() => sockets.connections);
+    const connections = async () =>
+      sumOf(parseExposition(await metrics.registry.metrics()), 'gateway_websocket_connections');
+    try {
+      assert.equal(await connections(), 0);
+      const socket = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+      await new Promise((resolve, reject) => {
+        socket.once('open', resolve);
+        socket.once('error', reject);
+      });
+      assert.equal(await connections(), 1);
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.close();
+      await closed;
+      for (let i = 0; i < 50 && (await connections()) !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await connections(), 0);
+    } finally {
+      await sockets.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await client.close();
     }
   });
 });
