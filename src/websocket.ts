@@ -70,7 +70,9 @@ function operationRequest(upgrade: IncomingMessage, params: ConnectionParams, si
   );
   if (given.length > 0) for (const header of CREDENTIAL_HEADERS) headers.delete(header);
   for (const [name, value] of given) headers.set(name.toLowerCase(), value as string);
-  return new Request(`http://gateway${upgrade.url ?? '/'}`, { headers, signal });
+  // POST, not the upgrade's GET: a message on an open socket is no link or image a page could make a browser
+  // follow, so Yoga's refusal of mutations over GET does not apply (the upgrade's Origin check stands in for it).
+  return new Request(`http://gateway${upgrade.url ?? '/'}`, { method: 'POST', headers, signal });
 }
 
 function originAllowed(request: IncomingMessage, allowed: ReadonlySet<string>): boolean {
@@ -128,7 +130,8 @@ export function attachGraphQLWebSocket(
       execute: (args) => (args.rootValue as Operations).execute(args),
       subscribe: (args) => (args.rootValue as Operations).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
-        if (Object.keys(ctx.subscriptions).length >= maxSubscriptions) {
+        // graphql-ws has already registered this operation's id: it counts among the subscriptions.
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
           return [
             gatewayError('BAD_REQUEST', `A socket holds at most ${maxSubscriptions} operations at once`),
           ];
