@@ -18,6 +18,21 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
   return { ...program, rssBytes: () => residentBytes(pid) };
 }
 
+/** `count` replicas with the same environment, started together; none is left running if one fails to start. */
+export async function startGatewayProcesses(
+  count: number,
+  env: Record<string, string>,
+): Promise<GatewayProcess[]> {
+  const started = await Promise.allSettled(Array.from({ length: count }, () => startGatewayProcess(env)));
+  const failed = started.find((result) => result.status === 'rejected');
+  const running = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  if (failed) {
+    await Promise.all(running.map((replica) => replica.stop()));
+    throw failed.reason;
+  }
+  return running;
+}
+
 /** `VmRSS` of a process (Linux). */
 export function residentBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -18,7 +18,7 @@ import {
   type GatewayProcess,
   type ReadyReport,
   readyReport,
-  startGatewayProcess,
+  startGatewayProcesses,
 } from '../helpers/gateway-process.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 
@@ -79,7 +79,7 @@ describe('two gateway processes sharing Redis', () => {
       REDIS_URL: redis.url,
       WEBHOOK_SECRET_TOKENS: RECEIVER_TOKEN,
     };
-    [a, b] = await Promise.all([startGatewayProcess(env), startGatewayProcess(env)]);
+    [a, b] = (await startGatewayProcesses(2, env)) as [GatewayProcess, GatewayProcess];
   });
   after(async () => {
     await Promise.all(subscribers.map((subscriber) => subscriber.close()));
