@@ -130,7 +130,7 @@ export function attachGraphQLWebSocket(
       execute: (args) => (args.rootValue as Operations).execute(args),
       subscribe: (args) => (args.rootValue as Operations).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
-        // graphql-ws has already registered this operation's id: it counts among the subscriptions.
+        // graphql-ws records the operation in `ctx.subscriptions` before this hook runs: the count includes it.
         if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
           return [
             gatewayError('BAD_REQUEST', `A socket holds at most ${maxSubscriptions} operations at once`),
@@ -170,10 +170,16 @@ export function attachGraphQLWebSocket(
         return errors.length > 0 ? errors : args;
       },
       onNext: (ctx) => {
-        // graphql-ws sends without waiting for the socket to drain; a client that stops reading is closed here
-        // rather than buffered without bound (the event store drops a slow subscription the same way).
+        // Each operation waits for its previous message to be written, but the operations of one socket add up:
+        // a client that stops reading is closed here rather than buffered without bound (the event store drops
+        // a slow subscription the same way).
         if (ctx.extra.socket.bufferedAmount > maxBuffered) {
           ctx.extra.socket.close(CLOSE_NOT_READING, 'The client does not read its messages');
+          // Once closing, graphql-ws drops what its operations send, but they would go on executing every event
+          // until the closing handshake, which a client that does not read never completes (ws waits 30 s).
+          for (const operation of Object.values(ctx.subscriptions)) {
+            if (operation && 'return' in operation) operation.return(undefined).catch(() => {});
+          }
         }
       },
     },
