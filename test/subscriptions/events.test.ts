@@ -20,6 +20,7 @@ import {
 } from '../../src/events/catalogue.ts';
 import { schema } from '../../src/schema/index.ts';
 import { SystemHookEventsDocument, TestSystemHookDocument } from '../generated/graphql.ts';
+import { selectionOf } from '../helpers/selection.ts';
 import { type EventStack, gid, RECEIVER_SIGNING_SECRET, startEventStack } from '../helpers/stack.ts';
 import type { UntypedData } from '../helpers/untyped.ts';
 import { closeAll, type Subscriber, subscribe, TRANSPORTS, until } from './subscriber.ts';
@@ -54,20 +55,6 @@ const TYPE_OF_FAMILY: Record<KnownSystemHookEventFamily, string> = {
 const eventInterface = schema.getType('SystemHookEvent') as GraphQLInterfaceType;
 assert.ok(isInterfaceType(eventInterface));
 const INTERFACE_FIELDS = new Set(Object.keys(eventInterface.getFields()));
-
-/** Every field of a type, nested objects included, as a selection set. */
-function selectionOf(
-  type: GraphQLObjectType | GraphQLInterfaceType,
-  skip: ReadonlySet<string> = new Set(),
-): string {
-  return Object.values(type.getFields())
-    .filter((field) => !skip.has(field.name))
-    .map((field) => {
-      const named = getNamedType(field.type);
-      return isObjectType(named) ? `${field.name} { ${selectionOf(named)} }` : field.name;
-    })
-    .join(' ');
-}
 
 /**
  * A frontend's subscription to one family's events (by `types`) that selects every field of its type. One

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { print } from 'graphql';
 import { signStandardWebhook } from '../../src/events/verification.ts';
 import { SystemHookEventsDocument } from '../generated/graphql.ts';
+import { type Answer, postChunked } from '../helpers/raw-http.ts';
 import {
   type EventStack,
   RECEIVER_SIGNING_SECRET,
@@ -66,12 +66,6 @@ function without(headers: Record<string, string>, name: string): Record<string, 
   return rest;
 }
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
 /** Every answer of this file, to check at the end that none echoes a secret. */
 const answers: Answer[] = [];
 
@@ -87,29 +81,16 @@ async function post(
   return answer;
 }
 
-/** Sends `parts` chunked (no Content-Length), ending the request only if `end`; resolves on the answer. */
-function postRaw(url: string, headers: Record<string, string>, parts: string[], end = true): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => {
-        text += chunk;
-      });
-      res.on('end', () => {
-        const answer = {
-          status: res.statusCode ?? 0,
-          headers: new Headers(res.headers as Record<string, string>),
-          text,
-        };
-        answers.push(answer);
-        resolve(answer);
-        req.destroy();
-      });
-    });
-    req.on('error', reject);
-    for (const part of parts) req.write(part);
-    if (end) req.end();
-  });
+/** A chunked POST whose answer is kept with the others. */
+async function postRaw(
+  url: string,
+  headers: Record<string, string>,
+  parts: string[],
+  end = true,
+): Promise<Answer> {
+  const answer = await postChunked(url, headers, parts, end);
+  answers.push(answer);
+  return answer;
 }
 
 describe('the receiver when events are off', () => {
