@@ -354,6 +354,8 @@ function readRedisUrl(reader: EnvironmentReader): string | undefined {
 }
 
 function isRedisUrl(text: string): boolean {
+  // WHATWG URL parsing drops tabs and line breaks inside a URL; the raw value, which goes to the client, keeps them.
+  if (/[\s\p{Cc}]/u.test(text)) return false;
   try {
     const url = new URL(text);
     return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';

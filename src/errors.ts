@@ -32,7 +32,7 @@ export const GATEWAY_ERROR_CODES = {
   EVENT_SUBSCRIBER_TOO_SLOW:
     'The subscriber fell further behind than the gateway retains events, and its stream was ended; resume with `after`.',
   EVENT_STORE_UNAVAILABLE:
-    'The event store cannot serve the subscription now (the gateway is shutting down).',
+    'The event store cannot serve the subscription now: the gateway is shutting down, or Redis is unreachable and `after` names an event this replica no longer holds.',
   QUERY_LIMIT_EXCEEDED:
     'The document is over a limit (`extensions.limit`: tokens, depth, aliases, directives, complexity).',
   INTROSPECTION_DISABLED: '`__schema` or `__type` was asked while `INTROSPECTION=false`.',

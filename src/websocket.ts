@@ -70,7 +70,9 @@ function operationRequest(upgrade: IncomingMessage, params: ConnectionParams, si
   );
   if (given.length > 0) for (const header of CREDENTIAL_HEADERS) headers.delete(header);
   for (const [name, value] of given) headers.set(name.toLowerCase(), value as string);
-  return new Request(`http://gateway${upgrade.url ?? '/'}`, { headers, signal });
+  // POST, not the upgrade's GET: a message on an open socket is no link or image a page could make a browser
+  // follow, so Yoga's refusal of mutations over GET does not apply (the upgrade's Origin check stands in for it).
+  return new Request(`http://gateway${upgrade.url ?? '/'}`, { method: 'POST', headers, signal });
 }
 
 function originAllowed(request: IncomingMessage, allowed: ReadonlySet<string>): boolean {
@@ -135,7 +137,8 @@ export function attachGraphQLWebSocket(
       execute: (args) => (args.rootValue as Operations).execute(args),
       subscribe: (args) => (args.rootValue as Operations).subscribe(args),
       onSubscribe: async (ctx, _id, payload) => {
-        if (Object.keys(ctx.subscriptions).length >= maxSubscriptions) {
+        // graphql-ws records the operation in `ctx.subscriptions` before this hook runs: the count includes it.
+        if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
           return [
             gatewayError('BAD_REQUEST', `A socket holds at most ${maxSubscriptions} operations at once`),
           ];
@@ -174,10 +177,16 @@ export function attachGraphQLWebSocket(
         return errors.length > 0 ? errors : args;
       },
       onNext: (ctx) => {
-        // graphql-ws sends without waiting for the socket to drain; a client that stops reading is closed here
-        // rather than buffered without bound (the event store drops a slow subscription the same way).
+        // Each operation waits for its previous message to be written, but the operations of one socket add up:
+        // a client that stops reading is closed here rather than buffered without bound (the event store drops
+        // a slow subscription the same way).
         if (ctx.extra.socket.bufferedAmount > maxBuffered) {
           ctx.extra.socket.close(CLOSE_NOT_READING, 'The client does not read its messages');
+          // Once closing, graphql-ws drops what its operations send, but they would go on executing every event
+          // until the closing handshake, which a client that does not read never completes (ws waits 30 s).
+          for (const operation of Object.values(ctx.subscriptions)) {
+            if (operation && 'return' in operation) operation.return(undefined).catch(() => {});
+          }
         }
       },
     },

@@ -32,9 +32,14 @@ function sameToken(candidate: Buffer, expected: Buffer): boolean {
   return timingSafeEqual(candidate, expected);
 }
 
-export function createAuthenticator(tokens: { adminToken: string; userToken: string }) {
-  const admin = digest(tokens.adminToken);
-  const user = digest(tokens.userToken);
+export interface Tokens {
+  adminToken: string;
+  userToken: string;
+}
+
+export function createAuthenticator(tokens: Tokens) {
+  let admin = digest(tokens.adminToken);
+  let user = digest(tokens.userToken);
   const roleOf = (credential: string | null): Role | null => {
     if (credential === null) return null;
     const candidate = digest(credential);
@@ -50,6 +55,11 @@ export function createAuthenticator(tokens: { adminToken: string; userToken: str
       const role = roleOf(credential);
       if (role === null) throw unauthorized();
       if (role !== 'admin') throw forbidden();
+    },
+    /** Replaces the tokens: from now on only these authenticate (a test revoking or demoting a credential). */
+    setTokens(next: Tokens): void {
+      admin = digest(next.adminToken);
+      user = digest(next.userToken);
     },
   };
 }

@@ -91,6 +91,13 @@ export interface EmbeddedGitLab {
   readonly requests: readonly ServedRequest[];
   resetRequestLog(): void;
   /**
+   * A test control, not GitLab's: replaces both personal access tokens, as revoking a token or demoting its
+   * owner would. Every later request is judged by the new tokens (an old admin token given as `userToken` is
+   * demoted: 403; one given as neither is revoked: 401). Throws as `createEmbeddedGitLab` does for tokens that
+   * are empty or equal.
+   */
+  setTokens(tokens: { adminToken: string; userToken: string }): void;
+  /**
    * Creates hooks from REST parameters through the validation of `POST /hooks`, all or none, and returns their
    * ids. An invalid entry throws an `Error` naming its index and GitLab's answer (`400 url is missing`).
    *
@@ -321,6 +328,10 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     },
     resetRequestLog() {
       log.length = 0;
+    },
+    setTokens(tokens) {
+      checkOptions({ ...options, ...tokens });
+      auth.setTokens(tokens);
     },
     seed,
     emitSystemHookEvent(event) {

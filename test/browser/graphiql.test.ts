@@ -105,8 +105,9 @@ describe('GraphiQL in Chromium, served by npm start in embedded mode', {
       'ListHooks',
       'query ListHooks { systemHooks(first: 10) { count nodes { id name } } }',
     );
-    const result = await waitForResult(page, ['"count": 3', '"Release notifications"']);
-    for (const name of ['CI provisioning', 'Audit trail', 'Release notifications'])
+    // The three example hooks, and the one that delivers to the gateway's own receiver.
+    const result = await waitForResult(page, ['"count": 4', '"Release notifications"']);
+    for (const name of ['CI provisioning', 'Audit trail', 'Release notifications', 'This gateway'])
       assert.ok(result.includes(`"name": "${name}"`), `${name} in:\n${result}`);
     assert.ok(!result.includes('"errors"'), result);
     await screenshot(page, '2-system-hooks');
@@ -121,7 +122,7 @@ describe('GraphiQL in Chromium, served by npm start in embedded mode', {
     );
     const created = await waitForResult(page, ['"Typed in GraphiQL"']);
     assert.ok(created.includes('"errors": []'), created);
-    assert.ok(created.includes('"id": "gid://gitlab/SystemHook/4"'), created);
+    assert.ok(created.includes('"id": "gid://gitlab/SystemHook/5"'), created);
     await screenshot(page, '3-create-system-hook');
 
     await typeAndRun(
@@ -129,7 +130,7 @@ describe('GraphiQL in Chromium, served by npm start in embedded mode', {
       'ListAgain',
       'query ListAgain { systemHooks(first: 10) { count nodes { id name } } }',
     );
-    const listed = await waitForResult(page, ['"count": 4']);
+    const listed = await waitForResult(page, ['"count": 5']);
     assert.ok(listed.includes('"name": "Typed in GraphiQL"'), listed);
     assert.ok(listed.includes('"name": "CI provisioning"'), listed);
     await screenshot(page, '4-list-after-create');

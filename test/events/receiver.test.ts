@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createServerAdapter } from '@whatwg-node/server';
@@ -10,6 +10,7 @@ import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import { createSystemHookReceiver, type ReceiverRefusal } from '../../src/events/receiver.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from '../../src/events/types.ts';
 import { signStandardWebhook } from '../../src/events/verification.ts';
+import { postChunked } from '../helpers/raw-http.ts';
 
 const TOKEN = 'canary-token-4f1c';
 const OTHER_TOKEN = 'canary-token-rotated-9d2e';
@@ -49,40 +50,6 @@ function signedHeaders(
     'webhook-signature': signStandardWebhook(SECRET, id, timestamp, body),
   });
   return headers;
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-/** Sends `parts` chunked (no Content-Length), ending the request only if `end`; resolves on the answer. */
-function postChunked(
-  url: string,
-  headers: Record<string, string>,
-  parts: string[],
-  end = true,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => {
-        text += chunk;
-      });
-      res.on('end', () => {
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: new Headers(res.headers as Record<string, string>),
-          text,
-        });
-        req.destroy();
-      });
-    });
-    req.on('error', reject);
-    for (const part of parts) req.write(part);
-    if (end) req.end();
-  });
 }
 
 describe('the system hook receiver over HTTP', () => {

@@ -1,20 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import {
-  type ExecutionResult,
-  type GraphQLInterfaceType,
-  type GraphQLObjectType,
-  getNamedType,
-  isInterfaceType,
-  isObjectType,
-  parse,
-  subscribe,
-} from 'graphql';
+import { type ExecutionResult, isInterfaceType, parse, subscribe } from 'graphql';
 import type { GatewayContext } from '../../src/context.ts';
 import { eventNameOf } from '../../src/events/catalogue.ts';
 import type { SystemHookEventSource } from '../../src/events/types.ts';
 import { schema } from '../../src/schema/index.ts';
+import { selectionOf } from '../helpers/selection.ts';
 
 /**
  * `Subscription.systemHookEventReceived` through graphql-js's `subscribe` on the built schema, with an event
@@ -84,20 +76,6 @@ function contextWith(events: GatewayContext['events']): GatewayContext {
     loaders: {},
     events,
   } as unknown as GatewayContext;
-}
-
-/** Every field of a type, nested objects included, as a selection set. */
-function selectionOf(
-  type: GraphQLObjectType | GraphQLInterfaceType,
-  skip: ReadonlySet<string> = new Set(),
-): string {
-  return Object.values(type.getFields())
-    .filter((field) => !skip.has(field.name))
-    .map((field) => {
-      const named = getNamedType(field.type);
-      return isObjectType(named) ? `${field.name} { ${selectionOf(named)} }` : field.name;
-    })
-    .join(' ');
 }
 
 const eventInterface = schema.getType('SystemHookEvent');

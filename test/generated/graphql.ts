@@ -90,6 +90,71 @@ export type SetHookUrlVariableInput = {
   value: string;
 };
 
+/** The type of a system hook event: GitLab's `event_name` (or `object_kind`) in UPPER_SNAKE, `UNKNOWN` for a name this gateway does not know. */
+export type SystemHookEventType =
+  /** A role promotion was queued for an administrator to approve. (`gitlab_subscription_member_approval`) Sent only to hooks with `member_approval_events` enabled (GitLab EE); off by default for a new hook. */
+  | 'GITLAB_SUBSCRIPTION_MEMBER_APPROVAL'
+  /** An administrator approved or denied queued role promotions. (`gitlab_subscription_member_approvals`) Sent only to hooks with `member_approval_events` enabled (GitLab EE); off by default for a new hook. */
+  | 'GITLAB_SUBSCRIPTION_MEMBER_APPROVALS'
+  /** A group was created. (`group_create`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'GROUP_CREATE'
+  /** A group was removed. (`group_destroy`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'GROUP_DESTROY'
+  /** A group was renamed: its path or name changed. (`group_rename`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'GROUP_RENAME'
+  /** An SSH key was added. (`key_create`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'KEY_CREATE'
+  /** An SSH key was removed. (`key_destroy`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'KEY_DESTROY'
+  /** A merge request was opened, changed, approved, merged, closed or reopened, or its source branch got a commit. (`merge_request`) Sent only to hooks with `merge_requests_events` enabled (`mergeRequestsEvents` on `SystemHook`); off by default for a new hook. */
+  | 'MERGE_REQUEST'
+  /** A project was created. (`project_create`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'PROJECT_CREATE'
+  /** A project was deleted. (`project_destroy`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'PROJECT_DESTROY'
+  /** A project was renamed: its path or name changed within its namespace. (`project_rename`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'PROJECT_RENAME'
+  /** A project was moved to another namespace. (`project_transfer`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'PROJECT_TRANSFER'
+  /** A project was changed, other than in its path. (`project_update`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'PROJECT_UPDATE'
+  /** Commits were pushed to a branch, or a branch was created or deleted; one event per branch. (`push`) Sent only to hooks with `push_events` enabled (`pushEvents` on `SystemHook`); off by default for a new hook. */
+  | 'PUSH'
+  /** A push changed a repository; one event per push, branches and tags together. (`repository_update`) Sent only to hooks with `repository_update_events` enabled (`repositoryUpdateEvents` on `SystemHook`); on by default for a new hook. */
+  | 'REPOSITORY_UPDATE'
+  /** A tag was created or deleted; one event per tag. (`tag_push`) Sent only to hooks with `tag_push_events` enabled (`tagPushEvents` on `SystemHook`); off by default for a new hook. */
+  | 'TAG_PUSH'
+  /** An event this gateway does not know, such as one a newer GitLab added; delivered as it came. */
+  | 'UNKNOWN'
+  /** A request for access to a group was withdrawn or denied. (`user_access_request_revoked_for_group`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_ACCESS_REQUEST_REVOKED_FOR_GROUP'
+  /** A request for access to a project was withdrawn or denied. (`user_access_request_revoked_for_project`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_ACCESS_REQUEST_REVOKED_FOR_PROJECT'
+  /** A user requested access to a group. (`user_access_request_to_group`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_ACCESS_REQUEST_TO_GROUP'
+  /** A user requested access to a project. (`user_access_request_to_project`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_ACCESS_REQUEST_TO_PROJECT'
+  /** A user was added to a group. (`user_add_to_group`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_ADD_TO_GROUP'
+  /** A user was added to a project. (`user_add_to_team`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_ADD_TO_TEAM'
+  /** A user account was created. (`user_create`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_CREATE'
+  /** A user account was deleted. (`user_destroy`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_DESTROY'
+  /** A blocked user tried to sign in. (`user_failed_login`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_FAILED_LOGIN'
+  /** A user was removed from a group. (`user_remove_from_group`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_REMOVE_FROM_GROUP'
+  /** A user was removed from a project. (`user_remove_from_team`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_REMOVE_FROM_TEAM'
+  /** A user changed their username. (`user_rename`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_RENAME'
+  /** A group member's role changed. (`user_update_for_group`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_UPDATE_FOR_GROUP'
+  /** A project member's role changed. (`user_update_for_team`) A lifecycle event: GitLab sends it to every system hook, and no hook setting turns it off. */
+  | 'USER_UPDATE_FOR_TEAM';
+
 /** The system hook to test. */
 export type TestSystemHookInput = {
   /** A unique identifier for the client performing the mutation, echoed in the payload. */
@@ -167,6 +232,13 @@ export type WebhookUrlVariableInput = {
   /** Secret value of the variable (write-only). */
   value: string;
 };
+
+/** How the receiver authenticated a delivery. */
+export type WebhookVerification =
+  /** Its Standard Webhooks signature (`webhook-signature`, GitLab 19.0+) verified. */
+  | 'SIGNATURE'
+  /** Its `X-Gitlab-Token` matched one of the configured secret tokens. */
+  | 'TOKEN';
 
 export type CreateSystemHookMutationVariables = Exact<{
   input: CreateSystemHookInput;
@@ -255,6 +327,27 @@ export type NodesQueryVariables = Exact<{
 
 export type NodesQuery = { nodes: Array<{ url: string, id: string } | null> };
 
+export type SystemHookEventsSubscriptionVariables = Exact<{
+  types?: Array<SystemHookEventType> | SystemHookEventType | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type SystemHookEventsSubscription = { systemHookEventReceived:
+    | { __typename: 'GroupMemberSystemHookEvent', cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'GroupSystemHookEvent', cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'KeySystemHookEvent', cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'MemberApprovalSystemHookEvent', cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'MergeRequestSystemHookEvent', cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'ProjectMemberSystemHookEvent', cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'ProjectSystemHookEvent', projectId: string | null, name: string | null, path: string | null, pathWithNamespace: string | null, cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'PushSystemHookEvent', ref: string | null, before: string | null, after: string | null, totalCommitsCount: number | null, cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'RepositoryUpdateSystemHookEvent', cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'TagPushSystemHookEvent', cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'UnknownSystemHookEvent', cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+    | { __typename: 'UserSystemHookEvent', cursor: string, type: SystemHookEventType, eventName: string, deliveryId: string, receivedAt: string, verifiedBy: WebhookVerification, instance: string | null, gitlabVersion: string | null, payload: Record<string, unknown> }
+   | null };
+
 export type SystemHookFieldsFragment = { id: string, url: string, name: string | null, description: string | null, createdAt: string, pushEvents: boolean, tagPushEvents: boolean, mergeRequestsEvents: boolean, repositoryUpdateEvents: boolean, enableSslVerification: boolean, pushEventsBranchFilter: string | null, branchFilterStrategy: WebhookBranchFilterStrategy | null, alertStatus: WebhookAlertStatus | null, disabledUntil: string | null, customWebhookTemplate: string | null, organizationId: number | null, urlVariables: Array<{ key: string }>, customHeaders: Array<{ key: string }> };
 
 export const SystemHookFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SystemHookFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"pushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"tagPushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"mergeRequestsEvents"}},{"kind":"Field","name":{"kind":"Name","value":"repositoryUpdateEvents"}},{"kind":"Field","name":{"kind":"Name","value":"enableSslVerification"}},{"kind":"Field","name":{"kind":"Name","value":"pushEventsBranchFilter"}},{"kind":"Field","name":{"kind":"Name","value":"branchFilterStrategy"}},{"kind":"Field","name":{"kind":"Name","value":"alertStatus"}},{"kind":"Field","name":{"kind":"Name","value":"disabledUntil"}},{"kind":"Field","name":{"kind":"Name","value":"urlVariables"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customHeaders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customWebhookTemplate"}},{"kind":"Field","name":{"kind":"Name","value":"organizationId"}}]}}]} as unknown as DocumentNode<SystemHookFieldsFragment, unknown>;
@@ -270,3 +363,4 @@ export const SystemHooksDocument = {"__meta__":{"hash":"sha256:1c0f2cc933f7457f8
 export const SystemHookDocument = {"__meta__":{"hash":"sha256:74a13098ede3bb8d38ba8bfde3fe07f74fc7bea4d97a613216f69eb2dc370f55"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SystemHook"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"systemHook"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"SystemHookFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"SystemHookFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"pushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"tagPushEvents"}},{"kind":"Field","name":{"kind":"Name","value":"mergeRequestsEvents"}},{"kind":"Field","name":{"kind":"Name","value":"repositoryUpdateEvents"}},{"kind":"Field","name":{"kind":"Name","value":"enableSslVerification"}},{"kind":"Field","name":{"kind":"Name","value":"pushEventsBranchFilter"}},{"kind":"Field","name":{"kind":"Name","value":"branchFilterStrategy"}},{"kind":"Field","name":{"kind":"Name","value":"alertStatus"}},{"kind":"Field","name":{"kind":"Name","value":"disabledUntil"}},{"kind":"Field","name":{"kind":"Name","value":"urlVariables"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customHeaders"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"key"}}]}},{"kind":"Field","name":{"kind":"Name","value":"customWebhookTemplate"}},{"kind":"Field","name":{"kind":"Name","value":"organizationId"}}]}}]} as unknown as DocumentNode<SystemHookQuery, SystemHookQueryVariables>;
 export const NodeDocument = {"__meta__":{"hash":"sha256:19d5b407825db895d861eef8157b37f33922e0072489d3fb4e049725045c8539"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Node"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}}]}}]} as unknown as DocumentNode<NodeQuery, NodeQueryVariables>;
 export const NodesDocument = {"__meta__":{"hash":"sha256:ad47145be2d4f4ed2be734100ca4ff3d989576981fb0b3154ffec681dd7a663a"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Nodes"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"ids"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"ids"},"value":{"kind":"Variable","name":{"kind":"Name","value":"ids"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHook"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"url"}}]}}]}}]}}]} as unknown as DocumentNode<NodesQuery, NodesQueryVariables>;
+export const SystemHookEventsDocument = {"__meta__":{"hash":"sha256:a534174a1188e58d9228c3ec6265d7c4edec1201064fede1480239219bd05a27"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"SystemHookEvents"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"types"}},"type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SystemHookEventType"}}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"systemHookEventReceived"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"types"},"value":{"kind":"Variable","name":{"kind":"Name","value":"types"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"eventName"}},{"kind":"Field","name":{"kind":"Name","value":"deliveryId"}},{"kind":"Field","name":{"kind":"Name","value":"receivedAt"}},{"kind":"Field","name":{"kind":"Name","value":"verifiedBy"}},{"kind":"Field","name":{"kind":"Name","value":"instance"}},{"kind":"Field","name":{"kind":"Name","value":"gitlabVersion"}},{"kind":"Field","name":{"kind":"Name","value":"payload"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ProjectSystemHookEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"projectId"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"path"}},{"kind":"Field","name":{"kind":"Name","value":"pathWithNamespace"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"PushSystemHookEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"ref"}},{"kind":"Field","name":{"kind":"Name","value":"before"}},{"kind":"Field","name":{"kind":"Name","value":"after"}},{"kind":"Field","name":{"kind":"Name","value":"totalCommitsCount"}}]}}]}}]}}]} as unknown as DocumentNode<SystemHookEventsSubscription, SystemHookEventsSubscriptionVariables>;

@@ -7,12 +7,16 @@ import {
   type EmbeddedGitLab,
   type EmbeddedGitLabOptions,
 } from '../../src/embedded-gitlab/index.ts';
-import { createGateway, type GatewayOptions } from '../../src/server.ts';
+import type { EventStore } from '../../src/events/event-store.ts';
+import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
+import { requestLimits } from '../../src/plugins/use-request-limits.ts';
+import { createGateway, type GatewayOptions, SYSTEM_HOOK_RECEIVER_PATH } from '../../src/server.ts';
 import {
   createGitLabClient,
   type GitLabClient,
   type GitLabClientOptions,
 } from '../../src/upstream/client.ts';
+import { attachGraphQLWebSocket, type GraphQLWebSocketOptions } from '../../src/websocket.ts';
 import { ADMIN_TOKEN, graphqlHeaders, USER_TOKEN } from './credentials.ts';
 import type { UntypedData } from './untyped.ts';
 
@@ -58,13 +62,28 @@ export async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+export interface StartGatewayOptions {
+  upstream?: Partial<GitLabClientOptions>;
+  gateway?: Partial<GatewayOptions>;
+  /** GraphQL over WebSocket on the gateway's `/graphql`, with these options. @default none (no WebSocket) */
+  websocket?: Partial<GraphQLWebSocketOptions>;
+}
+
 export async function startGateway(
   gitlabUrl: string,
-  options: { upstream?: Partial<GitLabClientOptions>; gateway?: Partial<GatewayOptions> } = {},
+  options: StartGatewayOptions = {},
 ): Promise<GatewayHandle> {
   const client = createGitLabClient({ baseUrl: gitlabUrl, timeoutMs: 2_000, ...options.upstream });
   const gateway = createGateway({ api: client, logging: false, ...options.gateway });
   const server = createServer(gateway);
+  const sockets =
+    options.websocket &&
+    attachGraphQLWebSocket(server, gateway, {
+      maxMessageBytes: requestLimits(options.gateway?.limits).maxRequestBodyBytes,
+      trustedDocuments: options.gateway?.trustedDocuments,
+      allowedOrigins: options.gateway?.corsOrigins,
+      ...options.websocket,
+    });
   const url = await listen(server);
 
   const requestText = async (
@@ -89,6 +108,9 @@ export async function startGateway(
       requestText(print(document), variables as Record<string, unknown> | undefined, opts) as never,
     requestText,
     close: async () => {
+      await sockets?.close();
+      // Ends every subscription first, so that SSE responses finish rather than being cut.
+      await options.gateway?.events?.store.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await client.close();
@@ -103,13 +125,11 @@ export interface Stack extends GatewayHandle {
   upstreamRequests(): readonly { method: string; path: string; query: string; status: number }[];
 }
 
-export async function startStack(
-  options: {
-    gitlab?: Partial<EmbeddedGitLabOptions>;
-    upstream?: Partial<GitLabClientOptions>;
-    gateway?: Partial<GatewayOptions>;
-  } = {},
-): Promise<Stack> {
+export interface StackOptions extends StartGatewayOptions {
+  gitlab?: Partial<EmbeddedGitLabOptions>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN, ...options.gitlab });
   const gitlabUrl = await gitlab.listen();
   const gateway = await startGateway(gitlabUrl, options);
@@ -135,3 +155,81 @@ export function seedHooks(gitlab: EmbeddedGitLab, count: number): Promise<number
 }
 
 export const gid = (id: number) => `gid://gitlab/SystemHook/${id}`;
+
+/** The `X-Gitlab-Token` an event stack's receiver accepts, and its hooks send. A test value, not a secret. */
+export const RECEIVER_TOKEN = 'receiver-test-token-0003';
+/** A Standard Webhooks secret an event stack's receiver accepts (`whsec_` + base64 of 32 bytes); a test value. */
+export const RECEIVER_SIGNING_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+
+export interface EventStackOptions {
+  /** Where events go. Closed by `close()`, like everything else. @default an in-memory store of `retention` */
+  store?: EventStore;
+  /** `EVENT_RETENTION` of the default store. @default the store's default (1000) */
+  retention?: number;
+  /** `WEBHOOK_SECRET_TOKENS`. @default [RECEIVER_TOKEN] */
+  secretTokens?: readonly string[];
+  /** `WEBHOOK_SIGNING_SECRETS`. @default [RECEIVER_SIGNING_SECRET] */
+  signingSecrets?: readonly string[];
+  /** `WEBHOOK_SIGNATURE_TOLERANCE_SECONDS`. @default the receiver's (300) */
+  signatureToleranceSeconds?: number;
+  /** `MAX_WEBHOOK_BODY_BYTES`. @default the receiver's (1 MiB) */
+  maxBodyBytes?: number;
+  /** How often a subscriber's credential is checked again. @default 300_000 (the configuration's default) */
+  authRecheckMs?: number;
+}
+
+/** A stack whose gateway receives system hook events, serves subscriptions over SSE and WebSocket. */
+export interface EventStack extends Stack {
+  /** `http://127.0.0.1:<port>/webhooks/system-hooks`, on the gateway's own port. */
+  receiverUrl: string;
+  /** `ws://127.0.0.1:<port>/graphql`. */
+  wsUrl: string;
+  store: EventStore;
+  /**
+   * Seeds a hook in the embedded GitLab that delivers to the receiver with `RECEIVER_TOKEN`, with REST
+   * parameters added or overriding (`signing_token`, `push_events`, ...); resolves with its REST id.
+   */
+  addReceiverHook(params?: Record<string, unknown>): Promise<number>;
+}
+
+/**
+ * The embedded GitLab and a gateway with events on: the receiver on its port, subscriptions over SSE and over
+ * WebSocket (attached to the gateway's `node:http` server). `close()` ends the sockets, the store (so SSE streams
+ * end), the gateway and GitLab.
+ */
+export async function startEventStack(
+  options: StackOptions & { events?: EventStackOptions } = {},
+): Promise<EventStack> {
+  const { events = {}, ...rest } = options;
+  const store = events.store ?? createMemoryEventStore({ retention: events.retention });
+  const stack = await startStack({
+    ...rest,
+    websocket: rest.websocket ?? {},
+    gateway: {
+      ...rest.gateway,
+      events: {
+        store,
+        receiver: {
+          secretTokens: events.secretTokens ?? [RECEIVER_TOKEN],
+          signingSecrets: events.signingSecrets ?? [RECEIVER_SIGNING_SECRET],
+          signatureToleranceSeconds: events.signatureToleranceSeconds,
+          maxBodyBytes: events.maxBodyBytes,
+        },
+        authRecheckMs: events.authRecheckMs ?? 300_000,
+      },
+    },
+  });
+  const receiverUrl = `${stack.url}${SYSTEM_HOOK_RECEIVER_PATH}`;
+  return {
+    ...stack,
+    receiverUrl,
+    wsUrl: `${stack.url.replace(/^http/, 'ws')}/graphql`,
+    store,
+    addReceiverHook: async (params = {}) => {
+      const [id] = await stack.gitlab.seed([
+        { url: receiverUrl, name: 'the gateway', token: RECEIVER_TOKEN, ...params },
+      ]);
+      return id as number;
+    },
+  };
+}
