@@ -14,6 +14,8 @@ import { attachGraphQLWebSocket } from './websocket.ts';
 
 /** How long requests in flight may take to finish once the gateway is told to stop. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How often connections that became idle during shutdown are closed. */
+const IDLE_SWEEP_MS = 50;
 
 /** The embedded GitLab `npm start` runs without `GITLAB_URL`, seeded with examples. */
 interface EmbeddedUpstream {
@@ -143,11 +145,16 @@ async function main(): Promise<void> {
     await sockets.close();
     // Ending every subscription first lets their SSE responses finish, so that the server can close.
     await configured.events?.close();
-    server.closeIdleConnections();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A keep-alive connection becomes idle when its last answer ends (an SSE stream a moment after the store
+    // closed it): close such connections as they come, rather than wait for the client to let go.
+    server.closeIdleConnections();
+    const closeIdle = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
     // Requests still running after the grace period are cut rather than waited for without end.
-    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+    const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
     await drained;
+    clearInterval(closeIdle);
+    clearTimeout(cut);
     await configured.client.close();
     await metricsServer?.close();
     // Last, so that the spans of the requests drained above are exported.
