@@ -12,7 +12,10 @@ const STOP_TIMEOUT_MS = 10_000;
 export interface BenchChild {
   readonly name: string;
   readonly url: string;
-  sample(): Promise<ProcessSample>;
+  /** `gc`: collect garbage first (the child needs `--expose-gc`). */
+  sample(options?: { gc?: boolean }): Promise<ProcessSample>;
+  /** Sends a command to a child that takes them and resolves with its answer. */
+  command<T>(command: unknown, timeoutMs?: number): Promise<T>;
   /** Asks the process to close and exit, and kills it if it has not within a bound. */
   stop(): Promise<void>;
 }
@@ -34,24 +37,22 @@ export async function startChild(
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const next = (type: ChildMessage['type']) =>
+  /** The first message `accept` takes (or a `failed` one, which rejects), within `timeoutMs`. */
+  const waitFor = (accept: (message: ChildMessage) => boolean, timeoutMs: number, what: string) =>
     new Promise<ChildMessage>((resolve, reject) => {
-      const timer = setTimeout(
-        () => {
-          cleanup();
-          reject(new Error(`${name}: no ${type} message within the time limit`));
-        },
-        type === 'ready' ? START_TIMEOUT_MS : ANSWER_TIMEOUT_MS,
-      );
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${name}: no ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
       const onMessage = (message: ChildMessage) => {
-        if (message.type !== type && message.type !== 'failed') return;
+        if (!accept(message) && message.type !== 'failed') return;
         cleanup();
         if (message.type === 'failed') reject(new Error(`${name} failed: ${message.message}`));
         else resolve(message);
       };
       const onExit = (code: number | null) => {
         cleanup();
-        reject(new Error(`${name} exited (${code}) before its ${type} message`));
+        reject(new Error(`${name} exited (${code}) before its ${what}`));
       };
       const cleanup = () => {
         clearTimeout(timer);
@@ -61,7 +62,14 @@ export async function startChild(
       child.on('message', onMessage);
       child.once('exit', onExit);
     });
+  const next = (type: ChildMessage['type']) =>
+    waitFor(
+      (message) => message.type === type,
+      type === 'ready' ? START_TIMEOUT_MS : ANSWER_TIMEOUT_MS,
+      `${type} message`,
+    );
   const send = (message: ParentMessage) => child.send(message);
+  let commands = 0;
 
   let ready: ChildMessage;
   try {
@@ -73,12 +81,21 @@ export async function startChild(
   return {
     name,
     url: ready.type === 'ready' ? ready.url : '',
-    async sample() {
+    async sample(options = {}) {
       const answer = next('sample');
-      send({ type: 'sample' });
+      send({ type: 'sample', ...options });
       const message = await answer;
       if (message.type !== 'sample') throw new Error(`${name}: unexpected answer`);
       return message.sample;
+    },
+    async command<T>(command: unknown, timeoutMs = ANSWER_TIMEOUT_MS) {
+      const id = ++commands;
+      const answer = waitFor((m) => m.type === 'answer' && m.id === id, timeoutMs, 'answer to a command');
+      send({ type: 'command', id, command });
+      const message = await answer;
+      if (message.type !== 'answer') throw new Error(`${name}: unexpected answer`);
+      if (message.error !== undefined) throw new Error(`${name}: ${message.error}`);
+      return message.answer as T;
     },
     stop: () => stopChild(child, send),
   };

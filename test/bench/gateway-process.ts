@@ -10,6 +10,8 @@ export interface GatewayProcessOptions {
   gitlabUrl: string;
   /** `UPSTREAM_CONNECTIONS`, the undici pool size; unset: its default. */
   upstreamConnections?: number;
+  /** System hook events on: the receiver's `WEBHOOK_SECRET_TOKENS`, and `REDIS_URL` for the shared store. */
+  events?: { secretToken: string; redisUrl?: string };
 }
 
 serveBenchmark(async () => {
@@ -17,7 +19,17 @@ serveBenchmark(async () => {
   const config = loadConfig({
     GITLAB_URL: options.gitlabUrl,
     UPSTREAM_CONNECTIONS: options.upstreamConnections?.toString(),
+    WEBHOOK_SECRET_TOKENS: options.events?.secretToken,
+    REDIS_URL: options.events?.redisUrl,
   });
-  const { gateway, client } = createConfiguredGateway(config, options.gitlabUrl, { logging: false });
-  return serveHandler(gateway, () => client.close());
+  const { gateway, client, events } = createConfiguredGateway(config, options.gitlabUrl, { logging: false });
+  // As `npm start` stops: the event store first (it ends the SSE streams), then the upstream client.
+  const served = await serveHandler(gateway, async () => {
+    await events?.close();
+    await client.close();
+  });
+  return {
+    ...served,
+    measure: () => ({ ...served.measure(), eventSubscribers: events?.status().subscribers }),
+  };
 });

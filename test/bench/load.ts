@@ -25,7 +25,7 @@ export interface LoadOptions {
   headers: Record<string, string>;
 }
 
-function summarize(latencies: number[], seconds: number, failures: number): LoadResult {
+export function summarize(latencies: number[], seconds: number, failures: number): LoadResult {
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;

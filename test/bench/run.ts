@@ -5,10 +5,12 @@
  * it, and a bare Yoga `{ hello }` server; the load generator runs in this process. For each query shape it
  * measures the gateway and the equivalent direct REST calls with the same credential, at 1 connection
  * (latency) and at 10 (throughput, CPU per request), and prints a table; `--json [file]` writes the same figures.
+ * The events part (`events.ts`) then measures system hook deliveries to SSE subscribers.
  *
- * Options: `BENCH_SECONDS` (default 3) per measurement; `--json` (to stdout, the table then goes to stderr) or
- * `--json=<file>`; `--profile[=<dir>]` runs the gateway under `--cpu-prof`; `--shapes=<prefix>,...` measures
- * only the shapes whose names start so; `--upstream-connections=<n>` sizes the gateway's undici pool.
+ * Options: `BENCH_SECONDS` (default 3) per measurement; `--parts=graphql,events` (default both) chooses the
+ * parts; `--json` (to stdout, the table then goes to stderr) or `--json=<file>`; `--profile[=<dir>]` runs the
+ * gateways under `--cpu-prof`; `--shapes=<prefix>,...` measures only the shapes whose names start so;
+ * `--upstream-connections=<n>` sizes the gateway's undici pool.
  *
  * Loopback only, bounded (every phase has a duration), and every process it starts is stopped at the end.
  */
@@ -18,8 +20,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type BenchChild, startChild } from './children.ts';
+import { eventsPart, renderEvents } from './events.ts';
 import { type LoadResult, load } from './load.ts';
 import type { ProcessSample } from './protocol.ts';
+import { formatTable, formatTargets, type Target } from './report.ts';
 import { type Shape, shapes } from './shapes.ts';
 
 const HOOKS = 250;
@@ -29,7 +33,11 @@ const THROUGHPUT_CONNECTIONS = 10;
 /** In-flight answers finish within this after the load generator stops, before the closing sample. */
 const SETTLE_MS = 100;
 
+const PARTS = ['graphql', 'events'] as const;
+type Part = (typeof PARTS)[number];
+
 interface Args {
+  parts: Set<Part>;
   json: 'stdout' | string | undefined;
   profileDir: string | undefined;
   shapePrefixes: string[];
@@ -37,8 +45,16 @@ interface Args {
   seconds: number;
 }
 
+function parseParts(value: string, problems: string[]): Set<Part> {
+  const parts = value.split(',').map((part) => part.trim());
+  const unknown = parts.filter((part) => !(PARTS as readonly string[]).includes(part));
+  if (unknown.length > 0) problems.push(`--parts takes ${PARTS.join(', ')}; not ${unknown.join(', ')}`);
+  return new Set(parts.filter((part): part is Part => (PARTS as readonly string[]).includes(part)));
+}
+
 function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
   const args: Args = {
+    parts: new Set(PARTS),
     json: undefined,
     profileDir: undefined,
     shapePrefixes: [],
@@ -64,6 +80,8 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
       else args.json = 'stdout';
     } else if (name === '--profile') {
       args.profileDir = path.resolve(value ?? path.join(os.tmpdir(), `gateway-profile-${Date.now()}`));
+    } else if (name === '--parts' && value) {
+      args.parts = parseParts(value, problems);
     } else if (name === '--shapes' && value) {
       args.shapePrefixes = value.split(',').map((prefix) => prefix.trim());
     } else if (name === '--upstream-connections' && value && /^[1-9][0-9]*$/.test(value)) {
@@ -109,7 +127,7 @@ interface Figures {
   hello: { c1: LoadResult; c10: LoadResult; cpuMicrosPerRequest: number };
   shapes: ShapeFigures[];
   gatewayPeakRssBytes: number;
-  targets: { target: string; value: string; met: boolean }[];
+  targets: Target[];
 }
 
 const NOTE =
@@ -154,11 +172,9 @@ async function checkShape(gatewayUrl: string, headers: Record<string, string>, s
   if (problem) throw new Error(`${shape.name}: the gateway's answer is wrong (${problem}); nothing measured`);
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), process.env);
+async function graphqlPart(args: Args, log: (line: string) => void): Promise<Figures> {
   const seconds = args.seconds;
   const warmSeconds = Math.min(1, seconds / 3);
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   const loadAverageBefore = os.loadavg();
 
   const adminToken = `glpat-bench-${randomBytes(12).toString('hex')}`;
@@ -283,21 +299,33 @@ async function main(): Promise<void> {
       targets: targets(figures, gatewaySample.maxRssBytes),
     };
 
-    const table = render(result);
-    if (args.json === 'stdout') {
-      process.stderr.write(table);
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    } else {
-      process.stdout.write(table);
-      if (args.json) {
-        writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
-        log(`Figures written to ${args.json}`);
-      }
-    }
-    if (args.profileDir) log(`Gateway CPU profile in ${args.profileDir} (written when the gateway exits)`);
+    return result;
   } finally {
     await Promise.allSettled(children.map((child) => child.stop()));
   }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), process.env);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const graphql = args.parts.has('graphql') ? await graphqlPart(args, log) : undefined;
+  const events = args.parts.has('events')
+    ? await eventsPart({ seconds: args.seconds, profileDir: args.profileDir, log })
+    : undefined;
+  const table = (graphql ? render(graphql) : '') + (events ? renderEvents(events) : '');
+  // The GraphQL part's figures stay at the top level, where they were before the events part.
+  const result = { ...graphql, ...(events && { events }) };
+  if (args.json === 'stdout') {
+    process.stderr.write(table);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    process.stdout.write(table);
+    if (args.json) {
+      writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+      log(`Figures written to ${args.json}`);
+    }
+  }
+  if (args.profileDir) log(`Gateway CPU profiles in ${args.profileDir} (written when each gateway exits)`);
 }
 
 function targets(figures: ShapeFigures[], peakRss: number): Figures['targets'] {
@@ -370,14 +398,6 @@ function render(figures: Figures): string {
       `${f.upstreamPerRequest.toFixed(2)} (naive ${f.naiveUpstreamPerRequest})`,
     ]),
   ];
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const line = (row: string[]) =>
-    row
-      .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-      )
-      .join('  ');
   const { meta, hello } = figures;
   const out = [
     '',
@@ -392,14 +412,12 @@ function render(figures: Figures): string {
       : []),
     'REST for nodes: GET page 1 of 100, then the pages still needed in parallel, as the gateway does.',
     '',
-    line(rows[0] ?? []),
-    ...rows.slice(1).map(line),
+    ...formatTable(rows),
     '',
     `bare Yoga { hello }: ${hello.cpuMicrosPerRequest.toFixed(0)} µs CPU/req, ${hello.c10.requestsPerSecond.toFixed(0)} req/s, p50 ${ms(hello.c1.p50Ms)} ms`,
     `gateway peak RSS: ${(figures.gatewayPeakRssBytes / 1e6).toFixed(0)} MB`,
     '',
-    'Targets:',
-    ...figures.targets.map((t) => `  ${t.met ? 'met   ' : 'MISSED'}  ${t.target}: ${t.value}`),
+    ...formatTargets(figures.targets),
     '',
     `Note: ${meta.note}`,
     '',
