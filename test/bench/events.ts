@@ -7,9 +7,10 @@
  * loopback port), the subscribers (`subscribers-process.ts`: real SSE subscriptions over HTTP) and this process,
  * which posts the deliveries.
  *
- * Measured with the in-process store, then through Redis:
- * - throughput: deliveries accepted per second with 100 subscribers, counted only when every subscriber got
- *   every event, and the gateway's CPU per delivery;
+ * First the same load against a bare fan-out server (`fanout-process.ts`), the ceiling this machine allows; then,
+ * with the in-process store and through Redis:
+ * - throughput: deliveries accepted per second with no subscriber, and with 100, counted only when every
+ *   subscriber got every event; the gateway's CPU per delivery;
  * - latency from sending a delivery to its arrival at a subscriber, p50 and p99 over every (event, subscriber)
  *   pair, at a fixed rate;
  * and with the in-process store: the gateway's memory with 1,000 idle subscriptions, and with a subscriber that
@@ -112,6 +113,8 @@ export interface EventFigures {
     secondsPerMeasurement: number;
     subscription: string;
   };
+  /** The bare fan-out server (`fanout-process.ts`) with the same subscribers: what the machine allows. */
+  baseline: Throughput;
   deliveries: DeliveryFigures[];
   idleMemory: {
     subscriptions: number;
@@ -304,6 +307,15 @@ async function measureDeliveries(
   return figures;
 }
 
+/** The same throughput measurement against the bare fan-out server. */
+async function measureBaseline(server: GatewayUnderTest, subscribers: Subscribers, seconds: number) {
+  await open(subscribers, server.gateway, SUBSCRIBERS);
+  await throughput(server, subscribers, Math.min(1, seconds / 3), SUBSCRIBERS);
+  const figures = await throughput(server, subscribers, seconds, SUBSCRIBERS);
+  await subscribers.run({ op: 'close' });
+  return figures;
+}
+
 const memoryOf = ({ rssBytes, heapUsedBytes }: ProcessSample): MemorySample => ({ rssBytes, heapUsedBytes });
 
 /**
@@ -399,9 +411,12 @@ export async function eventsPart(options: EventsPartOptions): Promise<EventFigur
       { gitlabUrl, events: { secretToken, redisUrl } },
       ['--expose-gc', ...profileFlags],
     );
-    const poster = new DeliveryPoster(gateway.url, secretToken, POST_CONNECTIONS);
+    return { gateway, poster: posterTo(gateway) };
+  };
+  const posterTo = (server: BenchChild) => {
+    const poster = new DeliveryPoster(server.url, secretToken, POST_CONNECTIONS);
     posters.push(poster);
-    return { gateway, poster };
+    return poster;
   };
   try {
     log(
@@ -417,6 +432,15 @@ export async function eventsPart(options: EventsPartOptions): Promise<EventFigur
       run: (command, timeoutMs) => child.command(command, timeoutMs),
       sample: () => child.sample(),
     };
+
+    const fanout = await start('bare SSE fan-out', './fanout-process.ts', { secretToken });
+    const baseline = await measureBaseline(
+      { gateway: fanout, poster: posterTo(fanout) },
+      subscribers,
+      seconds,
+    );
+    log(`  bare fan-out: ${baseline.deliveriesPerSecond.toFixed(0)} deliveries/s`);
+    await fanout.stop();
 
     const inMemory = await startGateway('gateway (events in memory)', gitlab.url);
     const idleMemory = await measureIdleMemory(inMemory, subscribers);
@@ -443,6 +467,7 @@ export async function eventsPart(options: EventsPartOptions): Promise<EventFigur
         secondsPerMeasurement: seconds,
         subscription: BENCH_SUBSCRIPTION,
       },
+      baseline,
       deliveries,
       idleMemory,
       stalledSubscriber,
@@ -518,6 +543,7 @@ export function renderEvents(figures: EventFigures): string {
       `p99 at ${LATENCY_RATE}/s`,
       'max',
     ],
+    [`bare fan-out, ${SUBSCRIBERS}`, ...throughputCells(figures.baseline), '', '', ''],
     ...figures.deliveries.flatMap((d) => [
       [`${TARGETS[d.store].name}, none`, ...throughputCells(d.receiverOnly), '', '', ''],
       [
@@ -543,11 +569,14 @@ export function renderEvents(figures: EventFigures): string {
       : []),
     `${SUBSCRIBERS} SSE subscribers (their own process) per store; GitLab's push event posted with X-Gitlab-Token from ` +
       `the benchmark process, ${POST_CONNECTIONS} at a time and at most ${WINDOW} ahead of the slowest subscriber.`,
+    'bare fan-out: node:http with no GraphQL, writing each event to each subscriber as it comes (the ' +
+      "machine's ceiling for this load); none: no subscriber, the receiver and the store alone.",
     'deliveries/s: accepted per second, counted from the first post to the last event at the last subscriber; ' +
       'gw = the gateway process (CPU of all its threads); cores = CPU seconds per second of each process ' +
       '(poster: this one).',
     '',
     ...formatTable(rows),
+    ...(figures.baseline.problem ? [`  bare fan-out: ${figures.baseline.problem}`] : []),
     ...figures.deliveries.flatMap(({ store, receiverOnly: r, throughput: t, latency: l }) => [
       ...(r.problem ? [`  ${TARGETS[store].name}, no subscribers: ${r.problem}`] : []),
       ...(t.problem ? [`  ${TARGETS[store].name} throughput: ${t.problem}`] : []),
