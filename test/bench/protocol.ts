@@ -18,8 +18,11 @@ export interface ProcessSample {
   upstream: number;
   /** Resident set size now, in bytes. */
   rssBytes: number;
-  /** V8 heap in use now, in bytes. */
+  /** V8 heap in use now, and V8 heap committed (in use or not), in bytes. */
   heapUsedBytes: number;
+  heapTotalBytes: number;
+  /** Memory outside the V8 heap that JS objects hold (`Buffer`s, `ArrayBuffer`s), in bytes. */
+  externalBytes: number;
   /** Open system hook event subscriptions (a gateway with events only). */
   eventSubscribers?: number;
 }
@@ -51,6 +54,8 @@ export function sampleProcess(served: number, upstream = 0): ProcessSample {
     upstream,
     rssBytes: memory.rss,
     heapUsedBytes: memory.heapUsed,
+    heapTotalBytes: memory.heapTotal,
+    externalBytes: memory.external,
   };
 }
 
