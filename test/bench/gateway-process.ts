@@ -22,11 +22,14 @@ serveBenchmark(async () => {
     WEBHOOK_SECRET_TOKENS: options.events?.secretToken,
     REDIS_URL: options.events?.redisUrl,
   });
-  const { gateway, client, events } = createConfiguredGateway(config, options.gitlabUrl, { logging: false });
-  // As `npm start` stops: the event store first (it ends the SSE streams), then the upstream client.
+  const { gateway, client, events, telemetry } = createConfiguredGateway(config, options.gitlabUrl, {
+    logging: false,
+  });
+  // As `npm start` stops: the event store first (it ends the SSE streams), the upstream client, the telemetry.
   const served = await serveHandler(gateway, async () => {
     await events?.close();
     await client.close();
+    await telemetry.close();
   });
   return {
     ...served,
