@@ -111,6 +111,8 @@ serveBenchmark(async () => {
         });
         response.on('close', () => {
           subscription.ended = true;
+          // A stream that ends before its first bytes would otherwise leave the command waiting for its bound.
+          reject(new Error('a subscription ended before its first bytes'));
         });
         response.on('error', () => {});
       });
