@@ -11,9 +11,9 @@ import {
   parseSecretTokens,
   parseSigningSecrets,
 } from './events/verification.ts';
-import { isLogLevel, LOG_LEVELS, type LogLevel } from './observability/logger.ts';
+import type { ObservabilityConfig } from './observability/index.ts';
+import { isLogLevel, LOG_LEVELS } from './observability/logger.ts';
 import { OTEL_VARIABLES, type OtelVariable, parseTracingEnvironment } from './observability/otel-env.ts';
-import type { TracingConfig } from './observability/tracing.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './plugins/use-request-limits.ts';
 import {
   parseTrustedDocumentsManifest,
@@ -66,20 +66,6 @@ export interface GatewayConfig {
   events: EventsConfig;
   /** Logs, metrics and traces. */
   observability: ObservabilityConfig;
-}
-
-export interface ObservabilityConfig {
-  /** `LOG_LEVEL`. @default 'info', or 'debug' with `DEBUG=1` */
-  logLevel: LogLevel;
-  /** `DEBUG=1`: graphql-yoga's own debug lines are logged at `debug` (else at `trace`). @default false */
-  yogaDebug: boolean;
-  /**
-   * `METRICS=true`: where the metrics listener serves `/metrics` (`METRICS_HOST`, default `127.0.0.1`;
-   * `METRICS_PORT`, default 9464). @default undefined: no metrics
-   */
-  metrics: { host: string; port: number } | undefined;
-  /** Tracing from the standard `OTEL_*` variables; on when an OTLP endpoint is set. @default undefined: off */
-  tracing: TracingConfig | undefined;
 }
 
 export interface EventsConfig {

@@ -6,13 +6,27 @@
 
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
-import type { ObservabilityConfig } from '../config.ts';
 import type { UpstreamInstrumentation } from '../upstream/instrumentation.ts';
-import type { Logger } from './logger.ts';
+import type { Logger, LogLevel } from './logger.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import type { Telemetry } from './telemetry.ts';
-import { createTracing } from './tracing.ts';
+import { createTracing, type TracingConfig } from './tracing.ts';
 import { createUpstreamInstrumentation } from './upstream.ts';
+
+/** Logs, metrics and traces, as `loadConfig` reads them from the environment. */
+export interface ObservabilityConfig {
+  /** `LOG_LEVEL`. @default 'info', or 'debug' with `DEBUG=1` */
+  logLevel: LogLevel;
+  /** `DEBUG=1`: graphql-yoga's own debug lines are logged at `debug` (else at `trace`). @default false */
+  yogaDebug: boolean;
+  /**
+   * `METRICS=true`: where the metrics listener serves `/metrics` (`METRICS_HOST`, default `127.0.0.1`;
+   * `METRICS_PORT`, default 9464). @default undefined: no metrics
+   */
+  metrics: { host: string; port: number } | undefined;
+  /** Tracing from the standard `OTEL_*` variables; on when an OTLP endpoint is set. @default undefined: off */
+  tracing: TracingConfig | undefined;
+}
 
 export type { Telemetry } from './telemetry.ts';
 
