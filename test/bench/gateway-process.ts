@@ -1,8 +1,11 @@
 /**
  * The gateway as the benchmark runs it: configured from `loadConfig`'s defaults and built by the same
- * `createConfiguredGateway` as `npm start`, served by `node:http`, minus the listening port and logging.
+ * `createConfiguredGateway` as `npm start`, served by `node:http`, minus the listening port and logging. With
+ * `METRICS=true` in `env` it serves `/metrics` on a port of its own, as `npm start` does; the command
+ * `'metrics-url'` answers where.
  */
 import { loadConfig } from '../../src/config.ts';
+import { type MetricsServer, startMetricsServer } from '../../src/observability/metrics-server.ts';
 import { createConfiguredGateway } from '../../src/server.ts';
 import { serveBenchmark, serveHandler } from './protocol.ts';
 
@@ -12,6 +15,8 @@ export interface GatewayProcessOptions {
   upstreamConnections?: number;
   /** System hook events on: the receiver's `WEBHOOK_SECRET_TOKENS`, and `REDIS_URL` for the shared store. */
   events?: { secretToken: string; redisUrl?: string };
+  /** More variables for `loadConfig` (`METRICS`, `OTEL_*`, ...). */
+  env?: Record<string, string>;
 }
 
 serveBenchmark(async () => {
@@ -21,12 +26,19 @@ serveBenchmark(async () => {
     UPSTREAM_CONNECTIONS: options.upstreamConnections?.toString(),
     WEBHOOK_SECRET_TOKENS: options.events?.secretToken,
     REDIS_URL: options.events?.redisUrl,
+    ...options.env,
   });
   const { gateway, client, events, telemetry } = createConfiguredGateway(config, options.gitlabUrl, {
     logging: false,
   });
+  const metricsOptions = config.observability.metrics;
+  const metricsServer: MetricsServer | undefined =
+    telemetry.metrics && metricsOptions
+      ? await startMetricsServer({ registry: telemetry.metrics.registry, ...metricsOptions })
+      : undefined;
   // As `npm start` stops: the event store first (it ends the SSE streams), the upstream client, the telemetry.
   const served = await serveHandler(gateway, async () => {
+    await metricsServer?.close();
     await events?.close();
     await client.close();
     await telemetry.close();
@@ -34,5 +46,9 @@ serveBenchmark(async () => {
   return {
     ...served,
     measure: () => ({ ...served.measure(), eventSubscribers: events?.status().subscribers }),
+    command: async (command: unknown) => {
+      if (command === 'metrics-url') return metricsServer?.url;
+      throw new Error(`unknown command ${JSON.stringify(command)}`);
+    },
   };
 });

@@ -59,7 +59,10 @@ export interface ReceivedSpan {
 export interface OtlpReceiver {
   /** `http://127.0.0.1:<port>`: an `OTEL_EXPORTER_OTLP_ENDPOINT`. */
   readonly url: string;
+  /** Every export received (none kept with `keep: false`). */
   readonly exports: ReceivedExport[];
+  /** How many exports and spans were received, kept or not. */
+  counts(): { exports: number; spans: number };
   spans(): ReceivedSpan[];
   close(): Promise<void>;
 }
@@ -76,8 +79,15 @@ function plain(attributes: { key: string; value: AnyValue }[] = []): Record<stri
   );
 }
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+export interface OtlpReceiverOptions {
+  /** Keep each export for `exports` and `spans()`; false only counts them (the benchmark's sink). @default true */
+  keep?: boolean;
+}
+
+export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
+  const { keep = true } = options;
   const exports: ReceivedExport[] = [];
+  const counts = { exports: 0, spans: 0 };
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -87,7 +97,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     }
     try {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as TracesBody;
-      exports.push({ path: request.url ?? '', headers: request.headers, body });
+      counts.exports++;
+      for (const { scopeSpans } of body.resourceSpans)
+        for (const { spans } of scopeSpans) counts.spans += spans.length;
+      if (keep) exports.push({ path: request.url ?? '', headers: request.headers, body });
       response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     } catch {
       response.writeHead(400).end();
@@ -98,6 +111,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     exports,
+    counts: () => ({ ...counts }),
     spans: () =>
       exports.flatMap(({ body }) =>
         body.resourceSpans.flatMap(({ resource, scopeSpans }) =>

@@ -1,0 +1,255 @@
+/**
+ * The observability part of `npm run bench`: what metrics and tracing cost the gateway in CPU per request.
+ *
+ * Three gateways run side by side in front of one embedded GitLab, identical but for their telemetry: none,
+ * `METRICS=true` (scraped once a second, fifteen times Prometheus's default rate), and metrics plus tracing with
+ * every request sampled (`OTEL_TRACES_SAMPLER=always_on`), exported over OTLP/HTTP JSON to a local sink in a
+ * process of its own that counts the spans. Each round loads each gateway in turn with `systemHook(id)` (the
+ * cheapest request, so the one where a fixed cost per request weighs most) at 10 connections, in an order that
+ * rotates from round to round; a variant's overhead is its CPU per request over the plain gateway's in the same
+ * round, and the median over the rounds is compared with the budget. Before the rounds each gateway is warmed
+ * long enough for V8 to have optimized its hot paths: CPU per request keeps falling for several seconds of load.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
+import { type BenchChild, startChild } from './children.ts';
+import { load } from './load.ts';
+import { formatTable, formatTargets, type Target } from './report.ts';
+import { shapes } from './shapes.ts';
+
+const HOOKS = 250;
+const CONNECTIONS = 10;
+const SCRAPE_INTERVAL_MS = 1_000;
+const SHAPE = 'systemHook(id)';
+/** Metrics on may cost at most this much CPU per request; metrics and tracing together, the second. */
+const METRICS_BUDGET = 0.05;
+const TRACING_BUDGET = 0.1;
+
+const VARIANTS = ['off', 'metrics', 'metrics + tracing'] as const;
+type Variant = (typeof VARIANTS)[number];
+
+export interface ObservabilityFigures {
+  meta: {
+    date: string;
+    loadAverageBefore: number[];
+    loadAverageAfter: number[];
+    shape: string;
+    secondsPerRound: number;
+    rounds: number;
+    warmSeconds: number;
+  };
+  /** CPU per request of each variant, one value per round, in microseconds. */
+  cpuMicrosPerRequest: Record<Variant, number[]>;
+  /** Each variant's CPU per request over the plain gateway's in the same round, minus 1: per round, and median. */
+  overhead: Record<Exclude<Variant, 'off'>, { perRound: number[]; median: number }>;
+  /** Spans the sink received per request the traced gateway served (after it flushed on stopping). */
+  spansPerRequest: number;
+  /** Scrapes made, and the requests the last scrape of each metrics gateway counted over those it served. */
+  scrapes: number;
+  countedPerServed: Partial<Record<Variant, number>>;
+  targets: Target[];
+}
+
+export interface ObservabilityPartOptions {
+  seconds: number;
+  log: (line: string) => void;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+/** The sum of `http_server_request_duration_seconds_count` over its label sets, in a Prometheus text page. */
+function countedRequests(page: string): number {
+  let total = 0;
+  for (const line of page.split('\n'))
+    if (line.startsWith('http_server_request_duration_seconds_count'))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return total;
+}
+
+export async function observabilityPart(options: ObservabilityPartOptions): Promise<ObservabilityFigures> {
+  const { seconds, log } = options;
+  const rounds = 5;
+  const warmSeconds = Math.max(4, 3 * seconds);
+  const loadAverageBefore = os.loadavg();
+  const adminToken = `glpat-bench-${randomBytes(12).toString('hex')}`;
+  const children: BenchChild[] = [];
+  let scraping: Promise<void> | undefined;
+  let stopScraping = false;
+  try {
+    const [gitlab, sink] = await Promise.all([
+      startChild('embedded GitLab', './gitlab-process.ts', {
+        adminToken,
+        userToken: `${adminToken}-user`,
+        hooks: HOOKS,
+      }),
+      startChild('OTLP sink', './otlp-sink-process.ts', {}),
+    ]);
+    children.push(gitlab, sink);
+    const metricsEnv = { METRICS: 'true', METRICS_PORT: '0' };
+    const envOf: Record<Variant, Record<string, string>> = {
+      off: {},
+      metrics: metricsEnv,
+      'metrics + tracing': {
+        ...metricsEnv,
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+        OTEL_TRACES_SAMPLER: 'always_on',
+      },
+    };
+    const gateways = await Promise.all(
+      VARIANTS.map((variant) =>
+        startChild(`gateway (${variant})`, './gateway-process.ts', {
+          gitlabUrl: gitlab.url,
+          env: envOf[variant],
+        }),
+      ),
+    );
+    children.push(...gateways);
+    const byVariant = new Map(VARIANTS.map((variant, i) => [variant, gateways[i] as BenchChild]));
+
+    const metricsUrls = new Map<Variant, string>();
+    for (const variant of ['metrics', 'metrics + tracing'] as const) {
+      const url = await byVariant.get(variant)?.command<string | undefined>('metrics-url');
+      if (!url) throw new Error(`gateway (${variant}) serves no metrics`);
+      metricsUrls.set(variant, url);
+    }
+    let scrapes = 0;
+    const lastPages = new Map<Variant, string>();
+    const scrape = async () => {
+      for (const [variant, url] of metricsUrls) {
+        const response = await fetch(url);
+        lastPages.set(variant, await response.text());
+        scrapes++;
+      }
+    };
+    scraping = (async () => {
+      while (!stopScraping) {
+        await scrape();
+        await delay(SCRAPE_INTERVAL_MS);
+      }
+    })();
+
+    const shape = shapes(HOOKS).find((candidate) => candidate.name === SHAPE);
+    if (!shape) throw new Error(`no shape ${SHAPE}`);
+    const headers = {
+      'private-token': adminToken,
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+    };
+    const call = [[{ method: 'POST' as const, path: '/graphql', body: JSON.stringify(shape.graphql) }]];
+    const loadFor = (child: BenchChild, duration: number) =>
+      load(child.url, call, { connections: CONNECTIONS, seconds: duration, headers });
+
+    log(
+      `Observability: ${VARIANTS.join(', ')}; warming each for ${warmSeconds} s, then ${rounds} rounds of ${seconds} s, load average ${loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}`,
+    );
+    for (const gateway of gateways) await loadFor(gateway, warmSeconds);
+
+    const cpu: Record<Variant, number[]> = { off: [], metrics: [], 'metrics + tracing': [] };
+    for (let round = 0; round < rounds; round++) {
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length] as Variant);
+      for (const variant of order) {
+        const gateway = byVariant.get(variant) as BenchChild;
+        const before = await gateway.sample();
+        const result = await loadFor(gateway, seconds);
+        await delay(100);
+        const after = await gateway.sample();
+        if (result.failures > 0) throw new Error(`gateway (${variant}): ${result.failures} failed requests`);
+        cpu[variant].push((after.cpuMicros - before.cpuMicros) / (after.served - before.served));
+      }
+      log(`  round ${round + 1} of ${rounds}: done`);
+    }
+    stopScraping = true;
+    await scraping;
+    await scrape();
+
+    const countedPerServed: ObservabilityFigures['countedPerServed'] = {};
+    for (const [variant, page] of lastPages) {
+      const served = (await byVariant.get(variant)?.sample())?.served ?? Number.NaN;
+      countedPerServed[variant] = countedRequests(page) / served;
+    }
+    // The traced gateway exports what it still holds when it stops, so every span it made is counted.
+    const traced = byVariant.get('metrics + tracing') as BenchChild;
+    const tracedServed = (await traced.sample()).served;
+    await traced.stop();
+    const { spans } = await sink.command<{ spans: number }>('counts');
+
+    const overheadOf = (variant: Exclude<Variant, 'off'>) => {
+      const perRound = cpu[variant].map((value, i) => value / (cpu.off[i] as number) - 1);
+      return { perRound, median: median(perRound) };
+    };
+    const overhead = { metrics: overheadOf('metrics'), 'metrics + tracing': overheadOf('metrics + tracing') };
+    const percent = (value: number) => `${(100 * value).toFixed(1)} %`;
+    const range = (values: number[]) =>
+      `${percent(median(values))} (rounds ${percent(Math.min(...values))} to ${percent(Math.max(...values))})`;
+    return {
+      meta: {
+        date: new Date().toISOString(),
+        loadAverageBefore,
+        loadAverageAfter: os.loadavg(),
+        shape: SHAPE,
+        secondsPerRound: seconds,
+        rounds,
+        warmSeconds,
+      },
+      cpuMicrosPerRequest: cpu,
+      overhead,
+      spansPerRequest: spans / tracedServed,
+      scrapes,
+      countedPerServed,
+      targets: [
+        {
+          target: `metrics on: CPU per request <= ${percent(METRICS_BUDGET)} over off`,
+          value: range(overhead.metrics.perRound),
+          met: overhead.metrics.median <= METRICS_BUDGET,
+        },
+        {
+          target: `metrics and tracing (every request, exported): CPU per request <= ${percent(TRACING_BUDGET)} over off`,
+          value: range(overhead['metrics + tracing'].perRound),
+          met: overhead['metrics + tracing'].median <= TRACING_BUDGET,
+        },
+      ],
+    };
+  } finally {
+    stopScraping = true;
+    await scraping?.catch(() => {});
+    await Promise.allSettled(children.map((child) => child.stop()));
+  }
+}
+
+export function renderObservability(figures: ObservabilityFigures): string {
+  const { meta } = figures;
+  const micros = (values: number[]) => `${median(values).toFixed(0)} µs`;
+  const spread = (values: number[]) =>
+    `${Math.min(...values).toFixed(0)} to ${Math.max(...values).toFixed(0)} µs`;
+  const rows = [
+    ['gateway', 'CPU/req (median)', 'rounds', 'over off (median)'],
+    ...VARIANTS.map((variant) => [
+      variant,
+      micros(figures.cpuMicrosPerRequest[variant]),
+      spread(figures.cpuMicrosPerRequest[variant]),
+      variant === 'off' ? '' : `${(100 * figures.overhead[variant].median).toFixed(1)} %`,
+    ]),
+  ];
+  const counted = Object.entries(figures.countedPerServed)
+    .map(([variant, ratio]) => `${variant} ${ratio?.toFixed(3)}`)
+    .join(', ');
+  return [
+    '',
+    `Observability overhead: ${meta.shape} at ${CONNECTIONS} connections, ${meta.rounds} rounds of ${meta.secondsPerRound} s after ${meta.warmSeconds} s of warm-up each`,
+    `Load average before ${meta.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}, after ${meta.loadAverageAfter.map((l) => l.toFixed(2)).join(' ')}`,
+    '',
+    ...formatTable(rows),
+    '',
+    `spans exported per request: ${figures.spansPerRequest.toFixed(2)}; /metrics scraped ${figures.scrapes} times, requests counted per request served: ${counted}`,
+    '',
+    ...formatTargets(figures.targets),
+    '',
+  ].join('\n');
+}
