@@ -1,5 +1,6 @@
 import { DateTimeResolver, JSONObjectResolver } from 'graphql-scalars';
 import { builder } from './builder.ts';
+import { isCanonicalUtc } from './canonical-utc.ts';
 
 builder.addScalarType('DateTime', DateTimeResolver, {
   // GitLab writes its times as `Date#toISOString` does (`2026-11-22T06:40:54.610Z`). Such a string is valid and
@@ -11,9 +12,3 @@ builder.addScalarType('DateTime', DateTimeResolver, {
 });
 
 builder.addScalarType('JSONObject', JSONObjectResolver);
-
-/** Whether `text` is exactly what `Date#toISOString` writes for the instant it names. */
-function isCanonicalUtc(text: string): boolean {
-  const time = Date.parse(text);
-  return !Number.isNaN(time) && new Date(time).toISOString() === text;
-}
