@@ -59,9 +59,11 @@ export interface SystemHookReceiverOptions {
    */
   maxBodyBytes?: number | undefined;
   /** Called once per refused delivery, with why; for counting. */
-  onRefused?: ((reason: ReceiverRefusal) => void) | undefined;
+  onRefused?: ((reason: ReceiverRefusal, request: Request) => void) | undefined;
   /** Called once per accepted delivery (duplicates included), after the store has it; for counting. */
-  onAccepted?: ((event: SystemHookEventInput, outcome: { duplicate: boolean }) => void) | undefined;
+  onAccepted?:
+    | ((event: SystemHookEventInput, outcome: { duplicate: boolean }, request: Request) => void)
+    | undefined;
   /**
    * The clock, in milliseconds since the epoch.
    * @default Date.now
@@ -120,8 +122,8 @@ export function createSystemHookReceiver(
     now,
   });
 
-  function refuse(reason: ReceiverRefusal): Response {
-    options.onRefused?.(reason);
+  function refuse(reason: ReceiverRefusal, request: Request): Response {
+    options.onRefused?.(reason, request);
     const { status, text, headers } = STATUS[reason];
     return new Response(text, {
       status,
@@ -129,15 +131,15 @@ export function createSystemHookReceiver(
     });
   }
 
-  async function store(event: SystemHookEventInput): Promise<Response> {
+  async function store(event: SystemHookEventInput, request: Request): Promise<Response> {
     let duplicate: boolean;
     try {
       ({ duplicate } = await options.store.append(event));
     } catch (error) {
-      if (error instanceof EventStoreUnavailableError) return refuse('unavailable');
+      if (error instanceof EventStoreUnavailableError) return refuse('unavailable', request);
       throw error;
     }
-    options.onAccepted?.(event, { duplicate });
+    options.onAccepted?.(event, { duplicate }, request);
     return new Response(null, { status: 204 });
   }
 
@@ -152,20 +154,20 @@ export function createSystemHookReceiver(
 
   return async function receive(request: Request): Promise<Response> {
     const verdict = checkHeaders(request);
-    if (verdict !== 'TOKEN' && verdict !== 'needs-body') return refuse(verdict);
+    if (verdict !== 'TOKEN' && verdict !== 'needs-body') return refuse(verdict, request);
     const { headers } = request;
     const receivedAt = new Date(now());
     let body: Uint8Array | null;
     try {
       body = await readAtMost(request.body, maxBodyBytes);
     } catch {
-      return refuse('malformed');
+      return refuse('malformed', request);
     }
-    if (body === null) return refuse('too_large');
+    if (body === null) return refuse('too_large', request);
     const verifiedBy = verdict === 'TOKEN' ? verdict : verifier.checkSignature(headers, body);
-    if (verifiedBy === 'refused') return refuse('unauthenticated');
+    if (verifiedBy === 'refused') return refuse('unauthenticated', request);
     const payload = parseObject(body);
-    if (payload === null) return refuse('malformed');
-    return store(eventOfDelivery({ headers, body, payload, verifiedBy, receivedAt }));
+    if (payload === null) return refuse('malformed', request);
+    return store(eventOfDelivery({ headers, body, payload, verifiedBy, receivedAt }), request);
   };
 }

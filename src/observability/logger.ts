@@ -1,13 +1,12 @@
 /**
  * The gateway's logger: JSON lines (pino) on stdout, one object per line, with the level as an upper-case word
- * (`"level":"INFO"`, as Cloud Logging's `severity` and most JSON log formats write it), an ISO time, and, inside
- * a traced request, its `trace_id`, `span_id` and `request_id`. Nothing the gateway logs holds a
+ * (`"level":"INFO"`, as Cloud Logging's `severity` and most JSON log formats write it), an ISO time, and on a
+ * traced request's access and GitLab attempt lines its `trace_id` and `span_id` (`traceFields`). Nothing the gateway logs holds a
  * document, variables, headers or a secret: callers pass the fields a line needs, never a request.
  */
 
-import { context, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { REQUEST_ID_KEY } from './request-id.ts';
 
 export type { Logger } from 'pino';
 
@@ -30,21 +29,11 @@ export interface LoggerOptions {
   destination?: DestinationStream | 'stdout' | 'stderr' | undefined;
 }
 
-const NO_FIELDS = Object.freeze({});
-
-/**
- * The ids of the active trace and of the request it serves, on every line written inside it. Without tracing
- * there is no active context and this adds nothing.
- */
-function traceFields(): object {
-  const active = context.active();
-  const span = trace.getSpan(active);
-  if (span === undefined) return NO_FIELDS;
+/** The ids of a span's trace and of the span, for a log line about what it covers; none without a span. */
+export function traceFields(span: Span | undefined): { trace_id?: string; span_id?: string } {
+  if (span === undefined) return {};
   const { traceId, spanId } = span.spanContext();
-  const requestId = active.getValue(REQUEST_ID_KEY);
-  return requestId === undefined
-    ? { trace_id: traceId, span_id: spanId }
-    : { trace_id: traceId, span_id: spanId, request_id: requestId };
+  return { trace_id: traceId, span_id: spanId };
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -54,10 +43,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? 'info',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label.toUpperCase() }) },
-      mixin: traceFields,
-      // A line's own fields win over the trace's; pino's default would write into the mixin's object.
-      mixinMergeStrategy: (fields, trace) =>
-        trace === NO_FIELDS ? fields : Object.assign({}, trace, fields),
     },
     typeof options.destination === 'object'
       ? options.destination

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createContextKey } from '@opentelemetry/api';
 
 /** The header a request id travels in, from the client, back to it, and on to GitLab. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -20,6 +19,3 @@ export function requestIdOf(headers: Headers): string {
 export function wellFormedRequestId(value: string | undefined): string | undefined {
   return value !== undefined && WELL_FORMED_REQUEST_ID.test(value) ? value : undefined;
 }
-
-/** Where the request id sits in a traced request's OpenTelemetry context, for the logger. */
-export const REQUEST_ID_KEY = createContextKey('gateway.request_id');

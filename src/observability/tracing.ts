@@ -1,16 +1,16 @@
 /**
  * Tracing with the OpenTelemetry SDK, assembled by hand (no `sdk-node`): one `TracerProvider` with the sampler
  * the `OTEL_*` variables name, a batch processor exporting OTLP/HTTP JSON, W3C trace context (and optionally
- * baggage) propagation, and AsyncLocalStorage for the active context. The provider is not registered globally:
- * the gateway's plugin and upstream instrumentation take the tracer they are given.
+ * baggage) propagation. Nothing is registered globally, not even a context manager: the gateway's plugin and
+ * upstream instrumentation take the tracer they are given and pass each span's parent explicitly, through the
+ * request's record (`use-request-telemetry.ts`).
  *
  * A collector that is down never reaches a request: spans wait in the batch processor's bounded queue (new
  * ones dropped while it is full) and are exported in the background; failed exports are logged at most once a
  * minute, with how many failed since the last line.
  */
 
-import { context, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
 import {
   CompositePropagator,
   type ExportResult,
@@ -96,20 +96,7 @@ const SHUTDOWN_FLUSH_MS = 3_000;
 const EXPORT_FAILURE_LOG_INTERVAL_MS = 60_000;
 const TRACER_NAME = 'gitlab-system-hooks-gateway';
 
-let contextManagerEnabled = false;
-
-/**
- * AsyncLocalStorage as OpenTelemetry's context, once per process: the active span then follows a request
- * through promises, DataLoader batches and upstream calls. Only turned on with tracing, as it costs something
- * on every promise.
- */
-export function enableContextManager(): void {
-  if (contextManagerEnabled) return;
-  contextManagerEnabled = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-}
-
 export function createTracing(config: TracingConfig, options: TracingOptions): Tracing {
-  enableContextManager();
   const processor = options.exporter
     ? new SimpleSpanProcessor({ exporter: options.exporter })
     : new BatchSpanProcessor({

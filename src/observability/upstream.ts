@@ -12,7 +12,7 @@
  * Labels and span names are the route's template, worked out once per route: never the raw path.
  */
 
-import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -34,6 +34,7 @@ import type {
 import { firstHeader, type ResponseHeaders } from '../upstream/json.ts';
 import type { CallOptions } from '../upstream/types.ts';
 import { attemptErrorType, callOutcome, retryReason } from './labels.ts';
+import { traceFields } from './logger.ts';
 import { entryOf } from './metrics.ts';
 import { REQUEST_ID_HEADER, wellFormedRequestId } from './request-id.ts';
 import {
@@ -155,7 +156,13 @@ class UpstreamReporter implements UpstreamInstrumentation {
         call.route,
         () => new RouteReport(call.route, call.method, this.pathPrefix, this.serverAddress),
       );
-    return new ObservedGitLabCall(this, route, call.path, options.headers?.[REQUEST_ID_HEADER]);
+    return new ObservedGitLabCall(
+      this,
+      route,
+      call.path,
+      options.headers?.[REQUEST_ID_HEADER],
+      options.tally?.traceParent as Context | undefined,
+    );
   }
 
   /** The attributes every attempt span starts with. */
@@ -188,6 +195,8 @@ class ObservedGitLabCall implements CallObserver, AttemptObserver {
   private status: number | undefined = undefined;
   private correlationId: string | undefined = undefined;
   private readonly span: Span | undefined;
+  /** The call's span in a context, the parent of its attempts' spans. */
+  private readonly spanContext: Context | undefined;
   private attemptSpan: Span | undefined = undefined;
 
   constructor(
@@ -195,14 +204,20 @@ class ObservedGitLabCall implements CallObserver, AttemptObserver {
     private readonly route: RouteReport,
     private readonly path: string,
     private readonly requestId: string | undefined,
+    parent: Context | undefined,
   ) {
     const tracer = reporter.telemetry.tracing?.tracer;
     // Only inside a traced request: a call outside one (a readiness probe) would start a trace of its own.
-    if (tracer && trace.getSpan(context.active())) {
-      this.span = tracer.startSpan(route.callSpanName, {
-        kind: SpanKind.INTERNAL,
-        attributes: { [ATTR_HTTP_REQUEST_METHOD]: route.method, [ATTR_URL_TEMPLATE]: route.template },
-      });
+    if (tracer && parent && trace.getSpan(parent)) {
+      this.span = tracer.startSpan(
+        route.callSpanName,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: { [ATTR_HTTP_REQUEST_METHOD]: route.method, [ATTR_URL_TEMPLATE]: route.template },
+        },
+        parent,
+      );
+      this.spanContext = trace.setSpan(parent, this.span);
     }
   }
 
@@ -213,8 +228,8 @@ class ObservedGitLabCall implements CallObserver, AttemptObserver {
     this.status = undefined;
     this.correlationId = undefined;
     const tracing = this.reporter.telemetry.tracing;
-    if (this.span && tracing) {
-      const parent = trace.setSpan(context.active(), this.span);
+    const parent = this.spanContext;
+    if (parent && tracing) {
       this.attemptSpan = tracing.tracer.startSpan(
         this.route.attemptSpanName,
         {
@@ -269,6 +284,7 @@ class ObservedGitLabCall implements CallObserver, AttemptObserver {
     if (logger?.isLevelEnabled('debug')) {
       logger.debug(
         {
+          ...traceFields(this.span),
           request_id: this.requestId,
           route: this.route.route,
           attempt: this.attempt,

@@ -6,13 +6,16 @@
  *
  * The request's record starts in Yoga's `request` instrumentation, which wraps every request before any plugin
  * (Yoga's own health check, CORS and GraphiQL answer before the gateway's plugins see a request), and ends in
- * `onResponse`, which sees every response. Without tracing nothing keeps a context per request.
+ * `onResponse`, which sees every response.
+ *
+ * Spans find their parents through the record, never through an ambient context: OpenTelemetry's
+ * AsyncLocalStorage context manager runs a hook on every promise of every request, traced or not
+ * (docs/performance.md). The record holds the context the request's GitLab calls start their spans in, and the
+ * upstream instrumentation reads it from the call's `tally`, which is this record.
  */
 
 import {
   type Context,
-  context,
-  createContextKey,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -36,8 +39,8 @@ import { type GatewayErrorCode, isExpectedFailure } from '../errors.ts';
 import { systemHookEventInfo } from '../events/catalogue.ts';
 import type { SystemHookReceiverOptions } from '../events/receiver.ts';
 import { errorCodeLabel, methodLabel, type RouteLabel, routeOf } from './labels.ts';
-import type { Logger } from './logger.ts';
-import { REQUEST_ID_HEADER, REQUEST_ID_KEY, requestIdOf } from './request-id.ts';
+import { type Logger, traceFields } from './logger.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import {
   ATTR_GRAPHQL_ERROR_CODES,
   ATTR_GRAPHQL_ERROR_COUNT,
@@ -60,7 +63,11 @@ class RequestRecord implements RequestScope {
   operationType: string | undefined = undefined;
   operationName: string | undefined = undefined;
   errorCodes: GatewayErrorCode[] | undefined = undefined;
+  /** The SERVER span, and the operation's span once the operation has begun. */
   span: Span | undefined = undefined;
+  operationSpan: Span | undefined = undefined;
+  /** The context of the running phase (`graphql.execute`, `graphql.subscribe`): the parent of GitLab calls. */
+  traceParent: Context | undefined = undefined;
 
   constructor(
     readonly requestId: string,
@@ -88,9 +95,6 @@ export interface RequestTelemetry {
   /** The receiver's counting hooks, when anything counts. */
   readonly receiverHooks: Pick<SystemHookReceiverOptions, 'onRefused' | 'onAccepted'> | undefined;
 }
-
-/** The operation span of a traced request, found by the hooks that run inside it. */
-const OPERATION_SPAN_KEY = createContextKey('gateway.graphql.operation_span');
 
 const headersGetter: TextMapGetter<Headers> = {
   keys: (carrier) => [...carrier.keys()],
@@ -121,7 +125,7 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
     if (record.span) endServerSpan(record.span, record, status);
   };
 
-  const spans = tracing && createSpanHooks(telemetry, begin);
+  const spans = tracing && createSpanHooks(telemetry, begin, records);
 
   // Hooks are registered only for what reads them: without a logger, metrics or tracing, a request costs its id,
   // two clock reads and a WeakMap entry.
@@ -140,10 +144,10 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
     },
     ...(noteOperations && {
       onExecute({ args }) {
-        noteOperation(records, args, spans !== undefined);
+        noteOperation(records, args);
       },
       onSubscribe({ args }) {
-        noteOperation(records, args, spans !== undefined);
+        noteOperation(records, args);
       },
     }),
     onExecutionResult: spans?.onExecutionResult,
@@ -169,18 +173,35 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
 
   return {
     plugin,
-    scopeOf: (request) => records.get(request),
+    // A GraphQL-over-WebSocket operation has no HTTP request of its own, so no record: with tracing it gets one
+    // that is never logged, for its spans to find their parent in.
+    scopeOf: (request) => records.get(request) ?? (spans ? detachedRecord(records, request) : undefined),
     yogaLogging: (logging) =>
       logging && logger ? yogaLogger(logger, telemetry.yogaDebug ? 'debug' : 'trace') : logging,
-    receiverHooks: metrics || tracing ? receiverHooks(telemetry) : undefined,
+    receiverHooks: metrics || tracing ? receiverHooks(telemetry, records) : undefined,
   };
 }
 
-/** The operation of a request, for its access line and (when `traced`) its span, as soon as it is known. */
-function noteOperation(records: WeakMap<Request, RequestRecord>, args: ExecutionArgs, traced: boolean): void {
-  const request = (args.contextValue as { request?: Request } | undefined)?.request;
-  const record = request && records.get(request);
-  const span = traced ? (context.active().getValue(OPERATION_SPAN_KEY) as Span | undefined) : undefined;
+/** The record of the request an operation belongs to. */
+function recordOf(
+  records: WeakMap<Request, RequestRecord>,
+  graphqlContext: object | undefined,
+): RequestRecord | undefined {
+  const request = (graphqlContext as { request?: Request } | undefined)?.request;
+  return request && records.get(request);
+}
+
+/** A record for a request the `request` instrumentation did not see (WebSocket): spans only, never logged. */
+function detachedRecord(records: WeakMap<Request, RequestRecord>, request: Request): RequestRecord {
+  const record = new RequestRecord(requestIdOf(request.headers), performance.now(), 'GET', 'other');
+  records.set(request, record);
+  return record;
+}
+
+/** The operation of a request, for its access line and its span, as soon as it is known. */
+function noteOperation(records: WeakMap<Request, RequestRecord>, args: ExecutionArgs): void {
+  const record = recordOf(records, args.contextValue as object | undefined);
+  const span = record?.operationSpan;
   if ((record === undefined || record.operationType !== undefined) && span === undefined) return;
   const operation = getOperationAST(args.document, args.operationName);
   const type = operation?.operation ?? 'unknown';
@@ -203,6 +224,7 @@ function logAccess(logger: Logger, record: RequestRecord, status: number, durati
   if (!logger.isLevelEnabled(level)) return;
   logger[level](
     {
+      ...traceFields(record.span),
       request_id: record.requestId,
       method: record.method,
       route: record.route,
@@ -227,16 +249,6 @@ function endServerSpan(span: Span, record: RequestRecord, status: number): void 
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
   span.end();
-}
-
-/** The span of a phase, parented to the active one, ended when `run` has (rejected or not). */
-function inSpan<T>(name: string, run: () => T, tracer: NonNullable<Telemetry['tracing']>['tracer']): T {
-  const parent = context.active();
-  const span = tracer.startSpan(name, { kind: SpanKind.INTERNAL }, parent);
-  return settle(
-    () => context.with(trace.setSpan(parent, span), run),
-    (error) => endSpan(span, error),
-  );
 }
 
 /** Runs `run` and tells `done` how it ended, whether it returns a value or a promise, or throws. */
@@ -273,11 +285,15 @@ function endSpan(span: Span, error: unknown): void {
 }
 
 /** The hooks that make a traced request's spans. */
-function createSpanHooks(telemetry: Telemetry, begin: (request: Request) => RequestRecord) {
+function createSpanHooks(
+  telemetry: Telemetry,
+  begin: (request: Request) => RequestRecord,
+  records: WeakMap<Request, RequestRecord>,
+) {
   const { tracer, propagator } = telemetry.tracing as NonNullable<Telemetry['tracing']>;
 
   /** The request's SERVER span, under the caller's trace when it sent one; none for probes. */
-  const startServerSpan = (request: Request, record: RequestRecord): Context | undefined => {
+  const startServerSpan = (request: Request, record: RequestRecord): Span | undefined => {
     if (record.route === '/health' || record.route === '/ready') return undefined;
     const parent = propagator.extract(ROOT_CONTEXT, request.headers, headersGetter);
     const known = record.route !== 'other';
@@ -297,39 +313,58 @@ function createSpanHooks(telemetry: Telemetry, begin: (request: Request) => Requ
       parent,
     );
     record.span = span;
-    return trace.setSpan(parent, span).setValue(REQUEST_ID_KEY, record.requestId);
+    return span;
+  };
+
+  /** A phase's span under the operation's (a root span over WebSocket, where there is no request span). */
+  const phase = <T>(name: string, graphqlContext: object, run: () => T, parentsCalls: boolean): T => {
+    const record = recordOf(records, graphqlContext);
+    const operation = record?.operationSpan;
+    const span = tracer.startSpan(
+      name,
+      { kind: SpanKind.INTERNAL },
+      operation ? trace.setSpan(ROOT_CONTEXT, operation) : ROOT_CONTEXT,
+    );
+    if (record && parentsCalls) record.traceParent = trace.setSpan(ROOT_CONTEXT, span);
+    return settle(run, (error) => endSpan(span, error));
   };
 
   const instrumentation: NonNullable<Plugin['instrumentation']> = {
     request({ request }, wrapped) {
       const record = begin(request);
-      const active = startServerSpan(request, record);
-      if (active === undefined) return wrapped();
-      return context.with(active, () =>
-        settle(wrapped, (error) => {
-          // A response ends the span in `onResponse`; only a request that failed without one ends here.
-          if (error !== undefined && record.span) endSpan(record.span, error);
-        }),
+      if (startServerSpan(request, record) === undefined) return wrapped();
+      return settle(wrapped, (error) => {
+        // A response ends the span in `onResponse`; only a request that failed without one ends here.
+        if (error !== undefined && record.span) endSpan(record.span, error);
+      });
+    },
+    operation({ request }, wrapped) {
+      const record = records.get(request);
+      if (record?.span === undefined) return wrapped();
+      const span = tracer.startSpan(
+        'GraphQL Operation',
+        { kind: SpanKind.INTERNAL },
+        trace.setSpan(ROOT_CONTEXT, record.span),
       );
+      // One operation per request, or the operations of a batch one after the other as Yoga starts them: a
+      // batch's phases find the operation that started last.
+      record.operationSpan = span;
+      return settle(wrapped, (error) => endSpan(span, error));
     },
-    operation(_payload, wrapped) {
-      const parent = context.active();
-      const span = tracer.startSpan('GraphQL Operation', { kind: SpanKind.INTERNAL }, parent);
-      const active = trace.setSpan(parent, span).setValue(OPERATION_SPAN_KEY, span);
-      return context.with(active, () => settle(wrapped, (error) => endSpan(span, error)));
-    },
-    // Parse and validate are synchronous and parent nothing: only inside a traced request.
-    parse: (_payload, wrapped) =>
-      trace.getSpan(context.active()) ? inSpan('graphql.parse', wrapped, tracer) : wrapped(),
-    validate: (_payload, wrapped) =>
-      trace.getSpan(context.active()) ? inSpan('graphql.validate', wrapped, tracer) : wrapped(),
-    execute: (_payload, wrapped) => inSpan('graphql.execute', wrapped, tracer),
-    subscribe: (_payload, wrapped) => inSpan('graphql.subscribe', wrapped, tracer),
+    // Parse and validate are synchronous and parent nothing: only inside a traced request's operation.
+    parse: ({ context }, wrapped) =>
+      recordOf(records, context)?.operationSpan ? phase('graphql.parse', context, wrapped, false) : wrapped(),
+    validate: ({ context }, wrapped) =>
+      recordOf(records, context)?.operationSpan
+        ? phase('graphql.validate', context, wrapped, false)
+        : wrapped(),
+    execute: ({ context }, wrapped) => phase('graphql.execute', context, wrapped, true),
+    subscribe: ({ context }, wrapped) => phase('graphql.subscribe', context, wrapped, true),
   };
 
   /** The operation's errors, on its span. */
-  const onExecutionResult: Plugin['onExecutionResult'] = ({ result }) => {
-    const span = context.active().getValue(OPERATION_SPAN_KEY) as Span | undefined;
+  const onExecutionResult: Plugin['onExecutionResult'] = ({ result, context }) => {
+    const span = recordOf(records, context)?.operationSpan;
     if (!span || result === undefined || isAsyncIterable(result)) return;
     const errors = (result as ExecutionResult).errors;
     if (!errors?.length) return;
@@ -349,16 +384,19 @@ function userAgent(headers: Headers): Record<string, string> | undefined {
 }
 
 /** The receiver's outcomes, counted and put on the delivery's span. */
-function receiverHooks({ metrics }: Telemetry): Pick<SystemHookReceiverOptions, 'onRefused' | 'onAccepted'> {
+function receiverHooks(
+  { metrics }: Telemetry,
+  records: WeakMap<Request, RequestRecord>,
+): Pick<SystemHookReceiverOptions, 'onRefused' | 'onAccepted'> {
   return {
-    onRefused(reason) {
+    onRefused(reason, request) {
       metrics?.delivery(reason);
-      trace.getActiveSpan()?.setAttribute(ATTR_WEBHOOK_OUTCOME, reason);
+      records.get(request)?.span?.setAttribute(ATTR_WEBHOOK_OUTCOME, reason);
     },
-    onAccepted(event, { duplicate }) {
+    onAccepted(event, { duplicate }, request) {
       const outcome = duplicate ? 'duplicate' : 'accepted';
       metrics?.delivery(outcome);
-      const span = trace.getActiveSpan();
+      const span = records.get(request)?.span;
       if (!span) return;
       span.setAttribute(ATTR_WEBHOOK_OUTCOME, outcome);
       // The name is the payload's: only one of the catalogue's names is kept.

@@ -121,6 +121,11 @@ export interface CallOptions {
 export interface UpstreamTally {
   upstreamCalls: number;
   upstreamMs: number;
+  /**
+   * Where the caller's tracing places the spans of a call, read by the instrumentation when the call starts;
+   * opaque to the client. @default none: the call makes no span
+   */
+  readonly traceParent?: unknown;
 }
 
 /** The ten REST calls of the System Hooks API. Every method rejects with an `UpstreamError` on failure. */

@@ -21,6 +21,7 @@ import { createTracing, type TracingConfig } from '../../src/observability/traci
 import { createUpstreamInstrumentation } from '../../src/observability/upstream.ts';
 import type { GatewayEvents, GatewayOptions } from '../../src/server.ts';
 import type { GitLabClientOptions } from '../../src/upstream/client.ts';
+import type { GraphQLWebSocketOptions } from '../../src/websocket.ts';
 import { type GatewayHandle, type Stack, startGateway, startStack } from './stack.ts';
 
 /** A log line as the gateway wrote it. */
@@ -71,6 +72,8 @@ export interface ObservedOptions {
   tracingConfig?: Partial<TracingConfig>;
   upstream?: Partial<GitLabClientOptions>;
   gateway?: Partial<GatewayOptions>;
+  /** GraphQL over WebSocket on the gateway's server. @default none */
+  websocket?: Partial<GraphQLWebSocketOptions>;
   gitlab?: Partial<EmbeddedGitLabOptions>;
 }
 
@@ -132,6 +135,7 @@ export async function startObservedGateway(
   const gateway = await startGateway(upstreamUrl, {
     upstream: observed.upstream,
     gateway: { logging: true, ...options.gateway, telemetry: observed.telemetry },
+    websocket: options.websocket,
   });
   return Object.assign(gateway, observed);
 }

@@ -3,6 +3,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { reportingExporter, type TracingConfig } from '../../src/observability/tracing.ts';
 import { credentialHeaders, graphqlHeaders } from '../helpers/credentials.ts';
 import {
@@ -52,6 +54,7 @@ describe('spans of a traced gateway', () => {
       gateway: {
         events: eventsInMemory(RECEIVER_TOKEN),
       },
+      websocket: {},
     });
   });
   after(async () => {
@@ -224,6 +227,34 @@ describe('spans of a traced gateway', () => {
     assert.equal(parentOf(subscribe), operation.spanContext().spanId);
     const check = one(spans, 'GitLab GET /hooks');
     assert.equal(parentOf(check), subscribe.spanContext().spanId);
+  });
+
+  it('starts a trace of its own for an operation over WebSocket, with its GitLab call under it', async () => {
+    const before = gateway.spans().length;
+    const client = createClient({
+      url: `${gateway.url.replace('http:', 'ws:')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: credentialHeaders(),
+      retryAttempts: 0,
+    });
+    try {
+      const result = await new Promise<unknown>((resolve, reject) => {
+        let data: unknown;
+        client.subscribe(
+          { query: `{ systemHook(id: "${gid(9)}") { id } }` },
+          { next: (value) => (data = value), error: reject, complete: () => resolve(data) },
+        );
+      });
+      assert.deepEqual(result, { data: { systemHook: { id: gid(9) } } });
+    } finally {
+      await client.dispose();
+    }
+    const spans = gateway.spans().slice(before);
+    const execute = one(spans, 'graphql.execute');
+    assert.equal(execute.parentSpanContext, undefined);
+    const call = one(spans, 'GitLab GET /hooks/:hook_id');
+    assert.equal(parentOf(call), execute.spanContext().spanId);
+    assert.equal(call.spanContext().traceId, execute.spanContext().traceId);
   });
 
   // Last: it leaves the breaker open.
