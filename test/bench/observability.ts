@@ -4,11 +4,13 @@
  * Three gateways run side by side in front of one embedded GitLab, identical but for their telemetry: none,
  * `METRICS=true` (scraped once a second, fifteen times Prometheus's default rate), and metrics plus tracing with
  * every request sampled (`OTEL_TRACES_SAMPLER=always_on`), exported over OTLP/HTTP JSON to a local sink in a
- * process of its own that counts the spans. Each round loads each gateway in turn with `systemHook(id)` (the
- * cheapest request, so the one where a fixed cost per request weighs most) at 10 connections, in an order that
- * rotates from round to round; a variant's overhead is its CPU per request over the plain gateway's in the same
- * round, and the median over the rounds is compared with the budget. Before the rounds each gateway is warmed
- * long enough for V8 to have optimized its hot paths: CPU per request keeps falling for several seconds of load.
+ * process of its own that counts the spans. Each round loads the three at once with `systemHook(id)` (the
+ * cheapest request, so the one where a fixed cost per request weighs most), 10 connections each, so that the
+ * machine's speed, which drifts from second to second, is the same for the three; a variant's overhead is its
+ * CPU per request over the plain gateway's in the same round, and the median over the rounds is compared with
+ * the budget. Before the rounds the three are warmed
+ * together, long enough for V8 to have optimized their hot paths and sized their heaps: CPU per request keeps
+ * falling for more than ten seconds of load.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -75,8 +77,8 @@ function countedRequests(page: string): number {
 
 export async function observabilityPart(options: ObservabilityPartOptions): Promise<ObservabilityFigures> {
   const { seconds, log } = options;
-  const rounds = 5;
-  const warmSeconds = Math.max(4, 3 * seconds);
+  const rounds = 7;
+  const warmSeconds = Math.max(15, 5 * seconds);
   const loadAverageBefore = os.loadavg();
   const adminToken = `glpat-bench-${randomBytes(12).toString('hex')}`;
   const children: BenchChild[] = [];
@@ -147,22 +149,25 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
       load(child.url, call, { connections: CONNECTIONS, seconds: duration, headers });
 
     log(
-      `Observability: ${VARIANTS.join(', ')}; warming each for ${warmSeconds} s, then ${rounds} rounds of ${seconds} s, load average ${loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}`,
+      `Observability: ${VARIANTS.join(', ')}; warming them together for ${warmSeconds} s, then ${rounds} rounds of ${seconds} s, load average ${loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}`,
     );
-    for (const gateway of gateways) await loadFor(gateway, warmSeconds);
+    await Promise.all(gateways.map((gateway) => loadFor(gateway, warmSeconds)));
 
     const cpu: Record<Variant, number[]> = { off: [], metrics: [], 'metrics + tracing': [] };
     for (let round = 0; round < rounds; round++) {
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length] as Variant);
-      for (const variant of order) {
-        const gateway = byVariant.get(variant) as BenchChild;
-        const before = await gateway.sample();
-        const result = await loadFor(gateway, seconds);
-        await delay(100);
-        const after = await gateway.sample();
-        if (result.failures > 0) throw new Error(`gateway (${variant}): ${result.failures} failed requests`);
-        cpu[variant].push((after.cpuMicros - before.cpuMicros) / (after.served - before.served));
-      }
+      // All three at once: whatever slows the machine down during a round slows the three alike.
+      await Promise.all(
+        VARIANTS.map(async (variant) => {
+          const gateway = byVariant.get(variant) as BenchChild;
+          const before = await gateway.sample();
+          const result = await loadFor(gateway, seconds);
+          await delay(100);
+          const after = await gateway.sample();
+          if (result.failures > 0)
+            throw new Error(`gateway (${variant}): ${result.failures} failed requests`);
+          cpu[variant].push((after.cpuMicros - before.cpuMicros) / (after.served - before.served));
+        }),
+      );
       log(`  round ${round + 1} of ${rounds}: done`);
     }
     stopScraping = true;
@@ -242,7 +247,7 @@ export function renderObservability(figures: ObservabilityFigures): string {
     .join(', ');
   return [
     '',
-    `Observability overhead: ${meta.shape} at ${CONNECTIONS} connections, ${meta.rounds} rounds of ${meta.secondsPerRound} s after ${meta.warmSeconds} s of warm-up each`,
+    `Observability overhead: ${meta.shape} at ${CONNECTIONS} connections, ${meta.rounds} rounds of ${meta.secondsPerRound} s after ${meta.warmSeconds} s of warm-up`,
     `Load average before ${meta.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}, after ${meta.loadAverageAfter.map((l) => l.toFixed(2)).join(' ')}`,
     '',
     ...formatTable(rows),
