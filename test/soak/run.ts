@@ -4,8 +4,10 @@
  * over 10 connections for `SOAK_SECONDS` (60 by default), through a healthy phase, a phase where GitLab
  * answers 503 to everything, a degraded phase (503s, slow answers, answers that never come) and a recovery.
  * Prints requests served, errors by `extensions.code`, p50/p99 latency per phase, and the gateway's memory
- * (after a full GC) before the load, after the warm-up and after the run. Exits 1 if the gateway died, a
- * request got no HTTP answer, or the gateway answered 5xx.
+ * (after a full GC) before the load, after the warm-up and after the run. The gateway runs with metrics
+ * (`METRICS=true`, scraped every second) and tracing (every request sampled, exported to a local OTLP receiver
+ * that counts the spans), at `LOG_LEVEL=warn` so that access lines do not flood the run. Exits 1 if the gateway
+ * died, a request got no HTTP answer, the gateway answered 5xx, or a scrape failed.
  *
  * Every hook the load creates, it deletes; the number of hooks in GitLab is printed before and after.
  */
@@ -14,6 +16,8 @@ import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { createEmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { ADMIN_TOKEN, credentialHeaders, USER_TOKEN } from '../helpers/credentials.ts';
+import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
+import { freePort } from '../helpers/redis-server.ts';
 import {
   json,
   type RecordedRequest,
@@ -46,11 +50,18 @@ const PHASES: { name: string; mode: Mode; share: number; warmUp?: true }[] = [
   { name: 'recovery', mode: 'healthy', share: 0.2 },
 ];
 
-/** The gateway's settings for the run: a short deadline and breaker cooldown, so that faults show in 60 s. */
+/**
+ * The gateway's settings for the run: a short deadline and breaker cooldown, so that faults show in 60 s, and
+ * its logs, metrics and traces on (`startGateway` adds the ports and the collector).
+ */
 const GATEWAY_ENV = {
   UPSTREAM_TIMEOUT_MS: '2000',
   UPSTREAM_BREAKER_COOLDOWN_MS: '3000',
+  LOG_LEVEL: 'warn',
+  METRICS: 'true',
+  OTEL_TRACES_SAMPLER: 'always_on',
 };
+const SCRAPE_INTERVAL_MS = 1_000;
 
 function soakSeconds(): number {
   const raw = process.env.SOAK_SECONDS ?? '60';
@@ -156,11 +167,13 @@ async function startUpstream() {
 interface GatewayProcess {
   child: ChildProcess;
   url: string;
+  metricsUrl: string;
   memory(): Promise<MemorySample>;
   stop(): Promise<void>;
 }
 
-async function startGateway(gitlabUrl: string): Promise<GatewayProcess> {
+async function startGateway(gitlabUrl: string, collector: OtlpReceiver): Promise<GatewayProcess> {
+  const [port, metricsPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
     [
@@ -172,7 +185,14 @@ async function startGateway(gitlabUrl: string): Promise<GatewayProcess> {
     ],
     {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', GITLAB_URL: gitlabUrl, PORT: '0', ...GATEWAY_ENV },
+      env: {
+        PATH: process.env.PATH ?? '',
+        GITLAB_URL: gitlabUrl,
+        PORT: String(port),
+        METRICS_PORT: String(metricsPort),
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        ...GATEWAY_ENV,
+      },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
   );
@@ -183,26 +203,23 @@ async function startGateway(gitlabUrl: string): Promise<GatewayProcess> {
   };
   child.stdout?.setEncoding('utf8').on('data', keep);
   child.stderr?.setEncoding('utf8').on('data', keep);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the gateway did not start within 30 s:\n${output}`)),
-      30_000,
+  // At LOG_LEVEL=warn the start lines are not written: the gateway is up when it answers its health check.
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}:\n${output}`);
+    const healthy = await fetch(`${url}/health`).then(
+      (response) => response.ok,
+      () => false,
     );
-    child.stdout?.on('data', () => {
-      const match = /Gateway listening on (http:\/\/\S+)\/graphql/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1] as string);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the gateway exited with ${code} before listening:\n${output}`));
-    });
-  });
+    if (healthy) break;
+    if (Date.now() > deadline) throw new Error(`the gateway did not start within 30 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   return {
     child,
     url,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     async memory() {
       child.send('memory');
       const [sample] = (await once(child, 'message')) as [MemorySample];
@@ -393,7 +410,23 @@ function printMemory(label: string, sample: MemorySample): void {
 async function main(): Promise<void> {
   const seconds = soakSeconds();
   const upstream = await startUpstream();
-  const gateway = await startGateway(upstream.proxy.url);
+  const collector = await startOtlpReceiver({ keep: false });
+  const gateway = await startGateway(upstream.proxy.url, collector);
+  // Prometheus's part: a scrape a second, each checked.
+  let scrapes = 0;
+  let failedScrapes = 0;
+  let scraping = true;
+  const scraper = (async () => {
+    while (scraping) {
+      const ok = await fetch(gateway.metricsUrl).then(
+        async (response) => response.ok && (await response.text()).includes('http_server_request_duration'),
+        () => false,
+      );
+      if (ok) scrapes++;
+      else failedScrapes++;
+      await new Promise((resolve) => setTimeout(resolve, SCRAPE_INTERVAL_MS));
+    }
+  })();
   let died = false;
   gateway.child.once('exit', () => {
     died = true;
@@ -447,6 +480,8 @@ async function main(): Promise<void> {
       );
     }
     const hooksAfter = await upstream.hookCount();
+    scraping = false;
+    await scraper;
     console.log(`\nrequests served: ${answers} (${transportErrors} without an HTTP answer)`);
     console.log(`HTTP statuses:   ${entries(statuses).join(', ')}`);
     console.log(`errors by code:  ${entries(codes).join(', ')}`);
@@ -461,6 +496,10 @@ async function main(): Promise<void> {
       );
     }
     console.log(
+      `\n/metrics scraped ${scrapes} times (${failedScrapes} failed); ` +
+        `spans received by the collector so far: ${collector.counts().spans} in ${collector.counts().exports} exports`,
+    );
+    console.log(
       `\nhooks in GitLab: ${hooksBefore} before, ${hooksAfter} after ` +
         `(${leftovers} left by create/delete sequences that a phase's end cut short were deleted between phases)`,
     );
@@ -470,14 +509,17 @@ async function main(): Promise<void> {
       died ? 'the gateway exited during the run' : '',
       transportErrors ? `${transportErrors} requests got no HTTP answer` : '',
       fiveHundreds ? `${fiveHundreds} answers were 5xx` : '',
+      failedScrapes ? `${failedScrapes} scrapes of /metrics failed` : '',
     ].filter(Boolean);
     if (problems.length > 0) {
       console.error(`\nFAILED: ${problems.join('; ')}`);
       process.exitCode = 1;
     }
   } finally {
+    scraping = false;
     await gateway.stop();
     await upstream.close();
+    await collector.close();
   }
 }
 
