@@ -3,17 +3,19 @@
  * errors, GitLab calls and attempts, retries, the circuit breaker, DataLoader batches, system hook deliveries,
  * subscriptions and WebSocket connections, build info and Node's process metrics. Names follow the
  * OpenTelemetry HTTP conventions in their Prometheus form, as Apollo Router exports them; the GraphQL phases
- * come from `@graphql-yoga/plugin-prometheus` (`use-graphql-metrics.ts`), into the same registry.
+ * (`use-graphql-metrics.ts`) go into the same registry.
  *
  * Every label value comes from a closed set (`labels.ts`), and the label objects of the request path are made
- * once and reused, so that recording allocates nothing once the gateway has seen each combination.
+ * once and reused, so that recording allocates nothing once the gateway has seen each combination; the
+ * histograms of the request path are `FastHistogram`s, which find a label set by that object.
  */
 
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from '../errors.ts';
 import type { ReceiverRefusal } from '../events/receiver.ts';
 import type { SubscriptionObserver } from '../events/subscriptions.ts';
 import type { CircuitState } from '../upstream/circuit-breaker.ts';
+import { FastHistogram } from './histogram.ts';
 import type { RouteLabel } from './labels.ts';
 
 /** The OpenTelemetry HTTP duration buckets, with two below 5 ms: most of the gateway's answers take less. */
@@ -58,10 +60,10 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   /** Buckets of the request and call duration histograms, in seconds. */
   readonly durationBuckets: readonly number[];
-  readonly clientRequestDuration: Histogram<
+  readonly clientRequestDuration: FastHistogram<
     'http_request_method' | 'url_template' | 'http_response_status_code' | 'error_type' | 'server_address'
   >;
-  readonly upstreamCallDuration: Histogram<'http_request_method' | 'url_template' | 'outcome'>;
+  readonly upstreamCallDuration: FastHistogram<'http_request_method' | 'url_template' | 'outcome'>;
   readonly upstreamRetries: Counter<'url_template' | 'reason'>;
   readonly circuitOpened: Counter<'server_address'>;
   /** One incoming request, answered with `status` after `seconds`. */
@@ -89,7 +91,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       ? [...DURATION_BUCKETS, timeoutSeconds]
       : DURATION_BUCKETS;
 
-  const serverDuration = new Histogram({
+  const serverDuration = new FastHistogram({
     name: 'http_server_request_duration_seconds',
     help: 'Duration of incoming HTTP requests, from their arrival to their response headers, including those refused before GraphQL parsing.',
     labelNames: ['http_request_method', 'http_route', 'http_response_status_code'],
@@ -148,7 +150,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   });
   const deliveryLabels = new Map(DELIVERY_OUTCOMES.map((outcome) => [outcome, { outcome }]));
 
-  const batchSizes = new Histogram({
+  const batchSizes = new FastHistogram({
     name: 'gateway_dataloader_batch_size',
     help: 'Ids in each batch the DataLoader of hooks by id serves.',
     labelNames: ['loader'],
@@ -169,7 +171,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   return {
     registry,
     durationBuckets,
-    clientRequestDuration: new Histogram({
+    clientRequestDuration: new FastHistogram({
       name: 'http_client_request_duration_seconds',
       help: 'Duration of each HTTP attempt to GitLab, to its response headers or failure, by URL template (never the raw URL).',
       labelNames: [
@@ -182,7 +184,7 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       buckets: durationBuckets,
       registers,
     }),
-    upstreamCallDuration: new Histogram({
+    upstreamCallDuration: new FastHistogram({
       name: 'gateway_upstream_call_duration_seconds',
       help: 'Duration of each logical GitLab call, retries and back-off included, by outcome (ok or the error code).',
       labelNames: ['http_request_method', 'url_template', 'outcome'],

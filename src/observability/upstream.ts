@@ -52,6 +52,7 @@ export function createUpstreamInstrumentation(telemetry: Telemetry): UpstreamIns
   return logger || metrics || tracing ? new UpstreamReporter(telemetry) : undefined;
 }
 
+type CallLabels = Record<'http_request_method' | 'url_template' | 'outcome', string>;
 type AttemptLabels = Record<
   'http_request_method' | 'url_template' | 'http_response_status_code' | 'error_type' | 'server_address',
   string
@@ -67,7 +68,7 @@ class RouteReport {
   /** Each attempt's span: `GET /api/v4/hooks/:hook_id`. */
   readonly attemptSpanName: string;
   private readonly attemptLabels = new Map<number | string, AttemptLabels>();
-  private readonly callLabels = new Map<string, Record<string, string>>();
+  private readonly callLabels = new Map<string, CallLabels>();
   private readonly retryLabels = new Map<string, Record<string, string>>();
 
   constructor(
@@ -97,7 +98,7 @@ class RouteReport {
     );
   }
 
-  call(outcome: string): Record<string, string> {
+  call(outcome: string): CallLabels {
     return (
       this.callLabels.get(outcome) ??
       entryOf(this.callLabels, outcome, () => ({

@@ -1,16 +1,16 @@
-import { createCounter, createHistogram, usePrometheus } from '@graphql-yoga/plugin-prometheus';
-import { type DocumentNode, getOperationAST, Kind } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { type DocumentNode, type ExecutionResult, getOperationAST, Kind } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { Counter } from 'prom-client';
+import { FastHistogram } from './histogram.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
 /** Parse and validate take microseconds to a few milliseconds; the plugin times them to the millisecond. */
 const PHASE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
-/** What the plugin gives a label function: the parsed document, the operation name asked for, the phase. */
+/** What the labels of an operation are made from: its parsed document and the operation name asked for. */
 interface PhaseParams {
   document?: DocumentNode;
-  operationName?: string;
-  errorPhase?: string;
+  operationName?: string | undefined;
 }
 
 type OperationLabels = { operationType: string; operationName?: string };
@@ -25,121 +25,158 @@ export interface GraphQLMetricsOptions {
 }
 
 /**
- * The GraphQL phases from `@graphql-yoga/plugin-prometheus`, under its own names (`graphql_envelop_*`, which
- * Hive's dashboards read) and in the gateway's registry, with every label bounded: the operation type always,
- * the operation name only with trusted documents (and then the name in the trusted document, not the one the
- * request claims), no error `path` (it holds list indices). Off: the HTTP histogram (the gateway's own
- * `http_server_request_duration_seconds` also counts requests refused before parsing), the summary (it cannot
- * be aggregated across replicas), the context phase (the plugin always observes 0 for it), deprecated fields
- * (the schema deprecates none), schema changes (the schema is static) and resolvers (too costly per field).
+ * The GraphQL phases, under the names `@graphql-yoga/plugin-prometheus` gives them (`graphql_envelop_*`, which
+ * Hive's dashboards read), in the gateway's registry, with every label bounded: the operation type always, the
+ * operation name only with trusted documents (and then the name in the trusted document, not the one the request
+ * claims), no error `path` (it holds list indices). That plugin's own per-request work (label objects made
+ * anew, its hook lists filtered, an introspection scan of every document's text) cost more than the gateway's
+ * whole use of prom-client (docs/performance.md); these few hooks record the same families with label objects
+ * made once per document and `FastHistogram`s. Introspection operations are not counted; the context phase
+ * counts its errors only; durations are measured with `performance.now`.
  */
 export function useGraphQLMetrics(metrics: GatewayMetrics, options: GraphQLMetricsOptions = {}): Plugin {
   const { registry } = metrics;
+  const registers = [registry];
   const named = options.namedOperations ?? false;
   const labelNames = named ? ['operationType', 'operationName'] : ['operationType'];
   const labelsOf = operationLabels(named);
-  const histogram = <Phase extends string>(
-    name: string,
-    help: string,
-    buckets: readonly number[],
-    phases: [Phase, ...Phase[]],
-  ) =>
-    createHistogram({
-      registry,
-      histogram: { name, help, labelNames, buckets: [...buckets] },
-      fillLabelsFn: labelsOf,
-      phases,
-    });
+  const histogram = (name: string, help: string, buckets: readonly number[]) =>
+    new FastHistogram({ name, help, labelNames, buckets, registers });
 
-  return usePrometheus({
-    registry,
-    endpoint: false,
-    skipIntrospection: true,
-    labels: { operationName: named, path: false },
-    metrics: {
-      graphql_envelop_request: createCounter({
-        registry,
-        counter: { name: 'graphql_envelop_request', help: 'GraphQL operations executed.', labelNames },
-        fillLabelsFn: labelsOf,
-        phases: ['execute', 'subscribe'],
-      }),
-      graphql_envelop_request_duration: histogram(
-        'graphql_envelop_request_duration',
-        'Time of a GraphQL operation from parse to the end of execute, in seconds.',
-        metrics.durationBuckets,
-        ['execute', 'subscribe'],
-      ),
-      graphql_envelop_phase_parse: histogram(
-        'graphql_envelop_phase_parse',
-        'Time spent parsing a document (a cached document takes none), in seconds.',
-        PHASE_BUCKETS,
-        ['parse'],
-      ),
-      graphql_envelop_phase_validate: histogram(
-        'graphql_envelop_phase_validate',
-        'Time spent validating a document (a cached document takes none), in seconds.',
-        PHASE_BUCKETS,
-        ['validate'],
-      ),
-      graphql_envelop_phase_execute: histogram(
-        'graphql_envelop_phase_execute',
-        'Time spent executing an operation, GitLab calls included, in seconds.',
-        metrics.durationBuckets,
-        ['execute'],
-      ),
-      graphql_envelop_phase_subscribe: histogram(
-        'graphql_envelop_phase_subscribe',
-        'Time spent starting a subscription, its authorization check included, in seconds.',
-        metrics.durationBuckets,
-        ['subscribe'],
-      ),
-      graphql_envelop_error_result: createCounter({
-        registry,
-        counter: {
-          name: 'graphql_envelop_error_result',
-          help: 'Errors in GraphQL results, by the phase that raised them.',
-          labelNames: [...labelNames, 'phase'],
-        },
-        fillLabelsFn: (params: PhaseParams) => ({
-          ...labelsOf(params),
-          phase: params.errorPhase ?? 'unknown',
-        }),
-        phases: ['parse', 'validate', 'context', 'execute', 'subscribe'],
-      }),
-      graphql_envelop_request_time_summary: false,
-      graphql_envelop_phase_context: false,
-      graphql_envelop_deprecated_field: false,
-      graphql_envelop_schema_change: false,
-      graphql_envelop_execute_resolver: false,
-      graphql_yoga_http_duration: false,
-    },
+  const requests = new Counter({
+    name: 'graphql_envelop_request',
+    help: 'GraphQL operations executed.',
+    labelNames,
+    registers,
   });
+  const requestDuration = histogram(
+    'graphql_envelop_request_duration',
+    'Time of a GraphQL operation from parse to the end of execute, in seconds.',
+    metrics.durationBuckets,
+  );
+  const parseDuration = histogram(
+    'graphql_envelop_phase_parse',
+    'Time spent parsing a document (a cached document takes none), in seconds.',
+    PHASE_BUCKETS,
+  );
+  const validateDuration = histogram(
+    'graphql_envelop_phase_validate',
+    'Time spent validating a document (a cached document takes none), in seconds.',
+    PHASE_BUCKETS,
+  );
+  const executeDuration = histogram(
+    'graphql_envelop_phase_execute',
+    'Time spent executing an operation, GitLab calls included, in seconds.',
+    metrics.durationBuckets,
+  );
+  const subscribeDuration = histogram(
+    'graphql_envelop_phase_subscribe',
+    'Time spent starting a subscription, its authorization check included, in seconds.',
+    metrics.durationBuckets,
+  );
+  const errors = new Counter({
+    name: 'graphql_envelop_error_result',
+    help: 'Errors in GraphQL results, by the phase that raised them.',
+    labelNames: [...labelNames, 'phase'],
+    registers,
+  });
+  const countError = (labels: OperationLabels, phase: string) => errors.inc({ ...labels, phase });
+
+  /** The operation of each GraphQL context being served, from its parse on; none for introspection. */
+  const operations = new WeakMap<object, { labels: OperationLabels; started: number }>();
+
+  /** The end of an execution or of a subscription's start: its duration, the operation's, and its errors. */
+  const ended = (context: object, phase: FastHistogram, started: number, result: unknown) => {
+    const operation = operations.get(context);
+    if (operation === undefined) return;
+    const now = performance.now();
+    phase.observe(operation.labels, (now - started) / 1000);
+    requestDuration.observe(operation.labels, (now - operation.started) / 1000);
+    requests.inc(operation.labels);
+    if (isAsyncIterable(result)) return;
+    const resultErrors = (result as ExecutionResult | undefined)?.errors;
+    if (resultErrors) for (const _ of resultErrors) countError(operation.labels, 'execute');
+  };
+
+  return {
+    onPluginInit({ registerContextErrorHandler }) {
+      registerContextErrorHandler(({ context }) => {
+        const operation = context && operations.get(context);
+        if (operation) countError(operation.labels, 'context');
+      });
+    },
+    onParse({ context, params }) {
+      const source = typeof params.source === 'string' ? params.source : params.source.body;
+      if (source.includes('__schema')) return;
+      const started = performance.now();
+      return ({ result }) => {
+        const seconds = (performance.now() - started) / 1000;
+        if (result === null || result instanceof Error) {
+          parseDuration.observe(labelsOf({}), seconds);
+          countError(labelsOf({}), 'parse');
+          return;
+        }
+        const labels = labelsOf({ document: result, operationName: context.params?.operationName });
+        operations.set(context, { labels, started });
+        parseDuration.observe(labels, seconds);
+      };
+    },
+    onValidate({ context }) {
+      const operation = operations.get(context);
+      if (operation === undefined) return;
+      const started = performance.now();
+      return ({ valid }) => {
+        validateDuration.observe(operation.labels, (performance.now() - started) / 1000);
+        if (!valid) countError(operation.labels, 'validate');
+      };
+    },
+    onExecute({ args }) {
+      const context = args.contextValue as object;
+      if (!operations.has(context)) return;
+      const started = performance.now();
+      return { onExecuteDone: ({ result }) => ended(context, executeDuration, started, result) };
+    },
+    onSubscribe({ args }) {
+      const context = args.contextValue as object;
+      const operation = operations.get(context);
+      if (operation === undefined) return;
+      const started = performance.now();
+      return {
+        onSubscribeResult: ({ result }) => ended(context, subscribeDuration, started, result),
+        onSubscribeError: () => countError(operation.labels, 'subscribe'),
+      };
+    },
+  };
 }
 
 /**
- * The label function: the type (and with trusted documents the name) of the operation the request runs, made
- * once per document and remembered with it (the gateway's document cache hands out the same document object
- * for the same text), so that the several metrics of one request do not each work it out again.
+ * The label function: the type (and with trusted documents the name) of the operation the request runs. Each
+ * distinct set of labels is one object, made once, so that the histograms find their series by it; a document
+ * with one operation remembers its labels (the gateway's document cache hands out the same document object for
+ * the same text), so that the request path does not work them out again.
  */
 function operationLabels(named: boolean): (params: PhaseParams) => OperationLabels {
   const byDocument = new WeakMap<DocumentNode, OperationLabels>();
-  const unknown: OperationLabels = named
-    ? { operationType: 'unknown', operationName: 'Anonymous' }
-    : { operationType: 'unknown' };
+  const byValues = new Map<string, OperationLabels>();
+  const intern = (operationType: string, operationName: string) => {
+    const key = named ? `${operationType}\u0000${operationName}` : operationType;
+    let labels = byValues.get(key);
+    if (labels === undefined) {
+      labels = named ? { operationType, operationName } : { operationType };
+      byValues.set(key, labels);
+    }
+    return labels;
+  };
+  const unknown = intern('unknown', 'Anonymous');
   return ({ document, operationName }) => {
     if (document === undefined) return unknown;
-    // Only a document with one operation has one answer whatever name the request asks for.
-    const single = singleOperation(document);
-    if (single) {
-      const cached = byDocument.get(document);
-      if (cached) return cached;
-    }
+    const cached = byDocument.get(document);
+    if (cached) return cached;
     const operation = getOperationAST(document, operationName);
     if (!operation) return unknown;
-    const labels: OperationLabels = named
-      ? { operationType: operation.operation, operationName: operation.name?.value ?? 'Anonymous' }
-      : { operationType: operation.operation };
-    if (single) byDocument.set(document, labels);
+    const labels = intern(operation.operation, operation.name?.value ?? 'Anonymous');
+    // Only a document with one operation has one answer whatever name the request asks for.
+    if (singleOperation(document)) byDocument.set(document, labels);
     return labels;
   };
 }

@@ -12,6 +12,7 @@ const STOP_TIMEOUT_MS = 10_000;
 export interface BenchChild {
   readonly name: string;
   readonly url: string;
+  readonly pid: number;
   /** `gc`: collect garbage first (the child needs `--expose-gc`). */
   sample(options?: { gc?: boolean }): Promise<ProcessSample>;
   /** Sends a command to a child that takes them and resolves with its answer. */
@@ -81,6 +82,7 @@ export async function startChild(
   return {
     name,
     url: ready.type === 'ready' ? ready.url : '',
+    pid: child.pid ?? 0,
     async sample(options = {}) {
       const answer = next('sample');
       send({ type: 'sample', ...options });

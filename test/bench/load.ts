@@ -23,6 +23,8 @@ export interface LoadOptions {
   connections: number;
   seconds: number;
   headers: Record<string, string>;
+  /** Requests per second over all connections (autocannon only). @default as fast as the server answers */
+  rate?: number;
 }
 
 export function summarize(latencies: number[], seconds: number, failures: number): LoadResult {
@@ -52,6 +54,7 @@ export async function hammer(origin: string, call: HttpCall, options: LoadOption
     connections: options.connections,
     duration: options.seconds,
     timeout: 10,
+    ...(options.rate !== undefined && { overallRate: options.rate }),
   });
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     if (status >= 200 && status < 300) latencies.push(ms);

@@ -22,7 +22,9 @@ import { shapes } from './shapes.ts';
 
 const HOOKS = 250;
 const CONNECTIONS = 10;
-const SCRAPE_INTERVAL_MS = 1_000;
+/** Requests per second each gateway is sent during a round: together well within what the machine serves. */
+const RATE = Number(process.env.OBS_RATE ?? 300);
+const SCRAPE_INTERVAL_MS = Number(process.env.OBS_SCRAPE_MS ?? 1_000);
 const SHAPE = 'systemHook(id)';
 /** Metrics on may cost at most this much CPU per request; metrics and tracing together, the second. */
 const METRICS_BUDGET = 0.05;
@@ -83,7 +85,7 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
   const adminToken = `glpat-bench-${randomBytes(12).toString('hex')}`;
   const children: BenchChild[] = [];
   let scraping: Promise<void> | undefined;
-  let stopScraping = false;
+  const stopScraping = new AbortController();
   try {
     const [gitlab, sink] = await Promise.all([
       startChild('embedded GitLab', './gitlab-process.ts', {
@@ -131,9 +133,9 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
       }
     };
     scraping = (async () => {
-      while (!stopScraping) {
+      while (!stopScraping.signal.aborted) {
         await scrape();
-        await delay(SCRAPE_INTERVAL_MS);
+        await delay(SCRAPE_INTERVAL_MS, undefined, { signal: stopScraping.signal }).catch(() => {});
       }
     })();
 
@@ -145,8 +147,8 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
       accept: 'application/graphql-response+json',
     };
     const call = [[{ method: 'POST' as const, path: '/graphql', body: JSON.stringify(shape.graphql) }]];
-    const loadFor = (child: BenchChild, duration: number) =>
-      load(child.url, call, { connections: CONNECTIONS, seconds: duration, headers });
+    const loadFor = (child: BenchChild, duration: number, rate?: number) =>
+      load(child.url, call, { connections: CONNECTIONS, seconds: duration, headers, rate });
 
     log(
       `Observability: ${VARIANTS.join(', ')}; warming them together for ${warmSeconds} s, then ${rounds} rounds of ${seconds} s, load average ${loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}`,
@@ -160,7 +162,7 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
         VARIANTS.map(async (variant) => {
           const gateway = byVariant.get(variant) as BenchChild;
           const before = await gateway.sample();
-          const result = await loadFor(gateway, seconds);
+          const result = await loadFor(gateway, seconds, RATE);
           await delay(100);
           const after = await gateway.sample();
           if (result.failures > 0)
@@ -170,7 +172,7 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
       );
       log(`  round ${round + 1} of ${rounds}: done`);
     }
-    stopScraping = true;
+    stopScraping.abort();
     await scraping;
     await scrape();
 
@@ -222,7 +224,7 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
       ],
     };
   } finally {
-    stopScraping = true;
+    stopScraping.abort();
     await scraping?.catch(() => {});
     await Promise.allSettled(children.map((child) => child.stop()));
   }

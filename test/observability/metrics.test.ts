@@ -153,6 +153,33 @@ describe('metrics of a gateway in front of GitLab, through a fault proxy', () =>
     assert.ok(samples.some((sample) => sample.labels.code === 'RATE_LIMITED'));
   });
 
+  it('counts GraphQL phases and their errors by phase, and leaves introspection out', async () => {
+    const before = await scrape();
+    const delta = (name: string, labels: Record<string, string>, after: Sample[]) =>
+      sumOf(after, name, labels) - sumOf(before, name, labels);
+    await gateway.requestText('{ systemHook(id: ');
+    await gateway.requestText('{ noSuchField }');
+    await gateway.requestText(
+      'query Two { a: systemHook(id: "not-an-id") { id } b: systemHook(id: "nor-this") { id } }',
+    );
+    await gateway.requestText('{ __schema { queryType { name } } }');
+    await gateway.requestText('mutation { deleteSystemHook(input: { id: "not-an-id" }) { errors } }');
+    const after = await scrape();
+    const error = (operationType: string, phase: string) =>
+      delta('graphql_envelop_error_result', { operationType, phase }, after);
+    assert.equal(error('unknown', 'parse'), 1);
+    assert.equal(error('query', 'validate'), 1);
+    assert.equal(error('query', 'execute'), 2, 'one per error of the result');
+    assert.equal(error('mutation', 'execute'), 1);
+    // Parsed: the four that parse, less introspection; executed: the two valid operations.
+    assert.equal(delta('graphql_envelop_phase_parse_count', { operationType: 'query' }, after), 2);
+    assert.equal(delta('graphql_envelop_phase_validate_count', { operationType: 'query' }, after), 2);
+    assert.equal(delta('graphql_envelop_phase_execute_count', { operationType: 'query' }, after), 1);
+    assert.equal(delta('graphql_envelop_request', { operationType: 'query' }, after), 1);
+    assert.equal(delta('graphql_envelop_request', { operationType: 'mutation' }, after), 1);
+    assert.equal(delta('graphql_envelop_request_duration_count', { operationType: 'mutation' }, after), 1);
+  });
+
   it('counts one attempt per try and the retry with its reason', async () => {
     let failed = 0;
     proxy.setMode(() => (failed++ === 0 ? { kind: 'status', status: 502 } : { kind: 'pass' }));
@@ -230,7 +257,12 @@ describe('metrics of a gateway in front of GitLab, through a fault proxy', () =>
     const reader = response.body?.getReader();
     // The stream starts (a keep-alive or the first event) once the subscription is served.
     await reader?.read();
-    assert.equal(sumOf(await scrape(), 'gateway_active_subscriptions'), 1);
+    const started = await scrape();
+    assert.equal(sumOf(started, 'gateway_active_subscriptions'), 1);
+    // Its start is timed and counted once it has started, not when it ends.
+    const subscription = { operationType: 'subscription' };
+    assert.equal(sumOf(started, 'graphql_envelop_phase_subscribe_count', subscription), 1);
+    assert.equal(sumOf(started, 'graphql_envelop_request', subscription), 1);
     controller.abort();
     await reader?.cancel().catch(() => {});
     for (let i = 0; i < 50 && sumOf(await scrape(), 'gateway_active_subscriptions') !== 0; i++) {
