@@ -12,13 +12,17 @@ const MANIFEST = readFileSync(new URL('../generated/persisted-documents.json', i
 
 const random = () => randomBytes(6).toString('hex');
 
-/** The distinct series of each family in an exposition text. */
-function seriesByFamily(text: string): Map<string, number> {
-  const counts = new Map<string, number>();
+/** The distinct series of each family in an exposition text, by their labels (`le` left out), sorted. */
+function seriesByFamily(text: string): Map<string, string[]> {
+  const series = new Map<string, Set<string>>();
   for (const sample of parseExposition(text)) {
-    counts.set(sample.name, (counts.get(sample.name) ?? 0) + 1);
+    const name = sample.name.replace(/_(bucket|sum|count)$/, '');
+    const { le: _, ...labels } = sample.labels;
+    const set = series.get(name) ?? new Set<string>();
+    set.add(JSON.stringify(Object.entries(labels).sort()));
+    series.set(name, set);
   }
-  return counts;
+  return new Map([...series].map(([name, set]) => [name, [...set].sort()]));
 }
 
 /**
