@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 import { FastHistogram } from './histogram.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
-/** Parse and validate take microseconds to a few milliseconds; the plugin times them to the millisecond. */
+/** Parse and validate take microseconds to a few milliseconds. */
 const PHASE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 
 /** What the labels of an operation are made from: its parsed document and the operation name asked for. */
@@ -29,8 +29,8 @@ export interface GraphQLMetricsOptions {
  * Hive's dashboards read), in the gateway's registry, with every label bounded: the operation type always, the
  * operation name only with trusted documents (and then the name in the trusted document, not the one the request
  * claims), no error `path` (it holds list indices). That plugin's own per-request work (label objects made
- * anew, its hook lists filtered, an introspection scan of every document's text) cost more than the gateway's
- * whole use of prom-client (docs/performance.md); these few hooks record the same families with label objects
+ * anew, its hook lists filtered on every phase) cost more than the gateway's whole use of prom-client
+ * (docs/performance.md); these few hooks record the same families with label objects
  * made once per document and `FastHistogram`s. Introspection operations are not counted; the context phase
  * counts its errors only; durations are measured with `performance.now`.
  */
@@ -106,6 +106,7 @@ export function useGraphQLMetrics(metrics: GatewayMetrics, options: GraphQLMetri
       });
     },
     onParse({ context, params }) {
+      // As the plugin decides what is introspection: by the text, before it is parsed.
       const source = typeof params.source === 'string' ? params.source : params.source.body;
       if (source.includes('__schema')) return;
       const started = performance.now();

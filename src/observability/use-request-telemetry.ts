@@ -182,6 +182,8 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
   };
 }
 
+type PhaseName = 'graphql.parse' | 'graphql.validate' | 'graphql.execute' | 'graphql.subscribe';
+
 /** The record of the request an operation belongs to. */
 function recordOf(
   records: WeakMap<Request, RequestRecord>,
@@ -316,10 +318,16 @@ function createSpanHooks(
     return span;
   };
 
-  /** A phase's span under the operation's (a root span over WebSocket, where there is no request span). */
-  const phase = <T>(name: string, graphqlContext: object, run: () => T, parentsCalls: boolean): T => {
+  /**
+   * A phase's span under the operation's, or a root span over WebSocket, where there is no request span. Parse
+   * and validate are synchronous and parent nothing: they have a span only inside a traced request's operation.
+   * Execute and subscribe parent the GitLab calls made while they run.
+   */
+  const phase = <T>(name: PhaseName, graphqlContext: object, run: () => T): T => {
     const record = recordOf(records, graphqlContext);
     const operation = record?.operationSpan;
+    const parentsCalls = name === 'graphql.execute' || name === 'graphql.subscribe';
+    if (!operation && !parentsCalls) return run();
     const span = tracer.startSpan(
       name,
       { kind: SpanKind.INTERNAL },
@@ -351,15 +359,10 @@ function createSpanHooks(
       record.operationSpan = span;
       return settle(wrapped, (error) => endSpan(span, error));
     },
-    // Parse and validate are synchronous and parent nothing: only inside a traced request's operation.
-    parse: ({ context }, wrapped) =>
-      recordOf(records, context)?.operationSpan ? phase('graphql.parse', context, wrapped, false) : wrapped(),
-    validate: ({ context }, wrapped) =>
-      recordOf(records, context)?.operationSpan
-        ? phase('graphql.validate', context, wrapped, false)
-        : wrapped(),
-    execute: ({ context }, wrapped) => phase('graphql.execute', context, wrapped, true),
-    subscribe: ({ context }, wrapped) => phase('graphql.subscribe', context, wrapped, true),
+    parse: ({ context }, wrapped) => phase('graphql.parse', context, wrapped),
+    validate: ({ context }, wrapped) => phase('graphql.validate', context, wrapped),
+    execute: ({ context }, wrapped) => phase('graphql.execute', context, wrapped),
+    subscribe: ({ context }, wrapped) => phase('graphql.subscribe', context, wrapped),
   };
 
   /** The operation's errors, on its span. */
