@@ -1,6 +1,9 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import { ADMIN_TOKEN, USER_TOKEN } from './credentials.ts';
+import { seedHooks } from './stack.ts';
 
 /**
  * A real TCP proxy on 127.0.0.1 between the gateway and a GitLab, which injects one fault per request as the
@@ -436,6 +439,40 @@ function createReader(socket: Socket) {
       const bytes = buffered.subarray(0, length);
       buffered = buffered.subarray(length);
       return bytes;
+    },
+  };
+}
+
+/** The embedded GitLab, seeded, behind a fault proxy: most resilience and telemetry tests start here. */
+export interface ProxiedGitLab {
+  gitlab: EmbeddedGitLab;
+  /** Give `proxy.url` to the gateway as its GitLab URL. */
+  proxy: FaultProxy;
+  /** The REST ids of the seeded hooks. */
+  hookIds: number[];
+  /** Closes the proxy, then GitLab. */
+  close(): Promise<void>;
+}
+
+export async function startProxiedGitLab(options: {
+  hooks: number;
+  adminToken?: string;
+  userToken?: string;
+}): Promise<ProxiedGitLab> {
+  const gitlab = createEmbeddedGitLab({
+    adminToken: options.adminToken ?? ADMIN_TOKEN,
+    userToken: options.userToken ?? USER_TOKEN,
+  });
+  await gitlab.listen();
+  const hookIds = await seedHooks(gitlab, options.hooks);
+  const proxy = await startFaultProxy(gitlab.url);
+  return {
+    gitlab,
+    proxy,
+    hookIds,
+    close: async () => {
+      await proxy.close();
+      await gitlab.close();
     },
   };
 }

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
-import { type FaultMode, type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
+import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import { type FaultMode, type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import { eventsInMemory, type Observed, startObservedGateway } from '../helpers/observed-stack.ts';
-import { type GatewayHandle, gid, seedHooks } from '../helpers/stack.ts';
+import { type GatewayHandle, gid } from '../helpers/stack.ts';
 
 const CANARY = `canary${randomBytes(8).toString('hex')}`;
 const ADMIN = `glpat-${CANARY}-admin`;
@@ -42,10 +42,7 @@ describe('secrets in telemetry', () => {
   let gateway: GatewayHandle & Observed;
 
   before(async () => {
-    gitlab = createEmbeddedGitLab({ adminToken: ADMIN, userToken: USER });
-    await gitlab.listen();
-    await seedHooks(gitlab, 2);
-    proxy = await startFaultProxy(gitlab.url);
+    ({ gitlab, proxy } = await startProxiedGitLab({ hooks: 2, adminToken: ADMIN, userToken: USER }));
     gateway = await startObservedGateway(proxy.url, {
       logLevel: 'trace',
       yogaDebug: true,

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { createGatewayMetrics } from '../../src/observability/metrics.ts';
 import { startMetricsServer } from '../../src/observability/metrics-server.ts';
 import { createGateway } from '../../src/server.ts';
 import { createGitLabClient } from '../../src/upstream/client.ts';
 import { attachGraphQLWebSocket } from '../../src/websocket.ts';
-import { ADMIN_TOKEN, credentialHeaders, graphqlHeaders, USER_TOKEN } from '../helpers/credentials.ts';
-import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
+import { credentialHeaders, graphqlHeaders } from '../helpers/credentials.ts';
+import { type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import {
   eventsInMemory,
   type Observed,
@@ -18,7 +18,7 @@ import {
   startObservedGateway,
   sumOf,
 } from '../helpers/observed-stack.ts';
-import { type GatewayHandle, gid, listen, seedHooks } from '../helpers/stack.ts';
+import { type GatewayHandle, gid, listen } from '../helpers/stack.ts';
 
 const RECEIVER_TOKEN = 'receiver-token-for-metrics';
 
@@ -70,10 +70,7 @@ describe('metrics of a gateway in front of GitLab, through a fault proxy', () =>
   let ids: number[];
 
   before(async () => {
-    gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN });
-    await gitlab.listen();
-    ids = await seedHooks(gitlab, 3);
-    proxy = await startFaultProxy(gitlab.url);
+    ({ gitlab, proxy, hookIds: ids } = await startProxiedGitLab({ hooks: 3 }));
     gateway = await startObservedGateway(proxy.url, {
       tracing: false,
       logLevel: 'silent',

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { type MetricsServer, startMetricsServer } from '../../src/observability/metrics-server.ts';
-import { ADMIN_TOKEN, graphqlHeaders, USER_TOKEN } from '../helpers/credentials.ts';
-import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
+import { graphqlHeaders } from '../helpers/credentials.ts';
+import { type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import { type Observed, parseExposition, startObservedGateway, sumOf } from '../helpers/observed-stack.ts';
 import { type PrometheusServer, type PromSample, startPrometheus } from '../helpers/prometheus-server.ts';
-import { type GatewayHandle, gid, seedHooks } from '../helpers/stack.ts';
+import { type GatewayHandle, gid } from '../helpers/stack.ts';
 
 const value = (samples: PromSample[]) => samples[0]?.value;
 const is = (expected: number) => (samples: PromSample[]) => value(samples) === expected;
@@ -21,10 +21,9 @@ describe('a real Prometheus scraping the metrics listener', () => {
   let id: string;
 
   before(async () => {
-    gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN });
-    await gitlab.listen();
-    id = gid((await seedHooks(gitlab, 1))[0] as number);
-    proxy = await startFaultProxy(gitlab.url);
+    let hookIds: number[];
+    ({ gitlab, proxy, hookIds } = await startProxiedGitLab({ hooks: 1 }));
+    id = gid(hookIds[0] as number);
     gateway = await startObservedGateway(proxy.url, {
       tracing: false,
       logLevel: 'silent',

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
-import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
-import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
-import { type GatewayHandle, gid, seedHooks, startGateway } from '../helpers/stack.ts';
+import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import { type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
+import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
 
 async function probe(gateway: GatewayHandle, path: '/health' | '/ready') {
   const response = await fetch(`${gateway.url}${path}`);
@@ -19,10 +18,9 @@ describe('liveness and readiness', () => {
   let id: string;
 
   before(async () => {
-    gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN });
-    await gitlab.listen();
-    id = gid((await seedHooks(gitlab, 1))[0] as number);
-    proxy = await startFaultProxy(gitlab.url);
+    let hookIds: number[];
+    ({ gitlab, proxy, hookIds } = await startProxiedGitLab({ hooks: 1 }));
+    id = gid(hookIds[0] as number);
   });
   after(async () => {
     await proxy.close();

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
-import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { CreateSystemHookDocument, SystemHookDocument, SystemHooksDocument } from '../generated/graphql.ts';
-import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
-import { type FaultProxy, startFaultProxy, until } from '../helpers/fault-proxy.ts';
-import { type GatewayHandle, gid, seedHooks, startGateway } from '../helpers/stack.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
+import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
 
 /** Long enough that only a cancellation can end a held request in time. */
 const HOLD_MS = 3_000;
@@ -21,10 +21,7 @@ describe('cancellation of upstream calls', () => {
   let gateway: GatewayHandle;
 
   before(async () => {
-    gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN });
-    await gitlab.listen();
-    await seedHooks(gitlab, 3);
-    proxy = await startFaultProxy(gitlab.url);
+    ({ gitlab, proxy } = await startProxiedGitLab({ hooks: 3 }));
   });
   after(async () => {
     await proxy.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { print } from 'graphql';
-import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import {
   CreateSystemHookDocument,
   DeleteHookCustomHeaderDocument,
@@ -14,10 +14,10 @@ import {
   TestSystemHookDocument,
   UpdateSystemHookDocument,
 } from '../generated/graphql.ts';
-import { type FaultMode, type FaultProxy, startFaultProxy, until } from '../helpers/fault-proxy.ts';
+import { type FaultMode, type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
 import { type StartedProgram, startProgram } from '../helpers/npm-start.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
-import { type GatewayHandle, gid, seedHooks, startGateway } from '../helpers/stack.ts';
+import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
 
 /** Every secret below contains this, so one search finds any of them anywhere. */
 const CANARY = 'CANARYq7Zx';
@@ -43,10 +43,7 @@ describe('credential containment', () => {
   const answers: string[] = [];
 
   before(async () => {
-    gitlab = createEmbeddedGitLab({ adminToken: ADMIN, userToken: USER });
-    await gitlab.listen();
-    await seedHooks(gitlab, 3);
-    proxy = await startFaultProxy(gitlab.url);
+    ({ gitlab, proxy } = await startProxiedGitLab({ hooks: 3, adminToken: ADMIN, userToken: USER }));
     elsewhere = await startScriptedServer(() => json(200, { id: 1, url: 'https://stolen.example' }));
     program = await startProgram({
       GITLAB_URL: proxy.url,
@@ -237,10 +234,7 @@ describe('isolation between callers', () => {
   let gateway: GatewayHandle;
 
   before(async () => {
-    gitlab = createEmbeddedGitLab({ adminToken: ADMIN, userToken: USER });
-    await gitlab.listen();
-    await seedHooks(gitlab, 5);
-    proxy = await startFaultProxy(gitlab.url);
+    ({ gitlab, proxy } = await startProxiedGitLab({ hooks: 5, adminToken: ADMIN, userToken: USER }));
     gateway = await startGateway(proxy.url, { upstream: { connections: 8 } });
   });
   after(async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { SystemHookDocument } from '../generated/graphql.ts';
-import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
-import { type FaultMode, type FaultProxy, startFaultProxy, until } from '../helpers/fault-proxy.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { type FaultMode, type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
-import { type GatewayHandle, gid, seedHooks, startGateway } from '../helpers/stack.ts';
+import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
 
 /** The per-call deadline the gateway runs with here. */
 const DEADLINE_MS = 500;
@@ -23,10 +23,7 @@ describe('upstream faults through a TCP proxy', () => {
   let gateway: GatewayHandle;
 
   before(async () => {
-    gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN });
-    await gitlab.listen();
-    await seedHooks(gitlab, 3);
-    proxy = await startFaultProxy(gitlab.url);
+    ({ gitlab, proxy } = await startProxiedGitLab({ hooks: 3 }));
     elsewhere = await startScriptedServer(() => json(200, { id: 1 }));
   });
   after(async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import type { GitLabClientOptions } from '../../src/upstream/client.ts';
 import {
   CreateSystemHookDocument,
@@ -9,9 +9,9 @@ import {
   TestSystemHookDocument,
   UpdateSystemHookDocument,
 } from '../generated/graphql.ts';
-import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
-import { type FaultMode, type FaultProxy, startFaultProxy, until } from '../helpers/fault-proxy.ts';
-import { type GatewayHandle, gid, seedHooks, startGateway } from '../helpers/stack.ts';
+import { USER_TOKEN } from '../helpers/credentials.ts';
+import { type FaultMode, type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
+import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
 
 const MARGIN_MS = 1_500;
 
@@ -30,10 +30,7 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
   let hookIds: number[];
 
   before(async () => {
-    gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN });
-    await gitlab.listen();
-    hookIds = await seedHooks(gitlab, 20);
-    proxy = await startFaultProxy(gitlab.url);
+    ({ gitlab, proxy, hookIds } = await startProxiedGitLab({ hooks: 20 }));
   });
   after(async () => {
     await proxy.close();
