@@ -1,13 +1,17 @@
 /** Starting, sampling and stopping the benchmark's server processes. */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { START_COMMAND } from '../helpers/start-command.ts';
+import type { LoadResult } from './load.ts';
 import type { ChildMessage, ParentMessage, ProcessSample } from './protocol.ts';
 
 const START_TIMEOUT_MS = 60_000;
 const ANSWER_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
+/** In-flight answers finish within this after the load generator stops, before the closing sample. */
+const SETTLE_MS = 100;
 
 export interface BenchChild {
   readonly name: string;
@@ -110,4 +114,25 @@ async function stopChild(child: ChildProcess, send: (message: ParentMessage) => 
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
   await exited;
   clearTimeout(timer);
+}
+
+/** CPU time `child` spent over one load phase, what it served, and the upstream requests made meanwhile. */
+export async function measured(
+  child: BenchChild,
+  gitlab: BenchChild | undefined,
+  run: () => Promise<LoadResult>,
+): Promise<{ result: LoadResult; cpuMicrosPerRequest: number; upstreamPerRequest: number }> {
+  const [before, upstreamBefore] = await Promise.all([child.sample(), gitlab?.sample()]);
+  const result = await run();
+  await delay(SETTLE_MS);
+  const [after, upstreamAfter] = await Promise.all([child.sample(), gitlab?.sample()]);
+  // A child that counts no requests of its own (the embedded GitLab under a plan of several calls) is charged
+  // per completed operation.
+  const served = gitlab ? after.served - before.served : result.requests;
+  const upstream = upstreamAfter && upstreamBefore ? upstreamAfter.upstream - upstreamBefore.upstream : 0;
+  return {
+    result,
+    cpuMicrosPerRequest: served > 0 ? (after.cpuMicros - before.cpuMicros) / served : Number.NaN,
+    upstreamPerRequest: served > 0 ? upstream / served : Number.NaN,
+  };
 }

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type BenchChild, startChild } from './children.ts';
+import { type BenchChild, measured, startChild } from './children.ts';
 import { load } from './load.ts';
 import { formatTable, formatTargets, type Target } from './report.ts';
 import { shapes } from './shapes.ts';
@@ -162,13 +162,12 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
       await Promise.all(
         VARIANTS.map(async (variant) => {
           const gateway = byVariant.get(variant) as BenchChild;
-          const before = await gateway.sample();
-          const result = await loadFor(gateway, seconds, RATE);
-          await delay(100);
-          const after = await gateway.sample();
+          const { result, cpuMicrosPerRequest } = await measured(gateway, undefined, () =>
+            loadFor(gateway, seconds, RATE),
+          );
           if (result.failures > 0)
             throw new Error(`gateway (${variant}): ${result.failures} failed requests`);
-          cpu[variant].push((after.cpuMicros - before.cpuMicros) / (after.served - before.served));
+          cpu[variant].push(cpuMicrosPerRequest);
         }),
       );
       log(`  round ${round + 1} of ${rounds}: done`);

@@ -19,8 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { type BenchChild, startChild } from './children.ts';
+import { type BenchChild, measured, startChild } from './children.ts';
 import { eventsPart, renderEvents } from './events.ts';
 import { type LoadResult, load } from './load.ts';
 import { observabilityPart, renderObservability } from './observability.ts';
@@ -32,8 +31,6 @@ const HOOKS = 250;
 const DEFAULT_SECONDS = 3;
 const LATENCY_CONNECTIONS = 1;
 const THROUGHPUT_CONNECTIONS = 10;
-/** In-flight answers finish within this after the load generator stops, before the closing sample. */
-const SETTLE_MS = 100;
 
 const PARTS = ['graphql', 'observability', 'events'] as const;
 type Part = (typeof PARTS)[number];
@@ -149,27 +146,6 @@ const NOTE =
   'All processes share this machine: on 2 cores the load generator, the gateway and the embedded GitLab ' +
   '(itself Node) compete for CPU, so throughput ratios understate what a gateway in front of a real GitLab ' +
   'would reach; latency at 1 connection and CPU per request are the figures least affected.';
-
-/** CPU time `child` spent over one load phase, what it served, and the upstream requests made meanwhile. */
-async function measured(
-  child: BenchChild,
-  gitlab: BenchChild | undefined,
-  run: () => Promise<LoadResult>,
-): Promise<{ result: LoadResult; cpuMicrosPerRequest: number; upstreamPerRequest: number }> {
-  const [before, upstreamBefore] = await Promise.all([child.sample(), gitlab?.sample()]);
-  const result = await run();
-  await delay(SETTLE_MS);
-  const [after, upstreamAfter] = await Promise.all([child.sample(), gitlab?.sample()]);
-  // A child that counts no requests of its own (the embedded GitLab under a plan of several calls) is charged
-  // per completed operation.
-  const served = gitlab ? after.served - before.served : result.requests;
-  const upstream = upstreamAfter && upstreamBefore ? upstreamAfter.upstream - upstreamBefore.upstream : 0;
-  return {
-    result,
-    cpuMicrosPerRequest: served > 0 ? (after.cpuMicros - before.cpuMicros) / served : Number.NaN,
-    upstreamPerRequest: served > 0 ? upstream / served : Number.NaN,
-  };
-}
 
 async function checkShape(gatewayUrl: string, headers: Record<string, string>, shape: Shape): Promise<void> {
   const response = await fetch(`${gatewayUrl}/graphql`, {

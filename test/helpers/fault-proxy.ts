@@ -450,8 +450,6 @@ export interface ProxiedGitLab {
   proxy: FaultProxy;
   /** The REST ids of the seeded hooks. */
   hookIds: number[];
-  /** Closes the proxy, then GitLab. */
-  close(): Promise<void>;
 }
 
 export async function startProxiedGitLab(options: {
@@ -466,13 +464,5 @@ export async function startProxiedGitLab(options: {
   await gitlab.listen();
   const hookIds = await seedHooks(gitlab, options.hooks);
   const proxy = await startFaultProxy(gitlab.url);
-  return {
-    gitlab,
-    proxy,
-    hookIds,
-    close: async () => {
-      await proxy.close();
-      await gitlab.close();
-    },
-  };
+  return { gitlab, proxy, hookIds };
 }
