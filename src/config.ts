@@ -56,6 +56,8 @@ export interface GatewayConfig {
   embedded: EmbeddedGitLabConfig | undefined;
   /** `INTROSPECTION`: whether `__schema`/`__type` queries are answered. @default true */
   introspection: boolean;
+  /** `COMPILED_QUERIES`: whether queries run compiled by graphql-jit rather than by graphql-js. @default true */
+  compiledQueries: boolean;
   /** The manifest named by `TRUSTED_DOCUMENTS_FILE`: only its documents run. @default unset: any document runs */
   trustedDocuments: TrustedDocuments | undefined;
   /** `MAX_QUERY_*`, `MAX_REQUEST_BODY_BYTES`, `MAX_BATCH_OPERATIONS`. @default DEFAULT_REQUEST_LIMITS */
@@ -418,6 +420,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     // Without GITLAB_URL (not a bad one), `npm start` runs the embedded GitLab.
     embedded: reader.text('GITLAB_URL') === undefined ? readEmbeddedGitLab(env, reader) : undefined,
     introspection: reader.boolean('INTROSPECTION', true),
+    compiledQueries: reader.boolean('COMPILED_QUERIES', true),
     trustedDocuments: readTrustedDocuments(reader),
     limits: readRequestLimits(reader),
     corsOrigins: readCorsOrigins(reader),

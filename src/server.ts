@@ -12,8 +12,8 @@ import { type ConfiguredTelemetry, createTelemetry, type Telemetry } from './obs
 import type { Logger } from './observability/logger.ts';
 import { useGraphQLMetrics } from './observability/use-graphql-metrics.ts';
 import { createRequestTelemetry } from './observability/use-request-telemetry.ts';
+import { type CompiledQueriesOptions, useCompiledQueries } from './plugins/use-compiled-queries.ts';
 import { useDocumentCache } from './plugins/use-document-cache.ts';
-import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
 import { cachedProbe, type ReadinessReport, useReadiness } from './plugins/use-readiness.ts';
 import { type RequestLimits, requestLimits, useRequestLimits } from './plugins/use-request-limits.ts';
@@ -45,6 +45,12 @@ export interface GatewayOptions {
   logging?: boolean | undefined;
   /** Whether introspection (`__schema`, `__type`) is answered (`INTROSPECTION`). @default true */
   introspection?: boolean | undefined;
+  /**
+   * Queries compiled by graphql-jit: whether (`COMPILED_QUERIES`; `false` runs every operation with graphql-js),
+   * after how many executions of a document, and how many are kept.
+   * @default { enabled: true, compileAfter: 1, maxCompiled: 256 }
+   */
+  compiledQueries?: Pick<CompiledQueriesOptions, 'enabled' | 'compileAfter' | 'maxCompiled'> | undefined;
   /**
    * Trusted-documents mode (`TRUSTED_DOCUMENTS_FILE`): only these documents run, named by hash.
    * @default none: any valid document runs
@@ -223,7 +229,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         : []),
       useDocumentCache(),
       useRequestLimits(limits),
-      useGraphQLJsExecution(),
+      useCompiledQueries({
+        ...options.compiledQueries,
+        onExecution: metrics && ((executor) => metrics.execution(executor)),
+      }),
       useUpstreamReadiness(options),
       useIntrospectionSwitch({ enabled: options.introspection }),
       ...(options.trustedDocuments ? [useTrustedDocuments({ documents: options.trustedDocuments })] : []),
@@ -279,6 +288,7 @@ export function createConfiguredGateway(
     api: client,
     defaultCredential: config.gitlabToken,
     introspection: config.introspection,
+    compiledQueries: { enabled: config.compiledQueries },
     trustedDocuments: config.trustedDocuments,
     limits: config.limits,
     corsOrigins: config.corsOrigins,

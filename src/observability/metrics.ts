@@ -14,6 +14,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from '../errors.ts';
 import type { ReceiverRefusal } from '../events/receiver.ts';
 import type { SubscriptionObserver } from '../events/subscriptions.ts';
+import { EXECUTORS, type Executor } from '../plugins/use-compiled-queries.ts';
 import type { CircuitState } from '../upstream/circuit-breaker.ts';
 import { FastHistogram } from './histogram.ts';
 import type { RouteLabel } from './labels.ts';
@@ -70,6 +71,8 @@ export interface GatewayMetrics {
   serverRequest(method: string, route: RouteLabel, status: number, seconds: number): void;
   /** One error in a GraphQL response, by its `extensions.code` as `errorCodeLabel` reads it. */
   graphqlError(code: GatewayErrorCode): void;
+  /** One query or mutation executed, by the executor that ran it (`use-compiled-queries.ts`). */
+  execution(executor: Executor): void;
   /** The DataLoader of hooks by id served a batch of `size` ids. */
   loaderBatch(size: number): void;
   /** Active subscriptions, over SSE and WebSocket. */
@@ -108,6 +111,15 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   });
   const errorLabels = new Map(Object.keys(GATEWAY_ERROR_CODES).map((code) => [code, { code }]));
   for (const labels of errorLabels.values()) graphqlErrors.inc(labels, 0);
+
+  const executions = new Counter({
+    name: 'gateway_graphql_executions_total',
+    help: 'Queries and mutations executed, by executor: compiled (graphql-jit) or graphql-js (COMPILED_QUERIES).',
+    labelNames: ['executor'],
+    registers,
+  });
+  const executorLabels = new Map(EXECUTORS.map((executor) => [executor, { executor }]));
+  for (const labels of executorLabels.values()) executions.inc(labels, 0);
 
   const circuitOpened = new Counter({
     name: 'gateway_upstream_circuit_opened_total',
@@ -203,6 +215,9 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     },
     graphqlError(code) {
       graphqlErrors.inc(errorLabels.get(code) as { code: string });
+    },
+    execution(executor) {
+      executions.inc(executorLabels.get(executor) as { executor: string });
     },
     loaderBatch(size) {
       batchSizes.observe(hookById, size);

@@ -1,25 +1,28 @@
 /**
  * The observability part of `npm run bench`: what metrics and tracing cost the gateway in CPU per request.
  *
- * Three gateways run side by side in front of one embedded GitLab, identical but for their telemetry: none,
- * `METRICS=true` (scraped every 5 s, three times Prometheus's default rate), and metrics plus tracing with
- * every request sampled (`OTEL_TRACES_SAMPLER=always_on`), exported over OTLP/HTTP JSON to a local sink in a
- * process of its own that counts the spans. Each round loads the three at once with `systemHook(id)` (the
- * cheapest request, so the one where a fixed cost per request weighs most), 300 requests/s each over 10
- * connections (together within what the machine serves), so that the machine's speed, which drifts from second
- * to second, is the same for the three; a variant's overhead is its
- * CPU per request over the plain gateway's in the same round, and the median over the rounds is compared with
- * the budget. Before the rounds the three are warmed
- * together, long enough for V8 to have optimized their hot paths and sized their heaps: CPU per request keeps
- * falling for more than ten seconds of load.
+ * Three gateways run side by side (`side-by-side.ts`) in front of one embedded GitLab, identical but for their
+ * telemetry: none, `METRICS=true` (scraped every 5 s, three times Prometheus's default rate), and metrics plus
+ * tracing with every request sampled (`OTEL_TRACES_SAMPLER=always_on`), exported over OTLP/HTTP JSON to a local
+ * sink in a process of its own that counts the spans. Each round loads the three at once with `systemHook(id)`
+ * (the cheapest request, so the one where a fixed cost per request weighs most), 300 requests/s each over 10
+ * connections; a variant's overhead is the median over the rounds of its CPU per request over the plain
+ * gateway's, compared with the budget.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type BenchChild, measured, startChild } from './children.ts';
-import { load } from './load.ts';
+import { type BenchChild, startChild } from './children.ts';
 import { formatTable, formatTargets, type Target } from './report.ts';
 import { shapes } from './shapes.ts';
+import {
+  median,
+  overheadPerRound,
+  percent,
+  percentRange,
+  roundsSideBySide,
+  startVariants,
+} from './side-by-side.ts';
 
 const HOOKS = 250;
 const CONNECTIONS = 10;
@@ -58,16 +61,10 @@ export interface ObservabilityFigures {
 
 export interface ObservabilityPartOptions {
   seconds: number;
+  /** Where each gateway writes its CPU profile (`--profile`), or undefined. */
+  profileDir: string | undefined;
   log: (line: string) => void;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 /** The sum of `http_server_request_duration_seconds_count` over its label sets, in a Prometheus text page. */
 function countedRequests(page: string): number {
@@ -79,7 +76,7 @@ function countedRequests(page: string): number {
 }
 
 export async function observabilityPart(options: ObservabilityPartOptions): Promise<ObservabilityFigures> {
-  const { seconds, log } = options;
+  const { seconds, profileDir, log } = options;
   const rounds = 7;
   const warmSeconds = Math.max(15, 5 * seconds);
   const loadAverageBefore = os.loadavg();
@@ -107,16 +104,8 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
         OTEL_TRACES_SAMPLER: 'always_on',
       },
     };
-    const gateways = await Promise.all(
-      VARIANTS.map((variant) =>
-        startChild(`gateway (${variant})`, './gateway-process.ts', {
-          gitlabUrl: gitlab.url,
-          env: envOf[variant],
-        }),
-      ),
-    );
-    children.push(...gateways);
-    const byVariant = new Map(VARIANTS.map((variant, i) => [variant, gateways[i] as BenchChild]));
+    const byVariant = await startVariants({ gitlabUrl: gitlab.url, variants: VARIANTS, envOf, profileDir });
+    children.push(...byVariant.values());
 
     const metricsUrls = new Map<Variant, string>();
     for (const variant of ['metrics', 'metrics + tracing'] as const) {
@@ -142,36 +131,23 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
 
     const shape = shapes(HOOKS).find((candidate) => candidate.name === SHAPE);
     if (!shape) throw new Error(`no shape ${SHAPE}`);
-    const headers = {
-      'private-token': adminToken,
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json',
-    };
-    const call = [[{ method: 'POST' as const, path: '/graphql', body: JSON.stringify(shape.graphql) }]];
-    const loadFor = (child: BenchChild, duration: number, rate?: number) =>
-      load(child.url, call, { connections: CONNECTIONS, seconds: duration, headers, rate });
-
     log(
       `Observability: ${VARIANTS.join(', ')}; warming them together for ${warmSeconds} s, then ${rounds} rounds of ${seconds} s, load average ${loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}`,
     );
-    await Promise.all(gateways.map((gateway) => loadFor(gateway, warmSeconds)));
-
-    const cpu: Record<Variant, number[]> = { off: [], metrics: [], 'metrics + tracing': [] };
-    for (let round = 0; round < rounds; round++) {
-      // All three at once: whatever slows the machine down during a round slows the three alike.
-      await Promise.all(
-        VARIANTS.map(async (variant) => {
-          const gateway = byVariant.get(variant) as BenchChild;
-          const { result, cpuMicrosPerRequest } = await measured(gateway, undefined, () =>
-            loadFor(gateway, seconds, RATE),
-          );
-          if (result.failures > 0)
-            throw new Error(`gateway (${variant}): ${result.failures} failed requests`);
-          cpu[variant].push(cpuMicrosPerRequest);
-        }),
-      );
-      log(`  round ${round + 1} of ${rounds}: done`);
-    }
+    const cpu = await roundsSideBySide(byVariant, {
+      call: [[{ method: 'POST' as const, path: '/graphql', body: JSON.stringify(shape.graphql) }]],
+      headers: {
+        'private-token': adminToken,
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+      },
+      connections: CONNECTIONS,
+      rate: RATE,
+      seconds,
+      rounds,
+      warmSeconds,
+      log,
+    });
     stopScraping.abort();
     await scraping;
     await scrape();
@@ -187,14 +163,10 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
     await traced.stop();
     const { spans } = await sink.command<{ spans: number }>('counts');
 
-    const overheadOf = (variant: Exclude<Variant, 'off'>) => {
-      const perRound = cpu[variant].map((value, i) => value / (cpu.off[i] as number) - 1);
-      return { perRound, median: median(perRound) };
+    const overhead = {
+      metrics: overheadPerRound(cpu.metrics, cpu.off),
+      'metrics + tracing': overheadPerRound(cpu['metrics + tracing'], cpu.off),
     };
-    const overhead = { metrics: overheadOf('metrics'), 'metrics + tracing': overheadOf('metrics + tracing') };
-    const percent = (value: number) => `${(100 * value).toFixed(1)} %`;
-    const range = (values: number[]) =>
-      `${percent(median(values))} (rounds ${percent(Math.min(...values))} to ${percent(Math.max(...values))})`;
     return {
       meta: {
         date: new Date().toISOString(),
@@ -213,12 +185,12 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
       targets: [
         {
           target: `metrics on: CPU per request <= ${percent(METRICS_BUDGET)} over off`,
-          value: range(overhead.metrics.perRound),
+          value: percentRange(overhead.metrics.perRound),
           met: overhead.metrics.median <= METRICS_BUDGET,
         },
         {
           target: `metrics and tracing (every request, exported): CPU per request <= ${percent(TRACING_BUDGET)} over off`,
-          value: range(overhead['metrics + tracing'].perRound),
+          value: percentRange(overhead['metrics + tracing'].perRound),
           met: overhead['metrics + tracing'].median <= TRACING_BUDGET,
         },
       ],

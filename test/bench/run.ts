@@ -5,10 +5,11 @@
  * it, and a bare Yoga `{ hello }` server; the load generator runs in this process. For each query shape it
  * measures the gateway and the equivalent direct REST calls with the same credential, at 1 connection
  * (latency) and at 10 (throughput, CPU per request), and prints a table; `--json [file]` writes the same figures.
- * The observability part (`observability.ts`) measures what metrics and tracing cost, and the events part
- * (`events.ts`) system hook deliveries to SSE subscribers.
+ * The executors part (`executors.ts`) measures what compiled queries save, the observability part
+ * (`observability.ts`) what metrics and tracing cost, and the events part (`events.ts`) system hook deliveries to
+ * SSE subscribers.
  *
- * Options: `BENCH_SECONDS` (default 3) per measurement; `--parts=graphql,observability,events` (default all) chooses the
+ * Options: `BENCH_SECONDS` (default 3) per measurement; `--parts=graphql,executors,observability,events` (default all) chooses the
  * parts; `--json` (to stdout, the table then goes to stderr) or `--json=<file>`; `--profile[=<dir>]` runs the
  * gateways under `--cpu-prof`; `--shapes=<prefix>,...` measures only the shapes whose names start so;
  * `--upstream-connections=<n>` sizes the gateway's undici pool.
@@ -21,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type BenchChild, measured, startChild } from './children.ts';
 import { eventsPart, renderEvents } from './events.ts';
+import { executorsPart, renderExecutors } from './executors.ts';
 import { type LoadResult, load } from './load.ts';
 import { observabilityPart, renderObservability } from './observability.ts';
 import type { ProcessSample } from './protocol.ts';
@@ -32,7 +34,7 @@ const DEFAULT_SECONDS = 3;
 const LATENCY_CONNECTIONS = 1;
 const THROUGHPUT_CONNECTIONS = 10;
 
-const PARTS = ['graphql', 'observability', 'events'] as const;
+const PARTS = ['graphql', 'executors', 'observability', 'events'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Args {
@@ -318,18 +320,27 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), process.env);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const graphql = args.parts.has('graphql') ? await graphqlPart(args, log) : undefined;
+  const executors = args.parts.has('executors')
+    ? await executorsPart({ seconds: args.seconds, profileDir: args.profileDir, log })
+    : undefined;
   const observability = args.parts.has('observability')
-    ? await observabilityPart({ seconds: args.seconds, log })
+    ? await observabilityPart({ seconds: args.seconds, profileDir: args.profileDir, log })
     : undefined;
   const events = args.parts.has('events')
     ? await eventsPart({ seconds: args.seconds, profileDir: args.profileDir, log })
     : undefined;
   const table =
     (graphql ? render(graphql) : '') +
+    (executors ? renderExecutors(executors) : '') +
     (observability ? renderObservability(observability) : '') +
     (events ? renderEvents(events) : '');
   // The GraphQL part's figures stay at the top level, where they were before the other parts.
-  const result = { ...graphql, ...(observability && { observability }), ...(events && { events }) };
+  const result = {
+    ...graphql,
+    ...(executors && { executors }),
+    ...(observability && { observability }),
+    ...(events && { events }),
+  };
   if (args.json === 'stdout') {
     process.stderr.write(table);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
