@@ -4,9 +4,15 @@ import type { Plugin } from 'graphql-yoga';
 export interface DocumentCacheOptions {
   /**
    * Characters of document text the parse cache may hold in all; the least recently used documents go first.
-   * @default 8388608 (8 Mi)
+   * A parsed document takes about 50 to 80 times its text in memory (its tokens and locations), so the default
+   * holds at most about 80 MB. @default 1048576 (1 Mi)
    */
   maxCachedCharacters?: number;
+  /**
+   * Documents the parse cache may hold, however short: a parsed document costs a few kilobytes even when its text
+   * is 20 characters. @default 1000
+   */
+  maxCachedDocuments?: number;
   /**
    * Longest document text that is cached; longer ones are parsed each time they come.
    * @default 65536
@@ -22,12 +28,13 @@ export interface DocumentCacheOptions {
  * afresh for every request, and checks a time-to-live on every read (see docs/performance.md). The gateway's rules
  * are the same for every request (its plugins add them unconditionally), so a parsed document, which is itself
  * cached, is the key; a different number of rules is still noticed and not served from the cache. And it is
- * bounded by size, not only by count: Yoga keeps up to 1,024 documents whatever their length, up to a gigabyte of
- * text at the gateway's 1 MiB body limit. Parse errors are cached like documents. It can go when Yoga's cache is
- * keyed without per-request work and bounded by size.
+ * bounded by size as well as by count: Yoga keeps up to 1,024 documents whatever their length, up to a gigabyte of
+ * text at the gateway's 1 MiB body limit, and many times that once parsed. Parse errors are cached like
+ * documents. It can go when Yoga's cache is keyed without per-request work and bounded by size.
  */
 export function useDocumentCache({
-  maxCachedCharacters = 8 * 1024 * 1024,
+  maxCachedCharacters = 1024 * 1024,
+  maxCachedDocuments = 1000,
   maxDocumentCharacters = 64 * 1024,
 }: DocumentCacheOptions = {}): Plugin {
   // A Map iterates in insertion order: re-inserting on each hit keeps the least recently used first.
@@ -40,7 +47,7 @@ export function useDocumentCache({
     parsed.set(source, result);
     cachedCharacters += source.length;
     for (const oldest of parsed.keys()) {
-      if (cachedCharacters <= maxCachedCharacters) break;
+      if (cachedCharacters <= maxCachedCharacters && parsed.size <= maxCachedDocuments) break;
       parsed.delete(oldest);
       cachedCharacters -= oldest.length;
     }

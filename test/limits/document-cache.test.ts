@@ -99,4 +99,19 @@ describe('document cache', () => {
     await server.post(documents[0] as string);
     assert.equal(server.counts.parse, before + 1);
   });
+
+  it('drops the least recently used documents past maxCachedDocuments, however short', async () => {
+    const few = await startServer({ maxCachedDocuments: 2 });
+    try {
+      const documents = ['{a:hello}', '{b:hello}', '{c:hello}'];
+      for (const document of documents) await few.post(document);
+      const before = few.counts.parse;
+      for (const document of documents.slice(1)) await few.post(document);
+      assert.equal(few.counts.parse, before, 'the last two are cached');
+      await few.post(documents[0] as string);
+      assert.equal(few.counts.parse, before + 1, 'the first was dropped');
+    } finally {
+      await few.close();
+    }
+  });
 });
