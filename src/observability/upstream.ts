@@ -12,7 +12,15 @@
  * Labels and span names are the route's template, worked out once per route: never the raw path.
  */
 
-import { type Context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapPropagator,
+  type TextMapSetter,
+  trace,
+} from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -187,6 +195,19 @@ class UpstreamReporter implements UpstreamInstrumentation {
  * One logical call and, in turn, each of its attempts (they never overlap): one object per call, whatever the
  * number of attempts.
  */
+const headerSetter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
+
+/** The trace context headers (`traceparent`, and `baggage` when on) that tell GitLab which trace a call is in. */
+function propagationHeaders(propagator: TextMapPropagator, context: Context): Record<string, string> {
+  const headers: Record<string, string> = {};
+  propagator.inject(context, headers, headerSetter);
+  return headers;
+}
+
 class ObservedGitLabCall implements CallObserver, AttemptObserver {
   headers: Record<string, string> | undefined = undefined;
   /** The current attempt, 0 for the first; -1 before any. */
@@ -208,8 +229,11 @@ class ObservedGitLabCall implements CallObserver, AttemptObserver {
     parent: Context | undefined,
   ) {
     const tracer = reporter.telemetry.tracing?.tracer;
-    // Only inside a traced request: a call outside one (a readiness probe) would start a trace of its own.
-    if (tracer && parent && trace.getSpan(parent)) {
+    // Only inside a traced request: a call outside one (a readiness probe) would start a trace of its own. Inside
+    // one the sampler left out, no span is made, and the attempts carry the request's context.
+    const parentSpan = parent && trace.getSpan(parent);
+    if (parentSpan && !parentSpan.isRecording()) this.spanContext = parent;
+    else if (tracer && parent && parentSpan) {
       this.span = tracer.startSpan(
         route.callSpanName,
         {
@@ -230,7 +254,9 @@ class ObservedGitLabCall implements CallObserver, AttemptObserver {
     this.correlationId = undefined;
     const tracing = this.reporter.telemetry.tracing;
     const parent = this.spanContext;
-    if (parent && tracing) {
+    if (parent && tracing && this.span === undefined) {
+      this.headers = propagationHeaders(tracing.propagator, parent);
+    } else if (parent && tracing) {
       this.attemptSpan = tracing.tracer.startSpan(
         this.route.attemptSpanName,
         {
@@ -239,13 +265,7 @@ class ObservedGitLabCall implements CallObserver, AttemptObserver {
         },
         parent,
       );
-      const headers: Record<string, string> = {};
-      tracing.propagator.inject(trace.setSpan(parent, this.attemptSpan), headers, {
-        set: (carrier, key, value) => {
-          carrier[key] = value;
-        },
-      });
-      this.headers = headers;
+      this.headers = propagationHeaders(tracing.propagator, trace.setSpan(parent, this.attemptSpan));
     }
     return this;
   }
@@ -285,7 +305,8 @@ class ObservedGitLabCall implements CallObserver, AttemptObserver {
     if (logger?.isLevelEnabled('debug')) {
       logger.debug(
         {
-          ...traceFields(this.span),
+          // The call's span; in a request the sampler left out, the request's.
+          ...traceFields(this.span ?? (this.spanContext && trace.getSpan(this.spanContext))),
           request_id: this.requestId,
           route: this.route.route,
           attempt: this.attempt,

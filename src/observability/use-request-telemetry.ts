@@ -299,21 +299,23 @@ function createSpanHooks(
     if (record.route === '/health' || record.route === '/ready') return undefined;
     const parent = propagator.extract(ROOT_CONTEXT, request.headers, headersGetter);
     const known = record.route !== 'other';
+    // The attributes are set once the sampler has kept the span (none of the samplers reads them): a request
+    // left out costs no attribute object.
     const span = tracer.startSpan(
       known ? `${record.method} ${record.route}` : record.method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          [ATTR_HTTP_REQUEST_METHOD]: record.method,
-          [ATTR_URL_SCHEME]: request.url.startsWith('https:') ? 'https' : 'http',
-          [ATTR_REQUEST_ID]: record.requestId,
-          // The route is the path of a known route; another path is the client's, and stays out.
-          ...(known && { [ATTR_HTTP_ROUTE]: record.route, [ATTR_URL_PATH]: record.route }),
-          ...userAgent(request.headers),
-        },
-      },
+      { kind: SpanKind.SERVER },
       parent,
     );
+    if (span.isRecording()) {
+      span.setAttributes({
+        [ATTR_HTTP_REQUEST_METHOD]: record.method,
+        [ATTR_URL_SCHEME]: request.url.startsWith('https:') ? 'https' : 'http',
+        [ATTR_REQUEST_ID]: record.requestId,
+        // The route is the path of a known route; another path is the client's, and stays out.
+        ...(known && { [ATTR_HTTP_ROUTE]: record.route, [ATTR_URL_PATH]: record.route }),
+        ...userAgent(request.headers),
+      });
+    }
     record.span = span;
     return span;
   };
@@ -325,6 +327,8 @@ function createSpanHooks(
    */
   const phase = <T>(name: PhaseName, graphqlContext: object, run: () => T): T => {
     const record = recordOf(records, graphqlContext);
+    // A request the sampler left out makes no span below its own: its GitLab calls carry its context.
+    if (record?.span && !record.span.isRecording()) return run();
     const operation = record?.operationSpan;
     const parentsCalls = name === 'graphql.execute' || name === 'graphql.subscribe';
     if (!operation && !parentsCalls) return run();
@@ -349,6 +353,12 @@ function createSpanHooks(
     operation({ request }, wrapped) {
       const record = records.get(request);
       if (record?.span === undefined) return wrapped();
+      if (!record.span.isRecording()) {
+        // Not sampled: every span under it would be left out too (each sampler decides alike for a whole trace),
+        // so none is made; GitLab is still told the trace and that it is not sampled.
+        record.traceParent ??= trace.setSpan(ROOT_CONTEXT, record.span);
+        return wrapped();
+      }
       const span = tracer.startSpan(
         'GraphQL Operation',
         { kind: SpanKind.INTERNAL },

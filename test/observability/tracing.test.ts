@@ -319,6 +319,30 @@ describe('sampling and propagation from the OTEL_* settings', () => {
     assert.deepEqual(off.spans, []);
   });
 
+  it('makes no span under a request the sampler left out, and still tells GitLab and the logs its trace', async () => {
+    const gateway = await startObservedGateway(gitlab.url, {
+      metrics: false,
+      logLevel: 'debug',
+      tracingConfig: { sampler: 'traceidratio', samplerRatio: 0 },
+    });
+    gitlab.requests.length = 0;
+    try {
+      const answer = await gateway.requestText(`{ systemHook(id: "${gid(3)}") { id } }`);
+      assert.equal(answer.errors, undefined);
+      assert.deepEqual(gateway.spans(), []);
+      const access = gateway.logs.find((line) => line.msg === 'request');
+      const attempt = gateway.logs.find((line) => line.route === 'GET /hooks/:hook_id');
+      const traceId = access?.trace_id as string;
+      assert.match(traceId, /^[0-9a-f]{32}$/);
+      assert.equal(attempt?.trace_id, traceId, 'the GitLab attempt line carries the trace');
+      // The request's own span is GitLab's parent: nothing in between was made.
+      const sent = gitlab.requests[0]?.headers.traceparent as string;
+      assert.equal(sent, `00-${traceId}-${access?.span_id}-00`);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('neither reads nor sends trace context with no propagators', async () => {
     const { spans, sent } = await run({ propagators: [] }, { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` });
     assert.ok(spans.length > 0);
