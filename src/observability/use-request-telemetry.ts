@@ -344,7 +344,9 @@ function createSpanHooks(
   const instrumentation: NonNullable<Plugin['instrumentation']> = {
     request({ request }, wrapped) {
       const record = begin(request);
-      if (startServerSpan(request, record) === undefined) return wrapped();
+      const span = startServerSpan(request, record);
+      // A span the sampler left out needs no ending on failure: nothing of it is kept.
+      if (span === undefined || !span.isRecording()) return wrapped();
       return settle(wrapped, (error) => {
         // A response ends the span in `onResponse`; only a request that failed without one ends here.
         if (error !== undefined && record.span) endSpan(record.span, error);
