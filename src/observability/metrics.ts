@@ -103,23 +103,20 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
   });
   const serverLabels = new ServerLabelCache();
 
-  const graphqlErrors = new Counter({
-    name: 'gateway_graphql_errors_total',
-    help: 'Errors in GraphQL responses, by extensions.code (codes outside the documented set count as INTERNAL_SERVER_ERROR).',
-    labelNames: ['code'],
+  const graphqlErrors = countedByLabel(
     registers,
-  });
-  const errorLabels = new Map(Object.keys(GATEWAY_ERROR_CODES).map((code) => [code, { code }]));
-  for (const labels of errorLabels.values()) graphqlErrors.inc(labels, 0);
-
-  const executions = new Counter({
-    name: 'gateway_graphql_executions_total',
-    help: 'Queries and mutations executed, by executor: compiled (graphql-jit) or graphql-js (COMPILED_QUERIES).',
-    labelNames: ['executor'],
+    'gateway_graphql_errors_total',
+    'Errors in GraphQL responses, by extensions.code (codes outside the documented set count as INTERNAL_SERVER_ERROR).',
+    'code',
+    Object.keys(GATEWAY_ERROR_CODES) as GatewayErrorCode[],
+  );
+  const executions = countedByLabel(
     registers,
-  });
-  const executorLabels = new Map(EXECUTORS.map((executor) => [executor, { executor }]));
-  for (const labels of executorLabels.values()) executions.inc(labels, 0);
+    'gateway_graphql_executions_total',
+    'Queries and mutations executed, by executor: compiled (graphql-jit) or graphql-js (COMPILED_QUERIES).',
+    'executor',
+    EXECUTORS,
+  );
 
   const circuitOpened = new Counter({
     name: 'gateway_upstream_circuit_opened_total',
@@ -213,12 +210,8 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     serverRequest(method, route, status, seconds) {
       serverDuration.observe(serverLabels.get(method, route, status), seconds);
     },
-    graphqlError(code) {
-      graphqlErrors.inc(errorLabels.get(code) as { code: string });
-    },
-    execution(executor) {
-      executions.inc(executorLabels.get(executor) as { executor: string });
-    },
+    graphqlError: graphqlErrors,
+    execution: executions,
     loaderBatch(size) {
       batchSizes.observe(hookById, size);
     },
@@ -238,6 +231,23 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       webSockets.push(connections);
     },
   };
+}
+
+/**
+ * A counter with one label whose values are all known: each exported from the start at 0, and counted by value
+ * with a label object made once.
+ */
+function countedByLabel<V extends string>(
+  registers: Registry[],
+  name: string,
+  help: string,
+  label: string,
+  values: readonly V[],
+): (value: V) => void {
+  const counter = new Counter({ name, help, labelNames: [label], registers });
+  const labels = new Map(values.map((value) => [value, { [label]: value }]));
+  for (const set of labels.values()) counter.inc(set, 0);
+  return (value) => counter.inc(labels.get(value) as Record<string, string>);
 }
 
 /**

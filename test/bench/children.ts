@@ -1,5 +1,6 @@
 /** Starting, sampling and stopping the benchmark's server processes. */
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -134,5 +135,25 @@ export async function measured(
     result,
     cpuMicrosPerRequest: served > 0 ? (after.cpuMicros - before.cpuMicros) / served : Number.NaN,
     upstreamPerRequest: served > 0 ? upstream / served : Number.NaN,
+  };
+}
+
+/** The embedded GitLab seeded with `hooks` hooks, and the admin token made for this run (the user's adds `-user`). */
+export async function startSeededGitLab(hooks: number): Promise<{ gitlab: BenchChild; adminToken: string }> {
+  const adminToken = `glpat-bench-${randomBytes(12).toString('hex')}`;
+  const gitlab = await startChild('embedded GitLab', './gitlab-process.ts', {
+    adminToken,
+    userToken: `${adminToken}-user`,
+    hooks,
+  });
+  return { gitlab, adminToken };
+}
+
+/** The headers of a GraphQL POST with `token`, asking for the GraphQL-over-HTTP media type. */
+export function graphqlPostHeaders(token: string): Record<string, string> {
+  return {
+    'private-token': token,
+    'content-type': 'application/json',
+    accept: 'application/graphql-response+json',
   };
 }

@@ -5,9 +5,8 @@
  * at once at a fixed rate, and the figure is the median over the rounds of the compiled gateway's CPU per request
  * over graphql-js's.
  */
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { type BenchChild, startChild } from './children.ts';
+import { type BenchChild, graphqlPostHeaders, startSeededGitLab } from './children.ts';
 import { formatTable } from './report.ts';
 import { shapes } from './shapes.ts';
 import { median, overheadPerRound, percentRange, roundsSideBySide, startVariants } from './side-by-side.ts';
@@ -39,14 +38,9 @@ export async function executorsPart(options: {
 }): Promise<ExecutorFigures> {
   const { seconds, profileDir, log } = options;
   const loadAverageBefore = os.loadavg();
-  const adminToken = `glpat-bench-${randomBytes(12).toString('hex')}`;
   const children: BenchChild[] = [];
   try {
-    const gitlab = await startChild('embedded GitLab', './gitlab-process.ts', {
-      adminToken,
-      userToken: `${adminToken}-user`,
-      hooks: HOOKS,
-    });
+    const { gitlab, adminToken } = await startSeededGitLab(HOOKS);
     children.push(gitlab);
     const gateways = await startVariants({
       gitlabUrl: gitlab.url,
@@ -61,11 +55,7 @@ export async function executorsPart(options: {
       log(`Executors: ${shape.name}, ${VARIANTS.join(' and ')} side by side at ${rate} requests/s each`);
       const cpu = await roundsSideBySide(gateways, {
         call: [[{ method: 'POST', path: '/graphql', body: JSON.stringify(shape.graphql) }]],
-        headers: {
-          'private-token': adminToken,
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json',
-        },
+        headers: graphqlPostHeaders(adminToken),
         connections: CONNECTIONS,
         rate,
         seconds,

@@ -9,10 +9,9 @@
  * connections; a variant's overhead is the median over the rounds of its CPU per request over the plain
  * gateway's, compared with the budget.
  */
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type BenchChild, startChild } from './children.ts';
+import { type BenchChild, graphqlPostHeaders, startChild, startSeededGitLab } from './children.ts';
 import { formatTable, formatTargets, type Target } from './report.ts';
 import { shapes } from './shapes.ts';
 import {
@@ -80,17 +79,12 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
   const rounds = 7;
   const warmSeconds = Math.max(15, 5 * seconds);
   const loadAverageBefore = os.loadavg();
-  const adminToken = `glpat-bench-${randomBytes(12).toString('hex')}`;
   const children: BenchChild[] = [];
   let scraping: Promise<void> | undefined;
   const stopScraping = new AbortController();
   try {
-    const [gitlab, sink, sampledSink] = await Promise.all([
-      startChild('embedded GitLab', './gitlab-process.ts', {
-        adminToken,
-        userToken: `${adminToken}-user`,
-        hooks: HOOKS,
-      }),
+    const [{ gitlab, adminToken }, sink, sampledSink] = await Promise.all([
+      startSeededGitLab(HOOKS),
       startChild('OTLP sink', './otlp-sink-process.ts', {}),
       startChild('OTLP sink (1 %)', './otlp-sink-process.ts', {}),
     ]);
@@ -144,11 +138,7 @@ export async function observabilityPart(options: ObservabilityPartOptions): Prom
     );
     const cpu = await roundsSideBySide(byVariant, {
       call: [[{ method: 'POST' as const, path: '/graphql', body: JSON.stringify(shape.graphql) }]],
-      headers: {
-        'private-token': adminToken,
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json',
-      },
+      headers: graphqlPostHeaders(adminToken),
       connections: CONNECTIONS,
       rate: RATE,
       seconds,

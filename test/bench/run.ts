@@ -9,18 +9,17 @@
  * (`observability.ts`) what metrics and tracing cost, and the events part (`events.ts`) system hook deliveries to
  * SSE subscribers.
  *
- * Options: `BENCH_SECONDS` (default 3) per measurement; `--parts=graphql,executors,observability,events` (default all) chooses the
- * parts; `--json` (to stdout, the table then goes to stderr) or `--json=<file>`; `--profile[=<dir>]` runs the
- * gateways under `--cpu-prof`; `--shapes=<prefix>,...` measures only the shapes whose names start so;
- * `--upstream-connections=<n>` sizes the gateway's undici pool.
+ * Options: `BENCH_SECONDS` (default 3) per measurement; `--parts=graphql,executors,observability,events`
+ * (default all) chooses the parts; `--json` (to stdout, the table then goes to stderr) or `--json=<file>`;
+ * `--profile[=<dir>]` runs the gateways under `--cpu-prof`; `--shapes=<prefix>,...` measures only the shapes
+ * whose names start so; `--upstream-connections=<n>` sizes the gateway's undici pool.
  *
  * Loopback only, bounded (every phase has a duration), and every process it starts is stopped at the end.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type BenchChild, measured, startChild } from './children.ts';
+import { type BenchChild, graphqlPostHeaders, measured, startChild, startSeededGitLab } from './children.ts';
 import { eventsPart, renderEvents } from './events.ts';
 import { executorsPart, renderExecutors } from './executors.ts';
 import { type LoadResult, load } from './load.ts';
@@ -171,14 +170,9 @@ async function graphqlPart(args: Args, log: (line: string) => void): Promise<Fig
   const jitWarmSeconds = Math.max(2, seconds);
   const loadAverageBefore = os.loadavg();
 
-  const adminToken = `glpat-bench-${randomBytes(12).toString('hex')}`;
   const children: BenchChild[] = [];
   try {
-    const gitlab = await startChild('embedded GitLab', './gitlab-process.ts', {
-      adminToken,
-      userToken: `${adminToken}-user`,
-      hooks: HOOKS,
-    });
+    const { gitlab, adminToken } = await startSeededGitLab(HOOKS);
     children.push(gitlab);
     const profileFlags = args.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${args.profileDir}`] : [];
     const [gateway, hello] = await Promise.all([
@@ -193,11 +187,7 @@ async function graphqlPart(args: Args, log: (line: string) => void): Promise<Fig
     children.push(gateway, hello);
 
     const restHeaders = { 'private-token': adminToken };
-    const graphqlHeaders = {
-      'private-token': adminToken,
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json',
-    };
+    const graphqlHeaders = graphqlPostHeaders(adminToken);
     const selected = shapes(HOOKS).filter(
       (shape) => args.shapePrefixes.length === 0 || args.shapePrefixes.some((p) => shape.name.startsWith(p)),
     );
