@@ -104,6 +104,8 @@ const headersGetter: TextMapGetter<Headers> = {
 export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
   const { logger, metrics, tracing } = telemetry;
   const records = new WeakMap<Request, RequestRecord>();
+  /** The request each error of a result came from, for Yoga's lines about the errors it masks. */
+  const failedIn = new WeakMap<object, RequestRecord>();
 
   const begin = (request: Request): RequestRecord => {
     const record = new RequestRecord(
@@ -145,6 +147,18 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
     ...(noteOperations && {
       onExecute({ args }) {
         noteOperation(records, args);
+        if (!logger) return undefined;
+        // Before Yoga masks them (its plugin comes after this one), each error of the result is tied to its
+        // request: Yoga logs the errors it masks without one, and its log line finds the request here.
+        const record = recordOf(records, args.contextValue as object | undefined);
+        return (
+          record && {
+            onExecuteDone({ result }) {
+              if (isAsyncIterable(result) || result.errors === undefined) return;
+              for (const error of result.errors) failedIn.set(error, record);
+            },
+          }
+        );
       },
       onSubscribe({ args }) {
         noteOperation(records, args);
@@ -177,7 +191,12 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
     // that is never logged, for its spans to find their parent in.
     scopeOf: (request) => records.get(request) ?? (spans ? detachedRecord(records, request) : undefined),
     yogaLogging: (logging) =>
-      logging && logger ? yogaLogger(logger, telemetry.yogaDebug ? 'debug' : 'trace') : logging,
+      logging && logger
+        ? yogaLogger(logger, telemetry.yogaDebug ? 'debug' : 'trace', (error) => {
+            const record = typeof error === 'object' && error !== null ? failedIn.get(error) : undefined;
+            return record && { ...traceFields(record.span), request_id: record.requestId };
+          })
+        : logging,
     receiverHooks: metrics || tracing ? receiverHooks(telemetry, records) : undefined,
   };
 }
@@ -427,11 +446,13 @@ function receiverHooks(
  * Yoga's own lines through the gateway's logger. Yoga logs every error it masks or that the gateway maps; an
  * expected failure (a GitLab call, the event store) is already in the request's access line as its code, so it
  * is a debug line here; anything else is an unexpected fault, logged at `error` with its stack. Yoga's debug
- * chatter goes to `debugLevel`: `trace`, unless `DEBUG=1` asked for it.
+ * chatter goes to `debugLevel`: `trace`, unless `DEBUG=1` asked for it. `requestOf` finds the request id (and
+ * trace) of an error that came out of an execution.
  */
 function yogaLogger(
   logger: Logger,
   debugLevel: 'debug' | 'trace',
+  requestOf: (error: unknown) => Record<string, string> | undefined,
 ): Record<'debug' | 'info' | 'warn' | 'error', LogMethod> {
   const yoga = logger.child({ component: 'graphql-yoga' });
   const text = (args: unknown[]) =>
@@ -444,10 +465,14 @@ function yogaLogger(
     error: (...args) => {
       const [error] = args;
       if (isExpectedFailure(error)) {
-        if (yoga.isLevelEnabled('debug')) yoga.debug({ error: describeError(error) }, 'Expected failure');
+        if (yoga.isLevelEnabled('debug'))
+          yoga.debug({ ...requestOf(error), error: describeError(error) }, 'Expected failure');
         return;
       }
-      yoga.error({ error: describeError(error) }, 'Unexpected error, masked as INTERNAL_SERVER_ERROR');
+      yoga.error(
+        { ...requestOf(error), error: describeError(error) },
+        'Unexpected error, masked as INTERNAL_SERVER_ERROR',
+      );
     },
   };
 }

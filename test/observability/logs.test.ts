@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { createGateway } from '../../src/server.ts';
+import { createGitLabClient } from '../../src/upstream/client.ts';
 import { graphqlHeaders } from '../helpers/credentials.ts';
-import { type LogLine, type Observed, startObservedGateway } from '../helpers/observed-stack.ts';
+import { captureLogs, type LogLine, type Observed, startObservedGateway } from '../helpers/observed-stack.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
-import { type GatewayHandle, gid } from '../helpers/stack.ts';
+import { type GatewayHandle, gid, listen } from '../helpers/stack.ts';
 import { hookJson } from '../upstream/fixtures.ts';
 
 const HOOK = hookJson(7);
@@ -199,6 +202,49 @@ describe('logs and request ids', () => {
       [],
     );
     assert.deepEqual(accessLines().at(-1)?.error_codes, ['UPSTREAM_UNAVAILABLE']);
+    const expected = gateway.logs.filter((line) => line.msg === 'Expected failure');
+    assert.equal(expected.length, 2);
+    assert.deepEqual(
+      expected.map((line) => line.request_id),
+      accessLines().map((line) => line.request_id),
+      'each on its request',
+    );
+  });
+});
+
+describe('an unexpected error', () => {
+  it('is logged once at error, with its stack and its request id, and answered INTERNAL_SERVER_ERROR', async () => {
+    const { logger, lines } = captureLogs('debug');
+    // A fault in the gateway's own code, which no GitLab answer can cause: the API fails with a TypeError.
+    const client = createGitLabClient({ baseUrl: 'http://127.0.0.1:9' });
+    const api = { ...client, getHook: async () => Promise.reject(new TypeError('a fault of the gateway')) };
+    const gateway = createGateway({ api, logging: true, telemetry: { logger } });
+    const server = createServer(gateway);
+    const url = await listen(server);
+    try {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { ...graphqlHeaders(), 'x-request-id': 'the-request-that-failed' },
+        body: JSON.stringify({ query: `{ systemHook(id: "${gid(7)}") { id } }` }),
+      });
+      const body = (await response.json()) as {
+        errors?: { message: string; extensions?: { code?: string } }[];
+      };
+      assert.equal(body.errors?.[0]?.extensions?.code, 'INTERNAL_SERVER_ERROR');
+      assert.doesNotMatch(body.errors?.[0]?.message ?? '', /fault of the gateway/, 'the message is masked');
+      const errors = lines.filter((line) => line.level === 'ERROR');
+      assert.equal(errors.length, 1, JSON.stringify(lines));
+      assert.equal(errors[0]?.msg, 'Unexpected error, masked as INTERNAL_SERVER_ERROR');
+      assert.equal(errors[0]?.request_id, 'the-request-that-failed');
+      const error = errors[0]?.error as { type: string; message: string; stack: string };
+      assert.equal(error.type, 'TypeError');
+      assert.match(error.stack, /a fault of the gateway/);
+      assert.equal(lines.find((line) => line.msg === 'request')?.request_id, 'the-request-that-failed');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await client.close();
+    }
   });
 });
 
