@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     allowedOrigins: config.corsOrigins,
     maxMessageBytes: config.limits.maxRequestBodyBytes,
     trustedDocuments: config.trustedDocuments,
+    logger: configured.telemetry.logger,
   });
   const { metrics } = configured.telemetry;
   metrics?.watchWebSockets(() => sockets.connections);

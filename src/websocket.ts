@@ -4,8 +4,9 @@ import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, type Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { GraphQLParams } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { gatewayError } from './errors.ts';
+import type { Logger } from './observability/logger.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
@@ -45,6 +46,11 @@ export interface GraphQLWebSocketOptions {
    * @default 8388608 (8 MiB)
    */
   maxBufferedBytes?: number | undefined;
+  /**
+   * Where a socket's errors are written, as JSON lines like every other: graphql-ws would print them to the
+   * console with their stack. @default none: not written
+   */
+  logger?: Logger | undefined;
 }
 
 /** Headers that carry a credential, as GitLab takes them, also accepted in `connection_init`'s payload. */
@@ -192,6 +198,11 @@ export function attachGraphQLWebSocket(
     },
     sockets,
   );
+  // After graphql-ws's own listener, which gave each socket an error listener that prints to the console.
+  sockets.on('connection', (socket: WebSocket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => onSocketError(socket, error, options.logger));
+  });
 
   return {
     get connections() {
@@ -205,6 +216,27 @@ export function attachGraphQLWebSocket(
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A socket's error. One of `ws`'s protocol errors (a message over the size limit, a bad frame) is the client's:
+ * `ws` has already closed the socket with the code that says why (1009, 1002, ...), and it is a debug line. Any
+ * other is the gateway's: the socket is closed with 1011, as graphql-ws would, and it is an error line.
+ */
+function onSocketError(
+  socket: WebSocket,
+  error: Error & { code?: string },
+  logger: Logger | undefined,
+): void {
+  if (typeof error.code === 'string' && error.code.startsWith('WS_ERR_')) {
+    logger?.debug({ reason: error.code }, 'WebSocket closed: the client broke the protocol');
+    return;
+  }
+  logger?.error(
+    { error: { type: error.name, message: error.message.slice(0, 500), stack: error.stack } },
+    'WebSocket closed: unexpected error on the socket',
+  );
+  socket.close(CloseCode.InternalServerError, 'Internal server error');
 }
 
 /** What Yoga's `getEnveloped` gives to run an operation, carried in `rootValue` as graphql-ws's recipe does. */

@@ -11,6 +11,7 @@ import {
   SystemHooksDocument,
 } from '../generated/graphql.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
+import { captureLogs } from '../helpers/observed-stack.ts';
 import { type EventStack, startEventStack } from '../helpers/stack.ts';
 import { documentHash } from '../helpers/trusted-client.ts';
 import type { UntypedData } from '../helpers/untyped.ts';
@@ -117,11 +118,16 @@ async function runOnce(
 
 describe('GraphQL over WebSocket', () => {
   let stack: EventStack;
+  const logs = captureLogs('debug');
 
   before(async () => {
     stack = await startEventStack({
       gateway: { corsOrigins: [APP_ORIGIN] },
-      websocket: { maxMessageBytes: MAX_MESSAGE_BYTES, maxSubscriptionsPerSocket: MAX_SUBSCRIPTIONS },
+      websocket: {
+        maxMessageBytes: MAX_MESSAGE_BYTES,
+        maxSubscriptionsPerSocket: MAX_SUBSCRIPTIONS,
+        logger: logs.logger,
+      },
     });
     await stack.addReceiverHook();
   });
@@ -213,12 +219,25 @@ describe('GraphQL over WebSocket', () => {
       await closeRaw(raw);
     });
 
-    it('closes with 1009 (message too big) a message over the limit', async () => {
+    it('closes with 1009 (message too big) a message over the limit, and says so in a debug line only', async () => {
       const raw = await initialised(stack.wsUrl);
       const padding = ' '.repeat(MAX_MESSAGE_BYTES);
-      raw.send({ id: 'big', type: 'subscribe', payload: { query: `${padding}${EVENTS}` } });
-      assert.equal((await raw.waitForClose()).code, 1009);
+      const printed: unknown[][] = [];
+      const consoleError = console.error;
+      console.error = (...args: unknown[]) => printed.push(args);
+      try {
+        logs.lines.length = 0;
+        raw.send({ id: 'big', type: 'subscribe', payload: { query: `${padding}${EVENTS}` } });
+        assert.equal((await raw.waitForClose()).code, 1009);
+      } finally {
+        console.error = consoleError;
+      }
       assert.equal(stack.store.status().subscribers, 0);
+      assert.deepEqual(printed, [], 'nothing printed outside the JSON logs');
+      assert.deepEqual(
+        logs.lines.map((line) => [line.level, line.msg, line.reason]),
+        [['DEBUG', 'WebSocket closed: the client broke the protocol', 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH']],
+      );
     });
   });
 
