@@ -6,7 +6,7 @@ import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { GraphQLParams } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { gatewayError } from './errors.ts';
-import type { Logger } from './observability/logger.ts';
+import { describeError, type Logger } from './observability/logger.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
@@ -232,10 +232,7 @@ function onSocketError(
     logger?.debug({ reason: error.code }, 'WebSocket closed: the client broke the protocol');
     return;
   }
-  logger?.error(
-    { error: { type: error.name, message: error.message.slice(0, 500), stack: error.stack } },
-    'WebSocket closed: unexpected error on the socket',
-  );
+  logger?.error({ error: describeError(error) }, 'WebSocket closed: unexpected error on the socket');
   socket.close(CloseCode.InternalServerError, 'Internal server error');
 }
 

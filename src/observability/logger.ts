@@ -49,3 +49,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       : pino.destination({ dest: options.destination === 'stderr' ? 2 : 1, sync: true }),
   );
 }
+
+/**
+ * An error as a log field: its type, message (cut short) and stack; none of its other properties. A GraphQL error
+ * is described by the error it wraps.
+ */
+export function describeError(error: unknown): { type: string; message: string; stack?: string | undefined } {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error).slice(0, 500) };
+  const original =
+    'originalError' in error && error.originalError instanceof Error ? error.originalError : error;
+  return { type: original.name, message: original.message.slice(0, 500), stack: original.stack };
+}

@@ -191,10 +191,6 @@ class UpstreamReporter implements UpstreamInstrumentation {
   }
 }
 
-/**
- * One logical call and, in turn, each of its attempts (they never overlap): one object per call, whatever the
- * number of attempts.
- */
 const headerSetter: TextMapSetter<Record<string, string>> = {
   set: (carrier, key, value) => {
     carrier[key] = value;
@@ -208,6 +204,10 @@ function propagationHeaders(propagator: TextMapPropagator, context: Context): Re
   return headers;
 }
 
+/**
+ * One logical call and, in turn, each of its attempts (they never overlap): one object per call, whatever the
+ * number of attempts.
+ */
 class ObservedGitLabCall implements CallObserver, AttemptObserver {
   headers: Record<string, string> | undefined = undefined;
   /** The current attempt, 0 for the first; -1 before any. */

@@ -39,7 +39,7 @@ import { type GatewayErrorCode, isExpectedFailure } from '../errors.ts';
 import { systemHookEventInfo } from '../events/catalogue.ts';
 import type { SystemHookReceiverOptions } from '../events/receiver.ts';
 import { errorCodeLabel, methodLabel, type RouteLabel, routeOf } from './labels.ts';
-import { type Logger, traceFields } from './logger.ts';
+import { describeError, type Logger, traceFields } from './logger.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import {
   ATTR_GRAPHQL_ERROR_CODES,
@@ -475,12 +475,4 @@ function yogaLogger(
       );
     },
   };
-}
-
-/** An error as a log field: its type, message (cut short) and stack; none of its other properties. */
-function describeError(error: unknown): { type: string; message: string; stack?: string | undefined } {
-  if (!(error instanceof Error)) return { type: typeof error, message: String(error).slice(0, 500) };
-  const original =
-    'originalError' in error && error.originalError instanceof Error ? error.originalError : error;
-  return { type: original.name, message: original.message.slice(0, 500), stack: original.stack };
 }
