@@ -80,7 +80,7 @@ export function useCompiledQueries({
   // Plans live as long as their document (which the document cache holds); compiled ones are also in `recent`,
   // least recently run first, which bounds how many are kept.
   const plans = new WeakMap<DocumentNode, Map<string, Plan>>();
-  const recent = new Map<CompiledPlan, { byOperation: Map<string, Plan>; key: string }>();
+  const recent = new Set<CompiledPlan>();
   const planOf = (args: ExecutionArgs): Plan => {
     let byOperation = plans.get(args.document);
     if (byOperation === undefined) {
@@ -89,17 +89,21 @@ export function useCompiledQueries({
     }
     const key = args.operationName ?? '';
     let plan = byOperation.get(key);
-    if (plan === undefined || plan.schema !== args.schema)
+    if (plan === undefined || plan.schema !== args.schema) {
       plan = { schema: args.schema, state: 'seen', runs: 0 };
-    if (plan.state === 'seen' && plan.runs++ >= compileAfter) plan = compile(args);
-    byOperation.set(key, plan);
+      byOperation.set(key, plan);
+    }
+    if (plan.state === 'seen' && plan.runs++ >= compileAfter) {
+      plan = compile(args, () => byOperation.set(key, { schema: args.schema, state: 'seen', runs: 0 }));
+      byOperation.set(key, plan);
+    }
     if (plan.state === 'compiled') {
       recent.delete(plan);
-      recent.set(plan, { byOperation, key });
-      for (const [oldest, place] of recent) {
+      recent.add(plan);
+      for (const oldest of recent) {
         if (recent.size <= maxCompiled) break;
         recent.delete(oldest);
-        place.byOperation.set(place.key, { schema: oldest.schema, state: 'seen', runs: 0 });
+        oldest.drop();
       }
     }
     return plan;
@@ -136,9 +140,11 @@ interface CompiledPlan {
   query: CompiledQuery;
   operation: OperationDefinitionNode;
   source: Source | undefined;
+  /** Forgets the compiled query: the operation is counted as unseen again. */
+  drop: () => void;
 }
 
-function compile(args: ExecutionArgs): Plan {
+function compile(args: ExecutionArgs, drop: () => void): Plan {
   const { schema, document } = args;
   const operation = getOperationAST(document, args.operationName);
   const compilable =
@@ -154,7 +160,7 @@ function compile(args: ExecutionArgs): Plan {
     return { schema, state: 'interpreted' };
   }
   if (!isCompiledQuery(query)) return { schema, state: 'interpreted' };
-  return { schema, state: 'compiled', query, operation, source: document.loc?.source };
+  return { schema, state: 'compiled', query, operation, source: document.loc?.source, drop };
 }
 
 /**
