@@ -129,6 +129,23 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
 
   const spans = tracing && createSpanHooks(telemetry, begin, records);
 
+  // Before Yoga masks them (its plugin comes after this one), each error of a result is tied to its request: Yoga
+  // logs the errors it masks without one, and its log line finds the request here. One handler serves every
+  // execution.
+  const tieErrors = logger && {
+    onExecuteDone({
+      args,
+      result,
+    }: {
+      args: ExecutionArgs;
+      result: ExecutionResult | AsyncIterable<unknown>;
+    }) {
+      if (isAsyncIterable(result) || result.errors === undefined) return;
+      const record = recordOf(records, args.contextValue as object | undefined);
+      if (record) for (const error of result.errors) failedIn.set(error, record);
+    },
+  };
+
   // Hooks are registered only for what reads them: without a logger, metrics or tracing, a request costs its id,
   // two clock reads and a WeakMap entry.
   const noteOperations = logger !== undefined || spans !== undefined;
@@ -147,18 +164,7 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
     ...(noteOperations && {
       onExecute({ args }) {
         noteOperation(records, args);
-        if (!logger) return undefined;
-        // Before Yoga masks them (its plugin comes after this one), each error of the result is tied to its
-        // request: Yoga logs the errors it masks without one, and its log line finds the request here.
-        const record = recordOf(records, args.contextValue as object | undefined);
-        return (
-          record && {
-            onExecuteDone({ result }) {
-              if (isAsyncIterable(result) || result.errors === undefined) return;
-              for (const error of result.errors) failedIn.set(error, record);
-            },
-          }
-        );
+        return tieErrors;
       },
       onSubscribe({ args }) {
         noteOperation(records, args);

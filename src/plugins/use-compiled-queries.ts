@@ -117,13 +117,7 @@ export function useCompiledQueries({
         return;
       }
       onExecution?.('compiled');
-      const { query, source } = plan;
-      setExecuteFn(({ rootValue, contextValue, variableValues }) => {
-        const result = query.query(rootValue, contextValue, variableValues);
-        return result instanceof Promise
-          ? result.then((settled) => withGraphQLJsErrors(settled, source))
-          : withGraphQLJsErrors(result, source);
-      });
+      setExecuteFn(plan.execute);
     },
   };
 }
@@ -137,9 +131,9 @@ type Plan =
 interface CompiledPlan {
   schema: GraphQLSchema;
   state: 'compiled';
-  query: CompiledQuery;
+  /** Runs the compiled query, with graphql-js's errors: what Yoga is given in place of `execute`. */
+  execute: (args: ExecutionArgs) => ExecutionResult | Promise<ExecutionResult>;
   operation: OperationDefinitionNode;
-  source: Source | undefined;
   /** Forgets the compiled query: the operation is counted as unseen again. */
   drop: () => void;
 }
@@ -160,7 +154,15 @@ function compile(args: ExecutionArgs, drop: () => void): Plan {
     return { schema, state: 'interpreted' };
   }
   if (!isCompiledQuery(query)) return { schema, state: 'interpreted' };
-  return { schema, state: 'compiled', query, operation, source: document.loc?.source, drop };
+  const compiled = query;
+  const source = document.loc?.source;
+  const runCompiled = ({ rootValue, contextValue, variableValues }: ExecutionArgs) => {
+    const result = compiled.query(rootValue, contextValue, variableValues);
+    return result instanceof Promise
+      ? result.then((settled) => withGraphQLJsErrors(settled, source))
+      : withGraphQLJsErrors(result, source);
+  };
+  return { schema, state: 'compiled', execute: runCompiled, operation, drop };
 }
 
 /**
