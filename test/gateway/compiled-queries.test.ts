@@ -3,10 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type GraphQLObjectType, getNamedType, isLeafType } from 'graphql';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { EXECUTORS } from '../../src/plugins/use-compiled-queries.ts';
 import { schema } from '../../src/schema/index.ts';
 import { credentialHeaders, graphqlHeaders } from '../helpers/credentials.ts';
 import { type FaultMode, type ProxiedGitLab, startProxiedGitLab } from '../helpers/fault-proxy.ts';
-import { type Observed, parseExposition, startObservedGateway } from '../helpers/observed-stack.ts';
+import { type Observed, parseExposition, startObservedGateway, sumOf } from '../helpers/observed-stack.ts';
 import { propertyRuns } from '../helpers/property.ts';
 import { selectionOf } from '../helpers/selection.ts';
 import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
@@ -291,12 +292,12 @@ async function oddAnswers(gitlabUrl: string): Promise<Record<'hook' | 'page', Fa
   };
 }
 
+/** `gateway_graphql_executions_total` by executor, as the compiled gateway's metrics read now. */
 async function executions(observed: Observed): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const sample of parseExposition(await observed.metricsText()))
-    if (sample.name === 'gateway_graphql_executions_total')
-      counts[sample.labels.executor as string] = sample.value;
-  return counts;
+  const samples = parseExposition(await observed.metricsText());
+  return Object.fromEntries(
+    EXECUTORS.map((executor) => [executor, sumOf(samples, 'gateway_graphql_executions_total', { executor })]),
+  );
 }
 
 describe('compiled queries', () => {
