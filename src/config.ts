@@ -56,8 +56,6 @@ export interface GatewayConfig {
   embedded: EmbeddedGitLabConfig | undefined;
   /** `INTROSPECTION`: whether `__schema`/`__type` queries are answered. @default true */
   introspection: boolean;
-  /** `COMPILED_QUERIES`: whether queries run compiled by graphql-jit rather than by graphql-js. @default true */
-  compiledQueries: boolean;
   /** The manifest named by `TRUSTED_DOCUMENTS_FILE`: only its documents run. @default unset: any document runs */
   trustedDocuments: TrustedDocuments | undefined;
   /** `MAX_QUERY_*`, `MAX_REQUEST_BODY_BYTES`, `MAX_BATCH_OPERATIONS`. @default DEFAULT_REQUEST_LIMITS */
@@ -407,6 +405,18 @@ function readEmbeddedGitLab(
   }
 }
 
+/**
+ * `COMPILED_QUERIES` is gone with graphql-jit, which turned a document's literal values into generated code
+ * (docs/security.md). `false` asked for what every gateway now does and is accepted; `true` asked for what no longer
+ * exists, and a gateway that silently ran otherwise would mislead its operator.
+ */
+function refuseCompiledQueries(reader: EnvironmentReader): void {
+  if (!reader.boolean('COMPILED_QUERIES', false)) return;
+  reader.problems.push(
+    'COMPILED_QUERIES is no longer supported: queries always run with graphql-js, since compiling client documents into code let any caller run code in the gateway (see docs/security.md); unset it',
+  );
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const reader = new EnvironmentReader(env);
   const integers = readIntegers(reader, INTEGERS);
@@ -420,13 +430,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     // Without GITLAB_URL (not a bad one), `npm start` runs the embedded GitLab.
     embedded: reader.text('GITLAB_URL') === undefined ? readEmbeddedGitLab(env, reader) : undefined,
     introspection: reader.boolean('INTROSPECTION', true),
-    compiledQueries: reader.boolean('COMPILED_QUERIES', true),
     trustedDocuments: readTrustedDocuments(reader),
     limits: readRequestLimits(reader),
     corsOrigins: readCorsOrigins(reader),
     events: readEvents(reader),
     observability: readObservability(reader, integers.port),
   };
+  refuseCompiledQueries(reader);
   if (reader.problems.length > 0) throw new ConfigError(reader.problems);
   return config;
 }

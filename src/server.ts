@@ -12,8 +12,8 @@ import { type ConfiguredTelemetry, createTelemetry, type Telemetry } from './obs
 import type { Logger } from './observability/logger.ts';
 import { useGraphQLMetrics } from './observability/use-graphql-metrics.ts';
 import { createRequestTelemetry } from './observability/use-request-telemetry.ts';
-import { type CompiledQueriesOptions, useCompiledQueries } from './plugins/use-compiled-queries.ts';
 import { useDocumentCache } from './plugins/use-document-cache.ts';
+import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
 import { cachedProbe, type ReadinessReport, useReadiness } from './plugins/use-readiness.ts';
 import { type RequestLimits, requestLimits, useRequestLimits } from './plugins/use-request-limits.ts';
@@ -45,12 +45,6 @@ export interface GatewayOptions {
   logging?: boolean | undefined;
   /** Whether introspection (`__schema`, `__type`) is answered (`INTROSPECTION`). @default true */
   introspection?: boolean | undefined;
-  /**
-   * Queries compiled by graphql-jit: whether (`COMPILED_QUERIES`; `false` runs every operation with graphql-js),
-   * after how many executions of a document, and how many are kept.
-   * @default { enabled: true, compileAfter: 1, maxCompiled: 256 }
-   */
-  compiledQueries?: Pick<CompiledQueriesOptions, 'enabled' | 'compileAfter' | 'maxCompiled'> | undefined;
   /**
    * Trusted-documents mode (`TRUSTED_DOCUMENTS_FILE`): only these documents run, named by hash.
    * @default none: any valid document runs
@@ -87,6 +81,11 @@ export interface GatewayOptions {
    * @default 0: every probe asks GitLab
    */
   readinessCacheMs?: number | undefined;
+  /**
+   * Yoga plugins of the embedder's, run after the gateway's own (the benchmark measures another executor this
+   * way). They see every request and document, so they are code the operator vouches for. @default none
+   */
+  plugins?: readonly Plugin[] | undefined;
 }
 
 /** How long `npm start`'s `/ready` reuses its GitLab probe. */
@@ -229,13 +228,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         : []),
       useDocumentCache(),
       useRequestLimits(limits),
-      useCompiledQueries({
-        ...options.compiledQueries,
-        onExecution: metrics && ((executor) => metrics.execution(executor)),
-      }),
+      useGraphQLJsExecution(),
       useUpstreamReadiness(options),
       useIntrospectionSwitch({ enabled: options.introspection }),
       ...(options.trustedDocuments ? [useTrustedDocuments({ documents: options.trustedDocuments })] : []),
+      ...(options.plugins ?? []),
     ],
   });
 }
@@ -258,7 +255,10 @@ export interface ConfiguredGateway {
 export function createConfiguredGateway(
   config: GatewayConfig,
   gitlabUrl: string,
-  extra: Pick<GatewayOptions, 'graphiqlHeaders' | 'graphiqlReceiverHookId' | 'logging' | 'draining'> & {
+  extra: Pick<
+    GatewayOptions,
+    'graphiqlHeaders' | 'graphiqlReceiverHookId' | 'logging' | 'draining' | 'plugins'
+  > & {
     receiverTokens?: readonly string[];
     /** Where logs go (`npm start`: stdout, at `LOG_LEVEL`). @default none: nothing is logged */
     logger?: Logger;
@@ -288,7 +288,6 @@ export function createConfiguredGateway(
     api: client,
     defaultCredential: config.gitlabToken,
     introspection: config.introspection,
-    compiledQueries: { enabled: config.compiledQueries },
     trustedDocuments: config.trustedDocuments,
     limits: config.limits,
     corsOrigins: config.corsOrigins,

@@ -73,7 +73,13 @@ describe('start-up with a bad environment', () => {
   it('reports every problem and exits 1', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', PORT: 'x', GITLAB_URL: 'ftp://nope', GITLAB_TOKEN: 'a b' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: 'x',
+        GITLAB_URL: 'ftp://nope',
+        GITLAB_TOKEN: 'a b',
+        COMPILED_QUERIES: 'true',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -85,6 +91,7 @@ describe('start-up with a bad environment', () => {
     assert.match(stderr, /PORT/);
     assert.match(stderr, /GITLAB_URL/);
     assert.match(stderr, /GITLAB_TOKEN/);
+    assert.match(stderr, /COMPILED_QUERIES is no longer supported/);
     assert.ok(!stderr.includes('a b'));
   });
 });

@@ -14,7 +14,6 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from '../errors.ts';
 import type { ReceiverRefusal } from '../events/receiver.ts';
 import type { SubscriptionObserver } from '../events/subscriptions.ts';
-import { EXECUTORS, type Executor } from '../plugins/use-compiled-queries.ts';
 import type { CircuitState } from '../upstream/circuit-breaker.ts';
 import { FastHistogram } from './histogram.ts';
 import type { RouteLabel } from './labels.ts';
@@ -71,8 +70,6 @@ export interface GatewayMetrics {
   serverRequest(method: string, route: RouteLabel, status: number, seconds: number): void;
   /** One error in a GraphQL response, by its `extensions.code` as `errorCodeLabel` reads it. */
   graphqlError(code: GatewayErrorCode): void;
-  /** One query or mutation executed, by the executor that ran it (`use-compiled-queries.ts`). */
-  execution(executor: Executor): void;
   /** The DataLoader of hooks by id served a batch of `size` ids. */
   loaderBatch(size: number): void;
   /** Active subscriptions, over SSE and WebSocket. */
@@ -109,13 +106,6 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
     'Errors in GraphQL responses, by extensions.code (codes outside the documented set count as INTERNAL_SERVER_ERROR).',
     'code',
     Object.keys(GATEWAY_ERROR_CODES) as GatewayErrorCode[],
-  );
-  const executions = countedByLabel(
-    registers,
-    'gateway_graphql_executions_total',
-    'Queries and mutations executed, by executor: compiled (graphql-jit) or graphql-js (COMPILED_QUERIES).',
-    'executor',
-    EXECUTORS,
   );
 
   const circuitOpened = new Counter({
@@ -211,7 +201,6 @@ export function createGatewayMetrics(options: GatewayMetricsOptions): GatewayMet
       serverDuration.observe(serverLabels.get(method, route, status), seconds);
     },
     graphqlError: graphqlErrors,
-    execution: executions,
     loaderBatch(size) {
       batchSizes.observe(hookById, size);
     },

@@ -1,9 +1,9 @@
 /**
- * The executors part of `npm run bench`: what compiled queries save. Two gateways run side by side
- * (`side-by-side.ts`) in front of one embedded GitLab, the same but for `COMPILED_QUERIES`: off (every operation
- * by graphql-js) and on (the default). For each of the 20-hook list and `systemHook(id)`, each round loads both
- * at once at a fixed rate, and the figure is the median over the rounds of the compiled gateway's CPU per request
- * over graphql-js's.
+ * The executors part of `npm run bench`: what removing compiled queries costs. Two gateways run side by side
+ * (`side-by-side.ts`) in front of one embedded GitLab, the same but for their executor: before the removal
+ * (queries compiled by graphql-jit, `graphql-jit-executor.ts`) and after it (graphql-js, what the gateway runs).
+ * For each of the 20-hook list and `systemHook(id)`, each round loads both at once at a fixed rate, and the figure
+ * is the median over the rounds of graphql-js's CPU per request over graphql-jit's.
  */
 import os from 'node:os';
 import { type BenchChild, graphqlPostHeaders, startSeededGitLab } from './children.ts';
@@ -17,7 +17,7 @@ const ROUNDS = 5;
 /** Requests per second each gateway is sent during a round, per shape: together within what the machine serves. */
 const RATES: Record<string, number> = { 'systemHooks(first: 20)': 250, 'systemHook(id)': 300 };
 
-const VARIANTS = ['graphql-js', 'compiled'] as const;
+const VARIANTS = ['graphql-jit', 'graphql-js'] as const;
 
 export interface ExecutorFigures {
   meta: { date: string; loadAverageBefore: number[]; loadAverageAfter: number[]; secondsPerRound: number };
@@ -26,7 +26,7 @@ export interface ExecutorFigures {
     rate: number;
     /** CPU per request of each gateway, one value per round, in microseconds. */
     cpuMicrosPerRequest: Record<(typeof VARIANTS)[number], number[]>;
-    /** Compiled over graphql-js, minus 1: per round and median (negative: compiled costs less). */
+    /** graphql-js over graphql-jit, minus 1: per round and median (positive: the removal costs CPU). */
     change: { perRound: number[]; median: number };
   }[];
 }
@@ -45,7 +45,8 @@ export async function executorsPart(options: {
     const gateways = await startVariants({
       gitlabUrl: gitlab.url,
       variants: VARIANTS,
-      envOf: { 'graphql-js': { COMPILED_QUERIES: 'false' }, compiled: {} },
+      envOf: { 'graphql-jit': {}, 'graphql-js': {} },
+      optionsOf: { 'graphql-jit': { executor: 'graphql-jit' } },
       profileDir,
     });
     children.push(...gateways.values());
@@ -67,7 +68,7 @@ export async function executorsPart(options: {
         shape: shape.name,
         rate,
         cpuMicrosPerRequest: cpu,
-        change: overheadPerRound(cpu.compiled, cpu['graphql-js']),
+        change: overheadPerRound(cpu['graphql-js'], cpu['graphql-jit']),
       });
     }
     return {
@@ -87,18 +88,24 @@ export async function executorsPart(options: {
 export function renderExecutors(figures: ExecutorFigures): string {
   const micros = (values: number[]) => `${median(values).toFixed(0)} µs`;
   const rows = [
-    ['shape', 'req/s each', 'CPU/req graphql-js', 'CPU/req compiled', 'compiled over graphql-js (median)'],
+    [
+      'shape',
+      'req/s each',
+      'CPU/req before (graphql-jit)',
+      'CPU/req after (graphql-js)',
+      'after over before (median)',
+    ],
     ...figures.shapes.map((shape) => [
       shape.shape,
       String(shape.rate),
+      micros(shape.cpuMicrosPerRequest['graphql-jit']),
       micros(shape.cpuMicrosPerRequest['graphql-js']),
-      micros(shape.cpuMicrosPerRequest.compiled),
       percentRange(shape.change.perRound),
     ]),
   ];
   return [
     '',
-    `Compiled queries against graphql-js: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${figures.meta.secondsPerRound} s per shape, the two gateways loaded at once`,
+    `Compiled queries removed, CPU per request before and after: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${figures.meta.secondsPerRound} s per shape, the two gateways loaded at once`,
     `Load average before ${figures.meta.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}, after ${figures.meta.loadAverageAfter.map((l) => l.toFixed(2)).join(' ')}`,
     '',
     ...formatTable(rows),

@@ -7,6 +7,7 @@
 import { loadConfig } from '../../src/config.ts';
 import { type MetricsServer, startMetricsServer } from '../../src/observability/metrics-server.ts';
 import { createConfiguredGateway } from '../../src/server.ts';
+import { useGraphQLJitExecution } from './graphql-jit-executor.ts';
 import { serveBenchmark, serveHandler } from './protocol.ts';
 
 export interface GatewayProcessOptions {
@@ -17,6 +18,8 @@ export interface GatewayProcessOptions {
   events?: { secretToken: string; redisUrl?: string };
   /** More variables for `loadConfig` (`METRICS`, `OTEL_*`, ...). */
   env?: Record<string, string>;
+  /** `graphql-jit`: queries run compiled, as before their removal (`graphql-jit-executor.ts`). @default graphql-js */
+  executor?: 'graphql-jit';
 }
 
 serveBenchmark(async () => {
@@ -30,6 +33,7 @@ serveBenchmark(async () => {
   });
   const { gateway, client, events, telemetry } = createConfiguredGateway(config, options.gitlabUrl, {
     logging: false,
+    plugins: options.executor === 'graphql-jit' ? [useGraphQLJitExecution()] : undefined,
   });
   const metricsOptions = config.observability.metrics;
   const metricsServer: MetricsServer | undefined =

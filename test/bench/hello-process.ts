@@ -5,7 +5,7 @@
  */
 import SchemaBuilder from '@pothos/core';
 import { createYoga } from 'graphql-yoga';
-import { useCompiledQueries } from '../../src/plugins/use-compiled-queries.ts';
+import { useGraphQLJsExecution } from '../../src/plugins/use-graphql-js-execution.ts';
 import { serveBenchmark, serveHandler } from './protocol.ts';
 
 serveBenchmark(async () => {
@@ -19,7 +19,7 @@ serveBenchmark(async () => {
     maskedErrors: true,
     logging: false,
     graphiql: { title: 'hello' },
-    plugins: [useCompiledQueries()],
+    plugins: [useGraphQLJsExecution()],
   });
   return serveHandler(yoga);
 });

@@ -5,7 +5,7 @@
  * it, and a bare Yoga `{ hello }` server; the load generator runs in this process. For each query shape it
  * measures the gateway and the equivalent direct REST calls with the same credential, at 1 connection
  * (latency) and at 10 (throughput, CPU per request), and prints a table; `--json [file]` writes the same figures.
- * The executors part (`executors.ts`) measures what compiled queries save, the observability part
+ * The executors part (`executors.ts`) measures what removing compiled queries costs, the observability part
  * (`observability.ts`) what metrics and tracing cost, and the events part (`events.ts`) system hook deliveries to
  * SSE subscribers.
  *

@@ -1,6 +1,6 @@
 /**
  * Gateways that differ only in their settings, measured side by side: the observability part compares telemetry
- * off and on, the executors part graphql-js and compiled queries.
+ * off and on, the executors part graphql-js and the compiled queries it replaced.
  *
  * Each variant is a gateway process of its own in front of the same embedded GitLab. They are warmed together,
  * long enough for V8 to have optimized their hot paths and sized their heaps (CPU per request keeps falling for
@@ -9,6 +9,7 @@
  * per request over the base variant's in the same round; the median over the rounds is the figure.
  */
 import { type BenchChild, measured, startChild } from './children.ts';
+import type { GatewayProcessOptions } from './gateway-process.ts';
 import { load } from './load.ts';
 import type { HttpCall } from './shapes.ts';
 
@@ -17,6 +18,8 @@ export interface VariantsOptions<V extends string> {
   variants: readonly V[];
   /** Each variant's settings, as `npm start` reads them from the environment. */
   envOf: Record<V, Record<string, string>>;
+  /** Each variant's other gateway-process options (its executor). @default none */
+  optionsOf?: Partial<Record<V, Pick<GatewayProcessOptions, 'executor'>>>;
   /** Where each gateway writes its CPU profile (`--profile`), or undefined. */
   profileDir: string | undefined;
 }
@@ -25,13 +28,13 @@ export interface VariantsOptions<V extends string> {
 export async function startVariants<V extends string>(
   options: VariantsOptions<V>,
 ): Promise<Map<V, BenchChild>> {
-  const { gitlabUrl, variants, envOf, profileDir } = options;
+  const { gitlabUrl, variants, envOf, optionsOf, profileDir } = options;
   const gateways = await Promise.all(
     variants.map((variant) =>
       startChild(
         `gateway (${variant})`,
         './gateway-process.ts',
-        { gitlabUrl, env: envOf[variant] },
+        { gitlabUrl, env: envOf[variant], ...optionsOf?.[variant] } satisfies GatewayProcessOptions,
         profileDir
           ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${variant.replace(/[^a-z0-9-]+/gi, '')}`]
           : [],

@@ -67,6 +67,24 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses COMPILED_QUERIES=true, which asked for graphql-jit, and accepts false, which every gateway does', () => {
+    for (const value of ['true', ' TRUE ']) {
+      assert.throws(
+        () => loadConfig({ COMPILED_QUERIES: value }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.problems.length === 1 &&
+          /COMPILED_QUERIES is no longer supported: queries always run with graphql-js/.test(error.message),
+      );
+    }
+    assert.doesNotThrow(() => loadConfig({ COMPILED_QUERIES: 'false' }));
+    assert.doesNotThrow(() => loadConfig({ COMPILED_QUERIES: '' }));
+    assert.throws(
+      () => loadConfig({ COMPILED_QUERIES: 'sometimes' }),
+      /COMPILED_QUERIES must be true or false, got "sometimes"/,
+    );
+  });
+
   it('reports problems with the embedded GitLab variables together with the others', () => {
     assert.throws(
       () => loadConfig({ PORT: 'x', EMBEDDED_GITLAB_PORT: 'y' }),

@@ -74,14 +74,7 @@ export async function startGateway(
   options: StartGatewayOptions = {},
 ): Promise<GatewayHandle> {
   const client = createGitLabClient({ baseUrl: gitlabUrl, timeoutMs: 2_000, ...options.upstream });
-  const gateway = createGateway({
-    api: client,
-    logging: false,
-    ...options.gateway,
-    // Every query a test sends runs compiled, from its first execution (graphql-js's are compared with them in
-    // compiled-queries.test.ts).
-    compiledQueries: { compileAfter: 0, ...options.gateway?.compiledQueries },
-  });
+  const gateway = createGateway({ api: client, logging: false, ...options.gateway });
   const server = createServer(gateway);
   const sockets =
     options.websocket &&

@@ -37,7 +37,6 @@ const FAMILIES: Record<string, string[]> = {
   gateway_upstream_circuit_state: ['server_address'],
   gateway_upstream_circuit_opened_total: ['server_address'],
   gateway_graphql_errors_total: ['code'],
-  gateway_graphql_executions_total: ['executor'],
   gateway_dataloader_batch_size: ['loader'],
   gateway_webhook_deliveries_total: ['outcome'],
   gateway_active_subscriptions: [],
