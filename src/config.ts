@@ -384,11 +384,12 @@ function readObservability(reader: EnvironmentReader, port: number): Observabili
   >;
   const { tracing, problems } = parseTracingEnvironment(raw);
   reader.problems.push(...problems);
+  const trustIncoming = reader.boolean('TRUST_INCOMING_TRACE_CONTEXT', true);
   return {
     logLevel: isLogLevel(level) ? level : 'info',
     yogaDebug,
     metrics: metrics ? { host: metricsHost, port: metricsPort } : undefined,
-    tracing,
+    tracing: tracing && { ...tracing, trustIncoming },
   };
 }
 

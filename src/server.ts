@@ -15,6 +15,7 @@ import { createRequestTelemetry } from './observability/use-request-telemetry.ts
 import { useDocumentCache } from './plugins/use-document-cache.ts';
 import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
+import { useNoStore } from './plugins/use-no-store.ts';
 import { cachedProbe, type ReadinessReport, useReadiness } from './plugins/use-readiness.ts';
 import { type RequestLimits, requestLimits, useRequestLimits } from './plugins/use-request-limits.ts';
 import { useRoute } from './plugins/use-route.ts';
@@ -222,6 +223,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     cors: corsForOrigins(options.corsOrigins ?? []),
     plugins: [
       requests.plugin,
+      useNoStore(),
       ...(options.events ? [useSystemHookReceiver(options.events, requests.receiverHooks)] : []),
       ...(metrics
         ? [useGraphQLMetrics(metrics, { namedOperations: options.trustedDocuments !== undefined })]

@@ -46,7 +46,8 @@ const HEADER_VALUE = /^[\x20-\x7e]*$/;
 
 /** What the variables say: tracing's settings when it is on, and every problem found (on or not). */
 export function parseTracingEnvironment(raw: Partial<Record<OtelVariable, string>>): {
-  tracing: TracingConfig | undefined;
+  /** Everything but `trustIncoming`, which is the gateway's own variable, not OpenTelemetry's. */
+  tracing: Omit<TracingConfig, 'trustIncoming'> | undefined;
   problems: string[];
 } {
   const problems: string[] = [];

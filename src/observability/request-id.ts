@@ -9,10 +9,17 @@ export const REQUEST_ID_HEADER = 'x-request-id';
  */
 const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The request's id: its own `x-request-id` when well formed, otherwise a new UUID. */
-export function requestIdOf(headers: Headers): string {
+/**
+ * The ids of one request. `requestId` is always the gateway's own: it is echoed, logged and sent to GitLab as its
+ * correlation id, so that a client cannot choose what GitLab's logs file its calls under. A well-formed
+ * `x-request-id` the client sent is `clientRequestId`, logged beside it (a load balancer's id stays findable).
+ */
+export function requestIdsOf(headers: Headers): { requestId: string; clientRequestId: string | undefined } {
   const given = headers.get(REQUEST_ID_HEADER);
-  return given !== null && WELL_FORMED_REQUEST_ID.test(given) ? given : randomUUID();
+  return {
+    requestId: randomUUID(),
+    clientRequestId: given !== null && WELL_FORMED_REQUEST_ID.test(given) ? given : undefined,
+  };
 }
 
 /** `value` if it could be a request id (GitLab's correlation id in its answer), else `undefined`. */

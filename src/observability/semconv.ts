@@ -11,8 +11,10 @@ export const ATTR_GRAPHQL_OPERATION_TYPE = 'graphql.operation.type';
 /** The operation's name, as the client chose it. */
 export const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
 
-/** The request's `x-request-id`, kept or made by the gateway. */
+/** The request's id, made by the gateway, echoed in `x-request-id` and sent to GitLab. */
 export const ATTR_REQUEST_ID = 'gateway.request_id';
+/** The `x-request-id` the client sent, when well formed. */
+export const ATTR_CLIENT_REQUEST_ID = 'gateway.client_request_id';
 /** How many errors the operation's result has, and their codes. */
 export const ATTR_GRAPHQL_ERROR_COUNT = 'gateway.graphql.error_count';
 export const ATTR_GRAPHQL_ERROR_CODES = 'gateway.graphql.error_codes';

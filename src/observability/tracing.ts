@@ -68,12 +68,20 @@ export interface TracingConfig {
   samplerRatio: number;
   /** `OTEL_PROPAGATORS`. */
   propagators: PropagatorName[];
+  /**
+   * `TRUST_INCOMING_TRACE_CONTEXT`: whether a caller's `traceparent` is continued (its trace parents the request,
+   * and with a `parentbased_*` sampler its sampled flag decides); `false`, each request starts its own trace, linked
+   * to the caller's, and the sampler alone decides. @default true
+   */
+  trustIncoming: boolean;
 }
 
 export interface Tracing {
   readonly tracer: Tracer;
   /** Reads an incoming `traceparent` and writes the one sent to GitLab. */
   readonly propagator: TextMapPropagator;
+  /** Whether an incoming `traceparent` parents the request and decides its sampling (`TRUST_INCOMING_TRACE_CONTEXT`). */
+  readonly trustIncoming: boolean;
   /** Exports what was recorded, within a few seconds even when the collector is down, and stops. */
   shutdown(): Promise<void>;
 }
@@ -124,6 +132,7 @@ export function createTracing(config: TracingConfig, options: TracingOptions): T
   return {
     tracer: provider.getTracer(TRACER_NAME, options.version),
     propagator: propagatorOf(config.propagators),
+    trustIncoming: config.trustIncoming,
     shutdown() {
       stopping ??= Promise.race([
         provider.shutdown().catch(() => {}),

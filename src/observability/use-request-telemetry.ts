@@ -1,7 +1,9 @@
 /**
- * What every incoming request leaves behind: its `x-request-id` (kept when well formed, else made, and echoed),
+ * What every incoming request leaves behind: its `x-request-id` (made by the gateway, echoed, and logged beside the
+ * client's own),
  * one `http_server_request_duration_seconds` observation, its GraphQL errors by code, one access line, and with
- * tracing its spans: `POST /graphql` (SERVER, continuing an incoming `traceparent`), the operation (`query`,
+ * tracing its spans: `POST /graphql` (SERVER, continuing an incoming `traceparent`, or only linked to it when
+ * `TRUST_INCOMING_TRACE_CONTEXT=false`), the operation (`query`,
  * `mutation`, `subscription`), and `graphql.parse`, `graphql.validate`, `graphql.execute`, `graphql.subscribe`.
  *
  * The request's record starts in Yoga's `request` instrumentation, which wraps every request before any plugin
@@ -16,6 +18,7 @@
 
 import {
   type Context,
+  isSpanContextValid,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -40,8 +43,9 @@ import { systemHookEventInfo } from '../events/catalogue.ts';
 import type { SystemHookReceiverOptions } from '../events/receiver.ts';
 import { errorCodeLabel, methodLabel, type RouteLabel, routeOf } from './labels.ts';
 import { describeError, type Logger, traceFields } from './logger.ts';
-import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
+import { REQUEST_ID_HEADER, requestIdsOf } from './request-id.ts';
 import {
+  ATTR_CLIENT_REQUEST_ID,
   ATTR_GRAPHQL_ERROR_CODES,
   ATTR_GRAPHQL_ERROR_COUNT,
   ATTR_GRAPHQL_OPERATION_NAME,
@@ -69,12 +73,17 @@ class RequestRecord implements RequestScope {
   /** The context of the running phase (`graphql.execute`, `graphql.subscribe`): the parent of GitLab calls. */
   traceParent: Context | undefined = undefined;
 
+  readonly requestId: string;
+  readonly clientRequestId: string | undefined;
+
   constructor(
-    readonly requestId: string,
+    headers: Headers,
     readonly started: number,
     readonly method: string,
     readonly route: RouteLabel,
-  ) {}
+  ) {
+    ({ requestId: this.requestId, clientRequestId: this.clientRequestId } = requestIdsOf(headers));
+  }
 
   addErrorCode(code: GatewayErrorCode): void {
     this.errorCodes ??= [];
@@ -109,7 +118,7 @@ export function createRequestTelemetry(telemetry: Telemetry): RequestTelemetry {
 
   const begin = (request: Request): RequestRecord => {
     const record = new RequestRecord(
-      requestIdOf(request.headers),
+      request.headers,
       performance.now(),
       methodLabel(request.method),
       routeOf(request.url),
@@ -220,7 +229,7 @@ function recordOf(
 
 /** A record for a request the `request` instrumentation did not see (WebSocket): spans only, never logged. */
 function detachedRecord(records: WeakMap<Request, RequestRecord>, request: Request): RequestRecord {
-  const record = new RequestRecord(requestIdOf(request.headers), performance.now(), 'GET', 'other');
+  const record = new RequestRecord(request.headers, performance.now(), 'GET', 'other');
   records.set(request, record);
   return record;
 }
@@ -253,6 +262,7 @@ function logAccess(logger: Logger, record: RequestRecord, status: number, durati
     {
       ...traceFields(record.span),
       request_id: record.requestId,
+      client_request_id: record.clientRequestId,
       method: record.method,
       route: record.route,
       status,
@@ -311,24 +321,32 @@ function endSpan(span: Span, error: unknown): void {
   span.end();
 }
 
+const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
+
 /** The hooks that make a traced request's spans. */
 function createSpanHooks(
   telemetry: Telemetry,
   begin: (request: Request) => RequestRecord,
   records: WeakMap<Request, RequestRecord>,
 ) {
-  const { tracer, propagator } = telemetry.tracing as NonNullable<Telemetry['tracing']>;
+  const { tracer, propagator, trustIncoming } = telemetry.tracing as NonNullable<Telemetry['tracing']>;
 
   /** The request's SERVER span, under the caller's trace when it sent one; none for probes. */
   const startServerSpan = (request: Request, record: RequestRecord): Span | undefined => {
     if (record.route === '/health' || record.route === '/ready') return undefined;
-    const parent = propagator.extract(ROOT_CONTEXT, request.headers, headersGetter);
+    const incoming = propagator.extract(ROOT_CONTEXT, request.headers, headersGetter);
+    // Untrusted, the caller's trace neither parents the request nor decides its sampling (its sampled flag would
+    // force every request of its own to be traced): the request starts a trace of its own, linked to the caller's.
+    const callers = trustIncoming ? undefined : trace.getSpanContext(incoming);
+    const parent = trustIncoming ? incoming : ROOT_CONTEXT;
     const known = record.route !== 'other';
     // The attributes are set once the sampler has kept the span (none of the samplers reads them): a request
     // left out costs no attribute object.
     const span = tracer.startSpan(
       known ? `${record.method} ${record.route}` : record.method,
-      { kind: SpanKind.SERVER },
+      callers && isSpanContextValid(callers)
+        ? { kind: SpanKind.SERVER, links: [{ context: callers }] }
+        : SERVER_SPAN,
       parent,
     );
     if (span.isRecording()) {
@@ -336,6 +354,7 @@ function createSpanHooks(
         [ATTR_HTTP_REQUEST_METHOD]: record.method,
         [ATTR_URL_SCHEME]: request.url.startsWith('https:') ? 'https' : 'http',
         [ATTR_REQUEST_ID]: record.requestId,
+        ...(record.clientRequestId !== undefined && { [ATTR_CLIENT_REQUEST_ID]: record.clientRequestId }),
         // The route is the path of a known route; another path is the client's, and stays out.
         ...(known && { [ATTR_HTTP_ROUTE]: record.route, [ATTR_URL_PATH]: record.route }),
         ...userAgent(request.headers),

@@ -57,6 +57,7 @@ export const IN_MEMORY_TRACING: TracingConfig = {
   sampler: 'parentbased_always_on',
   samplerRatio: 1,
   propagators: ['tracecontext'],
+  trustIncoming: true,
 };
 
 export interface ObservedOptions {

@@ -76,7 +76,20 @@ describe('the configuration of logs, metrics and traces', () => {
       sampler: 'parentbased_always_on',
       samplerRatio: 1,
       propagators: ['tracecontext'],
+      trustIncoming: true,
     });
+  });
+
+  it('continues incoming trace context unless TRUST_INCOMING_TRACE_CONTEXT is false', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' };
+    assert.equal(observability(endpoint).tracing?.trustIncoming, true);
+    assert.equal(
+      observability({ ...endpoint, TRUST_INCOMING_TRACE_CONTEXT: 'FALSE' }).tracing?.trustIncoming,
+      false,
+    );
+    assert.deepEqual(problemsOf({ ...endpoint, TRUST_INCOMING_TRACE_CONTEXT: 'no' }), [
+      'TRUST_INCOMING_TRACE_CONTEXT must be true or false, got "no"',
+    ]);
   });
 
   it('uses the traces endpoint as it is, and reads every other OTEL variable', () => {
@@ -102,6 +115,7 @@ describe('the configuration of logs, metrics and traces', () => {
       sampler: 'parentbased_traceidratio',
       samplerRatio: 0.25,
       propagators: ['tracecontext', 'baggage'],
+      trustIncoming: true,
     });
     assert.equal(
       observability({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SERVICE_NAME: 'gw' }).tracing

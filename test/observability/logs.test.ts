@@ -53,10 +53,10 @@ describe('logs and request ids', () => {
 
   const accessLines = () => gateway.logs.filter((line) => line.msg === 'request');
 
-  it('keeps a well-formed x-request-id: echoed, sent to GitLab, on the access line and every attempt line', async () => {
-    const id = 'req-2024_01.01:abc-123';
-    const response = await query({ 'x-request-id': id });
-    assert.equal(response.headers.get('x-request-id'), id);
+  it("makes each request's id itself: echoed, sent to GitLab, on the access line and every attempt line", async () => {
+    const response = await query();
+    const id = response.headers.get('x-request-id') ?? '';
+    assert.match(id, UUID);
     assert.equal(gitlab.requests[0]?.headers['x-request-id'], id);
     const lines = gateway.logs.filter((line) => line.request_id !== undefined);
     assert.deepEqual(
@@ -66,17 +66,35 @@ describe('logs and request ids', () => {
         ['request', id],
       ],
     );
+    assert.equal(accessLines()[0]?.client_request_id, undefined);
   });
 
-  it('replaces an id that is too long or has characters a header or a log could be abused with', async () => {
+  it("logs a client's well-formed x-request-id beside the gateway's own, which is what GitLab gets", async () => {
+    const given = 'req-2024_01.01:abc-123';
+    const first = await query({ 'x-request-id': given });
+    const second = await query({ 'x-request-id': given });
+    const ids = [first, second].map((response) => response.headers.get('x-request-id') ?? '');
+    for (const id of ids) assert.match(id, UUID);
+    assert.notEqual(ids[0], ids[1], 'a client cannot make two requests share an id');
+    assert.deepEqual(
+      gitlab.requests.map((request) => request.headers['x-request-id']),
+      ids,
+      "GitLab's correlation ids are the gateway's",
+    );
+    assert.deepEqual(
+      accessLines().map((line) => [line.request_id, line.client_request_id]),
+      ids.map((id) => [id, given]),
+    );
+  });
+
+  it("leaves out a client's id that is too long or has characters a header or a log could be abused with", async () => {
     for (const bad of ['x'.repeat(129), 'a b', '<script>', 'id;rm', 'ünïcode', '']) {
       const response = await query({ 'x-request-id': bad });
       const echoed = response.headers.get('x-request-id') ?? '';
       assert.match(echoed, UUID, JSON.stringify(bad));
       assert.equal(gitlab.requests.at(-1)?.headers['x-request-id'], echoed);
+      assert.equal(accessLines().at(-1)?.client_request_id, undefined, JSON.stringify(bad));
     }
-    const absent = await query();
-    assert.match(absent.headers.get('x-request-id') ?? '', UUID);
   });
 
   it('echoes the id on every answer, also those GraphQL never sees', async () => {
@@ -97,7 +115,7 @@ describe('logs and request ids', () => {
         headers: { ...init.headers, 'x-request-id': 'probe-1' },
       });
       await response.body?.cancel();
-      assert.equal(response.headers.get('x-request-id'), 'probe-1', path);
+      assert.match(response.headers.get('x-request-id') ?? '', UUID, path);
     }
   });
 
@@ -235,11 +253,17 @@ describe('an unexpected error', () => {
       const errors = lines.filter((line) => line.level === 'ERROR');
       assert.equal(errors.length, 1, JSON.stringify(lines));
       assert.equal(errors[0]?.msg, 'Unexpected error, masked as INTERNAL_SERVER_ERROR');
-      assert.equal(errors[0]?.request_id, 'the-request-that-failed');
+      const requestId = response.headers.get('x-request-id');
+      assert.match(requestId ?? '', UUID);
+      assert.equal(errors[0]?.request_id, requestId);
       const error = errors[0]?.error as { type: string; message: string; stack: string };
       assert.equal(error.type, 'TypeError');
       assert.match(error.stack, /a fault of the gateway/);
-      assert.equal(lines.find((line) => line.msg === 'request')?.request_id, 'the-request-that-failed');
+      const access = lines.find((line) => line.msg === 'request');
+      assert.deepEqual(
+        [access?.request_id, access?.client_request_id],
+        [requestId, 'the-request-that-failed'],
+      );
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

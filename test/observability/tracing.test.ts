@@ -89,10 +89,13 @@ describe('spans of a traced gateway', () => {
     const server = one(spans, 'POST /graphql');
     assert.equal(server.kind, SpanKind.SERVER);
     assert.equal(parentOf(server), PARENT_ID);
+    const requestId = server.attributes['gateway.request_id'];
+    assert.match(String(requestId), /^[0-9a-f-]{36}$/, "the gateway's own id");
     assert.deepEqual(server.attributes, {
       'http.request.method': 'POST',
       'url.scheme': 'http',
-      'gateway.request_id': 'traced-request-1',
+      'gateway.request_id': requestId,
+      'gateway.client_request_id': 'traced-request-1',
       'http.route': '/graphql',
       'url.path': '/graphql',
       'user_agent.original': 'trace-test/1.0',
@@ -341,6 +344,42 @@ describe('sampling and propagation from the OTEL_* settings', () => {
     } finally {
       await gateway.close();
     }
+  });
+
+  it("lets a caller's sampled flag decide when trusted, the default: sampled at a ratio of 0", async () => {
+    const { spans, sent } = await run(
+      { sampler: 'parentbased_traceidratio', samplerRatio: 0 },
+      { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
+    );
+    assert.ok(spans.length > 0);
+    for (const span of spans) assert.equal(span.spanContext().traceId, TRACE_ID);
+    assert.match(sent ?? '', new RegExp(`^00-${TRACE_ID}-[0-9a-f]{16}-01$`));
+  });
+
+  it("with TRUST_INCOMING_TRACE_CONTEXT=false, a caller's sampled flag decides nothing: not sampled at 0", async () => {
+    const { spans, sent } = await run(
+      { sampler: 'parentbased_traceidratio', samplerRatio: 0, trustIncoming: false },
+      { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
+    );
+    assert.deepEqual(spans, []);
+    assert.doesNotMatch(sent ?? '', new RegExp(TRACE_ID), 'GitLab is not given the caller’s trace');
+    assert.match(sent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  });
+
+  it('with TRUST_INCOMING_TRACE_CONTEXT=false, starts its own trace, linked to the caller’s', async () => {
+    const { spans, sent } = await run(
+      { trustIncoming: false },
+      { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
+    );
+    const server = one(spans, 'POST /graphql');
+    assert.equal(server.parentSpanContext, undefined);
+    assert.notEqual(server.spanContext().traceId, TRACE_ID);
+    assert.deepEqual(
+      server.links.map((link) => [link.context.traceId, link.context.spanId]),
+      [[TRACE_ID, PARENT_ID]],
+    );
+    for (const span of spans) assert.equal(span.spanContext().traceId, server.spanContext().traceId);
+    assert.match(sent ?? '', new RegExp(`^00-${server.spanContext().traceId}-`));
   });
 
   it('neither reads nor sends trace context with no propagators', async () => {
