@@ -145,11 +145,13 @@ export function isExpectedFailure(error: unknown): boolean {
 /**
  * Yoga's `maskError`, with one seam added: the gateway's components throw their own errors as they are (a failed
  * GitLab call as an `UpstreamError`, the event store's failures), and each becomes its documented GraphQL error
- * here, at its place in the result. Everything else is masked as Yoga masks it.
+ * here, at its place in the result. Everything else is masked as Yoga masks it, and never as Yoga does in
+ * development: with `NODE_ENV=development` Yoga would put the fault's message and stack in the answer, for any
+ * caller to read. The log line of the fault has them (docs/operations.md).
  */
-export const maskGatewayError: MaskError = (error, message, isDev) => {
+export const maskGatewayError: MaskError = (error, message) => {
   const mapped = knownFailure(originalOf(error));
-  if (mapped === undefined) return maskError(error, message, isDev);
+  if (mapped === undefined) return maskError(error, message, false);
   if (!(error instanceof GraphQLError)) return mapped;
   return new GraphQLError(mapped.message, {
     nodes: error.nodes,

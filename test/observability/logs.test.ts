@@ -272,6 +272,39 @@ describe('an unexpected error', () => {
   });
 });
 
+describe('an unexpected error under NODE_ENV=development', () => {
+  it('stays masked: no message, no stack in the answer', async () => {
+    const client = createGitLabClient({ baseUrl: 'http://127.0.0.1:9' });
+    const api = { ...client, getHook: async () => Promise.reject(new TypeError('a fault of the gateway')) };
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'development';
+    const server = createServer(createGateway({ api, logging: false }));
+    const url = await listen(server);
+    try {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: graphqlHeaders(),
+        body: JSON.stringify({ query: `{ systemHook(id: "${gid(7)}") { id } }` }),
+      });
+      const text = await response.text();
+      assert.deepEqual(JSON.parse(text).errors, [
+        {
+          message: 'Unexpected error.',
+          locations: [{ line: 1, column: 3 }],
+          path: ['systemHook'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
+      ]);
+      assert.doesNotMatch(text, /fault of the gateway|TypeError|at /);
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await client.close();
+    }
+  });
+});
+
 describe('log levels', () => {
   let gitlab: ScriptedServer;
 
