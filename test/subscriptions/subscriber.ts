@@ -28,6 +28,15 @@ export interface SubscriberOptions {
   token?: string | null;
   /** Over WebSocket, where the credential travels. @default 'connection_init' */
   credentialIn?: 'connection_init' | 'headers';
+  /** How the token is sent: `PRIVATE-TOKEN`, or `Authorization: Bearer`. @default 'private-token' */
+  scheme?: 'private-token' | 'bearer';
+}
+
+/** The headers (or `connection_init` payload) carrying the subscriber's credential. */
+function credentialOf(options: SubscriberOptions): Record<string, string> {
+  const token = options.token === undefined ? ADMIN_TOKEN : options.token;
+  if (token !== null && options.scheme === 'bearer') return { authorization: `Bearer ${token}` };
+  return credentialHeaders(token);
 }
 
 /** How a stream ended: completed (no error), or with what the client reported. */
@@ -104,7 +113,7 @@ function startSse(url: string, payload: OperationPayload, options: SubscriberOpt
   return (sink) => {
     const client = createSseClient({
       url: `${url}/graphql`,
-      headers: credentialHeaders(options.token === undefined ? ADMIN_TOKEN : options.token),
+      headers: credentialOf(options),
       retryAttempts: 0,
       on: { connected: sink.opened },
     });
@@ -117,7 +126,7 @@ function startSse(url: string, payload: OperationPayload, options: SubscriberOpt
 }
 
 function startWs(wsUrl: string, payload: OperationPayload, options: SubscriberOptions): Start {
-  const credential = credentialHeaders(options.token === undefined ? ADMIN_TOKEN : options.token);
+  const credential = credentialOf(options);
   const inHeaders = options.credentialIn === 'headers';
   return (sink) => {
     const client = createWsClient({
