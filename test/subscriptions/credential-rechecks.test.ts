@@ -8,6 +8,7 @@ import {
   errorCodes,
   type Subscriber,
   type SubscriberOptions,
+  streamErrors,
   subscribe,
   TRANSPORTS,
   type Transport,
@@ -91,12 +92,6 @@ async function checksAnswered(
   return gateway.gitlab.checksOf(token).slice(seen);
 }
 
-/** The errors a subscriber was told about, with their extensions. */
-function errorsOf(subscriber: Subscriber, end: { error?: unknown }): UntypedData[] {
-  const inResults = subscriber.results.flatMap((result) => result?.errors ?? []);
-  return [...inResults, ...(Array.isArray(end.error) ? end.error : [])];
-}
-
 const outages: [what: string, answer: CheckAnswer, upstream?: Parameters<typeof startWatchedGateway>[1]][] = [
   ['GitLab answers 503', { kind: 'status', status: 503 }],
   ['GitLab answers 429 with Retry-After', { kind: 'status', status: 429, headers: { 'retry-after': '1' } }],
@@ -123,7 +118,7 @@ describe('a credential that GitLab cannot confirm', () => {
         const end = await subscriber.waitForEnd(STALENESS_MS + SLACK_MS * 2);
         const endedAfter = performance.now() - lastConfirmation;
 
-        const errors = errorsOf(subscriber, end);
+        const errors = streamErrors(subscriber, end);
         assert.deepEqual(errorCodes(subscriber, end), ['EVENT_CREDENTIAL_UNCONFIRMED']);
         assert.match(String(errors[0]?.message), /could not confirm the subscriber's credential/);
         assert.ok(!JSON.stringify(errors).includes(ADMIN_TOKEN), 'the error carries no token');

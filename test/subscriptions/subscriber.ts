@@ -215,7 +215,14 @@ export async function closeAll(
  * with (graphql-ws reports an operation's failure as a list of GraphQL errors).
  */
 export function errorCodes(subscriber: Subscriber, end: StreamEnd | undefined): string[] {
+  return streamErrors(subscriber, end).map(
+    (error) => error?.extensions?.code ?? `no code: ${error?.message}`,
+  );
+}
+
+/** Every error a subscriber was told about, with its message and extensions: in its results, then at its end. */
+export function streamErrors(subscriber: Subscriber, end: StreamEnd | undefined): UntypedData[] {
   const inResults = subscriber.results.flatMap((result) => result?.errors ?? []);
   const atEnd = Array.isArray(end?.error) ? (end.error as UntypedData[]) : [];
-  return [...inResults, ...atEnd].map((error) => error?.extensions?.code ?? `no code: ${error?.message}`);
+  return [...inResults, ...atEnd];
 }

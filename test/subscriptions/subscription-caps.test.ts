@@ -7,6 +7,7 @@ import {
   errorCodes,
   type Subscriber,
   type SubscriberOptions,
+  streamErrors,
   subscribe,
   TRANSPORTS,
   type Transport,
@@ -64,10 +65,7 @@ describe('subscription caps', () => {
     const subscriber = subscribe(gateway, transport, EVENTS, options);
     const end = await subscriber.waitForEnd();
     await subscriber.close();
-    const errors = [
-      ...subscriber.results.flatMap((result) => result?.errors ?? []),
-      ...(Array.isArray(end.error) ? end.error : []),
-    ];
+    const errors = streamErrors(subscriber, end);
     assert.equal(errors.length, 1, JSON.stringify(errors));
     assert.equal(gateway.subscriptions(), before);
     return errors[0] as UntypedData;
