@@ -4,6 +4,7 @@ import {
   EmbeddedGitLabConfigError,
   loadEmbeddedGitLabConfig,
 } from './embedded-gitlab/config.ts';
+import { CREDENTIAL_WATCH_DEFAULTS } from './events/credential-watch.ts';
 import { DEFAULT_EVENT_RETENTION } from './events/event-store.ts';
 import { DEFAULT_MAX_WEBHOOK_BODY_BYTES } from './events/receiver.ts';
 import {
@@ -83,6 +84,15 @@ export interface EventsConfig {
   retention: number;
   /** `EVENT_AUTH_RECHECK_SECONDS`: how often a subscriber's credential is checked again. @default 300 */
   authRecheckSeconds: number;
+  /**
+   * `EVENT_AUTH_MAX_STALENESS_SECONDS`: how old a subscriber's last confirmed check may grow while rechecks fail
+   * before its streams end. @default 2 × authRecheckSeconds
+   */
+  authMaxStalenessSeconds: number;
+  /** `MAX_SUBSCRIPTIONS`: subscriptions open at once. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptions (1000) */
+  maxSubscriptions: number;
+  /** `MAX_SUBSCRIPTIONS_PER_CREDENTIAL`. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptionsPerCredential (100) */
+  maxSubscriptionsPerCredential: number;
 }
 
 /** Every problem with the environment, reported at once. */
@@ -189,7 +199,24 @@ const EVENT_INTEGERS = {
     default: DEFAULT_MAX_WEBHOOK_BODY_BYTES,
   },
   retention: { env: 'EVENT_RETENTION', min: 1, max: 100_000, default: DEFAULT_EVENT_RETENTION },
-  authRecheckSeconds: { env: 'EVENT_AUTH_RECHECK_SECONDS', min: 1, max: 86_400, default: 300 },
+  authRecheckSeconds: {
+    env: 'EVENT_AUTH_RECHECK_SECONDS',
+    min: 1,
+    max: 86_400,
+    default: CREDENTIAL_WATCH_DEFAULTS.recheckMs / 1000,
+  },
+  maxSubscriptions: {
+    env: 'MAX_SUBSCRIPTIONS',
+    min: 1,
+    max: 1_000_000,
+    default: CREDENTIAL_WATCH_DEFAULTS.maxSubscriptions,
+  },
+  maxSubscriptionsPerCredential: {
+    env: 'MAX_SUBSCRIPTIONS_PER_CREDENTIAL',
+    min: 1,
+    max: 1_000_000,
+    default: CREDENTIAL_WATCH_DEFAULTS.maxSubscriptionsPerCredential,
+  },
 } satisfies Record<string, IntegerVariable>;
 
 /** The request limits, by their key in `RequestLimits`. */
@@ -350,9 +377,27 @@ function isRedisUrl(text: string): boolean {
   }
 }
 
+/** `EVENT_AUTH_MAX_STALENESS_SECONDS`: past the interval, or no recheck could confirm a credential in time. */
+function readAuthMaxStaleness(reader: EnvironmentReader, recheckSeconds: number): number {
+  const seconds = reader.integer({
+    env: 'EVENT_AUTH_MAX_STALENESS_SECONDS',
+    min: 2,
+    max: 2 * EVENT_INTEGERS.authRecheckSeconds.max,
+    default: recheckSeconds * CREDENTIAL_WATCH_DEFAULTS.stalenessRechecks,
+  });
+  if (seconds <= recheckSeconds) {
+    reader.problems.push(
+      'EVENT_AUTH_MAX_STALENESS_SECONDS must exceed EVENT_AUTH_RECHECK_SECONDS, or no recheck could confirm a credential in time',
+    );
+  }
+  return seconds;
+}
+
 function readEvents(reader: EnvironmentReader): EventsConfig {
+  const integers = readIntegers(reader, EVENT_INTEGERS);
   return {
-    ...readIntegers(reader, EVENT_INTEGERS),
+    ...integers,
+    authMaxStalenessSeconds: readAuthMaxStaleness(reader, integers.authRecheckSeconds),
     secretTokens: readSecrets(reader, 'WEBHOOK_SECRET_TOKENS', parseSecretTokens),
     signingSecrets: readSecrets(reader, 'WEBHOOK_SIGNING_SECRETS', parseSigningSecrets),
     redisUrl: readRedisUrl(reader),

@@ -1,4 +1,5 @@
 import { unauthenticated } from './errors.ts';
+import { type CredentialWatchOptions, createCredentialWatch } from './events/credential-watch.ts';
 import {
   type EventSubscriptionOptions,
   type EventSubscriptionRequest,
@@ -49,8 +50,13 @@ export interface ContextDependencies {
   /** Used for requests that bring no credential, only when the operator configured one (`GITLAB_TOKEN`). */
   defaultCredential?: Credential | undefined;
   loader?: HookLoaderOptions | undefined;
-  /** Where subscriptions read system hook events, and how often a subscriber's credential is checked again. */
-  events?: Omit<EventSubscriptionOptions, 'gitlab'> | undefined;
+  /**
+   * Where subscriptions read system hook events, how often and how strictly a subscriber's credential is checked
+   * again, and how many subscriptions may be open.
+   */
+  events?:
+    | (Pick<EventSubscriptionOptions, 'store' | 'observer'> & Omit<CredentialWatchOptions, 'api'>)
+    | undefined;
   /**
    * The request's id, sent to GitLab as `x-request-id`, and where its GitLab calls are counted (the access
    * log's). @default none
@@ -107,6 +113,9 @@ function forwardedHeaders(
 }
 
 export function createContextFactory(deps: ContextDependencies) {
+  const events = deps.events;
+  // One per gateway: the caps and the shared rechecks span every request, over SSE and WebSocket alike.
+  const watch = events && createCredentialWatch({ ...events, api: deps.api });
   return ({ request }: { request: Request }): GatewayContext => {
     const result = credentialFromHeaders(request.headers, deps.defaultCredential);
     const scope = deps.requestScope?.(request);
@@ -119,18 +128,31 @@ export function createContextFactory(deps: ContextDependencies) {
       headers: forwardedHeaders(request.headers, scope?.requestId),
       tally: scope,
     };
+    const usableCredential = () => {
+      if ('problem' in result) throw unauthenticated(result.problem);
+      return result.credential;
+    };
     // The credential is checked when GitLab is first called, not here: `_service`, introspection and `__typename`
     // need none.
-    const gitlab = bindSystemHooksApi(deps.api, callOptions, () => {
-      if ('problem' in result) throw unauthenticated(result.problem);
-    });
-    const events = deps.events;
+    const gitlab = bindSystemHooksApi(deps.api, callOptions, usableCredential);
     return {
       gitlab,
       loaders: { hookById: createHookLoader(gitlab, deps.loader) },
-      events: events && {
-        subscribe: (args, signal) => openEventSubscription({ ...events, gitlab }, args, signal),
-      },
+      events: events &&
+        watch && {
+          subscribe: async (args, signal) =>
+            openEventSubscription(
+              {
+                store: events.store,
+                observer: events.observer,
+                gitlab,
+                credential: usableCredential(),
+                watch,
+              },
+              args,
+              signal,
+            ),
+        },
     };
   };
 }

@@ -1,10 +1,12 @@
 import { type ASTNode, GraphQLError, type GraphQLErrorExtensions } from 'graphql';
 import { type MaskError, maskError } from 'graphql-yoga';
 import {
+  CredentialUnconfirmedError,
   EventCursorExpiredError,
   EventStoreUnavailableError,
   InvalidEventCursorError,
   SubscriberTooSlowError,
+  SubscriptionLimitError,
 } from './events/errors.ts';
 import { isUpstreamError, type UpstreamError } from './upstream/errors.ts';
 
@@ -33,6 +35,10 @@ export const GATEWAY_ERROR_CODES = {
     'The subscriber fell further behind than the gateway retains events, and its stream was ended; resume with `after`.',
   EVENT_STORE_UNAVAILABLE:
     'The event store cannot serve the subscription now: the gateway is shutting down, or Redis is unreachable and `after` names an event this replica no longer holds.',
+  EVENT_CREDENTIAL_UNCONFIRMED:
+    'No recheck could confirm the subscriber’s credential with GitLab for longer than `EVENT_AUTH_MAX_STALENESS_SECONDS`, and its stream was ended; resume with `after`.',
+  SUBSCRIPTION_LIMIT_EXCEEDED:
+    'A subscription over `MAX_SUBSCRIPTIONS_PER_CREDENTIAL` or `MAX_SUBSCRIPTIONS` (`extensions.limit`, `max`); nothing was opened.',
   QUERY_LIMIT_EXCEEDED:
     'The document is over a limit (`extensions.limit`: tokens, depth, aliases, directives, complexity).',
   INTROSPECTION_DISABLED: '`__schema` or `__type` was asked while `INTROSPECTION=false`.',
@@ -121,6 +127,8 @@ const EVENT_ERRORS = new Map<unknown, GatewayErrorCode>([
   [EventCursorExpiredError, 'EVENT_CURSOR_EXPIRED'],
   [SubscriberTooSlowError, 'EVENT_SUBSCRIBER_TOO_SLOW'],
   [EventStoreUnavailableError, 'EVENT_STORE_UNAVAILABLE'],
+  [CredentialUnconfirmedError, 'EVENT_CREDENTIAL_UNCONFIRMED'],
+  [SubscriptionLimitError, 'SUBSCRIPTION_LIMIT_EXCEEDED'],
   // A cursor that is not one the gateway hands out is a bad argument, like a connection's bad cursor.
   [InvalidEventCursorError, 'BAD_USER_INPUT'],
 ]);
@@ -129,7 +137,11 @@ const EVENT_ERRORS = new Map<unknown, GatewayErrorCode>([
 function knownFailure(original: unknown): GraphQLError | undefined {
   if (isUpstreamError(original)) return upstreamGraphQLError(original);
   const code = original instanceof Error ? EVENT_ERRORS.get(original.constructor) : undefined;
-  return code === undefined ? undefined : gatewayError(code, (original as Error).message);
+  if (code === undefined) return undefined;
+  // Which cap, and its value, as `QUERY_LIMIT_EXCEEDED` names its limit.
+  const extensions =
+    original instanceof SubscriptionLimitError ? { limit: original.limit, max: original.max } : {};
+  return gatewayError(code, (original as Error).message, extensions);
 }
 
 /**

@@ -99,6 +99,17 @@ export interface GatewayEvents {
   receiver: Omit<SystemHookReceiverOptions, 'store'>;
   /** How often a subscriber's credential is checked again, in milliseconds (`EVENT_AUTH_RECHECK_SECONDS`). */
   authRecheckMs: number;
+  /**
+   * How old, in milliseconds, a subscriber's last confirmed check may grow while rechecks fail (GitLab 5xx, 429,
+   * timeouts, the circuit breaker open) before its streams end with `EVENT_CREDENTIAL_UNCONFIRMED`
+   * (`EVENT_AUTH_MAX_STALENESS_SECONDS`); more than `authRecheckMs`.
+   * @default 2 × authRecheckMs
+   */
+  authMaxStalenessMs?: number | undefined;
+  /** Subscriptions open at once, over SSE and WebSocket together (`MAX_SUBSCRIPTIONS`). @default 1000 */
+  maxSubscriptions?: number | undefined;
+  /** Subscriptions of one credential open or starting at once (`MAX_SUBSCRIPTIONS_PER_CREDENTIAL`). @default 100 */
+  maxSubscriptionsPerCredential?: number | undefined;
 }
 
 /** Where GitLab delivers system hook events to the gateway. */
@@ -201,6 +212,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       events: options.events && {
         store: options.events.store,
         recheckMs: options.events.authRecheckMs,
+        maxStalenessMs: options.events.authMaxStalenessMs,
+        maxSubscriptions: options.events.maxSubscriptions,
+        maxSubscriptionsPerCredential: options.events.maxSubscriptionsPerCredential,
         observer: metrics?.subscriptions,
       },
       requestScope: requests.scopeOf,
@@ -302,6 +316,9 @@ export function createConfiguredGateway(
         maxBodyBytes: config.events.maxBodyBytes,
       },
       authRecheckMs: config.events.authRecheckSeconds * 1000,
+      authMaxStalenessMs: config.events.authMaxStalenessSeconds * 1000,
+      maxSubscriptions: config.events.maxSubscriptions,
+      maxSubscriptionsPerCredential: config.events.maxSubscriptionsPerCredential,
     },
     telemetry,
     readinessCacheMs: READINESS_PROBE_CACHE_MS,

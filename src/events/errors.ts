@@ -36,3 +36,39 @@ export class EventStoreUnavailableError extends Error {
   override readonly name = 'EventStoreUnavailableError';
   readonly code = 'EVENT_STORE_UNAVAILABLE';
 }
+
+/**
+ * No recheck could confirm the subscriber's credential with GitLab (5xx, 429, a timeout, the circuit breaker
+ * open) for longer than the staleness allowed: the stream is ended rather than kept open for a credential that
+ * may have been revoked meanwhile.
+ */
+export class CredentialUnconfirmedError extends Error {
+  override readonly name = 'CredentialUnconfirmedError';
+  readonly code = 'EVENT_CREDENTIAL_UNCONFIRMED';
+  constructor(maxStalenessMs: number) {
+    super(
+      `GitLab could not confirm the subscriber's credential for ${durationText(maxStalenessMs)}, so the ` +
+        'stream was ended; resume with `after` once GitLab answers again.',
+    );
+  }
+}
+
+/** A subscription over a cap: its credential's, or the gateway's in total. Nothing was opened. */
+export class SubscriptionLimitError extends Error {
+  override readonly name = 'SubscriptionLimitError';
+  readonly code = 'SUBSCRIPTION_LIMIT_EXCEEDED';
+  constructor(
+    readonly limit: 'subscriptions' | 'subscriptionsPerCredential',
+    readonly max: number,
+  ) {
+    super(
+      limit === 'subscriptions'
+        ? `The gateway holds as many subscriptions as it allows (${max}); retry later.`
+        : `This credential holds as many subscriptions as the gateway allows one credential (${max}); end one first.`,
+    );
+  }
+}
+
+function durationText(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+}

@@ -1,14 +1,15 @@
 /**
  * Who may watch system hook events, and for how long. Events carry e-mail addresses and usernames, so only a
  * GitLab instance administrator may subscribe: the caller's credential is checked against GitLab when the
- * subscription starts (`GET /hooks`, which GitLab answers only for administrators) and again every
- * `recheckMs` while it runs. A credential that stops working (GitLab answers 401 or 403) ends the stream with
- * that failure; a check that fails for another reason (GitLab unreachable) keeps the stream and is tried again at
- * the next interval, so an outage of GitLab does not cut every subscriber off.
+ * subscription starts (`GET /hooks`, which GitLab answers only for administrators), and then by the
+ * `CredentialWatch`, whose rechecks every subscription of the same credential shares. A recheck that GitLab
+ * refuses (401, 403) ends the stream with that failure; one that GitLab cannot answer is tried again, and ends the
+ * stream only once the credential has gone unconfirmed for longer than the watch allows (see credential-watch.ts).
  */
 import type { BoundSystemHooksApi } from '../upstream/bound-api.ts';
-import { isUpstreamError } from '../upstream/errors.ts';
+import type { Credential } from '../upstream/types.ts';
 import { systemHookEventType } from './catalogue.ts';
+import type { CredentialWatch } from './credential-watch.ts';
 import type { EventStore } from './event-store.ts';
 import type { SystemHookEventSource } from './types.ts';
 
@@ -21,10 +22,12 @@ export interface EventSubscriptionRequest {
 
 export interface EventSubscriptionOptions {
   store: Pick<EventStore, 'subscribe'>;
-  /** The subscriber's view of GitLab: its credential, applied to every check. */
+  /** The subscriber's view of GitLab (its credential and its request's signal), for the check at the start. */
   gitlab: BoundSystemHooksApi;
-  /** How often the credential is checked again while the stream runs (`EVENT_AUTH_RECHECK_SECONDS`). */
-  recheckMs: number;
+  /** The credential `gitlab` carries: its caps and its rechecks are the watch's. */
+  credential: Credential;
+  /** The gateway's subscriptions, by credential: caps, shared rechecks, staleness. */
+  watch: CredentialWatch;
   /** Told when a subscription has started and when it has ended (once each), for metrics. @default none */
   observer?: SubscriptionObserver | undefined;
 }
@@ -34,57 +37,46 @@ export interface SubscriptionObserver {
   closed(): void;
 }
 
-/** Fails unless GitLab takes the caller for an instance administrator. */
-async function requireAdministrator(gitlab: BoundSystemHooksApi): Promise<void> {
-  await gitlab.listHooks({ page: 1, perPage: 1 });
-}
-
-/** Whether a failed check says the credential no longer works, rather than that GitLab could not answer. */
-function credentialRefused(error: unknown): boolean {
-  return isUpstreamError(error) ? error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN' : true;
-}
-
 /**
- * Opens a subscription for an administrator: rejects at once (nothing subscribed) when the caller is not one,
- * and otherwise returns the store's events of the wanted types, ended by the first failed recheck or by
- * `signal`.
+ * Opens a subscription for an administrator: rejects at once (nothing subscribed) when a cap is reached (before
+ * any call to GitLab) or when the caller is not one, and otherwise returns the store's events of the wanted
+ * types, ended by a refused or too long unconfirmed credential, or by `signal`.
  */
 export async function openEventSubscription(
   options: EventSubscriptionOptions,
   request: EventSubscriptionRequest,
   signal: AbortSignal | undefined,
 ): Promise<AsyncIterableIterator<SystemHookEventSource>> {
-  await requireAdministrator(options.gitlab);
+  const lease = options.watch.reserve(options.credential);
   const stopped = new AbortController();
   const stop = () => stopped.abort();
-  signal?.addEventListener('abort', stop, { once: true });
+  let revoked: unknown;
   const wanted = request.types === null ? null : new Set(request.types);
   let events: AsyncIterableIterator<SystemHookEventSource>;
   try {
+    await options.gitlab.listHooks({ page: 1, perPage: 1 });
+    lease.admit((reason) => {
+      revoked = reason;
+      stop();
+    });
+    signal?.addEventListener('abort', stop, { once: true });
+    if (signal?.aborted) stop();
     events = await options.store.subscribe({
       after: request.after,
       accept: wanted === null ? undefined : (event) => wanted.has(systemHookEventType(event.payload)),
       signal: stopped.signal,
     });
   } catch (error) {
+    lease.release();
     signal?.removeEventListener('abort', stop);
     throw error;
   }
 
-  let revoked: unknown;
-  const recheck = setInterval(() => {
-    requireAdministrator(options.gitlab).catch((error: unknown) => {
-      if (!credentialRefused(error) || revoked !== undefined) return;
-      revoked = error;
-      stop();
-    });
-  }, options.recheckMs);
-  recheck.unref();
   const observer = options.observer;
   observer?.opened();
   let released = false;
   const release = () => {
-    clearInterval(recheck);
+    lease.release();
     signal?.removeEventListener('abort', stop);
     if (!released) observer?.closed();
     released = true;

@@ -719,7 +719,9 @@ builder.subscriptionField('systemHookEventReceived', (t) =>
     description:
       "Each system hook delivery that the gateway's receiver (`POST /webhooks/system-hooks`) accepts, typed by " +
       'event. Administrators only (events carry e-mail addresses): `UNAUTHENTICATED` or `FORBIDDEN` otherwise, ' +
-      'also when a credential stops working mid-stream. Over SSE and over WebSocket (`graphql-transport-ws`), ' +
+      'also when a credential stops working mid-stream, and `EVENT_CREDENTIAL_UNCONFIRMED` when GitLab could not ' +
+      'confirm it for longer than `EVENT_AUTH_MAX_STALENESS_SECONDS`. `SUBSCRIPTION_LIMIT_EXCEEDED` past ' +
+      '`MAX_SUBSCRIPTIONS_PER_CREDENTIAL` or `MAX_SUBSCRIPTIONS`. Over SSE and over WebSocket (`graphql-transport-ws`), ' +
       'both on `/graphql`. Resumable: pass the last `cursor` received as `after` to replay the retained events ' +
       'after it, then continue live; a cursor no longer retained fails with `EVENT_CURSOR_EXPIRED`. ' +
       '`EVENTS_DISABLED` when this gateway receives no system hook deliveries.',

@@ -176,6 +176,12 @@ export interface EventStackOptions {
   maxBodyBytes?: number;
   /** How often a subscriber's credential is checked again. @default 300_000 (the configuration's default) */
   authRecheckMs?: number;
+  /** How old a subscriber's last confirmation may grow while rechecks fail. @default 2 × authRecheckMs */
+  authMaxStalenessMs?: number;
+  /** `MAX_SUBSCRIPTIONS`. @default the gateway's (1000) */
+  maxSubscriptions?: number;
+  /** `MAX_SUBSCRIPTIONS_PER_CREDENTIAL`. @default the gateway's (100) */
+  maxSubscriptionsPerCredential?: number;
 }
 
 /** A stack whose gateway receives system hook events, serves subscriptions over SSE and WebSocket. */
@@ -216,6 +222,9 @@ export async function startEventStack(
           maxBodyBytes: events.maxBodyBytes,
         },
         authRecheckMs: events.authRecheckMs ?? 300_000,
+        authMaxStalenessMs: events.authMaxStalenessMs,
+        maxSubscriptions: events.maxSubscriptions,
+        maxSubscriptionsPerCredential: events.maxSubscriptionsPerCredential,
       },
     },
   });

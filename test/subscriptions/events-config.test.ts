@@ -46,6 +46,9 @@ describe('the events configuration', () => {
       redisUrl: undefined,
       retention: 1000,
       authRecheckSeconds: 300,
+      authMaxStalenessSeconds: 600,
+      maxSubscriptions: 1000,
+      maxSubscriptionsPerCredential: 100,
     });
   });
 
@@ -58,6 +61,9 @@ describe('the events configuration', () => {
       REDIS_URL: 'rediss://default:s3cret@redis.example.com:6380/2',
       EVENT_RETENTION: ' 5 ',
       EVENT_AUTH_RECHECK_SECONDS: '1',
+      EVENT_AUTH_MAX_STALENESS_SECONDS: '5',
+      MAX_SUBSCRIPTIONS: '20',
+      MAX_SUBSCRIPTIONS_PER_CREDENTIAL: '30',
     });
     assert.deepEqual(events, {
       secretTokens: ['first-token', 'second token'],
@@ -67,7 +73,43 @@ describe('the events configuration', () => {
       redisUrl: 'rediss://default:s3cret@redis.example.com:6380/2',
       retention: 5,
       authRecheckSeconds: 1,
+      authMaxStalenessSeconds: 5,
+      maxSubscriptions: 20,
+      maxSubscriptionsPerCredential: 30,
     });
+  });
+
+  it('defaults EVENT_AUTH_MAX_STALENESS_SECONDS to two rechecks, and refuses one that no recheck could meet', () => {
+    assert.equal(loadConfig({ EVENT_AUTH_RECHECK_SECONDS: '45' }).events.authMaxStalenessSeconds, 90);
+    assert.equal(loadConfig({ EVENT_AUTH_RECHECK_SECONDS: '86400' }).events.authMaxStalenessSeconds, 172_800);
+    for (const [recheck, staleness] of [
+      ['300', '300'],
+      ['300', '120'],
+      ['2', '2'],
+    ]) {
+      const problem = assertRefused(
+        {
+          EVENT_AUTH_RECHECK_SECONDS: recheck as string,
+          EVENT_AUTH_MAX_STALENESS_SECONDS: staleness as string,
+        },
+        'EVENT_AUTH_MAX_STALENESS_SECONDS',
+      );
+      assert.match(problem, /must exceed EVENT_AUTH_RECHECK_SECONDS/);
+    }
+    for (const staleness of ['2', '172800']) {
+      const { events } = loadConfig({
+        EVENT_AUTH_RECHECK_SECONDS: '1',
+        EVENT_AUTH_MAX_STALENESS_SECONDS: staleness,
+      });
+      assert.equal(events.authMaxStalenessSeconds, Number(staleness));
+    }
+    for (const bad of ['1', '172801', '-5', '1.5', 'ten', HUGE]) {
+      const problem = assertRefused(
+        { EVENT_AUTH_RECHECK_SECONDS: '1', EVENT_AUTH_MAX_STALENESS_SECONDS: bad },
+        'EVENT_AUTH_MAX_STALENESS_SECONDS',
+      );
+      assert.match(problem, /must be an integer from 2 to 172800/);
+    }
   });
 
   describe('integers', () => {
@@ -76,6 +118,8 @@ describe('the events configuration', () => {
       ['MAX_WEBHOOK_BODY_BYTES', 1024, 26_214_400],
       ['EVENT_RETENTION', 1, 100_000],
       ['EVENT_AUTH_RECHECK_SECONDS', 1, 86_400],
+      ['MAX_SUBSCRIPTIONS', 1, 1_000_000],
+      ['MAX_SUBSCRIPTIONS_PER_CREDENTIAL', 1, 1_000_000],
     ];
     for (const [variable, min, max] of ranges) {
       it(`accepts ${variable} from ${min} to ${max}`, () => {

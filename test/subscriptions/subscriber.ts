@@ -28,6 +28,15 @@ export interface SubscriberOptions {
   token?: string | null;
   /** Over WebSocket, where the credential travels. @default 'connection_init' */
   credentialIn?: 'connection_init' | 'headers';
+  /** How the token is sent: `PRIVATE-TOKEN`, or `Authorization: Bearer`. @default 'private-token' */
+  scheme?: 'private-token' | 'bearer';
+}
+
+/** The headers (or `connection_init` payload) carrying the subscriber's credential. */
+function credentialOf(options: SubscriberOptions): Record<string, string> {
+  const token = options.token === undefined ? ADMIN_TOKEN : options.token;
+  if (token !== null && options.scheme === 'bearer') return { authorization: `Bearer ${token}` };
+  return credentialHeaders(token);
 }
 
 /** How a stream ended: completed (no error), or with what the client reported. */
@@ -104,7 +113,7 @@ function startSse(url: string, payload: OperationPayload, options: SubscriberOpt
   return (sink) => {
     const client = createSseClient({
       url: `${url}/graphql`,
-      headers: credentialHeaders(options.token === undefined ? ADMIN_TOKEN : options.token),
+      headers: credentialOf(options),
       retryAttempts: 0,
       on: { connected: sink.opened },
     });
@@ -117,7 +126,7 @@ function startSse(url: string, payload: OperationPayload, options: SubscriberOpt
 }
 
 function startWs(wsUrl: string, payload: OperationPayload, options: SubscriberOptions): Start {
-  const credential = credentialHeaders(options.token === undefined ? ADMIN_TOKEN : options.token);
+  const credential = credentialOf(options);
   const inHeaders = options.credentialIn === 'headers';
   return (sink) => {
     const client = createWsClient({
@@ -206,7 +215,14 @@ export async function closeAll(
  * with (graphql-ws reports an operation's failure as a list of GraphQL errors).
  */
 export function errorCodes(subscriber: Subscriber, end: StreamEnd | undefined): string[] {
+  return streamErrors(subscriber, end).map(
+    (error) => error?.extensions?.code ?? `no code: ${error?.message}`,
+  );
+}
+
+/** Every error a subscriber was told about, with its message and extensions: in its results, then at its end. */
+export function streamErrors(subscriber: Subscriber, end: StreamEnd | undefined): UntypedData[] {
   const inResults = subscriber.results.flatMap((result) => result?.errors ?? []);
   const atEnd = Array.isArray(end?.error) ? (end.error as UntypedData[]) : [];
-  return [...inResults, ...atEnd].map((error) => error?.extensions?.code ?? `no code: ${error?.message}`);
+  return [...inResults, ...atEnd];
 }

@@ -128,7 +128,17 @@ describe('who may watch system hook events', () => {
 
     it('keeps the streams of a credential that still works across rechecks', async () => {
       await openAsAdministrator();
-      await new Promise((resolve) => setTimeout(resolve, RECHECK_MS * 2.5));
+      // Two rechecks answered, rather than a wait that only hopes they happened.
+      const answered = () =>
+        stack
+          .upstreamRequests()
+          .filter((request) => request.path === '/api/v4/hooks' && request.status === 200).length;
+      const before = answered();
+      await until(
+        () => answered() >= before + 2,
+        () => `two rechecks answered; GitLab answered ${answered() - before}`,
+        RECHECK_MS * 4,
+      );
       await emitOne();
       for (const subscriber of subscribers) {
         assert.equal((await subscriber.waitForEvents(2)).length, 2);
