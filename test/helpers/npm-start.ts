@@ -28,7 +28,16 @@ export interface StartProgramOptions {
    * its heap. @default false
    */
   memoryProbe?: boolean;
+  /**
+   * Run it with a terminal as its standard output and error (a pseudo-terminal from util-linux's `script`), as
+   * a person's `npm start` runs; `child` is then `script`, and stopping signals its whole process group. Not
+   * with `memoryProbe`. @default false: pipes, as under CI or a process manager
+   */
+  terminal?: boolean;
 }
+
+/** `words` as one POSIX shell command line. */
+const shellLine = (words: string[]) => words.map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ');
 
 /** `npm start`'s Node arguments, with the memory probe when asked (relative to the repository root). */
 export function startArguments({ memoryProbe = false }: StartProgramOptions = {}): string[] {
@@ -45,16 +54,27 @@ export function startArguments({ memoryProbe = false }: StartProgramOptions = {}
  */
 export async function startProgram(
   env: Record<string, string>,
-  { memoryProbe = false }: StartProgramOptions = {},
+  { memoryProbe = false, terminal = false }: StartProgramOptions = {},
 ): Promise<StartedProgram> {
-  const child = spawn(process.execPath, startArguments({ memoryProbe }), {
+  if (memoryProbe && terminal) throw new Error('memoryProbe needs the IPC channel a terminal run has not');
+  const node = [process.execPath, ...startArguments({ memoryProbe })];
+  const [command, ...args] = terminal
+    ? ['script', '--quiet', '--flush', '--return', '--command', shellLine(node), '/dev/null']
+    : node;
+  const child = spawn(command as string, args, {
     cwd: ROOT,
+    // Its own process group under `script`, so that a signal reaches the gateway as a terminal's Ctrl-C would.
+    detached: terminal,
     env: { PATH: process.env.PATH ?? '', ...env },
     // The IPC channel only for the probe: otherwise the gateway runs exactly as `npm start` runs it.
     stdio: ['ignore', 'pipe', 'pipe', memoryProbe ? 'ipc' : 'ignore'],
   });
   const { stdout, stderr } = child;
   if (stdout === null || stderr === null) throw new Error('spawned without pipes');
+  const signal = (name: NodeJS.Signals) => {
+    if (terminal && child.pid !== undefined) process.kill(-child.pid, name);
+    else child.kill(name);
+  };
   let output = '';
   stdout.setEncoding('utf8').on('data', (chunk: string) => {
     output += chunk;
@@ -64,7 +84,7 @@ export async function startProgram(
   });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       reject(new Error(`no listening line within 20 s:\n${output}`));
     }, 20_000);
     const check = () => {
@@ -83,8 +103,8 @@ export async function startProgram(
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    signal('SIGTERM');
+    const timer = setTimeout(() => signal('SIGKILL'), 5_000);
     const [code] = (await exited) as [number | null];
     clearTimeout(timer);
     return code;
