@@ -51,7 +51,7 @@ function formatScalar(value: unknown): string {
   return String(value);
 }
 
-/** Where a line's fields go while it is read; `message` is its `msg`, which a field may only repeat. */
+/** Where a line's fields go while it is read; `message` is its `msg`, so that a field repeating it is left out. */
 interface Collected {
   message: string;
   fields: string[];
