@@ -276,12 +276,10 @@ describe('subscribers that stop reading', () => {
         `retained events ${RETENTION} × ${mib(PAD_BYTES)} = ${mib(RETENTION * PAD_BYTES)}; ` +
         `RSS ${mib(memory.rssBefore)} before, peak ${mib(memory.rssPeak)} (${process.version})`,
     );
-    // A quarter, stricter than the half RSS was held to: garbage no longer counts, and what is legitimately held
-    // (24 to 39 MiB measured on Node 20, 24 and 26) stays well under it, while one kept copy of each event is 250.
-    assert.ok(
-      growth < posted / 4,
-      `it held ${mib(growth)} more, over a quarter of the ${mib(posted)} delivered`,
-    );
+    // Half, as RSS was held to, but of what is reachable: garbage and V8's own sizing no longer count. What is
+    // legitimately held (24 to 50 MiB measured on Node 20, 24 and 26: the retained events in their stored forms,
+    // and the crowded socket's queue until it is closed) stays well under it; one kept copy of each event is 250.
+    assert.ok(growth < posted / 2, `it held ${mib(growth)} more, over half of the ${mib(posted)} delivered`);
   });
 
   it('keeps delivering every event to the subscribers that read, over SSE and WebSocket', () => {
