@@ -13,7 +13,7 @@ import {
   parseSigningSecrets,
 } from './events/verification.ts';
 import type { ObservabilityConfig } from './observability/index.ts';
-import { isLogLevel, LOG_LEVELS } from './observability/logger.ts';
+import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS } from './observability/logger.ts';
 import { OTEL_VARIABLES, type OtelVariable, parseTracingEnvironment } from './observability/otel-env.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './plugins/use-request-limits.ts';
 import {
@@ -417,6 +417,13 @@ function readObservability(reader: EnvironmentReader, port: number): Observabili
       `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level.slice(0, 40))}`,
     );
   }
+  // Unset, the terminal decides (text for a person, JSON lines for a collector): only a forced format is kept.
+  const format = reader.text('LOG_FORMAT')?.toLowerCase();
+  if (format !== undefined && !isLogFormat(format)) {
+    reader.problems.push(
+      `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(format.slice(0, 40))}`,
+    );
+  }
   const metrics = reader.boolean('METRICS', false);
   const metricsHost = reader.text('METRICS_HOST') ?? '127.0.0.1';
   const metricsPort = reader.integer(METRICS_PORT);
@@ -432,6 +439,7 @@ function readObservability(reader: EnvironmentReader, port: number): Observabili
   const trustIncoming = reader.boolean('TRUST_INCOMING_TRACE_CONTEXT', true);
   return {
     logLevel: isLogLevel(level) ? level : 'info',
+    ...(format !== undefined && isLogFormat(format) && { logFormat: format }),
     yogaDebug,
     metrics: metrics ? { host: metricsHost, port: metricsPort } : undefined,
     tracing: tracing && { ...tracing, trustIncoming },

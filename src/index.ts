@@ -7,7 +7,7 @@ import { ConfigError, type GatewayConfig, loadConfig } from './config.ts';
 import { describeToken } from './embedded-gitlab/config.ts';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from './embedded-gitlab/index.ts';
 import { EXAMPLE_HOOKS } from './example-hooks.ts';
-import { createLogger, type Logger } from './observability/logger.ts';
+import { createLogger, type LogFormat, type Logger } from './observability/logger.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 import { createConfiguredGateway, SYSTEM_HOOK_RECEIVER_PATH } from './server.ts';
 import { attachGraphQLWebSocket } from './websocket.ts';
@@ -41,8 +41,12 @@ async function startEmbeddedGitLab(
   // A generated token is this development GitLab's own and is shown so that it can be used; one the operator
   // set is only named.
   const { adminToken, adminTokenFrom, userToken, userTokenFrom } = config.embedded;
-  logger.info(`Embedded GitLab admin token: ${describeToken(adminToken, adminTokenFrom)}`);
-  logger.info(`Embedded GitLab user token: ${describeToken(userToken, userTokenFrom)}`);
+  logger.info(
+    `Embedded GitLab admin token: ${describeToken(adminToken, adminTokenFrom)} (GraphiQL already sends it as PRIVATE-TOKEN)`,
+  );
+  logger.info(
+    `Embedded GitLab user token: ${describeToken(userToken, userTokenFrom)} (not an administrator: GitLab answers it 403)`,
+  );
   return {
     gitlab,
     url,
@@ -73,10 +77,14 @@ async function seedReceiverHook(upstream: EmbeddedUpstream, url: string, logger:
   return `gid://gitlab/SystemHook/${id}`;
 }
 
+/** `LOG_FORMAT` once read, so that a failure to start is logged as the other lines are. */
+let logFormat: LogFormat | undefined;
+
 /** Wires configuration, the upstream (real or embedded) and the gateway, then listens until SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const logger = createLogger({ level: config.observability.logLevel });
+  logFormat = config.observability.logFormat;
+  const logger = createLogger({ level: config.observability.logLevel, format: logFormat });
   const embedded = await startEmbeddedGitLab(config, logger);
   const gitlabUrl = config.gitlabUrl ?? embedded?.url;
   if (gitlabUrl === undefined) {
@@ -120,11 +128,13 @@ async function main(): Promise<void> {
   const url = `http://${host}:${port}/graphql`;
   logger.info(
     { url, upstream: gitlabUrl },
-    `Gateway listening on ${url} (GraphiQL in a browser), upstream ${gitlabUrl}`,
+    `Gateway listening on ${url}: open it in a browser for GraphiQL; upstream GitLab ${gitlabUrl}`,
   );
   if (configured.events) {
+    const receiver = receiverUrl(server, config.host);
     logger.info(
-      `System hook receiver: POST ${SYSTEM_HOOK_RECEIVER_PATH}; subscriptions over SSE and WebSocket`,
+      { url: receiver },
+      `System hook receiver: GitLab delivers events to POST ${receiver}; subscribe at ${url} over SSE or WebSocket`,
     );
   }
   if (metricsServer) logger.info({ url: metricsServer.url }, `Prometheus metrics on ${metricsServer.url}`);
@@ -171,6 +181,10 @@ main().catch((error: unknown) => {
   // A bad configuration is told to the person starting the gateway, one problem a line, before logging (whose
   // level is part of the configuration) exists; any other failure to start is a log line, on stderr.
   if (error instanceof ConfigError) console.error(error.message);
-  else createLogger({ destination: 'stderr' }).fatal({ err: error }, 'The gateway failed to start');
+  else
+    createLogger({ destination: 'stderr', format: logFormat }).fatal(
+      { err: error },
+      'The gateway failed to start',
+    );
   process.exit(1);
 });

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import type { UpstreamInstrumentation } from '../upstream/instrumentation.ts';
-import type { Logger, LogLevel } from './logger.ts';
+import type { LogFormat, Logger, LogLevel } from './logger.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import type { Telemetry } from './telemetry.ts';
 import { createTracing, type TracingConfig } from './tracing.ts';
@@ -17,6 +17,8 @@ import { createUpstreamInstrumentation } from './upstream.ts';
 export interface ObservabilityConfig {
   /** `LOG_LEVEL`. @default 'info', or 'debug' with `DEBUG=1` */
   logLevel: LogLevel;
+  /** `LOG_FORMAT`. @default undefined: text when standard output is a terminal, JSON lines otherwise */
+  logFormat?: LogFormat | undefined;
   /** `DEBUG=1`: graphql-yoga's own debug lines are logged at `debug` (else at `trace`). @default false */
   yogaDebug: boolean;
   /**

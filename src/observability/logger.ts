@@ -1,12 +1,15 @@
 /**
- * The gateway's logger: JSON lines (pino) on stdout, one object per line, with the level as an upper-case word
+ * The gateway's logger: JSON lines (pino) on stdout, one object per line (as text for a person when stdout is a
+ * terminal, `text-log.ts`), with the level as an upper-case word
  * (`"level":"INFO"`, as Cloud Logging's `severity` and most JSON log formats write it), an ISO time, and on a
  * traced request's access and GitLab attempt lines its `trace_id` and `span_id` (`traceFields`). Nothing the gateway logs holds a
  * document, variables, headers or a secret: callers pass the fields a line needs, never a request.
  */
 
+import { isatty } from 'node:tty';
 import type { Span } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { formatLogLine } from './text-log.ts';
 
 export type { Logger } from 'pino';
 
@@ -19,6 +22,15 @@ export function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);
 }
 
+/** `LOG_FORMAT`'s values: JSON lines for machines, or text for a person at a terminal. */
+export const LOG_FORMATS = ['json', 'text'] as const;
+
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export function isLogFormat(value: string): value is LogFormat {
+  return (LOG_FORMATS as readonly string[]).includes(value);
+}
+
 export interface LoggerOptions {
   /** `LOG_LEVEL`. @default 'info' */
   level?: LogLevel | undefined;
@@ -27,6 +39,11 @@ export interface LoggerOptions {
    * the process exits. @default 'stdout'
    */
   destination?: DestinationStream | 'stdout' | 'stderr' | undefined;
+  /**
+   * `LOG_FORMAT`: JSON lines, or each line as text (`formatLogLine`). @default 'text' when the destination is
+   * standard output or error and that is a terminal, otherwise 'json'
+   */
+  format?: LogFormat | undefined;
 }
 
 /** The ids of a span's trace and of the span, for a log line about what it covers; none without a span. */
@@ -37,6 +54,15 @@ export function traceFields(span: Span | undefined): { trace_id?: string; span_i
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const { destination } = options;
+  const fd = destination === 'stderr' ? 2 : 1;
+  const format = options.format ?? (typeof destination !== 'object' && isatty(fd) ? 'text' : 'json');
+  const json: DestinationStream =
+    typeof destination === 'object' ? destination : pino.destination({ dest: fd, sync: true });
+  // Text is made from the JSON line pino wrote, so that both formats carry exactly the same fields (redaction
+  // included), and a person's terminal costs a machine's JSON nothing.
+  const stream: DestinationStream =
+    format === 'text' ? { write: (line: string) => json.write(formatLogLine(line)) } : json;
   return pino(
     {
       name: 'gitlab-system-hooks-gateway',
@@ -44,9 +70,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label.toUpperCase() }) },
     },
-    typeof options.destination === 'object'
-      ? options.destination
-      : pino.destination({ dest: options.destination === 'stderr' ? 2 : 1, sync: true }),
+    stream,
   );
 }
 

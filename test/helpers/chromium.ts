@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
-/** Debian's Chromium (package `chromium`), which `.ci/run` installs when it is missing. */
-export const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Debian's Chromium (package `chromium`, which `npm test` installs as root when it is missing), or the binary
+ * `CHROMIUM` names.
+ */
+export const CHROMIUM = process.env.CHROMIUM?.trim() || '/usr/bin/chromium';
 
 /**
  * Why browser tests cannot run here, or `false` when they can. In CI (`CI=true`) a missing Chromium is not a

@@ -3,7 +3,7 @@
  * (`startProgram`), on a port of their own choosing, in front of a GitLab the test started.
  */
 import { readFileSync } from 'node:fs';
-import { type StartedProgram, startProgram } from './npm-start.ts';
+import { type StartedProgram, type StartProgramOptions, startProgram } from './npm-start.ts';
 
 export interface GatewayProcess extends StartedProgram {
   /** The process's resident set size now, in bytes, from `/proc/<pid>/status`. */
@@ -11,8 +11,11 @@ export interface GatewayProcess extends StartedProgram {
 }
 
 /** `npm start` with `PORT=0`, `env` and nothing else of the test's environment. */
-export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const program = await startProgram({ PORT: '0', ...env });
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  options?: StartProgramOptions,
+): Promise<GatewayProcess> {
+  const program = await startProgram({ PORT: '0', ...env }, options);
   const pid = program.child.pid;
   if (pid === undefined) throw new Error('the gateway process has no pid');
   return { ...program, rssBytes: () => residentBytes(pid) };

@@ -41,6 +41,18 @@ describe('the configuration of logs, metrics and traces', () => {
     ]);
   });
 
+  it('leaves the log format to the terminal unless LOG_FORMAT forces json or text, in any case', () => {
+    assert.equal(observability({}).logFormat, undefined);
+    assert.equal(observability({ LOG_FORMAT: 'JSON' }).logFormat, 'json');
+    assert.equal(observability({ LOG_FORMAT: ' text ' }).logFormat, 'text');
+  });
+
+  it('refuses an unknown LOG_FORMAT', () => {
+    assert.deepEqual(problemsOf({ LOG_FORMAT: 'pretty' }), [
+      'LOG_FORMAT must be one of json, text, got "pretty"',
+    ]);
+  });
+
   it('serves metrics on 127.0.0.1:9464 by default, and elsewhere when asked', () => {
     assert.deepEqual(observability({ METRICS: 'true' }).metrics, { host: '127.0.0.1', port: 9464 });
     assert.deepEqual(

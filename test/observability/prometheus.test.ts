@@ -48,7 +48,8 @@ describe('a real Prometheus scraping the metrics listener', () => {
   it('scrapes the gateway', async () => {
     await prometheus.waitFor('up{job="gateway"}', is(1));
     const [info] = await prometheus.waitFor('gateway_build_info', (samples) => samples.length === 1);
-    assert.match(info?.metric.node_version ?? '', /^v20\./);
+    // The gateway runs in this process, so on the Node line the suite runs on.
+    assert.equal(info?.metric.node_version, process.version);
   });
 
   it('reads back a success, a GraphQL error, a request refused before parsing and a retry', async () => {

@@ -16,6 +16,8 @@ import { once } from 'node:events';
 import autocannon from 'autocannon';
 import { createEmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { ADMIN_TOKEN, credentialHeaders, USER_TOKEN } from '../helpers/credentials.ts';
+import type { MemorySample } from '../helpers/memory-probe.ts';
+import { startArguments } from '../helpers/npm-start.ts';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 import { freePort } from '../helpers/redis-server.ts';
 import {
@@ -25,8 +27,6 @@ import {
   startScriptedServer,
 } from '../helpers/scripted-server.ts';
 import { seedHooks } from '../helpers/stack.ts';
-import { START_COMMAND } from '../helpers/start-command.ts';
-import type { MemorySample } from './memory-probe.ts';
 
 const ROOT = new URL('../..', import.meta.url);
 const CONNECTIONS = 10;
@@ -174,28 +174,18 @@ interface GatewayProcess {
 
 async function startGateway(gitlabUrl: string, collector: OtlpReceiver): Promise<GatewayProcess> {
   const [port, metricsPort] = [await freePort(), await freePort()];
-  const child = spawn(
-    process.execPath,
-    [
-      '--expose-gc',
-      ...START_COMMAND.nodeFlags,
-      '--import',
-      './test/soak/memory-probe.ts',
-      START_COMMAND.entry,
-    ],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        GITLAB_URL: gitlabUrl,
-        PORT: String(port),
-        METRICS_PORT: String(metricsPort),
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        ...GATEWAY_ENV,
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  const child = spawn(process.execPath, startArguments({ memoryProbe: true }), {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      GITLAB_URL: gitlabUrl,
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      ...GATEWAY_ENV,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   // Read everything it prints (a full pipe would stall it); keep the start and the last lines for a report.
   let output = '';
   const keep = (chunk: string) => {

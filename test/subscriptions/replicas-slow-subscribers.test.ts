@@ -15,6 +15,7 @@ import {
   waitUntil,
 } from '../helpers/event-clients.ts';
 import { type GatewayProcess, readyReport, startGatewayProcess } from '../helpers/gateway-process.ts';
+import type { MemorySample } from '../helpers/memory-probe.ts';
 
 /**
  * Subscribers that stop reading, against a gateway process started as `npm start` runs it: a raw SSE request
@@ -23,8 +24,8 @@ import { type GatewayProcess, readyReport, startGatewayProcess } from '../helper
  * (`EVENT_SUBSCRIBER_TOO_SLOW`, or close the socket past `maxBufferedBytes`, 8 MiB) instead of buffering what
  * they do not read, keep its memory bounded, and keep serving the subscribers that read.
  *
- * One process (its resident set is what is measured) with the in-memory store: how a slow subscriber is dropped
- * does not depend on where events come from. `EVENT_RETENTION=50`, so that a subscriber is dropped once it is 50
+ * One process (what it still holds after a full garbage collection is what is measured) with the in-memory store:
+ * how a slow subscriber is dropped does not depend on where events come from. `EVENT_RETENTION=50`, so that a subscriber is dropped once it is 50
  * events behind.
  */
 
@@ -45,6 +46,13 @@ const LARGE_SELECTION = `__typename cursor ... on ProjectSystemHookEvent { name 
 
 const mib = (bytes: number) =>
   bytes < MIB ? `${Math.round(bytes / 1024)} KiB` : `${(bytes / MIB).toFixed(1)} MiB`;
+
+/**
+ * What the process holds: the V8 heap in use and the memory outside it that JS objects own (the `Buffer`s a
+ * socket's write queue holds), after a full collection. Unlike RSS it does not depend on when V8 collected or on
+ * how each Node line sizes its heap, so one bound holds on every supported line.
+ */
+const held = (sample: MemorySample) => sample.heapUsedBytes + sample.externalBytes;
 
 /** A subscription over SSE on a plain socket: the request is written, the answer's head read, then nothing. */
 class UnreadSseRequest {
@@ -167,17 +175,20 @@ describe('subscribers that stop reading', () => {
   let unreadSse: UnreadSseRequest;
   let pausedWs: PausableWsClient;
   let crowdedWs: PausableWsClient;
-  const memory = { before: 0, samples: [] as number[], peak: 0, after: 0 };
+  const memory = { before: 0, samples: [] as number[], peak: 0, after: 0, rssBefore: 0, rssPeak: 0 };
   const answers: { status: number; ms: number }[] = [];
   let postingMs = 0;
 
   before(async () => {
     gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN });
-    gateway = await startGatewayProcess({
-      GITLAB_URL: await gitlab.listen(),
-      WEBHOOK_SECRET_TOKENS: RECEIVER_TOKEN,
-      EVENT_RETENTION: String(RETENTION),
-    });
+    gateway = await startGatewayProcess(
+      {
+        GITLAB_URL: await gitlab.listen(),
+        WEBHOOK_SECRET_TOKENS: RECEIVER_TOKEN,
+        EVENT_RETENTION: String(RETENTION),
+      },
+      { memoryProbe: true },
+    );
     await waitUntil('/ready reports events up', async () => {
       return (await readyReport(gateway.url)).body.checks.events === 'up';
     });
@@ -201,17 +212,22 @@ describe('subscribers that stop reading', () => {
     pausedWs.pause();
     crowdedWs.pause();
 
-    memory.before = gateway.rssBytes();
+    memory.before = held(await gateway.memory());
     memory.peak = memory.before;
+    memory.rssBefore = gateway.rssBytes();
+    memory.rssPeak = memory.rssBefore;
     const started = performance.now();
     for (let n = 0; n < EVENTS; n += CONCURRENT_DELIVERIES) {
       const batch = Array.from({ length: CONCURRENT_DELIVERIES }, (_, k) =>
         deliver(gateway.url, projectCreate(`large ${n + k}`, { padBytes: PAD_BYTES }), RECEIVER_TOKEN),
       );
       answers.push(...(await Promise.all(batch)));
-      const rss = gateway.rssBytes();
-      memory.peak = Math.max(memory.peak, rss);
-      if ((n + CONCURRENT_DELIVERIES) % (EVENTS / 5) === 0) memory.samples.push(rss);
+      memory.rssPeak = Math.max(memory.rssPeak, gateway.rssBytes());
+      if ((n + CONCURRENT_DELIVERIES) % (EVENTS / 5) === 0) {
+        const now = held(await gateway.memory());
+        memory.samples.push(now);
+        memory.peak = Math.max(memory.peak, now);
+      }
       // By now the gateway has given up on both WebSocket clients. They read again before graphql-ws's
       // keep-alive would end them (a ping every 12 s, unanswered for 12 s), which on a slow machine could
       // otherwise come first and hide what the gateway did.
@@ -222,7 +238,7 @@ describe('subscribers that stop reading', () => {
     }
     postingMs = performance.now() - started;
     for (const reader of readers) await reader.waitForEvent(`large ${EVENTS - 1}`, 20_000);
-    memory.after = gateway.rssBytes();
+    memory.after = held(await gateway.memory());
     memory.peak = Math.max(memory.peak, memory.after);
   });
   after(async () => {
@@ -246,19 +262,24 @@ describe('subscribers that stop reading', () => {
     assert.ok(slowest < 5_000, `the slowest delivery took ${Math.round(slowest)} ms`);
   });
 
-  it('keeps its memory bounded: its RSS grows by far less than what was delivered', (t) => {
+  it('keeps its memory bounded: what it holds grows by far less than what was delivered', (t) => {
     // Buffering for a non-reader would hold a copy of every event (250 MiB for the SSE subscriber alone, 100
-    // copies for the crowded socket). Bounded, the gateway holds the retained events, the crowded socket's
-    // unsent messages (8 MiB, plus one per subscription), and whatever garbage V8 has not collected yet.
+    // copies for the crowded socket). Bounded, the gateway holds the retained events and the crowded socket's
+    // unsent messages (8 MiB, plus one per subscription); garbage is collected before each sample. RSS is only
+    // reported: it also counts what V8 has freed but not given back, which differs from one Node line to another.
     const posted = EVENTS * PAD_BYTES;
     const growth = memory.peak - memory.before;
     t.diagnostic(
-      `RSS before ${mib(memory.before)}, every ${EVENTS / 5} deliveries ${memory.samples.map(mib).join(', ')}, ` +
-        `peak ${mib(memory.peak)}, once the readers caught up ${mib(memory.after)}: ` +
+      `held after a full GC: before ${mib(memory.before)}, every ${EVENTS / 5} deliveries ` +
+        `${memory.samples.map(mib).join(', ')}, once the readers caught up ${mib(memory.after)}: ` +
         `growth ${mib(growth)} while ${mib(posted)} were delivered and 102 subscriptions did not read; ` +
-        `retained events ${RETENTION} × ${mib(PAD_BYTES)} = ${mib(RETENTION * PAD_BYTES)}`,
+        `retained events ${RETENTION} × ${mib(PAD_BYTES)} = ${mib(RETENTION * PAD_BYTES)}; ` +
+        `RSS ${mib(memory.rssBefore)} before, peak ${mib(memory.rssPeak)} (${process.version})`,
     );
-    assert.ok(growth < posted / 2, `RSS grew by ${mib(growth)}, over half of the ${mib(posted)} delivered`);
+    // Half, as RSS was held to, but of what is reachable: garbage and V8's own sizing no longer count. What is
+    // legitimately held (24 to 50 MiB measured on Node 20, 24 and 26: the retained events in their stored forms,
+    // and the crowded socket's queue until it is closed) stays well under it; one kept copy of each event is 250.
+    assert.ok(growth < posted / 2, `it held ${mib(growth)} more, over half of the ${mib(posted)} delivered`);
   });
 
   it('keeps delivering every event to the subscribers that read, over SSE and WebSocket', () => {

@@ -1,7 +1,9 @@
 /**
- * Preloaded (`--import`) into the gateway process under soak: answers `'memory'` on the IPC channel with the
- * process's memory after a full garbage collection, so that figures taken at different times compare what is
- * still reachable rather than when the collector last ran. Needs `--expose-gc`.
+ * Preloaded (`--import`) into a gateway process (the soak's, or a test's through `startProgram`'s `memoryProbe`):
+ * answers `'memory'` on the IPC channel with the process's memory after a full garbage collection, so that figures
+ * taken at different times compare what is still reachable rather than when the collector last ran, which is
+ * also what makes them comparable across Node lines (each V8 sizes its heap, and so the RSS, its own way).
+ * Needs `--expose-gc`.
  */
 
 export interface MemorySample {
