@@ -39,7 +39,7 @@
  *   events are gone before it reads them; it then ends its subscriptions and forgets its log (cursors into it
  *   become `EVENT_CURSOR_EXPIRED`) instead of passing over the gap silently.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions, ReplyError } from 'ioredis';
 import { compareStreamIds, isStreamId, localCursor, newStoreId, parseCursor } from './cursor.ts';
 import {
   EventCursorExpiredError,
@@ -530,7 +530,12 @@ class RedisEventStore implements EventStore {
         'COUNT',
         REPLAY_PAGE + 1,
       )) as StreamEntry[];
-    } catch {
+    } catch (error) {
+      // An answer is no outage: Redis refused the command (parseCursor lets through no id it would refuse).
+      if (error instanceof ReplyError) {
+        if (/invalid stream id/i.test((error as Error).message)) throw new InvalidEventCursorError();
+        throw new EventStoreUnavailableError('Redis refused to replay events.');
+      }
       this.markSuspect();
       throw new EventStoreUnavailableError('Redis became unreachable while replaying events.');
     }

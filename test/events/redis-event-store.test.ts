@@ -159,6 +159,17 @@ describe('the Redis event store', () => {
     });
   });
 
+  it('keeps Redis healthy after a cursor Redis would refuse, and appends to it as before', async () => {
+    const store = await open({ keyPrefix: newPrefix() });
+    await assert.rejects(store.subscribe({ after: '99999999999999999999-0' }), {
+      code: 'EVENT_CURSOR_INVALID',
+    });
+    assert.deepEqual(store.status().degraded, []);
+    const { cursor } = await store.append(eventInput(1));
+    assert.match(cursor, /^[0-9]+-[0-9]+$/, 'a stream cursor: appended to Redis, not queued locally');
+    await store.close();
+  });
+
   describe('when Redis goes away', () => {
     it('ends its subscriptions and forgets its log when events were trimmed before it could read them', async () => {
       const keyPrefix = newPrefix();
