@@ -7,18 +7,25 @@
  * Checks run cheapest first and before reading more than they need: the method (405), the content type (415),
  * the credential in the headers (a token, or a signature's id and timestamp: 401), a declared size over the
  * limit (413, answered without reading), then the body, read up to the limit (413 past it), the signature over
- * it (401), and the JSON (400 unless an object). Refusals have tiny bodies (401 none) and never echo a header;
+ * it (401), the nesting depth (400 past `maxNestingDepth`) and the JSON (400 unless an object). Refusals have tiny bodies (401 none) and never echo a header;
  * tokens, signing secrets and `Authorization` (GitLab sends a hook URL's userinfo as Basic) are never logged.
  */
 import { readAtMost } from '../request-body.ts';
 import { eventOfDelivery } from './delivery-metadata.ts';
 import { EventStoreUnavailableError } from './errors.ts';
 import type { EventStore } from './event-store.ts';
+import { nestsDeeperThan } from './json-nesting.ts';
 import type { SystemHookEventInput } from './types.ts';
 import { createWebhookVerifier, type WebhookVerifierOptions } from './verification.ts';
 
 /** `MAX_WEBHOOK_BODY_BYTES`' default: GitLab's system hook payloads are a few KB; merge requests can be more. */
 export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+/**
+ * How deeply a delivery may nest arrays and objects. GitLab's payloads nest 5 levels at most (a merge request's
+ * `object_attributes.last_commit.author`); past a few thousand, a payload could be stored but never serialized
+ * for a subscriber.
+ */
+export const DEFAULT_MAX_WEBHOOK_NESTING_DEPTH = 64;
 
 /** Why a delivery was refused: a closed set, for metrics labels. */
 export type ReceiverRefusal =
@@ -32,6 +39,8 @@ export type ReceiverRefusal =
   | 'unauthenticated'
   /** Not a JSON object, or a body that could not be read: 400. */
   | 'malformed'
+  /** JSON nested deeper than `maxNestingDepth`: 400. */
+  | 'too_deep'
   /** The store cannot take events now (closed, or Redis away and its outage queue full): 503. */
   | 'unavailable';
 
@@ -58,6 +67,11 @@ export interface SystemHookReceiverOptions {
    * @default DEFAULT_MAX_WEBHOOK_BODY_BYTES (1 MiB)
    */
   maxBodyBytes?: number | undefined;
+  /**
+   * The deepest nesting of arrays and objects accepted in a body.
+   * @default DEFAULT_MAX_WEBHOOK_NESTING_DEPTH (64)
+   */
+  maxNestingDepth?: number | undefined;
   /** Called once per refused delivery, with why; for counting. */
   onRefused?: ((reason: ReceiverRefusal, request: Request) => void) | undefined;
   /** Called once per accepted delivery (duplicates included), after the store has it; for counting. */
@@ -80,6 +94,7 @@ const STATUS: Record<
   too_large: { status: 413, text: 'The body is too large.' },
   unauthenticated: { status: 401, text: null },
   malformed: { status: 400, text: 'The body must be a JSON object.' },
+  too_deep: { status: 400, text: 'The body nests arrays and objects too deeply.' },
   unavailable: { status: 503, text: 'Events cannot be accepted now.' },
 };
 
@@ -99,9 +114,17 @@ function declaredTooLarge(headers: Headers, limit: number): boolean {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function parseObject(body: Uint8Array): Record<string, unknown> | null {
+function decode(body: Uint8Array): string | null {
   try {
-    const value: unknown = JSON.parse(utf8.decode(body));
+    return utf8.decode(body);
+  } catch {
+    return null;
+  }
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : null;
@@ -114,6 +137,7 @@ export function createSystemHookReceiver(
   options: SystemHookReceiverOptions,
 ): (request: Request) => Promise<Response> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
+  const maxNestingDepth = options.maxNestingDepth ?? DEFAULT_MAX_WEBHOOK_NESTING_DEPTH;
   const now = options.now ?? Date.now;
   const verifier = createWebhookVerifier({
     secretTokens: options.secretTokens,
@@ -166,7 +190,10 @@ export function createSystemHookReceiver(
     if (body === null) return refuse('too_large', request);
     const verifiedBy = verdict === 'TOKEN' ? verdict : verifier.checkSignature(headers, body);
     if (verifiedBy === 'refused') return refuse('unauthenticated', request);
-    const payload = parseObject(body);
+    const text = decode(body);
+    if (text === null) return refuse('malformed', request);
+    if (nestsDeeperThan(text, maxNestingDepth)) return refuse('too_deep', request);
+    const payload = parseObject(text);
     if (payload === null) return refuse('malformed', request);
     return store(eventOfDelivery({ headers, body, payload, verifiedBy, receivedAt }), request);
   };

@@ -38,6 +38,7 @@ const DELIVERY_OUTCOMES: readonly (ReceiverRefusal | 'accepted' | 'duplicate')[]
   'too_large',
   'unauthenticated',
   'malformed',
+  'too_deep',
   'unavailable',
 ];
 

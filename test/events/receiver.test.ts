@@ -405,6 +405,43 @@ describe('the system hook receiver over HTTP', () => {
       });
     }
 
+    /** An event whose body nests `depth` levels: the object, then arrays inside one another. */
+    const nested = (depth: number) =>
+      `{"event_name":"x","a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+
+    it('accepts a body nested 64 levels deep, the bound', async () => {
+      assert.equal((await post(nested(64))).status, 204);
+      assert.equal(stored.length, 1);
+    });
+
+    it('refuses a body nested 65 levels deep with 400, and nothing is published', async () => {
+      const answer = await post(nested(65));
+      assert.equal(answer.status, 400);
+      assert.equal(answer.text, 'The body nests arrays and objects too deeply.');
+      assert.deepEqual(refusals, ['too_deep']);
+      assertNothingStored();
+      await settle();
+      assert.deepEqual(live, []);
+    });
+
+    it('refuses a signed body nested too deep after verifying it, with 400', async () => {
+      const body = nested(1000);
+      const answer = await post(body, signedHeaders(body));
+      assert.equal(answer.status, 400);
+      assert.deepEqual(refusals, ['too_deep']);
+      assertNothingStored();
+    });
+
+    it('counts no bracket inside a string, escaped quotes and backslashes included', async () => {
+      const body = JSON.stringify({
+        event_name: 'x',
+        brackets: `${'['.repeat(500)}"\\${'{'.repeat(500)}`,
+        list: [[['\\"]]]', '"[[[']]],
+      });
+      assert.equal((await post(body)).status, 204);
+      assert.deepEqual(stored[0]?.event.payload, JSON.parse(body));
+    });
+
     it('answers 503 when the store cannot take the event, and nothing is published', async () => {
       await store.close();
       const answer = await post(BODY);
