@@ -18,6 +18,7 @@ import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
 import { cachedProbe, type ReadinessReport, useReadiness } from './plugins/use-readiness.ts';
 import { type RequestLimits, requestLimits, useRequestLimits } from './plugins/use-request-limits.ts';
 import { useRoute } from './plugins/use-route.ts';
+import { useSerializableResults } from './plugins/use-serializable-results.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
@@ -235,6 +236,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       }),
       useUpstreamReadiness(options),
       useIntrospectionSwitch({ enabled: options.introspection }),
+      useSerializableResults(),
       ...(options.trustedDocuments ? [useTrustedDocuments({ documents: options.trustedDocuments })] : []),
     ],
   });
