@@ -39,6 +39,12 @@ function gitlabHeaders(overrides: Record<string, string> = {}): Record<string, s
   };
 }
 
+/** The headers without `Idempotency-Key` (nor `webhook-id`): what GitLab before 17.4 sends. */
+function withoutIds(headers: Record<string, string>): Record<string, string> {
+  const { 'idempotency-key': _key, 'webhook-id': _id, ...rest } = headers;
+  return rest;
+}
+
 function signedHeaders(
   body: string,
   id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
@@ -185,11 +191,18 @@ describe('the system hook receiver over HTTP', () => {
       );
     });
 
-    it('identifies a delivery without ids by the hash of its body', async () => {
-      const { 'idempotency-key': _key, ...headers } = gitlabHeaders();
+    it('identifies a delivery without ids by its attempt: the hash of X-Gitlab-Webhook-UUID and the body', async () => {
+      const headers = withoutIds(gitlabHeaders());
       assert.equal((await post(BODY, headers)).status, 204);
-      const hash = createHash('sha256').update(BODY).digest('hex');
-      assert.equal(stored[0]?.event.deliveryId, `sha256:${hash}`);
+      const hash = createHash('sha256').update(`${headers['x-gitlab-webhook-uuid']}\n${BODY}`).digest('hex');
+      assert.equal(stored[0]?.event.deliveryId, `attempt-sha256:${hash}`);
+    });
+
+    it('gives a delivery with no id and no X-Gitlab-Webhook-UUID (GitLab before 16.2) an id of its own', async () => {
+      const headers = withoutIds(gitlabHeaders());
+      delete headers['x-gitlab-webhook-uuid'];
+      assert.equal((await post(BODY, headers)).status, 204);
+      assert.match(stored[0]?.event.deliveryId ?? '', /^unidentified:[0-9a-f-]{36}$/);
     });
 
     it('bounds and checks header values before storing them', async () => {
@@ -235,15 +248,9 @@ describe('the system hook receiver over HTTP', () => {
       ],
       ['the same webhook-id', () => signedHeaders(BODY, 'msg_same'), () => signedHeaders(BODY, 'msg_same')],
       [
-        'the same body without ids',
-        () => {
-          const { 'idempotency-key': _key, ...headers } = gitlabHeaders();
-          return headers;
-        },
-        () => {
-          const { 'idempotency-key': _key, ...headers } = gitlabHeaders({ 'x-gitlab-token': OTHER_TOKEN });
-          return headers;
-        },
+        'the same attempt without ids (the same X-Gitlab-Webhook-UUID and body)',
+        () => withoutIds(gitlabHeaders()),
+        () => withoutIds(gitlabHeaders({ 'x-gitlab-token': OTHER_TOKEN })),
       ],
     ];
     for (const [what, first, second] of cases) {
@@ -272,6 +279,62 @@ describe('the system hook receiver over HTTP', () => {
       await settle();
       assert.equal(live.length, 2);
     });
+
+    it('publishes both of two identical bodies without ids that came in different attempts', async () => {
+      // GitLab before 17.4: a blocked user failing to sign in twice sends the same bytes twice.
+      const failedLogin = JSON.stringify({
+        event_name: 'user_failed_login',
+        created_at: '2012-07-21T07:30:54Z',
+        updated_at: '2012-07-21T07:38:22Z',
+        name: 'John Smith',
+        username: 'john',
+        user_id: 41,
+        state: 'blocked',
+      });
+      const first = withoutIds(
+        gitlabHeaders({ 'x-gitlab-webhook-uuid': 'f0e1a2b3-0000-4000-8000-000000000001' }),
+      );
+      const second = withoutIds(
+        gitlabHeaders({ 'x-gitlab-webhook-uuid': 'f0e1a2b3-0000-4000-8000-000000000002' }),
+      );
+      assert.equal((await post(failedLogin, first)).status, 204);
+      assert.equal((await post(failedLogin, second)).status, 204);
+      assert.deepEqual(
+        stored.map(({ result }) => result.duplicate),
+        [false, false],
+      );
+      await settle();
+      assert.equal(live.length, 2);
+      assert.notEqual(live[0]?.deliveryId, live[1]?.deliveryId);
+    });
+
+    it('publishes every delivery that has neither an id nor an X-Gitlab-Webhook-UUID', async () => {
+      const headers = withoutIds(gitlabHeaders());
+      delete headers['x-gitlab-webhook-uuid'];
+      for (let n = 0; n < 3; n += 1) assert.equal((await post(BODY, headers)).status, 204);
+      await settle();
+      assert.equal(live.length, 3);
+    });
+
+    for (const prefix of ['attempt-sha256:', 'unidentified:']) {
+      it(`keeps a sender's id that starts with ${prefix} out of the receiver's own ids, so it claims no delivery`, async () => {
+        // A token holder sends, ahead of GitLab, the id the receiver would give GitLab's delivery without ids.
+        const attempt = withoutIds(gitlabHeaders());
+        const claimed = `attempt-sha256:${createHash('sha256').update(`${attempt['x-gitlab-webhook-uuid']}\n${BODY}`).digest('hex')}`;
+        const id = prefix === 'attempt-sha256:' ? claimed : `unidentified:${'0'.repeat(36)}`;
+        assert.equal(
+          (await post('{"event_name":"planted"}', gitlabHeaders({ 'idempotency-key': id }))).status,
+          204,
+        );
+        assert.equal((await post(BODY, attempt)).status, 204);
+        assert.deepEqual(
+          stored.map(({ result }) => result.duplicate),
+          [false, false],
+        );
+        assert.equal(stored[0]?.event.deliveryId, `sha256:${createHash('sha256').update(id).digest('hex')}`);
+        assert.equal(stored[1]?.event.deliveryId, claimed);
+      });
+    }
   });
 
   describe('refusing', () => {

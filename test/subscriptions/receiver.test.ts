@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { print } from 'graphql';
 import { signStandardWebhook } from '../../src/events/verification.ts';
@@ -162,6 +163,15 @@ describe('the receiver on the gateway port', () => {
       published.push(headers['idempotency-key'] as string);
     });
 
+    it('publishes both of two identical bodies without ids sent in different attempts (GitLab before 17.4)', async () => {
+      for (const attempt of [randomUUID(), randomUUID()]) {
+        const headers = tokenHeaders({ 'x-gitlab-webhook-uuid': attempt });
+        delete headers['idempotency-key'];
+        assert.equal((await send(BODY, headers)).status, 204);
+        published.push(`attempt-sha256:${createHash('sha256').update(`${attempt}\n${BODY}`).digest('hex')}`);
+      }
+    });
+
     it('answers a repeated webhook-id with the same 204 and publishes it once, even re-signed later', async () => {
       const id = nextId();
       const first = await send(BODY, signedHeaders(BODY, id));
@@ -290,7 +300,7 @@ describe('the receiver on the gateway port', () => {
     );
     assert.deepEqual(
       events.map((event) => event.verifiedBy),
-      ['TOKEN', 'SIGNATURE', 'TOKEN', 'SIGNATURE', 'TOKEN'],
+      ['TOKEN', 'SIGNATURE', 'TOKEN', 'TOKEN', 'TOKEN', 'SIGNATURE', 'TOKEN'],
     );
     assert.deepEqual(events[0].payload, JSON.parse(BODY));
   });
