@@ -4,7 +4,7 @@ import {
   EmbeddedGitLabConfigError,
   loadEmbeddedGitLabConfig,
 } from './embedded-gitlab/config.ts';
-import { DEFAULT_EVENT_RETENTION } from './events/event-store.ts';
+import { DEFAULT_DEDUPE_WINDOW_SECONDS, DEFAULT_EVENT_RETENTION } from './events/event-store.ts';
 import { DEFAULT_MAX_WEBHOOK_BODY_BYTES } from './events/receiver.ts';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
@@ -85,6 +85,11 @@ export interface EventsConfig {
   retention: number;
   /** `EVENT_AUTH_RECHECK_SECONDS`: how often a subscriber's credential is checked again. @default 300 */
   authRecheckSeconds: number;
+  /**
+   * `EVENT_DEDUPE_WINDOW_SECONDS`: how long a delivery id is recognised; at least twice the signature tolerance.
+   * @default DEFAULT_DEDUPE_WINDOW_SECONDS (86400)
+   */
+  dedupeWindowSeconds: number;
 }
 
 /** Every problem with the environment, reported at once. */
@@ -192,6 +197,12 @@ const EVENT_INTEGERS = {
   },
   retention: { env: 'EVENT_RETENTION', min: 1, max: 100_000, default: DEFAULT_EVENT_RETENTION },
   authRecheckSeconds: { env: 'EVENT_AUTH_RECHECK_SECONDS', min: 1, max: 86_400, default: 300 },
+  dedupeWindowSeconds: {
+    env: 'EVENT_DEDUPE_WINDOW_SECONDS',
+    min: 600,
+    max: 604_800,
+    default: DEFAULT_DEDUPE_WINDOW_SECONDS,
+  },
 } satisfies Record<string, IntegerVariable>;
 
 /** The request limits, by their key in `RequestLimits`. */
@@ -352,9 +363,28 @@ function isRedisUrl(text: string): boolean {
   }
 }
 
+/**
+ * A signed delivery can be accepted from `tolerance` before its timestamp to `tolerance` after it, so a copy may
+ * come up to twice the tolerance after the first: its id must be remembered at least that long, or the copy is
+ * published again.
+ */
+function checkReplayWindow(
+  reader: EnvironmentReader,
+  events: Record<keyof typeof EVENT_INTEGERS, number>,
+): void {
+  if (2 * events.signatureToleranceSeconds <= events.dedupeWindowSeconds) return;
+  reader.problems.push(
+    `WEBHOOK_SIGNATURE_TOLERANCE_SECONDS must be at most half of EVENT_DEDUPE_WINDOW_SECONDS ` +
+      `(${Math.floor(events.dedupeWindowSeconds / 2)}): a signed delivery is accepted for twice the tolerance, ` +
+      'and its id must be remembered that long',
+  );
+}
+
 function readEvents(reader: EnvironmentReader): EventsConfig {
+  const integers = readIntegers(reader, EVENT_INTEGERS);
+  checkReplayWindow(reader, integers);
   return {
-    ...readIntegers(reader, EVENT_INTEGERS),
+    ...integers,
     secretTokens: readSecrets(reader, 'WEBHOOK_SECRET_TOKENS', parseSecretTokens),
     signingSecrets: readSecrets(reader, 'WEBHOOK_SIGNING_SECRETS', parseSigningSecrets),
     redisUrl: readRedisUrl(reader),

@@ -311,9 +311,9 @@ export function createConfiguredGateway(
   return { gateway, client, events, telemetry };
 }
 
-/** The event store `EVENT_RETENTION` and `REDIS_URL` describe: shared through Redis, or this process's own. */
+/** The event store `EVENT_RETENTION`, `EVENT_DEDUPE_WINDOW_SECONDS` and `REDIS_URL` describe: shared through Redis, or this process's own. */
 function createEventStore(config: GatewayConfig['events']): EventStore {
-  const options = { retention: config.retention };
+  const options = { retention: config.retention, dedupeWindowSeconds: config.dedupeWindowSeconds };
   return config.redisUrl === undefined
     ? createMemoryEventStore(options)
     : createRedisEventStore({ ...options, redis: config.redisUrl });

@@ -50,6 +50,7 @@ import {
 import { EventLog, type ReplayPrefix } from './event-log.ts';
 import {
   type AppendResult,
+  DEFAULT_MAX_LOCAL_DEDUPE_ENTRIES,
   type EventStore,
   type EventStoreOptions,
   type EventStoreStatus,
@@ -173,13 +174,14 @@ class RedisEventStore implements EventStore {
   private readonly readCount: number;
 
   constructor(options: RedisEventStoreOptions) {
-    this.settings = storeSettings(options);
+    this.settings = storeSettings(options, DEFAULT_MAX_LOCAL_DEDUPE_ENTRIES);
     this.log = new EventLog(this.settings.retention, this.settings.maxRetainedBytes);
     this.seen = new RecentDeliveries<DeliveryState>({
       maxEntries: this.settings.maxDedupeEntries,
       windowMs: this.settings.dedupeWindowMs,
       now: this.settings.now,
       isRetained: (state) => state.cursor !== null && this.log.sequenceOf(state.cursor) !== undefined,
+      whenFull: 'forget-oldest',
     });
     this.readCount = Math.min(READ_COUNT, this.settings.retention);
     this.keys = streamKeys(options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX);

@@ -505,6 +505,26 @@ describe('the system hook receiver over HTTP', () => {
       assert.deepEqual(stored[0]?.event.payload, JSON.parse(body));
     });
 
+    it('answers 503 to a new delivery once the store remembers as many ids as it may, and still 204 to a repeat', async () => {
+      await store.close();
+      store = createMemoryEventStore({ retention: 1, maxDedupeEntries: 2 });
+      receive = createSystemHookReceiver({
+        store,
+        signingSecrets: [SECRET],
+        onRefused: (reason) => refusals.push(reason),
+      });
+      const first = signedHeaders(BODY, 'msg_first');
+      assert.equal((await post(BODY, first)).status, 204);
+      assert.equal((await post(BODY, signedHeaders(BODY, 'msg_second'))).status, 204);
+      const refused = await post(BODY, signedHeaders(BODY, 'msg_third'));
+      assert.deepEqual([refused.status, refused.text], [503, 'Events cannot be accepted now.']);
+      assert.deepEqual(refusals, ['unavailable']);
+      // A replay of the first, within the tolerance, is still recognised rather than published again.
+      assert.equal((await post(BODY, first)).status, 204);
+      assert.deepEqual(refusals, ['unavailable']);
+      assert.equal(store.status().retained, 1);
+    });
+
     it('answers 503 when the store cannot take the event, and nothing is published', async () => {
       await store.close();
       const answer = await post(BODY);
