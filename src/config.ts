@@ -5,7 +5,11 @@ import {
   loadEmbeddedGitLabConfig,
 } from './embedded-gitlab/config.ts';
 import { DEFAULT_DEDUPE_WINDOW_SECONDS, DEFAULT_EVENT_RETENTION } from './events/event-store.ts';
-import { DEFAULT_MAX_WEBHOOK_BODY_BYTES } from './events/receiver.ts';
+import {
+  DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES,
+  DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+  DEFAULT_WEBHOOK_READ_TIMEOUT_MS,
+} from './events/receiver.ts';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
   parseSecretTokens,
@@ -79,6 +83,10 @@ export interface EventsConfig {
   signatureToleranceSeconds: number;
   /** `MAX_WEBHOOK_BODY_BYTES`: the largest delivery body. @default DEFAULT_MAX_WEBHOOK_BODY_BYTES (1 MiB) */
   maxBodyBytes: number;
+  /** `WEBHOOK_READ_TIMEOUT_MS`: how long a delivery's body may take to arrive. @default DEFAULT_WEBHOOK_READ_TIMEOUT_MS (15 s) */
+  readTimeoutMs: number;
+  /** `MAX_CONCURRENT_WEBHOOK_BODIES`: delivery bodies read at once. @default DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES (32) */
+  maxConcurrentBodies: number;
   /** `REDIS_URL`: share events, deduplication and retention between replicas. @default unset: one process */
   redisUrl: string | undefined;
   /** `EVENT_RETENTION`: how many recent events are kept for `after`. @default DEFAULT_EVENT_RETENTION (1000) */
@@ -194,6 +202,19 @@ const EVENT_INTEGERS = {
     min: 1024,
     max: 26_214_400,
     default: DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+  },
+  // Above GitLab's own 10 s, which it may be configured to raise (its `webhook_timeout`, up to 5 minutes).
+  readTimeoutMs: {
+    env: 'WEBHOOK_READ_TIMEOUT_MS',
+    min: 1000,
+    max: 300_000,
+    default: DEFAULT_WEBHOOK_READ_TIMEOUT_MS,
+  },
+  maxConcurrentBodies: {
+    env: 'MAX_CONCURRENT_WEBHOOK_BODIES',
+    min: 1,
+    max: 10_000,
+    default: DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES,
   },
   retention: { env: 'EVENT_RETENTION', min: 1, max: 100_000, default: DEFAULT_EVENT_RETENTION },
   authRecheckSeconds: { env: 'EVENT_AUTH_RECHECK_SECONDS', min: 1, max: 86_400, default: 300 },

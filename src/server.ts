@@ -301,6 +301,8 @@ export function createConfiguredGateway(
         signingSecrets: config.events.signingSecrets,
         signatureToleranceSeconds: config.events.signatureToleranceSeconds,
         maxBodyBytes: config.events.maxBodyBytes,
+        readTimeoutMs: config.events.readTimeoutMs,
+        maxConcurrentBodies: config.events.maxConcurrentBodies,
       },
       authRecheckMs: config.events.authRecheckSeconds * 1000,
     },

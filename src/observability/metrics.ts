@@ -39,6 +39,8 @@ const DELIVERY_OUTCOMES: readonly (ReceiverRefusal | 'accepted' | 'duplicate')[]
   'unauthenticated',
   'malformed',
   'too_deep',
+  'timeout',
+  'busy',
   'unavailable',
 ];
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createServerAdapter } from '@whatwg-node/server';
@@ -58,6 +58,20 @@ function signedHeaders(
   return headers;
 }
 
+/** A POST whose body starts with `part` and never ends; `answered` settles when the answer, or an error, comes. */
+function stalledRequest(url: string, headers: Record<string, string>, part: string) {
+  const request = httpRequest(url, { method: 'POST', headers });
+  const answered = new Promise<number | Error>((resolve) => {
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', resolve);
+  });
+  request.write(part);
+  return { request, answered };
+}
+
 describe('the system hook receiver over HTTP', () => {
   let server: Server;
   let url: string;
@@ -83,6 +97,14 @@ describe('the system hook receiver over HTTP', () => {
   });
 
   let receive: (request: Request) => Promise<Response>;
+  /** The store, recording what the receiver appends to it. */
+  const recording = (): Pick<EventStore, 'append'> => ({
+    append: async (event) => {
+      const result = await store.append(event);
+      stored.push({ event, result });
+      return result;
+    },
+  });
   beforeEach(async () => {
     subscription?.abort();
     await store?.close();
@@ -90,15 +112,8 @@ describe('the system hook receiver over HTTP', () => {
     stored = [];
     refusals = [];
     live = [];
-    const recording: Pick<EventStore, 'append'> = {
-      append: async (event) => {
-        const result = await store.append(event);
-        stored.push({ event, result });
-        return result;
-      },
-    };
     receive = createSystemHookReceiver({
-      store: recording,
+      store: recording(),
       secretTokens: [TOKEN, OTHER_TOKEN],
       signingSecrets: [SECRET],
       maxBodyBytes: MAX_BODY_BYTES,
@@ -503,6 +518,54 @@ describe('the system hook receiver over HTTP', () => {
       });
       assert.equal((await post(body)).status, 204);
       assert.deepEqual(stored[0]?.event.payload, JSON.parse(body));
+    });
+
+    it('answers a signed body that stalls past the read deadline with 408, and stores nothing', async () => {
+      receive = createSystemHookReceiver({
+        store: createMemoryEventStore(),
+        signingSecrets: [SECRET],
+        readTimeoutMs: 300,
+        onRefused: (reason) => refusals.push(reason),
+      });
+      // Headers that pass before the body (an id, a fresh timestamp, some signature): anyone can send them.
+      const started = performance.now();
+      const answer = await postChunked(url, signedHeaders(BODY), [BODY.slice(0, 10)], false);
+      assert.equal(answer.status, 408);
+      assert.equal(answer.text, 'The body did not arrive in time.');
+      assert.ok(performance.now() - started < 5_000, 'the deadline, not a server timeout');
+      assert.deepEqual(refusals, ['timeout']);
+    });
+
+    it('refuses with 503 and Retry-After, without reading, a delivery while the cap of bodies are being read', async () => {
+      receive = createSystemHookReceiver({
+        store: recording(),
+        signingSecrets: [SECRET],
+        maxConcurrentBodies: 1,
+        onRefused: (reason) => refusals.push(reason),
+      });
+      const first = stalledRequest(url, signedHeaders(BODY, 'msg_slow'), BODY.slice(0, 10));
+      try {
+        // Until the first is being read, a delivery may take the one place itself, and is answered at once.
+        let answer: Awaited<ReturnType<typeof post>> | undefined;
+        for (let attempt = 0; attempt < 200 && answer?.status !== 503; attempt += 1) {
+          answer = await post(BODY, signedHeaders(BODY, `msg_probe_${attempt}`));
+        }
+        assert.equal(answer?.status, 503);
+        assert.equal(answer?.headers.get('retry-after'), '1');
+        assert.equal(answer?.text, 'Too many deliveries are being read; try again shortly.');
+        // Answered although its body never ends: it was not read.
+        const unread = await postChunked(url, signedHeaders(BODY, 'msg_unread'), ['{"event_name":'], false);
+        assert.equal(unread.status, 503);
+      } finally {
+        first.request.destroy();
+      }
+      await first.answered;
+      // Its place is free again once the first is gone.
+      let after = 0;
+      for (let attempt = 0; attempt < 200 && after !== 204; attempt += 1)
+        after = (await post(BODY, signedHeaders(BODY, `msg_after_${attempt}`))).status;
+      assert.equal(after, 204);
+      assert.ok(!stored.some(({ event }) => ['msg_slow', 'msg_unread'].includes(event.deliveryId)));
     });
 
     it('answers 503 to a new delivery once the store remembers as many ids as it may, and still 204 to a repeat', async () => {

@@ -21,6 +21,7 @@ import { type Subscriber, subscribe, until } from './subscriber.ts';
  */
 
 const MAX_BODY_BYTES = 64 * 1024;
+const READ_TIMEOUT_MS = 500;
 const BASIC_PASSWORD = 'basic-password-7e1d';
 const SECRETS = [RECEIVER_TOKEN, RECEIVER_SIGNING_SECRET, BASIC_PASSWORD, btoa(`gitlab:${BASIC_PASSWORD}`)];
 const BODY = JSON.stringify({
@@ -119,7 +120,9 @@ describe('the receiver on the gateway port', () => {
   const published: string[] = [];
 
   before(async () => {
-    stack = await startEventStack({ events: { maxBodyBytes: MAX_BODY_BYTES } });
+    stack = await startEventStack({
+      events: { maxBodyBytes: MAX_BODY_BYTES, readTimeoutMs: READ_TIMEOUT_MS },
+    });
     watcher = subscribe(stack, 'sse', { query: print(SystemHookEventsDocument) });
     await until(
       () => stack.store.status().subscribers === 1,
@@ -205,6 +208,14 @@ describe('the receiver on the gateway port', () => {
         false,
       );
       assert.equal(answer.status, 413);
+    });
+
+    it('answers a signed delivery whose body stalls with 408 once the read deadline has passed', async () => {
+      const started = performance.now();
+      const answer = await postRaw(stack.receiverUrl, signedHeaders(BODY), [BODY.slice(0, 10)], false);
+      assert.equal(answer.status, 408);
+      const ms = performance.now() - started;
+      assert.ok(ms >= READ_TIMEOUT_MS - 50 && ms < 5_000, `answered after ${Math.round(ms)} ms`);
     });
 
     it('answers a multi-MB body with a 413 that fetch reads', async () => {
