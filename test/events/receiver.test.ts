@@ -7,7 +7,11 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { AppendResult, EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
-import { createSystemHookReceiver, type ReceiverRefusal } from '../../src/events/receiver.ts';
+import {
+  createSystemHookReceiver,
+  type ReceiverRefusal,
+  type SystemHookReceiverOptions,
+} from '../../src/events/receiver.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from '../../src/events/types.ts';
 import { signStandardWebhook } from '../../src/events/verification.ts';
 import { postChunked } from '../helpers/raw-http.ts';
@@ -105,6 +109,16 @@ describe('the system hook receiver over HTTP', () => {
       return result;
     },
   });
+  /** Replaces the receiver under test with one for signed deliveries with these options. */
+  const receiveWith = (
+    options: Pick<SystemHookReceiverOptions, 'store'> & Partial<SystemHookReceiverOptions>,
+  ) => {
+    receive = createSystemHookReceiver({
+      signingSecrets: [SECRET],
+      onRefused: (reason) => refusals.push(reason),
+      ...options,
+    });
+  };
   beforeEach(async () => {
     subscription?.abort();
     await store?.close();
@@ -521,12 +535,7 @@ describe('the system hook receiver over HTTP', () => {
     });
 
     it('answers a signed body that stalls past the read deadline with 408, and stores nothing', async () => {
-      receive = createSystemHookReceiver({
-        store: createMemoryEventStore(),
-        signingSecrets: [SECRET],
-        readTimeoutMs: 300,
-        onRefused: (reason) => refusals.push(reason),
-      });
+      receiveWith({ store: recording(), readTimeoutMs: 300 });
       // Headers that pass before the body (an id, a fresh timestamp, some signature): anyone can send them.
       const started = performance.now();
       const answer = await postChunked(url, signedHeaders(BODY), [BODY.slice(0, 10)], false);
@@ -537,12 +546,7 @@ describe('the system hook receiver over HTTP', () => {
     });
 
     it('refuses with 503 and Retry-After, without reading, a delivery while the cap of bodies are being read', async () => {
-      receive = createSystemHookReceiver({
-        store: recording(),
-        signingSecrets: [SECRET],
-        maxConcurrentBodies: 1,
-        onRefused: (reason) => refusals.push(reason),
-      });
+      receiveWith({ store: recording(), maxConcurrentBodies: 1 });
       const first = stalledRequest(url, signedHeaders(BODY, 'msg_slow'), BODY.slice(0, 10));
       try {
         // Until the first is being read, a delivery may take the one place itself, and is answered at once.
@@ -571,11 +575,7 @@ describe('the system hook receiver over HTTP', () => {
     it('answers 503 to a new delivery once the store remembers as many ids as it may, and still 204 to a repeat', async () => {
       await store.close();
       store = createMemoryEventStore({ retention: 1, maxDedupeEntries: 2 });
-      receive = createSystemHookReceiver({
-        store,
-        signingSecrets: [SECRET],
-        onRefused: (reason) => refusals.push(reason),
-      });
+      receiveWith({ store });
       const first = signedHeaders(BODY, 'msg_first');
       assert.equal((await post(BODY, first)).status, 204);
       assert.equal((await post(BODY, signedHeaders(BODY, 'msg_second'))).status, 204);

@@ -162,35 +162,38 @@ describe('the Redis event store', () => {
   });
 
   describe('bounds in bytes', () => {
-    it('keeps the shared stream within maxRetainedBytes of bodies, the oldest trimmed first', async () => {
-      const keyPrefix = newPrefix();
-      const bounds = { keyPrefix, retention: 100, maxRetainedBytes: 50_000 };
-      const a = await open(bounds);
-      const cursors: string[] = [];
-      for (let n = 0; n < 10; n += 1)
-        cursors.push((await a.append(eventInput(n, { bodyBytes: 10_000 }))).cursor);
-      // A replica started afterwards retains none of them: what it resumes, it reads from the stream.
-      const b = await open(bounds);
-      await assert.rejects(b.subscribe({ after: cursors[4] }), { code: 'EVENT_CURSOR_EXPIRED' });
-      const events = await b.subscribe({ after: cursors[5] });
-      assert.deepEqual(numbers(await take(events, 4)), [6, 7, 8, 9]);
-      await Promise.all([a.close(), b.close()]);
-    });
-
-    it('trims by count and by bytes together without losing count of the bytes', async () => {
-      const keyPrefix = newPrefix();
-      const bounds = { keyPrefix, retention: 4, maxRetainedBytes: 25_000 };
-      const a = await open(bounds);
-      const cursors: string[] = [];
-      // Six of 5,000 bytes (the count trims two), then three of 10,000 (the bytes trim three more).
-      for (let n = 0; n < 9; n += 1)
-        cursors.push((await a.append(eventInput(n, { bodyBytes: n < 6 ? 5_000 : 10_000 }))).cursor);
-      const b = await open(bounds);
-      await assert.rejects(b.subscribe({ after: cursors[6] }), { code: 'EVENT_CURSOR_EXPIRED' });
-      const events = await b.subscribe({ after: cursors[7] });
-      assert.deepEqual(numbers(await take(events, 1)), [8]);
-      await Promise.all([a.close(), b.close()]);
-    });
+    const trimming: [what: string, bounds: Partial<RedisEventStoreOptions>, sizes: number[], kept: number][] =
+      [
+        [
+          'keeps the shared stream within maxRetainedBytes of bodies, the oldest trimmed first',
+          { retention: 100, maxRetainedBytes: 50_000 },
+          Array(10).fill(10_000),
+          5,
+        ],
+        [
+          // Six of 5,000 bytes (the count trims two), then three of 10,000 (the bytes trim three more).
+          'trims by count and by bytes together without losing count of the bytes',
+          { retention: 4, maxRetainedBytes: 25_000 },
+          [...Array(6).fill(5_000), ...Array(3).fill(10_000)],
+          2,
+        ],
+      ];
+    for (const [what, bounds, sizes, kept] of trimming) {
+      it(what, async () => {
+        const keyPrefix = newPrefix();
+        const a = await open({ keyPrefix, ...bounds });
+        const cursors: string[] = [];
+        for (const [n, bodyBytes] of sizes.entries())
+          cursors.push((await a.append(eventInput(n, { bodyBytes }))).cursor);
+        // A replica started afterwards retains none of them: what it resumes, it reads from the stream.
+        const b = await open({ keyPrefix, ...bounds });
+        const first = sizes.length - kept;
+        await assert.rejects(b.subscribe({ after: cursors[first - 1] }), { code: 'EVENT_CURSOR_EXPIRED' });
+        const events = await b.subscribe({ after: cursors[first] });
+        assert.deepEqual(numbers(await take(events, kept - 1)), range(first + 1, sizes.length));
+        await Promise.all([a.close(), b.close()]);
+      });
+    }
 
     it('leaves entries written before sizes were kept to the count bound, and never trims behind them', async () => {
       const keyPrefix = newPrefix();
