@@ -4,9 +4,9 @@
  *
  * Every `deliveryId` inside the dedupe window is remembered, whatever their number, up to `maxDedupeEntries`;
  * past that, `append` refuses new deliveries (`EventStoreUnavailableError`) until older ids leave the window.
- * Forgetting one instead would let a captured signed delivery be accepted again within its tolerance. What a
- * restart forgets, it forgets: a signed delivery from before the restart is accepted again while its timestamp
- * is within the tolerance.
+ * Forgetting one instead would let a captured signed delivery be accepted again within its tolerance. A restart
+ * forgets them all: a signed delivery from before it is accepted again while its timestamp is within the
+ * tolerance.
  */
 import { localCursor, newStoreId, parseCursor } from './cursor.ts';
 import { EventCursorExpiredError, EventStoreUnavailableError, InvalidEventCursorError } from './errors.ts';

@@ -1,9 +1,10 @@
 /**
  * The event store shared by several gateway replicas through Redis (`REDIS_URL`).
  *
- * Layout: one Redis stream holds the last `retention` events (`XADD ... MAXLEN`), and at most
- * `maxRetainedBytes` of their bodies; its entry ids are the cursors, the same on every replica. A key per `deliveryId` (`SET ... EX`, 24 h by default) holds the cursor of
- * its event; one Lua script checks it, adds the entry and sets it atomically (`redis-stream.ts`).
+ * Layout: one Redis stream holds the last `retention` events (`XADD ... MAXLEN`), and at most `maxRetainedBytes`
+ * of their bodies; its entry ids are the cursors, the same on every replica. A key per `deliveryId`
+ * (`SET ... EX`, the dedupe window, 24 h by default) holds the cursor of its event; one Lua script checks it, adds
+ * the entry, trims the stream and sets the key atomically (`redis-stream.ts`).
  *
  * Fan-out: each process runs one `XREAD BLOCK` loop on a connection of its own and appends what it reads to its
  * local `EventLog`, which its subscriptions read; there is never a Redis connection per subscriber. An event
