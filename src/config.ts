@@ -5,8 +5,12 @@ import {
   loadEmbeddedGitLabConfig,
 } from './embedded-gitlab/config.ts';
 import { CREDENTIAL_WATCH_DEFAULTS } from './events/credential-watch.ts';
-import { DEFAULT_EVENT_RETENTION } from './events/event-store.ts';
-import { DEFAULT_MAX_WEBHOOK_BODY_BYTES } from './events/receiver.ts';
+import { DEFAULT_DEDUPE_WINDOW_SECONDS, DEFAULT_EVENT_RETENTION } from './events/event-store.ts';
+import {
+  DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES,
+  DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+  DEFAULT_WEBHOOK_READ_TIMEOUT_MS,
+} from './events/receiver.ts';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
   parseSecretTokens,
@@ -78,6 +82,10 @@ export interface EventsConfig {
   signatureToleranceSeconds: number;
   /** `MAX_WEBHOOK_BODY_BYTES`: the largest delivery body. @default DEFAULT_MAX_WEBHOOK_BODY_BYTES (1 MiB) */
   maxBodyBytes: number;
+  /** `WEBHOOK_READ_TIMEOUT_MS`: how long a delivery's body may take to arrive. @default DEFAULT_WEBHOOK_READ_TIMEOUT_MS (15 s) */
+  readTimeoutMs: number;
+  /** `MAX_CONCURRENT_WEBHOOK_BODIES`: delivery bodies read at once. @default DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES (32) */
+  maxConcurrentBodies: number;
   /** `REDIS_URL`: share events, deduplication and retention between replicas. @default unset: one process */
   redisUrl: string | undefined;
   /** `EVENT_RETENTION`: how many recent events are kept for `after`. @default DEFAULT_EVENT_RETENTION (1000) */
@@ -93,6 +101,11 @@ export interface EventsConfig {
   maxSubscriptions: number;
   /** `MAX_SUBSCRIPTIONS_PER_CREDENTIAL`. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptionsPerCredential (100) */
   maxSubscriptionsPerCredential: number;
+  /**
+   * `EVENT_DEDUPE_WINDOW_SECONDS`: how long a delivery id is recognised; at least twice the signature tolerance.
+   * @default DEFAULT_DEDUPE_WINDOW_SECONDS (86400)
+   */
+  dedupeWindowSeconds: number;
 }
 
 /** Every problem with the environment, reported at once. */
@@ -198,6 +211,19 @@ const EVENT_INTEGERS = {
     max: 26_214_400,
     default: DEFAULT_MAX_WEBHOOK_BODY_BYTES,
   },
+  // Above GitLab's own 10 s, which it may be configured to raise (its `webhook_timeout`, up to 5 minutes).
+  readTimeoutMs: {
+    env: 'WEBHOOK_READ_TIMEOUT_MS',
+    min: 1000,
+    max: 300_000,
+    default: DEFAULT_WEBHOOK_READ_TIMEOUT_MS,
+  },
+  maxConcurrentBodies: {
+    env: 'MAX_CONCURRENT_WEBHOOK_BODIES',
+    min: 1,
+    max: 10_000,
+    default: DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES,
+  },
   retention: { env: 'EVENT_RETENTION', min: 1, max: 100_000, default: DEFAULT_EVENT_RETENTION },
   authRecheckSeconds: {
     env: 'EVENT_AUTH_RECHECK_SECONDS',
@@ -216,6 +242,12 @@ const EVENT_INTEGERS = {
     min: 1,
     max: 1_000_000,
     default: CREDENTIAL_WATCH_DEFAULTS.maxSubscriptionsPerCredential,
+  },
+  dedupeWindowSeconds: {
+    env: 'EVENT_DEDUPE_WINDOW_SECONDS',
+    min: 600,
+    max: 604_800,
+    default: DEFAULT_DEDUPE_WINDOW_SECONDS,
   },
 } satisfies Record<string, IntegerVariable>;
 
@@ -393,8 +425,26 @@ function readAuthMaxStaleness(reader: EnvironmentReader, recheckSeconds: number)
   return seconds;
 }
 
+/**
+ * A signed delivery can be accepted from `tolerance` before its timestamp to `tolerance` after it, so a copy may
+ * come up to twice the tolerance after the first: its id must be remembered at least that long, or the copy is
+ * published again.
+ */
+function checkReplayWindow(
+  reader: EnvironmentReader,
+  events: Record<keyof typeof EVENT_INTEGERS, number>,
+): void {
+  if (2 * events.signatureToleranceSeconds <= events.dedupeWindowSeconds) return;
+  reader.problems.push(
+    `WEBHOOK_SIGNATURE_TOLERANCE_SECONDS must be at most half of EVENT_DEDUPE_WINDOW_SECONDS ` +
+      `(${Math.floor(events.dedupeWindowSeconds / 2)}): a signed delivery is accepted for twice the tolerance, ` +
+      'and its id must be remembered that long',
+  );
+}
+
 function readEvents(reader: EnvironmentReader): EventsConfig {
   const integers = readIntegers(reader, EVENT_INTEGERS);
+  checkReplayWindow(reader, integers);
   return {
     ...integers,
     authMaxStalenessSeconds: readAuthMaxStaleness(reader, integers.authRecheckSeconds),

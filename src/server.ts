@@ -19,6 +19,7 @@ import { useNoStore } from './plugins/use-no-store.ts';
 import { cachedProbe, type ReadinessReport, useReadiness } from './plugins/use-readiness.ts';
 import { type RequestLimits, requestLimits, useRequestLimits } from './plugins/use-request-limits.ts';
 import { useRoute } from './plugins/use-route.ts';
+import { useSerializableResults } from './plugins/use-serializable-results.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
@@ -247,6 +248,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       useGraphQLJsExecution(),
       useUpstreamReadiness(options),
       useIntrospectionSwitch({ enabled: options.introspection }),
+      useSerializableResults(),
       ...(options.trustedDocuments ? [useTrustedDocuments({ documents: options.trustedDocuments })] : []),
       ...(options.plugins ?? []),
     ],
@@ -314,6 +316,8 @@ export function createConfiguredGateway(
         signingSecrets: config.events.signingSecrets,
         signatureToleranceSeconds: config.events.signatureToleranceSeconds,
         maxBodyBytes: config.events.maxBodyBytes,
+        readTimeoutMs: config.events.readTimeoutMs,
+        maxConcurrentBodies: config.events.maxConcurrentBodies,
       },
       authRecheckMs: config.events.authRecheckSeconds * 1000,
       authMaxStalenessMs: config.events.authMaxStalenessSeconds * 1000,
@@ -327,9 +331,9 @@ export function createConfiguredGateway(
   return { gateway, client, events, telemetry };
 }
 
-/** The event store `EVENT_RETENTION` and `REDIS_URL` describe: shared through Redis, or this process's own. */
+/** The event store `EVENT_RETENTION`, `EVENT_DEDUPE_WINDOW_SECONDS` and `REDIS_URL` describe: shared through Redis, or this process's own. */
 function createEventStore(config: GatewayConfig['events']): EventStore {
-  const options = { retention: config.retention };
+  const options = { retention: config.retention, dedupeWindowSeconds: config.dedupeWindowSeconds };
   return config.redisUrl === undefined
     ? createMemoryEventStore(options)
     : createRedisEventStore({ ...options, redis: config.redisUrl });

@@ -15,7 +15,9 @@ export type ParsedCursor =
   | { kind: 'local'; storeId: string; sequence: number };
 
 const DECIMAL = '(?:0|[1-9][0-9]{0,19})';
-const STREAM_ID = new RegExp(`^${DECIMAL}-${DECIMAL}$`);
+const STREAM_ID = new RegExp(`^(${DECIMAL})-(${DECIMAL})$`);
+/** Redis keeps both parts of a stream id as unsigned 64-bit integers and refuses anything larger. */
+const MAX_STREAM_ID_PART = '18446744073709551615';
 const LOCAL = /^([0-9a-f]{12})\.(0|[1-9][0-9]{0,14})$/;
 
 /** A new store id for local cursors: 48 random bits. */
@@ -27,9 +29,22 @@ export function localCursor(storeId: string, sequence: number): string {
   return `${storeId}.${sequence}`;
 }
 
-/** What `after` holds; throws `InvalidEventCursorError` when it is no cursor of ours. */
+/** A decimal without leading zeros that fits in 64 unsigned bits. */
+function fitsStreamIdPart(part: string): boolean {
+  return compareDecimal(part, MAX_STREAM_ID_PART) <= 0;
+}
+
+/**
+ * What `after` holds; throws `InvalidEventCursorError` when it is no cursor of ours. A stream id is checked as
+ * Redis would check it, so that Redis never has to refuse one: its refusal would look like Redis failing.
+ */
 export function parseCursor(cursor: string): ParsedCursor {
-  if (STREAM_ID.test(cursor)) return { kind: 'stream', id: cursor };
+  const stream = STREAM_ID.exec(cursor);
+  if (stream) {
+    if (!fitsStreamIdPart(stream[1] as string) || !fitsStreamIdPart(stream[2] as string))
+      throw new InvalidEventCursorError();
+    return { kind: 'stream', id: cursor };
+  }
   const local = LOCAL.exec(cursor);
   if (local) return { kind: 'local', storeId: local[1] as string, sequence: Number(local[2]) };
   throw new InvalidEventCursorError();

@@ -3,7 +3,7 @@
  * before it is stored, and one that fails the check is stored as `null` (or, for an id, replaced by its hash).
  * Nothing here reads a credential header.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { eventNameOf } from './catalogue.ts';
 import type { SystemHookEventInput, WebhookVerification } from './types.ts';
 
@@ -14,21 +14,42 @@ const EVENT_NAME = /^[\x20-\x7e]{1,200}$/;
 const GITLAB_USER_AGENT = /^GitLab\/([0-9][0-9A-Za-z.+-]{0,63})(?:\s|$)/;
 const MAX_INSTANCE_LENGTH = 1024;
 
-function sha256(data: string | Uint8Array): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+/**
+ * The prefixes of the ids the receiver makes itself for deliveries that carry none. A sender's id never keeps
+ * one (it is hashed, as an odd id is), so that no sender can claim in advance the id of a delivery it did not
+ * send, such as a predictable body's.
+ */
+const ATTEMPT_PREFIX = 'attempt-sha256:';
+const UNIDENTIFIED_PREFIX = 'unidentified:';
+
+function sha256Hex(...parts: (string | Uint8Array)[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest('hex');
+}
+
+/** A sender's id as it is stored: as sent when plain, else (too long, odd characters, a reserved prefix) hashed. */
+function senderId(value: string): string {
+  const plain =
+    PLAIN_ID.test(value) && !value.startsWith(ATTEMPT_PREFIX) && !value.startsWith(UNIDENTIFIED_PREFIX);
+  return plain ? value : `sha256:${sha256Hex(value)}`;
 }
 
 /**
- * `webhook-id`, else `Idempotency-Key` (GitLab sends the same value in both, stable across retries and resends),
- * else the body's hash (GitLab before 17.4 sends no id). An id longer than 200 characters, or with spaces,
- * control or non-ASCII characters, is replaced by its hash, so that what is stored stays bounded and printable.
+ * `webhook-id`, else `Idempotency-Key` (GitLab sends the same value in both, stable across retries and resends).
+ * GitLab before 17.4 sends neither, and nothing of such a delivery tells a repeat from a new event with the same
+ * bytes (a blocked user failing to sign in twice is two identical bodies), so its id names the HTTP attempt
+ * instead: the hash of `X-Gitlab-Webhook-UUID` (new on every attempt, from GitLab 16.2) and the body, which only
+ * the very same request sent again repeats. Without that either (GitLab before 16.2), every delivery is new.
  */
 function deliveryIdOf(headers: Headers, body: Uint8Array): string {
   for (const name of ['webhook-id', 'idempotency-key']) {
     const value = headers.get(name);
-    if (value) return PLAIN_ID.test(value) ? value : sha256(value);
+    if (value) return senderId(value);
   }
-  return sha256(body);
+  const attempt = plainIdOf(headers.get('x-gitlab-webhook-uuid'));
+  if (attempt !== null) return `${ATTEMPT_PREFIX}${sha256Hex(attempt, '\n', body)}`;
+  return `${UNIDENTIFIED_PREFIX}${randomUUID()}`;
 }
 
 /** GitLab's discriminator as the catalogue reads it, when it is printable and bounded; else `unknown`. */

@@ -15,14 +15,23 @@ import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
 export const DEFAULT_EVENT_RETENTION = 1000;
 /** Retained events are also bounded in bytes (of their bodies), so that a run of large payloads cannot hog memory. */
 export const DEFAULT_MAX_RETAINED_BYTES = 64 * 1024 * 1024;
-/** How long a `deliveryId` is recognised after its event, at least (also for as long as the event is retained). */
+/**
+ * `EVENT_DEDUPE_WINDOW_SECONDS`' default: how long a `deliveryId` is recognised after its event, at least (also
+ * for as long as the event is retained).
+ */
 export const DEFAULT_DEDUPE_WINDOW_SECONDS = 24 * 60 * 60;
 /**
- * A process remembers at most this many recent `deliveryId`s, whatever the window: about 250 bytes each with a
- * UUID id, so about 12 MB. Without Redis this bounds the window (at one delivery a second, about 14 h); with
- * Redis the shared keys keep the whole window.
+ * The in-memory store's hard cap on the `deliveryId`s inside the window (about 200 bytes each with a UUID id,
+ * so about 50 MB): it never forgets one inside the window, since a signed delivery replayed within its tolerance
+ * would then be published again, and refuses new deliveries instead (the receiver answers 503). That is a
+ * sustained 2.9 deliveries a second over the default 24 h; a busier gateway needs a shorter window, or Redis.
  */
-export const DEFAULT_MAX_DEDUPE_ENTRIES = 50_000;
+export const DEFAULT_MAX_DEDUPE_ENTRIES = 250_000;
+/**
+ * The Redis store's own memory of the ids it delivered (for passing over their copies in the stream), oldest
+ * forgotten first past it: the shared Redis keys recognise repeats for the whole window.
+ */
+export const DEFAULT_MAX_LOCAL_DEDUPE_ENTRIES = 50_000;
 
 export interface EventStoreOptions {
   /**
@@ -41,8 +50,10 @@ export interface EventStoreOptions {
    */
   dedupeWindowSeconds?: number | undefined;
   /**
-   * The most `deliveryId`s the process remembers (never fewer than `retention`).
-   * @default DEFAULT_MAX_DEDUPE_ENTRIES (50,000)
+   * The most `deliveryId`s the process remembers (never fewer than `retention`). In memory, a hard cap on those
+   * inside the window: past it, `append` refuses new deliveries rather than forget one. With Redis, this
+   * process's own memory of what it delivered, whose oldest entries go first.
+   * @default DEFAULT_MAX_DEDUPE_ENTRIES (250,000) in memory, DEFAULT_MAX_LOCAL_DEDUPE_ENTRIES (50,000) with Redis
    */
   maxDedupeEntries?: number | undefined;
   /**
@@ -52,8 +63,8 @@ export interface EventStoreOptions {
   now?: (() => number) | undefined;
 }
 
-/** The options with their defaults applied, and the checks both stores make of them. */
-export function storeSettings(options: EventStoreOptions) {
+/** The options with their defaults applied (`maxDedupeEntries`: the store's own), and the checks both stores make. */
+export function storeSettings(options: EventStoreOptions, defaultMaxDedupeEntries: number) {
   const retention = options.retention ?? DEFAULT_EVENT_RETENTION;
   if (!Number.isSafeInteger(retention) || retention < 1)
     throw new RangeError('retention must be a positive integer');
@@ -61,7 +72,7 @@ export function storeSettings(options: EventStoreOptions) {
     retention,
     maxRetainedBytes: options.maxRetainedBytes ?? DEFAULT_MAX_RETAINED_BYTES,
     dedupeWindowMs: (options.dedupeWindowSeconds ?? DEFAULT_DEDUPE_WINDOW_SECONDS) * 1000,
-    maxDedupeEntries: Math.max(options.maxDedupeEntries ?? DEFAULT_MAX_DEDUPE_ENTRIES, retention),
+    maxDedupeEntries: Math.max(options.maxDedupeEntries ?? defaultMaxDedupeEntries, retention),
     now: options.now ?? Date.now,
   };
 }

@@ -1,12 +1,19 @@
 /**
  * The event store of a gateway without Redis: one process, everything in memory, lost when the process ends.
  * Cursors are local (`<store id>.<sequence>`); one from an earlier process is reported as expired.
+ *
+ * Every `deliveryId` inside the dedupe window is remembered, whatever their number, up to `maxDedupeEntries`;
+ * past that, `append` refuses new deliveries (`EventStoreUnavailableError`) until older ids leave the window.
+ * Forgetting one instead would let a captured signed delivery be accepted again within its tolerance. A restart
+ * forgets them all: a signed delivery from before it is accepted again while its timestamp is within the
+ * tolerance.
  */
 import { localCursor, newStoreId, parseCursor } from './cursor.ts';
 import { EventCursorExpiredError, EventStoreUnavailableError, InvalidEventCursorError } from './errors.ts';
 import { EventLog } from './event-log.ts';
 import {
   type AppendResult,
+  DEFAULT_MAX_DEDUPE_ENTRIES,
   type EventStore,
   type EventStoreOptions,
   type SubscribeOptions,
@@ -16,7 +23,7 @@ import { RecentDeliveries } from './recent-deliveries.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
 
 export function createMemoryEventStore(options: EventStoreOptions = {}): EventStore {
-  const settings = storeSettings(options);
+  const settings = storeSettings(options, DEFAULT_MAX_DEDUPE_ENTRIES);
   const storeId = newStoreId();
   const log = new EventLog(settings.retention, settings.maxRetainedBytes);
   const seen = new RecentDeliveries<string>({
@@ -24,6 +31,7 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): EventSt
     windowMs: settings.dedupeWindowMs,
     now: settings.now,
     isRetained: (cursor) => log.sequenceOf(cursor) !== undefined,
+    whenFull: 'refuse',
   });
   let sequence = 0;
   let closed = false;
@@ -44,8 +52,11 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): EventSt
       const known = seen.get(input.deliveryId);
       if (known !== undefined) return { duplicate: true, cursor: known };
       const event: SystemHookEventSource = { ...input, cursor: localCursor(storeId, sequence) };
+      if (!seen.set(event.deliveryId, event.cursor))
+        throw new EventStoreUnavailableError(
+          'The event store remembers as many delivery ids as it may within the dedupe window; try again later.',
+        );
       sequence += 1;
-      seen.set(event.deliveryId, event.cursor);
       log.append(event);
       return { duplicate: false, cursor: event.cursor };
     },

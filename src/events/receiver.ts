@@ -6,19 +6,42 @@
  *
  * Checks run cheapest first and before reading more than they need: the method (405), the content type (415),
  * the credential in the headers (a token, or a signature's id and timestamp: 401), a declared size over the
- * limit (413, answered without reading), then the body, read up to the limit (413 past it), the signature over
- * it (401), and the JSON (400 unless an object). Refusals have tiny bodies (401 none) and never echo a header;
- * tokens, signing secrets and `Authorization` (GitLab sends a hook URL's userinfo as Basic) are never logged.
+ * limit (413, answered without reading), a free place among the bodies being read (503, without reading), then
+ * the body, read up to the limit (413 past it) and within the read deadline (408 past it), the signature over it
+ * (401), the nesting depth (400 past `maxNestingDepth`) and the JSON (400 unless an object). Refusals have tiny
+ * bodies (401 none) and never echo a header; tokens, signing secrets and `Authorization` (GitLab sends a hook
+ * URL's userinfo as Basic) are never logged.
+ *
+ * A signed delivery can only be verified once its body is read, so anyone may send one whose headers look right:
+ * the deadline and the cap on bodies read at once bound what such requests can hold (the cap times the body
+ * limit, each for the deadline at most).
  */
 import { readAtMost } from '../request-body.ts';
 import { eventOfDelivery } from './delivery-metadata.ts';
 import { EventStoreUnavailableError } from './errors.ts';
 import type { EventStore } from './event-store.ts';
+import { nestsDeeperThan } from './json-nesting.ts';
 import type { SystemHookEventInput } from './types.ts';
 import { createWebhookVerifier, type WebhookVerifierOptions } from './verification.ts';
 
 /** `MAX_WEBHOOK_BODY_BYTES`' default: GitLab's system hook payloads are a few KB; merge requests can be more. */
 export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+/**
+ * How deeply a delivery may nest arrays and objects. GitLab's payloads nest 5 levels at most (a merge request's
+ * `object_attributes.last_commit.author`); past a few thousand, a payload could be stored but never serialized
+ * for a subscriber.
+ */
+export const DEFAULT_MAX_WEBHOOK_NESTING_DEPTH = 64;
+/**
+ * `WEBHOOK_READ_TIMEOUT_MS`' default: GitLab sends a delivery's body at once and gives up after 10 s, so a body
+ * still arriving after 15 s is not GitLab's.
+ */
+export const DEFAULT_WEBHOOK_READ_TIMEOUT_MS = 15_000;
+/**
+ * `MAX_CONCURRENT_WEBHOOK_BODIES`' default. GitLab's bodies arrive at once, so a read takes milliseconds and
+ * few overlap; 32 bodies of the default 1 MiB limit hold at most 32 MiB.
+ */
+export const DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES = 32;
 
 /** Why a delivery was refused: a closed set, for metrics labels. */
 export type ReceiverRefusal =
@@ -32,6 +55,12 @@ export type ReceiverRefusal =
   | 'unauthenticated'
   /** Not a JSON object, or a body that could not be read: 400. */
   | 'malformed'
+  /** JSON nested deeper than `maxNestingDepth`: 400. */
+  | 'too_deep'
+  /** The body did not arrive within `readTimeoutMs`: 408. */
+  | 'timeout'
+  /** `maxConcurrentBodies` bodies are being read already: 503, with `Retry-After`, the body not read. */
+  | 'busy'
   /** The store cannot take events now (closed, or Redis away and its outage queue full): 503. */
   | 'unavailable';
 
@@ -58,6 +87,23 @@ export interface SystemHookReceiverOptions {
    * @default DEFAULT_MAX_WEBHOOK_BODY_BYTES (1 MiB)
    */
   maxBodyBytes?: number | undefined;
+  /**
+   * The deepest nesting of arrays and objects accepted in a body.
+   * @default DEFAULT_MAX_WEBHOOK_NESTING_DEPTH (64)
+   */
+  maxNestingDepth?: number | undefined;
+  /**
+   * How long the body may take to arrive, from when the receiver has the request's headers, in milliseconds
+   * (`WEBHOOK_READ_TIMEOUT_MS`).
+   * @default DEFAULT_WEBHOOK_READ_TIMEOUT_MS (15 s)
+   */
+  readTimeoutMs?: number | undefined;
+  /**
+   * How many bodies may be read at once (`MAX_CONCURRENT_WEBHOOK_BODIES`); a delivery past that is refused
+   * without reading its body.
+   * @default DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES (32)
+   */
+  maxConcurrentBodies?: number | undefined;
   /** Called once per refused delivery, with why; for counting. */
   onRefused?: ((reason: ReceiverRefusal, request: Request) => void) | undefined;
   /** Called once per accepted delivery (duplicates included), after the store has it; for counting. */
@@ -80,6 +126,17 @@ const STATUS: Record<
   too_large: { status: 413, text: 'The body is too large.' },
   unauthenticated: { status: 401, text: null },
   malformed: { status: 400, text: 'The body must be a JSON object.' },
+  too_deep: { status: 400, text: 'The body nests arrays and objects too deeply.' },
+  timeout: {
+    status: 408,
+    text: 'The body did not arrive in time.',
+    headers: { connection: 'close' },
+  },
+  busy: {
+    status: 503,
+    text: 'Too many deliveries are being read; try again shortly.',
+    headers: { 'retry-after': '1', connection: 'close' },
+  },
   unavailable: { status: 503, text: 'Events cannot be accepted now.' },
 };
 
@@ -99,9 +156,17 @@ function declaredTooLarge(headers: Headers, limit: number): boolean {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function parseObject(body: Uint8Array): Record<string, unknown> | null {
+function decode(body: Uint8Array): string | null {
   try {
-    const value: unknown = JSON.parse(utf8.decode(body));
+    return utf8.decode(body);
+  } catch {
+    return null;
+  }
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : null;
@@ -114,6 +179,10 @@ export function createSystemHookReceiver(
   options: SystemHookReceiverOptions,
 ): (request: Request) => Promise<Response> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
+  const maxNestingDepth = options.maxNestingDepth ?? DEFAULT_MAX_WEBHOOK_NESTING_DEPTH;
+  const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_WEBHOOK_READ_TIMEOUT_MS;
+  const maxConcurrentBodies = options.maxConcurrentBodies ?? DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES;
+  let bodiesBeingRead = 0;
   const now = options.now ?? Date.now;
   const verifier = createWebhookVerifier({
     secretTokens: options.secretTokens,
@@ -152,21 +221,35 @@ export function createSystemHookReceiver(
     return declaredTooLarge(request.headers, maxBodyBytes) ? 'too_large' : verdict;
   }
 
+  /** The body within the limit and the deadline, or why not; counted among the bodies being read meanwhile. */
+  async function readBody(request: Request): Promise<Uint8Array | ReceiverRefusal> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), readTimeoutMs);
+    bodiesBeingRead += 1;
+    try {
+      return (await readAtMost(request.body, maxBodyBytes, deadline.signal)) ?? 'too_large';
+    } catch {
+      return deadline.signal.aborted ? 'timeout' : 'malformed';
+    } finally {
+      bodiesBeingRead -= 1;
+      clearTimeout(timer);
+    }
+  }
+
   return async function receive(request: Request): Promise<Response> {
     const verdict = checkHeaders(request);
     if (verdict !== 'TOKEN' && verdict !== 'needs-body') return refuse(verdict, request);
+    if (bodiesBeingRead >= maxConcurrentBodies) return refuse('busy', request);
     const { headers } = request;
     const receivedAt = new Date(now());
-    let body: Uint8Array | null;
-    try {
-      body = await readAtMost(request.body, maxBodyBytes);
-    } catch {
-      return refuse('malformed', request);
-    }
-    if (body === null) return refuse('too_large', request);
+    const body = await readBody(request);
+    if (typeof body === 'string') return refuse(body, request);
     const verifiedBy = verdict === 'TOKEN' ? verdict : verifier.checkSignature(headers, body);
     if (verifiedBy === 'refused') return refuse('unauthenticated', request);
-    const payload = parseObject(body);
+    const text = decode(body);
+    if (text === null) return refuse('malformed', request);
+    if (nestsDeeperThan(text, maxNestingDepth)) return refuse('too_deep', request);
+    const payload = parseObject(text);
     if (payload === null) return refuse('malformed', request);
     return store(eventOfDelivery({ headers, body, payload, verifiedBy, receivedAt }), request);
   };

@@ -1,9 +1,10 @@
 /**
  * The event store shared by several gateway replicas through Redis (`REDIS_URL`).
  *
- * Layout: one Redis stream holds the last `retention` events (`XADD ... MAXLEN`); its entry ids are the
- * cursors, the same on every replica. A key per `deliveryId` (`SET ... EX`, 24 h by default) holds the cursor of
- * its event; one Lua script checks it, adds the entry and sets it atomically (`redis-stream.ts`).
+ * Layout: one Redis stream holds the last `retention` events (`XADD ... MAXLEN`), and at most `maxRetainedBytes`
+ * of their bodies; its entry ids are the cursors, the same on every replica. A key per `deliveryId`
+ * (`SET ... EX`, the dedupe window, 24 h by default) holds the cursor of its event; one Lua script checks it, adds
+ * the entry, trims the stream and sets the key atomically (`redis-stream.ts`).
  *
  * Fan-out: each process runs one `XREAD BLOCK` loop on a connection of its own and appends what it reads to its
  * local `EventLog`, which its subscriptions read; there is never a Redis connection per subscriber. An event
@@ -39,7 +40,7 @@
  *   events are gone before it reads them; it then ends its subscriptions and forgets its log (cursors into it
  *   become `EVENT_CURSOR_EXPIRED`) instead of passing over the gap silently.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions, ReplyError } from 'ioredis';
 import { compareStreamIds, isStreamId, localCursor, newStoreId, parseCursor } from './cursor.ts';
 import {
   EventCursorExpiredError,
@@ -50,6 +51,7 @@ import {
 import { EventLog, type ReplayPrefix } from './event-log.ts';
 import {
   type AppendResult,
+  DEFAULT_MAX_LOCAL_DEDUPE_ENTRIES,
   type EventStore,
   type EventStoreOptions,
   type EventStoreStatus,
@@ -58,12 +60,12 @@ import {
 } from './event-store.ts';
 import { RecentDeliveries } from './recent-deliveries.ts';
 import {
-  defineAppendScript,
+  appendArguments,
+  defineStreamScripts,
   eventOfEntry,
   fieldOf,
   type StreamEntry,
   type StreamKeys,
-  serializeEvent,
   streamKeys,
 } from './redis-stream.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
@@ -101,6 +103,12 @@ export interface RedisEventStoreOptions extends EventStoreOptions {
   maxQueuedBytes?: number | undefined;
   /** Called when Redis becomes unreachable (`false`) or usable again (`true`); for logs. */
   onRedisStateChange?: ((reachable: boolean) => void) | undefined;
+  /**
+   * The most bytes of entries a replay page holds besides its first event (it holds at least one), so that a
+   * resuming subscriber holds no more than that at a time.
+   * @default 4 MiB
+   */
+  replayPageBytes?: number | undefined;
 }
 
 /** How long one `XREAD` blocks; also how soon the reader notices `close()`. */
@@ -108,6 +116,11 @@ const BLOCK_MS = 1000;
 /** At most this many entries per `XREAD` (and never more than the retention: a full batch means "check for a gap"). */
 const READ_COUNT = 500;
 const REPLAY_PAGE = 200;
+/**
+ * A replay page also stops past this many bytes of entries (always holding at least one): a resuming subscriber
+ * holds one page at a time, whatever the size of the events.
+ */
+const REPLAY_PAGE_BYTES = 4 * 1024 * 1024;
 const FLUSH_BATCH = 100;
 const PROBE_INTERVAL_MS = 250;
 const RECONNECT_CAP_MS = 2000;
@@ -148,7 +161,9 @@ class RedisEventStore implements EventStore {
   private readonly keys: StreamKeys;
   private readonly client: Redis;
   private readonly reader: Redis;
-  private readonly dedupeTtlSeconds: number;
+  /** What the append script bounds the stream with. */
+  private readonly bounds: { ttlSeconds: number; maxLength: number; maxBytes: number };
+  private readonly replayPageBytes: number;
   private readonly maxQueuedEvents: number;
   private readonly maxQueuedBytes: number;
   private readonly onRedisStateChange: ((reachable: boolean) => void) | undefined;
@@ -173,17 +188,23 @@ class RedisEventStore implements EventStore {
   private readonly readCount: number;
 
   constructor(options: RedisEventStoreOptions) {
-    this.settings = storeSettings(options);
+    this.settings = storeSettings(options, DEFAULT_MAX_LOCAL_DEDUPE_ENTRIES);
     this.log = new EventLog(this.settings.retention, this.settings.maxRetainedBytes);
     this.seen = new RecentDeliveries<DeliveryState>({
       maxEntries: this.settings.maxDedupeEntries,
       windowMs: this.settings.dedupeWindowMs,
       now: this.settings.now,
       isRetained: (state) => state.cursor !== null && this.log.sequenceOf(state.cursor) !== undefined,
+      whenFull: 'forget-oldest',
     });
     this.readCount = Math.min(READ_COUNT, this.settings.retention);
     this.keys = streamKeys(options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX);
-    this.dedupeTtlSeconds = Math.ceil(this.settings.dedupeWindowMs / 1000);
+    this.bounds = {
+      ttlSeconds: Math.ceil(this.settings.dedupeWindowMs / 1000),
+      maxLength: this.settings.retention,
+      maxBytes: this.settings.maxRetainedBytes,
+    };
+    this.replayPageBytes = options.replayPageBytes ?? REPLAY_PAGE_BYTES;
     this.maxQueuedEvents = options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
     this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.onRedisStateChange = options.onRedisStateChange;
@@ -200,7 +221,7 @@ class RedisEventStore implements EventStore {
       blockingTimeout: BLOCK_MS,
       blockingTimeoutGrace: commandTimeoutMs,
     });
-    defineAppendScript(this.client);
+    defineStreamScripts(this.client);
     for (const connection of [this.client, this.reader]) {
       // Failures show in status(); ioredis reconnects by itself. An unhandled 'error' would end the process.
       connection.on('error', () => {});
@@ -225,26 +246,26 @@ class RedisEventStore implements EventStore {
     if (this.closed) throw new EventStoreUnavailableError('The event store is closed.');
     const known = this.seen.get(input.deliveryId);
     if (known) return { duplicate: true, cursor: known.cursor ?? (await known.settled) ?? '' };
+    // Serialized before anything is claimed, also when it is to wait for Redis: an event that cannot be
+    // serialized is refused here, changing nothing, rather than fail later in the flush.
+    const args = appendArguments(this.keys, input, this.bounds);
     if (!this.redisUsable() || this.queue.length > 0) return this.acceptLocally(input);
     const state: DeliveryState = { cursor: null, delivered: false };
-    const appended = this.appendToRedis(input, state);
+    const appended = this.appendToRedis(input, args, state);
     state.settled = appended.then((result) => result.cursor);
     state.settled.catch(() => {});
     this.seen.set(input.deliveryId, state);
     return appended;
   }
 
-  private async appendToRedis(input: SystemHookEventInput, state: DeliveryState): Promise<AppendResult> {
+  private async appendToRedis(
+    input: SystemHookEventInput,
+    args: ReturnType<typeof appendArguments>,
+    state: DeliveryState,
+  ): Promise<AppendResult> {
     let reply: [number, string];
     try {
-      reply = await this.client.appendSystemHookEvent(
-        this.keys.delivery(input.deliveryId),
-        this.keys.stream,
-        this.dedupeTtlSeconds,
-        this.settings.retention,
-        input.deliveryId,
-        serializeEvent(input),
-      );
+      reply = await this.client.appendSystemHookEvent(...args);
     } catch {
       this.markSuspect();
       // The reader may have read it back before the answer was lost: then it is delivered already.
@@ -309,16 +330,8 @@ class RedisEventStore implements EventStore {
   private async flushBatch(): Promise<number> {
     const batch = this.queue.slice(0, FLUSH_BATCH);
     const pipeline = this.client.pipeline();
-    for (const event of batch) {
-      pipeline.appendSystemHookEvent(
-        this.keys.delivery(event.deliveryId),
-        this.keys.stream,
-        this.dedupeTtlSeconds,
-        this.settings.retention,
-        event.deliveryId,
-        serializeEvent(event),
-      );
-    }
+    for (const event of batch)
+      pipeline.appendSystemHookEvent(...appendArguments(this.keys, event, this.bounds));
     let results: [Error | null, unknown][] | null;
     try {
       results = await pipeline.exec();
@@ -521,16 +534,21 @@ class RedisEventStore implements EventStore {
    * too, to tell a trimmed position from the end of the stream.
    */
   async pageAfter(id: string): Promise<ReplayPage | null> {
+    let ended: number;
     let entries: StreamEntry[];
     try {
-      entries = (await this.client.xrange(
+      [ended, entries] = await this.client.systemHookEventPage(
         this.keys.stream,
         id,
-        '+',
-        'COUNT',
         REPLAY_PAGE + 1,
-      )) as StreamEntry[];
-    } catch {
+        this.replayPageBytes,
+      );
+    } catch (error) {
+      // An answer is no outage: Redis refused the command (parseCursor lets through no id it would refuse).
+      if (error instanceof ReplyError) {
+        if (/invalid stream id/i.test((error as Error).message)) throw new InvalidEventCursorError();
+        throw new EventStoreUnavailableError('Redis refused to replay events.');
+      }
       this.markSuspect();
       throw new EventStoreUnavailableError('Redis became unreachable while replaying events.');
     }
@@ -543,7 +561,7 @@ class RedisEventStore implements EventStore {
     return {
       events,
       lastId: entries.at(-1)?.[0] ?? id,
-      complete: entries.length <= REPLAY_PAGE,
+      complete: ended === 1,
       logHead: this.log.head,
       deliveredHereAs: (deliveryId) => this.seen.get(deliveryId)?.cursor ?? null,
     };

@@ -8,7 +8,10 @@ export type WebhookVerification = 'TOKEN' | 'SIGNATURE';
 
 /** A delivery the receiver accepted, before a store gives it a cursor. */
 export interface SystemHookEventInput {
-  /** `webhook-id`, else `Idempotency-Key`, else `sha256:` and the hex SHA-256 of the body (see the receiver). */
+  /**
+   * `webhook-id`, else `Idempotency-Key` (`sha256:<hex>` of it when it is not a plain id); without either,
+   * `attempt-sha256:<hex>` of `X-Gitlab-Webhook-UUID` and the body, else `unidentified:<random UUID>`.
+   */
   deliveryId: string;
   /** The payload's `event_name`, else its `object_kind`, else `unknown`. */
   eventName: string;

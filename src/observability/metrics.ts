@@ -37,6 +37,9 @@ const DELIVERY_OUTCOMES: readonly (ReceiverRefusal | 'accepted' | 'duplicate')[]
   'too_large',
   'unauthenticated',
   'malformed',
+  'too_deep',
+  'timeout',
+  'busy',
   'unavailable',
 ];
 

@@ -448,8 +448,9 @@ export const SystemHookEvent = builder.interfaceRef<SystemHookEventSource>('Syst
     }),
     deliveryId: t.exposeString('deliveryId', {
       description:
-        'Identity of the delivery: its `webhook-id`, else its `Idempotency-Key`, else a hash of the body. A ' +
-        'delivery received twice is published once.',
+        'Identity of the delivery: its `webhook-id`, else its `Idempotency-Key` (GitLab 17.4+). Without either, ' +
+        '`attempt-sha256:` and a hash of its `X-Gitlab-Webhook-UUID` and body (the same HTTP attempt received ' +
+        'twice), else `unidentified:` and a random UUID. A delivery received twice is published once.',
     }),
     receivedAt: t.field({
       type: 'DateTime',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
+import type { SystemHookEventInput } from '../../src/events/types.ts';
 import { eventInput, eventStoreContract, take } from './store-contract.ts';
 
 describe('the in-memory event store', () => {
@@ -58,13 +59,35 @@ describe('the in-memory event store', () => {
     await store.close();
   });
 
-  it('remembers at most maxDedupeEntries ids, but never fewer than it retains', async () => {
+  it('forgets no id inside the window: past maxDedupeEntries it refuses new deliveries instead', async () => {
+    let now = Date.parse('2026-11-01T00:00:00Z');
+    const store = createMemoryEventStore({
+      retention: 2,
+      maxDedupeEntries: 4,
+      dedupeWindowSeconds: 600,
+      now: () => now,
+    });
+    const inputs = [1, 2, 3, 4].map((n) => eventInput(n));
+    for (const input of inputs) await store.append(input);
+    const refused = eventInput(5);
+    await assert.rejects(store.append(refused), { code: 'EVENT_STORE_UNAVAILABLE' });
+    // The oldest, no longer retained (retention 2), is still recognised: a replay within the window publishes nothing.
+    now += 300_000;
+    assert.equal((await store.append({ ...(inputs[0] as SystemHookEventInput) })).duplicate, true);
+    await assert.rejects(store.append(refused), { code: 'EVENT_STORE_UNAVAILABLE' });
+    assert.equal(store.status().retained, 2);
+
+    // Once the older ids have left the window, there is room again, and they are forgotten.
+    now += 300_001;
+    assert.equal((await store.append(refused)).duplicate, false);
+    assert.equal((await store.append({ ...(inputs[0] as SystemHookEventInput) })).duplicate, false);
+    await store.close();
+  });
+
+  it('never remembers fewer ids than it retains', async () => {
     const store = createMemoryEventStore({ retention: 3, maxDedupeEntries: 1 });
-    const oldest = eventInput(1);
-    const second = eventInput(2);
-    for (const input of [oldest, second, eventInput(3), eventInput(4)]) await store.append(input);
-    assert.equal((await store.append({ ...second })).duplicate, true);
-    assert.equal((await store.append({ ...oldest })).duplicate, false);
+    for (const n of [1, 2, 3]) await store.append(eventInput(n));
+    await assert.rejects(store.append(eventInput(4)), { code: 'EVENT_STORE_UNAVAILABLE' });
     await store.close();
   });
 });

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { AppendResult, EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
-import { createSystemHookReceiver, type ReceiverRefusal } from '../../src/events/receiver.ts';
+import {
+  createSystemHookReceiver,
+  type ReceiverRefusal,
+  type SystemHookReceiverOptions,
+} from '../../src/events/receiver.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from '../../src/events/types.ts';
 import { signStandardWebhook } from '../../src/events/verification.ts';
 import { postChunked } from '../helpers/raw-http.ts';
@@ -39,6 +43,12 @@ function gitlabHeaders(overrides: Record<string, string> = {}): Record<string, s
   };
 }
 
+/** The headers without `Idempotency-Key` (nor `webhook-id`): what GitLab before 17.4 sends. */
+function withoutIds(headers: Record<string, string>): Record<string, string> {
+  const { 'idempotency-key': _key, 'webhook-id': _id, ...rest } = headers;
+  return rest;
+}
+
 function signedHeaders(
   body: string,
   id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
@@ -50,6 +60,20 @@ function signedHeaders(
     'webhook-signature': signStandardWebhook(SECRET, id, timestamp, body),
   });
   return headers;
+}
+
+/** A POST whose body starts with `part` and never ends; `answered` settles when the answer, or an error, comes. */
+function stalledRequest(url: string, headers: Record<string, string>, part: string) {
+  const request = httpRequest(url, { method: 'POST', headers });
+  const answered = new Promise<number | Error>((resolve) => {
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', resolve);
+  });
+  request.write(part);
+  return { request, answered };
 }
 
 describe('the system hook receiver over HTTP', () => {
@@ -77,6 +101,24 @@ describe('the system hook receiver over HTTP', () => {
   });
 
   let receive: (request: Request) => Promise<Response>;
+  /** The store, recording what the receiver appends to it. */
+  const recording = (): Pick<EventStore, 'append'> => ({
+    append: async (event) => {
+      const result = await store.append(event);
+      stored.push({ event, result });
+      return result;
+    },
+  });
+  /** Replaces the receiver under test with one for signed deliveries with these options. */
+  const receiveWith = (
+    options: Pick<SystemHookReceiverOptions, 'store'> & Partial<SystemHookReceiverOptions>,
+  ) => {
+    receive = createSystemHookReceiver({
+      signingSecrets: [SECRET],
+      onRefused: (reason) => refusals.push(reason),
+      ...options,
+    });
+  };
   beforeEach(async () => {
     subscription?.abort();
     await store?.close();
@@ -84,15 +126,8 @@ describe('the system hook receiver over HTTP', () => {
     stored = [];
     refusals = [];
     live = [];
-    const recording: Pick<EventStore, 'append'> = {
-      append: async (event) => {
-        const result = await store.append(event);
-        stored.push({ event, result });
-        return result;
-      },
-    };
     receive = createSystemHookReceiver({
-      store: recording,
+      store: recording(),
       secretTokens: [TOKEN, OTHER_TOKEN],
       signingSecrets: [SECRET],
       maxBodyBytes: MAX_BODY_BYTES,
@@ -185,11 +220,18 @@ describe('the system hook receiver over HTTP', () => {
       );
     });
 
-    it('identifies a delivery without ids by the hash of its body', async () => {
-      const { 'idempotency-key': _key, ...headers } = gitlabHeaders();
+    it('identifies a delivery without ids by its attempt: the hash of X-Gitlab-Webhook-UUID and the body', async () => {
+      const headers = withoutIds(gitlabHeaders());
       assert.equal((await post(BODY, headers)).status, 204);
-      const hash = createHash('sha256').update(BODY).digest('hex');
-      assert.equal(stored[0]?.event.deliveryId, `sha256:${hash}`);
+      const hash = createHash('sha256').update(`${headers['x-gitlab-webhook-uuid']}\n${BODY}`).digest('hex');
+      assert.equal(stored[0]?.event.deliveryId, `attempt-sha256:${hash}`);
+    });
+
+    it('gives a delivery with no id and no X-Gitlab-Webhook-UUID (GitLab before 16.2) an id of its own', async () => {
+      const headers = withoutIds(gitlabHeaders());
+      delete headers['x-gitlab-webhook-uuid'];
+      assert.equal((await post(BODY, headers)).status, 204);
+      assert.match(stored[0]?.event.deliveryId ?? '', /^unidentified:[0-9a-f-]{36}$/);
     });
 
     it('bounds and checks header values before storing them', async () => {
@@ -235,15 +277,9 @@ describe('the system hook receiver over HTTP', () => {
       ],
       ['the same webhook-id', () => signedHeaders(BODY, 'msg_same'), () => signedHeaders(BODY, 'msg_same')],
       [
-        'the same body without ids',
-        () => {
-          const { 'idempotency-key': _key, ...headers } = gitlabHeaders();
-          return headers;
-        },
-        () => {
-          const { 'idempotency-key': _key, ...headers } = gitlabHeaders({ 'x-gitlab-token': OTHER_TOKEN });
-          return headers;
-        },
+        'the same attempt without ids (the same X-Gitlab-Webhook-UUID and body)',
+        () => withoutIds(gitlabHeaders()),
+        () => withoutIds(gitlabHeaders({ 'x-gitlab-token': OTHER_TOKEN })),
       ],
     ];
     for (const [what, first, second] of cases) {
@@ -272,6 +308,62 @@ describe('the system hook receiver over HTTP', () => {
       await settle();
       assert.equal(live.length, 2);
     });
+
+    it('publishes both of two identical bodies without ids that came in different attempts', async () => {
+      // GitLab before 17.4: a blocked user failing to sign in twice sends the same bytes twice.
+      const failedLogin = JSON.stringify({
+        event_name: 'user_failed_login',
+        created_at: '2012-07-21T07:30:54Z',
+        updated_at: '2012-07-21T07:38:22Z',
+        name: 'John Smith',
+        username: 'john',
+        user_id: 41,
+        state: 'blocked',
+      });
+      const first = withoutIds(
+        gitlabHeaders({ 'x-gitlab-webhook-uuid': 'f0e1a2b3-0000-4000-8000-000000000001' }),
+      );
+      const second = withoutIds(
+        gitlabHeaders({ 'x-gitlab-webhook-uuid': 'f0e1a2b3-0000-4000-8000-000000000002' }),
+      );
+      assert.equal((await post(failedLogin, first)).status, 204);
+      assert.equal((await post(failedLogin, second)).status, 204);
+      assert.deepEqual(
+        stored.map(({ result }) => result.duplicate),
+        [false, false],
+      );
+      await settle();
+      assert.equal(live.length, 2);
+      assert.notEqual(live[0]?.deliveryId, live[1]?.deliveryId);
+    });
+
+    it('publishes every delivery that has neither an id nor an X-Gitlab-Webhook-UUID', async () => {
+      const headers = withoutIds(gitlabHeaders());
+      delete headers['x-gitlab-webhook-uuid'];
+      for (let n = 0; n < 3; n += 1) assert.equal((await post(BODY, headers)).status, 204);
+      await settle();
+      assert.equal(live.length, 3);
+    });
+
+    for (const prefix of ['attempt-sha256:', 'unidentified:']) {
+      it(`keeps a sender's id that starts with ${prefix} out of the receiver's own ids, so it claims no delivery`, async () => {
+        // A token holder sends, ahead of GitLab, the id the receiver would give GitLab's delivery without ids.
+        const attempt = withoutIds(gitlabHeaders());
+        const claimed = `attempt-sha256:${createHash('sha256').update(`${attempt['x-gitlab-webhook-uuid']}\n${BODY}`).digest('hex')}`;
+        const id = prefix === 'attempt-sha256:' ? claimed : `unidentified:${'0'.repeat(36)}`;
+        assert.equal(
+          (await post('{"event_name":"planted"}', gitlabHeaders({ 'idempotency-key': id }))).status,
+          204,
+        );
+        assert.equal((await post(BODY, attempt)).status, 204);
+        assert.deepEqual(
+          stored.map(({ result }) => result.duplicate),
+          [false, false],
+        );
+        assert.equal(stored[0]?.event.deliveryId, `sha256:${createHash('sha256').update(id).digest('hex')}`);
+        assert.equal(stored[1]?.event.deliveryId, claimed);
+      });
+    }
   });
 
   describe('refusing', () => {
@@ -404,6 +496,97 @@ describe('the system hook receiver over HTTP', () => {
         assertNothingStored();
       });
     }
+
+    /** An event whose body nests `depth` levels: the object, then arrays inside one another. */
+    const nested = (depth: number) =>
+      `{"event_name":"x","a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+
+    it('accepts a body nested 64 levels deep, the bound', async () => {
+      assert.equal((await post(nested(64))).status, 204);
+      assert.equal(stored.length, 1);
+    });
+
+    it('refuses a body nested 65 levels deep with 400, and nothing is published', async () => {
+      const answer = await post(nested(65));
+      assert.equal(answer.status, 400);
+      assert.equal(answer.text, 'The body nests arrays and objects too deeply.');
+      assert.deepEqual(refusals, ['too_deep']);
+      assertNothingStored();
+      await settle();
+      assert.deepEqual(live, []);
+    });
+
+    it('refuses a signed body nested too deep after verifying it, with 400', async () => {
+      const body = nested(1000);
+      const answer = await post(body, signedHeaders(body));
+      assert.equal(answer.status, 400);
+      assert.deepEqual(refusals, ['too_deep']);
+      assertNothingStored();
+    });
+
+    it('counts no bracket inside a string, escaped quotes and backslashes included', async () => {
+      const body = JSON.stringify({
+        event_name: 'x',
+        brackets: `${'['.repeat(500)}"\\${'{'.repeat(500)}`,
+        list: [[['\\"]]]', '"[[[']]],
+      });
+      assert.equal((await post(body)).status, 204);
+      assert.deepEqual(stored[0]?.event.payload, JSON.parse(body));
+    });
+
+    it('answers a signed body that stalls past the read deadline with 408, and stores nothing', async () => {
+      receiveWith({ store: recording(), readTimeoutMs: 300 });
+      // Headers that pass before the body (an id, a fresh timestamp, some signature): anyone can send them.
+      const started = performance.now();
+      const answer = await postChunked(url, signedHeaders(BODY), [BODY.slice(0, 10)], false);
+      assert.equal(answer.status, 408);
+      assert.equal(answer.text, 'The body did not arrive in time.');
+      assert.ok(performance.now() - started < 5_000, 'the deadline, not a server timeout');
+      assert.deepEqual(refusals, ['timeout']);
+    });
+
+    it('refuses with 503 and Retry-After, without reading, a delivery while the cap of bodies are being read', async () => {
+      receiveWith({ store: recording(), maxConcurrentBodies: 1 });
+      const first = stalledRequest(url, signedHeaders(BODY, 'msg_slow'), BODY.slice(0, 10));
+      try {
+        // Until the first is being read, a delivery may take the one place itself, and is answered at once.
+        let answer: Awaited<ReturnType<typeof post>> | undefined;
+        for (let attempt = 0; attempt < 200 && answer?.status !== 503; attempt += 1) {
+          answer = await post(BODY, signedHeaders(BODY, `msg_probe_${attempt}`));
+        }
+        assert.equal(answer?.status, 503);
+        assert.equal(answer?.headers.get('retry-after'), '1');
+        assert.equal(answer?.text, 'Too many deliveries are being read; try again shortly.');
+        // Answered although its body never ends: it was not read.
+        const unread = await postChunked(url, signedHeaders(BODY, 'msg_unread'), ['{"event_name":'], false);
+        assert.equal(unread.status, 503);
+      } finally {
+        first.request.destroy();
+      }
+      await first.answered;
+      // Its place is free again once the first is gone.
+      let after = 0;
+      for (let attempt = 0; attempt < 200 && after !== 204; attempt += 1)
+        after = (await post(BODY, signedHeaders(BODY, `msg_after_${attempt}`))).status;
+      assert.equal(after, 204);
+      assert.ok(!stored.some(({ event }) => ['msg_slow', 'msg_unread'].includes(event.deliveryId)));
+    });
+
+    it('answers 503 to a new delivery once the store remembers as many ids as it may, and still 204 to a repeat', async () => {
+      await store.close();
+      store = createMemoryEventStore({ retention: 1, maxDedupeEntries: 2 });
+      receiveWith({ store });
+      const first = signedHeaders(BODY, 'msg_first');
+      assert.equal((await post(BODY, first)).status, 204);
+      assert.equal((await post(BODY, signedHeaders(BODY, 'msg_second'))).status, 204);
+      const refused = await post(BODY, signedHeaders(BODY, 'msg_third'));
+      assert.deepEqual([refused.status, refused.text], [503, 'Events cannot be accepted now.']);
+      assert.deepEqual(refusals, ['unavailable']);
+      // A replay of the first, within the tolerance, is still recognised rather than published again.
+      assert.equal((await post(BODY, first)).status, 204);
+      assert.deepEqual(refusals, ['unavailable']);
+      assert.equal(store.status().retained, 1);
+    });
 
     it('answers 503 when the store cannot take the event, and nothing is published', async () => {
       await store.close();

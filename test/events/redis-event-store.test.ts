@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import type { EventStore } from '../../src/events/event-store.ts';
 import { createRedisEventStore, type RedisEventStoreOptions } from '../../src/events/redis-event-store.ts';
+import type { StreamEntry } from '../../src/events/redis-stream.ts';
 import type { SystemHookEventSource } from '../../src/events/types.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { eventInput, eventStoreContract, nothingWithin, take } from './store-contract.ts';
@@ -157,6 +159,107 @@ describe('the Redis event store', () => {
       assert.deepEqual(numbers(await take(events, 4)), [21, 22, 23, 24]);
       await Promise.all([a.close(), b.close()]);
     });
+  });
+
+  describe('bounds in bytes', () => {
+    const trimming: [what: string, bounds: Partial<RedisEventStoreOptions>, sizes: number[], kept: number][] =
+      [
+        [
+          'keeps the shared stream within maxRetainedBytes of bodies, the oldest trimmed first',
+          { retention: 100, maxRetainedBytes: 50_000 },
+          Array(10).fill(10_000),
+          5,
+        ],
+        [
+          // Six of 5,000 bytes (the count trims two), then three of 10,000 (the bytes trim three more).
+          'trims by count and by bytes together without losing count of the bytes',
+          { retention: 4, maxRetainedBytes: 25_000 },
+          [...Array(6).fill(5_000), ...Array(3).fill(10_000)],
+          2,
+        ],
+      ];
+    for (const [what, bounds, sizes, kept] of trimming) {
+      it(what, async () => {
+        const keyPrefix = newPrefix();
+        const a = await open({ keyPrefix, ...bounds });
+        const cursors: string[] = [];
+        for (const [n, bodyBytes] of sizes.entries())
+          cursors.push((await a.append(eventInput(n, { bodyBytes }))).cursor);
+        // A replica started afterwards retains none of them: what it resumes, it reads from the stream.
+        const b = await open({ keyPrefix, ...bounds });
+        const first = sizes.length - kept;
+        await assert.rejects(b.subscribe({ after: cursors[first - 1] }), { code: 'EVENT_CURSOR_EXPIRED' });
+        const events = await b.subscribe({ after: cursors[first] });
+        assert.deepEqual(numbers(await take(events, kept - 1)), range(first + 1, sizes.length));
+        await Promise.all([a.close(), b.close()]);
+      });
+    }
+
+    it('leaves entries written before sizes were kept to the count bound, and never trims behind them', async () => {
+      const keyPrefix = newPrefix();
+      const raw = new Redis(redis.url);
+      try {
+        // Three entries as an earlier version of the gateway wrote them: no sizes recorded.
+        for (let n = 0; n < 3; n += 1) {
+          const input = eventInput(n);
+          await raw.xadd(`${keyPrefix}:stream`, '*', 'd', input.deliveryId, 'e', JSON.stringify(input));
+        }
+        const a = await open({ keyPrefix, retention: 5, maxRetainedBytes: 15_000 });
+        const ids = async () =>
+          ((await raw.xrange(`${keyPrefix}:stream`, '-', '+')) as StreamEntry[]).map(([id]) => id);
+        const cursors: string[] = [];
+        for (let n = 3; n < 7; n += 1)
+          cursors.push((await a.append(eventInput(n, { bodyBytes: 10_000 }))).cursor);
+        // Over the byte bound, but the oldest entry's size is unknown: only the count trims, from the oldest.
+        assert.deepEqual((await ids()).slice(1), cursors);
+        assert.equal((await ids()).length, 5);
+        const last = (await a.append(eventInput(7, { bodyBytes: 10_000 }))).cursor;
+        // Every entry's size is known again: the bytes trim from the oldest, down to what fits.
+        assert.deepEqual(await ids(), [last]);
+        await a.close();
+      } finally {
+        raw.disconnect();
+      }
+    });
+
+    it('replays from Redis in pages of at most replayPageBytes, without a gap or a repeat', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix });
+      const padded = (n: number) =>
+        eventInput(n, { payload: { event_name: 'project_create', n, pad: 'x'.repeat(10_000) } });
+      const cursors: string[] = [];
+      for (let n = 0; n <= 12; n += 1) cursors.push((await a.append(padded(n))).cursor);
+      const b = await open({ keyPrefix, replayPageBytes: 25_000 });
+      const watcher = new Redis(redis.url);
+      const monitor = await watcher.monitor();
+      const pages: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args[0]?.toUpperCase() === 'XRANGE' && args[1] === `${keyPrefix}:stream`) pages.push(args);
+      });
+      try {
+        const events = await b.subscribe({ after: cursors[0] });
+        assert.deepEqual(numbers(await take(events, 12)), range(1, 13));
+        await a.append(padded(13));
+        assert.deepEqual(numbers(await take(events, 1)), [13]);
+      } finally {
+        monitor.disconnect();
+        watcher.disconnect();
+      }
+      // About 10 KB an entry and 25,000 bytes a page: two events a page, each page one XRANGE.
+      assert.equal(pages.length, 6);
+      await Promise.all([a.close(), b.close()]);
+    });
+  });
+
+  it('keeps Redis healthy after a cursor Redis would refuse, and appends to it as before', async () => {
+    const store = await open({ keyPrefix: newPrefix() });
+    await assert.rejects(store.subscribe({ after: '99999999999999999999-0' }), {
+      code: 'EVENT_CURSOR_INVALID',
+    });
+    assert.deepEqual(store.status().degraded, []);
+    const { cursor } = await store.append(eventInput(1));
+    assert.match(cursor, /^[0-9]+-[0-9]+$/, 'a stream cursor: appended to Redis, not queued locally');
+    await store.close();
   });
 
   describe('when Redis goes away', () => {

@@ -183,6 +183,20 @@ export function eventStoreContract({ open }: ContractOptions): void {
       });
     });
 
+    it('refuses a stream id with a part past 2^64 - 1, which Redis would refuse, with EVENT_CURSOR_INVALID', async () => {
+      await withStore(10, async (store) => {
+        await store.append(eventInput(1));
+        for (const after of ['18446744073709551616-0', '0-18446744073709551616', '99999999999999999999-0']) {
+          await assert.rejects(store.subscribe({ after }), { code: 'EVENT_CURSOR_INVALID' }, after);
+        }
+        // The largest id Redis takes is a cursor, of no event this store retains.
+        await assert.rejects(store.subscribe({ after: '18446744073709551615-18446744073709551615' }), {
+          code: 'EVENT_CURSOR_EXPIRED',
+        });
+        assert.equal(store.status().healthy, true);
+      });
+    });
+
     it('drops a subscriber that stops reading once it is a retention behind, holding nothing for it', async () => {
       await withStore(20, async (store) => {
         const slow = await store.subscribe();

@@ -174,6 +174,10 @@ export interface EventStackOptions {
   signatureToleranceSeconds?: number;
   /** `MAX_WEBHOOK_BODY_BYTES`. @default the receiver's (1 MiB) */
   maxBodyBytes?: number;
+  /** `WEBHOOK_READ_TIMEOUT_MS`. @default the receiver's (15 s) */
+  readTimeoutMs?: number;
+  /** `MAX_CONCURRENT_WEBHOOK_BODIES`. @default the receiver's (32) */
+  maxConcurrentBodies?: number;
   /** How often a subscriber's credential is checked again. @default 300_000 (the configuration's default) */
   authRecheckMs?: number;
   /** How old a subscriber's last confirmation may grow while rechecks fail. @default 2 × authRecheckMs */
@@ -220,6 +224,8 @@ export async function startEventStack(
           signingSecrets: events.signingSecrets ?? [RECEIVER_SIGNING_SECRET],
           signatureToleranceSeconds: events.signatureToleranceSeconds,
           maxBodyBytes: events.maxBodyBytes,
+          readTimeoutMs: events.readTimeoutMs,
+          maxConcurrentBodies: events.maxConcurrentBodies,
         },
         authRecheckMs: events.authRecheckMs ?? 300_000,
         authMaxStalenessMs: events.authMaxStalenessMs,

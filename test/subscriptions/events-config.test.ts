@@ -43,12 +43,15 @@ describe('the events configuration', () => {
       signingSecrets: [],
       signatureToleranceSeconds: 300,
       maxBodyBytes: 1024 * 1024,
+      readTimeoutMs: 15_000,
+      maxConcurrentBodies: 32,
       redisUrl: undefined,
       retention: 1000,
       authRecheckSeconds: 300,
       authMaxStalenessSeconds: 600,
       maxSubscriptions: 1000,
       maxSubscriptionsPerCredential: 100,
+      dedupeWindowSeconds: 86_400,
     });
   });
 
@@ -58,24 +61,30 @@ describe('the events configuration', () => {
       WEBHOOK_SIGNING_SECRETS: `${SIGNING_SECRET},${ROTATED_SECRET.replace(/=+$/, '')}`,
       WEBHOOK_SIGNATURE_TOLERANCE_SECONDS: '60',
       MAX_WEBHOOK_BODY_BYTES: '2048',
+      WEBHOOK_READ_TIMEOUT_MS: '1000',
+      MAX_CONCURRENT_WEBHOOK_BODIES: '4',
       REDIS_URL: 'rediss://default:s3cret@redis.example.com:6380/2',
       EVENT_RETENTION: ' 5 ',
       EVENT_AUTH_RECHECK_SECONDS: '1',
       EVENT_AUTH_MAX_STALENESS_SECONDS: '5',
       MAX_SUBSCRIPTIONS: '20',
       MAX_SUBSCRIPTIONS_PER_CREDENTIAL: '30',
+      EVENT_DEDUPE_WINDOW_SECONDS: '3600',
     });
     assert.deepEqual(events, {
       secretTokens: ['first-token', 'second token'],
       signingSecrets: [SIGNING_SECRET, ROTATED_SECRET.replace(/=+$/, '')],
       signatureToleranceSeconds: 60,
       maxBodyBytes: 2048,
+      readTimeoutMs: 1000,
+      maxConcurrentBodies: 4,
       redisUrl: 'rediss://default:s3cret@redis.example.com:6380/2',
       retention: 5,
       authRecheckSeconds: 1,
       authMaxStalenessSeconds: 5,
       maxSubscriptions: 20,
       maxSubscriptionsPerCredential: 30,
+      dedupeWindowSeconds: 3600,
     });
   });
 
@@ -113,17 +122,21 @@ describe('the events configuration', () => {
   });
 
   describe('integers', () => {
-    const ranges: [variable: string, min: number, max: number][] = [
-      ['WEBHOOK_SIGNATURE_TOLERANCE_SECONDS', 1, 86_400],
+    // The tolerance's upper end needs a window twice as long; the window's lower end, a tolerance half as long.
+    const ranges: [variable: string, min: number, max: number, beside?: Record<string, string>][] = [
+      ['WEBHOOK_SIGNATURE_TOLERANCE_SECONDS', 1, 86_400, { EVENT_DEDUPE_WINDOW_SECONDS: '172800' }],
       ['MAX_WEBHOOK_BODY_BYTES', 1024, 26_214_400],
+      ['WEBHOOK_READ_TIMEOUT_MS', 1000, 300_000],
+      ['MAX_CONCURRENT_WEBHOOK_BODIES', 1, 10_000],
       ['EVENT_RETENTION', 1, 100_000],
       ['EVENT_AUTH_RECHECK_SECONDS', 1, 86_400],
       ['MAX_SUBSCRIPTIONS', 1, 1_000_000],
       ['MAX_SUBSCRIPTIONS_PER_CREDENTIAL', 1, 1_000_000],
+      ['EVENT_DEDUPE_WINDOW_SECONDS', 600, 604_800],
     ];
-    for (const [variable, min, max] of ranges) {
+    for (const [variable, min, max, beside = {}] of ranges) {
       it(`accepts ${variable} from ${min} to ${max}`, () => {
-        for (const value of [min, max]) loadConfig({ [variable]: String(value) });
+        for (const value of [min, max]) loadConfig({ ...beside, [variable]: String(value) });
       });
 
       const bad = [
@@ -141,9 +154,38 @@ describe('the events configuration', () => {
       ];
       it(`refuses ${variable} out of range, malformed, hostile or oversized, naming the range`, () => {
         for (const value of bad) {
-          const problem = assertRefused({ [variable]: value }, variable);
+          const problem = assertRefused({ ...beside, [variable]: value }, variable);
           assert.match(problem, new RegExp(`must be an integer from ${min} to ${max}`));
         }
+      });
+    }
+  });
+
+  describe('the signature tolerance against the dedupe window', () => {
+    it('accepts a tolerance of half the window, so that a replay within the tolerance is still recognised', () => {
+      assert.equal(
+        loadConfig({ WEBHOOK_SIGNATURE_TOLERANCE_SECONDS: '43200' }).events.signatureToleranceSeconds,
+        43_200,
+      );
+      const { events } = loadConfig({
+        WEBHOOK_SIGNATURE_TOLERANCE_SECONDS: '1800',
+        EVENT_DEDUPE_WINDOW_SECONDS: '3600',
+      });
+      assert.deepEqual([events.signatureToleranceSeconds, events.dedupeWindowSeconds], [1800, 3600]);
+    });
+
+    for (const [tolerance, window] of [
+      ['43201', undefined],
+      ['86400', undefined],
+      ['1801', '3600'],
+      ['301', '600'],
+    ] as const) {
+      it(`refuses a tolerance of ${tolerance} s with a window of ${window ?? 'the default 86400'} s`, () => {
+        const env: Record<string, string> = { WEBHOOK_SIGNATURE_TOLERANCE_SECONDS: tolerance };
+        if (window) env.EVENT_DEDUPE_WINDOW_SECONDS = window;
+        const problem = assertRefused(env, 'WEBHOOK_SIGNATURE_TOLERANCE_SECONDS');
+        assert.match(problem, /at most half of EVENT_DEDUPE_WINDOW_SECONDS/);
+        assert.match(problem, new RegExp(`\\(${Math.floor(Number(window ?? 86_400) / 2)}\\)`));
       });
     }
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { print } from 'graphql';
 import { signStandardWebhook } from '../../src/events/verification.ts';
@@ -20,6 +21,7 @@ import { type Subscriber, subscribe, until } from './subscriber.ts';
  */
 
 const MAX_BODY_BYTES = 64 * 1024;
+const READ_TIMEOUT_MS = 500;
 const BASIC_PASSWORD = 'basic-password-7e1d';
 const SECRETS = [RECEIVER_TOKEN, RECEIVER_SIGNING_SECRET, BASIC_PASSWORD, btoa(`gitlab:${BASIC_PASSWORD}`)];
 const BODY = JSON.stringify({
@@ -118,7 +120,9 @@ describe('the receiver on the gateway port', () => {
   const published: string[] = [];
 
   before(async () => {
-    stack = await startEventStack({ events: { maxBodyBytes: MAX_BODY_BYTES } });
+    stack = await startEventStack({
+      events: { maxBodyBytes: MAX_BODY_BYTES, readTimeoutMs: READ_TIMEOUT_MS },
+    });
     watcher = subscribe(stack, 'sse', { query: print(SystemHookEventsDocument) });
     await until(
       () => stack.store.status().subscribers === 1,
@@ -162,6 +166,15 @@ describe('the receiver on the gateway port', () => {
       published.push(headers['idempotency-key'] as string);
     });
 
+    it('publishes both of two identical bodies without ids sent in different attempts (GitLab before 17.4)', async () => {
+      for (const attempt of [randomUUID(), randomUUID()]) {
+        const headers = tokenHeaders({ 'x-gitlab-webhook-uuid': attempt });
+        delete headers['idempotency-key'];
+        assert.equal((await send(BODY, headers)).status, 204);
+        published.push(`attempt-sha256:${createHash('sha256').update(`${attempt}\n${BODY}`).digest('hex')}`);
+      }
+    });
+
     it('answers a repeated webhook-id with the same 204 and publishes it once, even re-signed later', async () => {
       const id = nextId();
       const first = await send(BODY, signedHeaders(BODY, id));
@@ -195,6 +208,14 @@ describe('the receiver on the gateway port', () => {
         false,
       );
       assert.equal(answer.status, 413);
+    });
+
+    it('answers a signed delivery whose body stalls with 408 once the read deadline has passed', async () => {
+      const started = performance.now();
+      const answer = await postRaw(stack.receiverUrl, signedHeaders(BODY), [BODY.slice(0, 10)], false);
+      assert.equal(answer.status, 408);
+      const ms = performance.now() - started;
+      assert.ok(ms >= READ_TIMEOUT_MS - 50 && ms < 5_000, `answered after ${Math.round(ms)} ms`);
     });
 
     it('answers a multi-MB body with a 413 that fetch reads', async () => {
@@ -290,7 +311,7 @@ describe('the receiver on the gateway port', () => {
     );
     assert.deepEqual(
       events.map((event) => event.verifiedBy),
-      ['TOKEN', 'SIGNATURE', 'TOKEN', 'SIGNATURE', 'TOKEN'],
+      ['TOKEN', 'SIGNATURE', 'TOKEN', 'TOKEN', 'TOKEN', 'SIGNATURE', 'TOKEN'],
     );
     assert.deepEqual(events[0].payload, JSON.parse(BODY));
   });

@@ -176,6 +176,16 @@ describe('two gateway processes sharing Redis', () => {
     }
   });
 
+  it('refuses a cursor past the 64-bit range of Redis stream ids with BAD_USER_INPUT, and stays healthy', async () => {
+    const refused = kept(await subscribeOverSse(b.url, { after: '18446744073709551616-0' }));
+    await refused.waitForEnd();
+    assert.deepEqual(
+      refused.errors().map((error) => error.extensions?.code),
+      ['BAD_USER_INPUT'],
+    );
+    assert.deepEqual(await readyReport(b.url), READY_UP);
+  });
+
   it('keeps accepting and serving its own subscribers while Redis is down, then fans out what it accepted, once each', {
     timeout: 30_000,
   }, async () => {

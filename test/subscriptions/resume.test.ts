@@ -92,7 +92,7 @@ for (const transport of TRANSPORTS) {
       await expired.close();
     });
 
-    for (const cursor of ['not-a-cursor', '', 'a'.repeat(5000), '1-2-3']) {
+    for (const cursor of ['not-a-cursor', '', 'a'.repeat(5000), '1-2-3', '18446744073709551616-0']) {
       it(`refuses the malformed cursor ${JSON.stringify(cursor.slice(0, 12))} with BAD_USER_INPUT`, async () => {
         const malformed = subscribe(stack, transport, { query: QUERY, variables: { after: cursor } });
         const end = await malformed.waitForEnd();
