@@ -11,6 +11,7 @@ import {
   parseSecretTokens,
   parseSigningSecrets,
 } from './events/verification.ts';
+import { GATEWAY_SERVER_DEFAULTS } from './http-server.ts';
 import type { ObservabilityConfig } from './observability/index.ts';
 import { isLogLevel, LOG_LEVELS } from './observability/logger.ts';
 import { OTEL_VARIABLES, type OtelVariable, parseTracingEnvironment } from './observability/otel-env.ts';
@@ -36,6 +37,8 @@ export interface GatewayConfig {
   port: number;
   /** `HOST`, @default '127.0.0.1' (set `0.0.0.0` to serve other machines) */
   host: string;
+  /** The HTTP edge: `HTTP_*` timeouts and the connection cap. */
+  server: ServerConfig;
   /** `GITLAB_URL`, normalized; unset: the embedded GitLab is started and used. */
   gitlabUrl: string | undefined;
   /** `GITLAB_TOKEN`: credential for requests that bring none. @default none */
@@ -68,6 +71,17 @@ export interface GatewayConfig {
   events: EventsConfig;
   /** Logs, metrics and traces. */
   observability: ObservabilityConfig;
+}
+
+export interface ServerConfig {
+  /** `HTTP_HEADERS_TIMEOUT_MS`. @default GATEWAY_SERVER_DEFAULTS.headersTimeoutMs */
+  headersTimeoutMs: number;
+  /** `HTTP_REQUEST_TIMEOUT_MS`: receiving a whole request, not answering it. @default GATEWAY_SERVER_DEFAULTS.requestTimeoutMs */
+  requestTimeoutMs: number;
+  /** `HTTP_KEEP_ALIVE_TIMEOUT_MS`. @default GATEWAY_SERVER_DEFAULTS.keepAliveTimeoutMs */
+  keepAliveTimeoutMs: number;
+  /** `HTTP_MAX_CONNECTIONS`. @default GATEWAY_SERVER_DEFAULTS.maxConnections */
+  maxConnections: number;
 }
 
 export interface EventsConfig {
@@ -194,6 +208,35 @@ const EVENT_INTEGERS = {
   authRecheckSeconds: { env: 'EVENT_AUTH_RECHECK_SECONDS', min: 1, max: 86_400, default: 300 },
 } satisfies Record<string, IntegerVariable>;
 
+/** The HTTP edge's integer variables, by their key in `ServerConfig`. */
+const SERVER_INTEGERS = {
+  headersTimeoutMs: {
+    env: 'HTTP_HEADERS_TIMEOUT_MS',
+    min: 100,
+    max: 3_600_000,
+    default: GATEWAY_SERVER_DEFAULTS.headersTimeoutMs,
+  },
+  requestTimeoutMs: {
+    env: 'HTTP_REQUEST_TIMEOUT_MS',
+    min: 100,
+    max: 3_600_000,
+    default: GATEWAY_SERVER_DEFAULTS.requestTimeoutMs,
+  },
+  // Not 0: Node then never closes an idle keep-alive connection.
+  keepAliveTimeoutMs: {
+    env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    min: 100,
+    max: 3_600_000,
+    default: GATEWAY_SERVER_DEFAULTS.keepAliveTimeoutMs,
+  },
+  maxConnections: {
+    env: 'HTTP_MAX_CONNECTIONS',
+    min: 1,
+    max: 1_000_000,
+    default: GATEWAY_SERVER_DEFAULTS.maxConnections,
+  },
+} satisfies Record<string, IntegerVariable>;
+
 /** The request limits, by their key in `RequestLimits`. */
 const LIMITS = {
   maxTokens: { env: 'MAX_QUERY_TOKENS', min: 1, max: 1_000_000 },
@@ -312,6 +355,15 @@ function readCorsOrigins(reader: EnvironmentReader): string[] {
   return valid;
 }
 
+function readServer(reader: EnvironmentReader): ServerConfig {
+  const integers = readIntegers(reader, SERVER_INTEGERS);
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (integers.headersTimeoutMs > integers.requestTimeoutMs) {
+    reader.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+  return integers;
+}
+
 function isOrigin(text: string): boolean {
   try {
     const url = new URL(text);
@@ -414,6 +466,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const config: GatewayConfig = {
     ...integers,
     host: reader.text('HOST') ?? '127.0.0.1',
+    server: readServer(reader),
     gitlabUrl,
     gitlabToken: readGitLabToken(env, reader),
     upstreamAttemptTimeoutMs: readAttemptTimeout(reader, integers.upstreamTimeoutMs),

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN } from './helpers/credentials.ts';
 import { type StartedProgram, startProgram } from './helpers/npm-start.ts';
+import { connectRaw, upgradeRequest } from './helpers/raw-http.ts';
+import { within } from './subscriptions/subscriber.ts';
 
 const ROOT = new URL('..', import.meta.url);
 
@@ -59,6 +61,12 @@ describe('npm start (embedded mode)', () => {
         if (payload && 'errors' in payload) assert.deepEqual(payload.errors, [], query);
       }
     }
+  });
+
+  it('serves through the edge: an upgrade to another path is answered and closed', async () => {
+    const { host } = new URL(server.url);
+    const connection = await connectRaw(server.url, upgradeRequest('/not-graphql', { host }));
+    assert.match(await within(connection.closed, 'the upgrade was answered and closed'), /^HTTP\/1\.1 404 /);
   });
 
   it('stops cleanly on SIGTERM', async () => {

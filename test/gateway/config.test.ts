@@ -73,4 +73,49 @@ describe('loadConfig', () => {
       (error: unknown) => error instanceof ConfigError && error.problems.length === 2,
     );
   });
+
+  it('sets the HTTP edge explicitly by default: timeouts and a connection cap', () => {
+    assert.deepEqual(loadConfig({}).server, {
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 4096,
+    });
+  });
+
+  it('reads the HTTP timeouts and the connection cap', () => {
+    const { server } = loadConfig({
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '2000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+      HTTP_MAX_CONNECTIONS: '100',
+    });
+    assert.deepEqual(server, {
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 2000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 100,
+    });
+  });
+
+  it('refuses HTTP timeouts out of range, headers that may outlast the request, and a cap of 0', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          HTTP_HEADERS_TIMEOUT_MS: '20000',
+          HTTP_REQUEST_TIMEOUT_MS: '10000',
+          HTTP_KEEP_ALIVE_TIMEOUT_MS: '0',
+          HTTP_MAX_CONNECTIONS: '0',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, [
+          'HTTP_KEEP_ALIVE_TIMEOUT_MS must be an integer from 100 to 3600000, got "0"',
+          'HTTP_MAX_CONNECTIONS must be an integer from 1 to 1000000, got "0"',
+          'HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS',
+        ]);
+        return true;
+      },
+    );
+  });
 });

@@ -1,8 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { print } from 'graphql';
+import { startGatewayServer } from '../../src/http-server.ts';
+import { createGateway } from '../../src/server.ts';
+import { createGitLabClient } from '../../src/upstream/client.ts';
 import { closedPort } from '../embedded-gitlab/receiver.ts';
+import { SystemHookEventsDocument } from '../generated/graphql.ts';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
-import { type GatewayHandle, type Stack, startGateway, startStack } from '../helpers/stack.ts';
+import { connectRaw, type RawConnection, send, upgradeRequest } from '../helpers/raw-http.ts';
+import {
+  type EventStack,
+  type GatewayHandle,
+  type Stack,
+  startEventStack,
+  startGateway,
+  startStack,
+} from '../helpers/stack.ts';
+import { closeAll, subscribe, until, within } from '../subscriptions/subscriber.ts';
 
 describe('HTTP endpoints', () => {
   let stack: Stack;
@@ -67,5 +81,152 @@ describe('readiness without GitLab', () => {
     const health = await fetch(`${gateway.url}/health`);
     assert.equal(health.status, 200);
     await health.body?.cancel();
+  });
+});
+
+const EVENTS = print(SystemHookEventsDocument);
+/** `host:port` of a gateway's URL, as a client that reaches it by that address sends `Host`. */
+const hostOf = (url: string) => new URL(url).host;
+
+describe('the HTTP edge: upgrades', () => {
+  let stack: EventStack;
+  let plain: GatewayHandle;
+
+  before(async () => {
+    stack = await startEventStack();
+    plain = await startGateway(`http://127.0.0.1:${await closedPort()}`);
+  });
+  after(async () => {
+    await stack.close();
+    await plain.close();
+  });
+
+  for (const path of ['/not-graphql', '/graphqlx', '/health']) {
+    it(`answers an upgrade to ${path} with 404 and closes the connection at once`, async () => {
+      const connection = await connectRaw(stack.url, upgradeRequest(path, { host: hostOf(stack.url) }));
+      const answer = await within(connection.closed, 'the server closed the connection');
+      assert.match(answer, /^HTTP\/1\.1 404 Not Found\r\n/);
+      assert.match(answer, /WebSocket upgrades are served on \/graphql only/);
+    });
+  }
+
+  it('answers every upgrade with 404 on a gateway without GraphQL over WebSocket', async () => {
+    const connection = await connectRaw(plain.url, upgradeRequest('/graphql', { host: hostOf(plain.url) }));
+    assert.match(await within(connection.closed, 'the server closed the connection'), /^HTTP\/1\.1 404 /);
+  });
+
+  it('refuses upgrades with 503 while it drains, and /ready answers 503 meanwhile', async () => {
+    const client = createGitLabClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
+    const edge = await startGatewayServer({ shutdownGraceMs: 0 });
+    edge.serve(createGateway({ api: client, logging: false, draining: edge.draining }), {
+      maxMessageBytes: 1024,
+    });
+    // The drain is held at its `endStreams` step, while the server still accepts connections.
+    let release = () => {};
+    let draining = () => {};
+    const reached = new Promise<void>((resolve) => {
+      draining = resolve;
+    });
+    const closed = edge.close({
+      endStreams: () => {
+        draining();
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    try {
+      await within(reached, 'the drain began');
+      const connection = await connectRaw(edge.url, upgradeRequest('/graphql', { host: hostOf(edge.url) }));
+      assert.match(await within(connection.closed, 'the upgrade was answered'), /^HTTP\/1\.1 503 /);
+      const ready = await send(`${edge.url}/ready`);
+      assert.equal(ready.status, 503);
+      assert.match(ready.text, /shutting down/);
+    } finally {
+      release();
+      await closed;
+      await client.close();
+    }
+  });
+});
+
+describe('the HTTP edge: timeouts', () => {
+  let stack: EventStack;
+  const timeouts = { headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 300 };
+
+  before(async () => {
+    stack = await startEventStack({ server: timeouts });
+    await stack.addReceiverHook();
+  });
+  after(() => stack.close());
+
+  it('cuts a client that sends its headers too slowly, with 408', async () => {
+    const connection = await connectRaw(stack.url, `GET /health HTTP/1.1\r\nHost: ${hostOf(stack.url)}\r\n`);
+    assert.match(await within(connection.closed, 'the slow client was cut'), /^HTTP\/1\.1 408 /);
+  });
+
+  it('cuts a request whose body is too slow, while SSE and WebSocket subscriptions opened before it run on', async () => {
+    const subscribers = [
+      subscribe(stack, 'sse', { query: EVENTS }),
+      subscribe(stack, 'ws', { query: EVENTS }),
+    ];
+    await until(
+      () => stack.store.status().subscribers === 2,
+      () => 'both subscribed',
+    );
+    const slow = await connectRaw(
+      stack.url,
+      `POST /graphql HTTP/1.1\r\nHost: ${hostOf(stack.url)}\r\nContent-Type: application/json\r\n` +
+        'Content-Length: 100\r\n\r\n{"query":',
+    );
+    assert.match(await within(slow.closed, 'the slow request was cut'), /^HTTP\/1\.1 408 /);
+    // Both streams have been open longer than the request timeout, and Node has checked since: not cut.
+    stack.gitlab.emitSystemHookEvent({ eventName: 'user_create' });
+    for (const subscriber of subscribers) {
+      const [event] = await subscriber.waitForEvents(1);
+      assert.equal(event.eventName, 'user_create');
+    }
+    await closeAll(subscribers, stack.store);
+  });
+
+  it('closes a keep-alive connection once it has been idle for the keep-alive timeout', async () => {
+    const connection = await connectRaw(
+      stack.url,
+      `GET /health HTTP/1.1\r\nHost: ${hostOf(stack.url)}\r\n\r\n`,
+    );
+    const answer = await within(connection.closed, 'the idle connection was closed');
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+  });
+});
+
+describe('the HTTP edge: the connection cap', () => {
+  let gateway: GatewayHandle;
+
+  before(async () => {
+    gateway = await startGateway(`http://127.0.0.1:${await closedPort()}`, { server: { maxConnections: 2 } });
+  });
+  after(() => gateway.close());
+
+  it('drops a connection past HTTP_MAX_CONNECTIONS without an answer, and serves again once one closes', async () => {
+    const held = [await connectRaw(gateway.url), await connectRaw(gateway.url)];
+    const third = await connectRaw(
+      gateway.url,
+      `GET /health HTTP/1.1\r\nHost: ${hostOf(gateway.url)}\r\n\r\n`,
+    );
+    assert.equal(await within(third.closed, 'the third connection was dropped'), '');
+
+    const [first, second] = held as [RawConnection, RawConnection];
+    first.socket.destroy();
+    await first.closed;
+    // The server learns of the close a moment later: a few attempts, each answered or dropped at once.
+    let status = 0;
+    for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+      status = await send(`${gateway.url}/health`).then(
+        (answer) => answer.status,
+        () => 0,
+      );
+    }
+    assert.equal(status, 200);
+    second.socket.destroy();
   });
 });
