@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { createHostAllowList } from './allowed-hosts.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Gateway } from './server.ts';
@@ -12,8 +13,8 @@ import {
 
 /**
  * The gateway's HTTP edge, the one `npm start`, the tests and the benchmark serve through: the `node:http`
- * server with explicit timeouts and a connection cap, WebSocket upgrades on the GraphQL path only, and a
- * shutdown that drains.
+ * server with explicit timeouts and a connection cap, the `Host` allow-list on every request and upgrade,
+ * WebSocket upgrades on the GraphQL path only, and a shutdown that drains.
  */
 
 /** The edge's bounds when nothing else is said; `src/config.ts` reads each from its variable. */
@@ -30,6 +31,12 @@ export interface GatewayServerOptions {
   host?: string | undefined;
   /** `PORT`; 0 for any free port. @default 0 */
   port?: number | undefined;
+  /**
+   * `ALLOWED_HOSTS`: names the gateway answers to besides IP literals, `localhost`, `*.localhost` and a `host`
+   * that is a name (`src/allowed-hosts.ts`). Any other `Host` is refused with 421, on HTTP and on upgrades.
+   * @default none
+   */
+  allowedHosts?: readonly string[] | undefined;
   /**
    * `CORS_ORIGINS`: browser origins that may open a WebSocket besides the gateway's own. A browser sends
    * `Origin` with every upgrade and no CORS preflight guards it, so any other origin is refused (403): a page
@@ -88,6 +95,12 @@ const REFUSAL_FLUSH_MS = 1_000;
 /** At most one line per this interval says that connections were dropped at the cap. */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
+/** The refusal of a `Host` that is none of the gateway's names: it names the setting and echoes nothing. */
+const HOST_REFUSAL =
+  'Misdirected request: this gateway does not answer to that host name. Its operator can allow it with ALLOWED_HOSTS.\n';
+
+const HOST_REFUSAL_LINE = "Refused a request: its Host is none of the gateway's names (ALLOWED_HOSTS)";
+
 /** The edge's options as the configuration describes them (`npm start`, the benchmark). */
 export function gatewayServerOptions(config: GatewayConfig, logger?: Logger): GatewayServerOptions {
   return { host: config.host, port: config.port, corsOrigins: config.corsOrigins, ...config.server, logger };
@@ -107,6 +120,7 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
   const headersTimeout = options.headersTimeoutMs ?? GATEWAY_SERVER_DEFAULTS.headersTimeoutMs;
   const graceMs = options.shutdownGraceMs ?? GATEWAY_SERVER_DEFAULTS.shutdownGraceMs;
   const { logger } = options;
+  const hosts = createHostAllowList({ allowedHosts: options.allowedHosts, listenHost: host });
   const corsOrigins = new Set(options.corsOrigins ?? []);
   const draining = new AbortController();
   let gateway: Gateway | undefined;
@@ -125,6 +139,13 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
       ),
     },
     (request, response) => {
+      if (!hosts.allowsHost(request.headers.host)) {
+        logger?.info({ status: 421 }, HOST_REFUSAL_LINE);
+        response
+          .writeHead(421, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+          .end(HOST_REFUSAL);
+        return;
+      }
       if (gateway) return gateway(request, response);
       response.writeHead(503, { 'retry-after': '1' }).end();
     },
@@ -134,13 +155,18 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
   server.on('drop', droppedLogger(server, logger));
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!hosts.allowsHost(request.headers.host)) {
+      logger?.info({ status: 421, upgrade: true }, HOST_REFUSAL_LINE);
+      return refuseUpgrade(socket, 421, HOST_REFUSAL);
+    }
     if (draining.signal.aborted || !gateway) {
       return refuseUpgrade(socket, 503, 'The gateway is starting or shutting down: connect again.\n');
     }
     if (!webSocket || pathOf(request) !== GRAPHQL_PATH) {
       return refuseUpgrade(socket, 404, `WebSocket upgrades are served on ${GRAPHQL_PATH} only.\n`);
     }
-    if (!originAllowed(request, corsOrigins)) {
+    const origin = request.headers.origin;
+    if (origin !== undefined && !corsOrigins.has(origin) && !hosts.ownsOrigin(origin, socket as Socket)) {
       logger?.debug({ status: 403 }, 'Refused an upgrade: its Origin is not allowed (CORS_ORIGINS)');
       return refuseUpgrade(
         socket,
@@ -214,14 +240,6 @@ function refuseUpgrade(socket: Duplex, status: number, body: string): void {
       `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     () => socket.destroy(),
   );
-}
-
-function originAllowed(request: IncomingMessage, allowed: ReadonlySet<string>): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  if (allowed.has(origin)) return true;
-  const host = request.headers.host;
-  return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
 }
 
 function pathOf(request: IncomingMessage): string {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN } from './helpers/credentials.ts';
 import { type StartedProgram, startProgram } from './helpers/npm-start.ts';
-import { connectRaw, upgradeRequest } from './helpers/raw-http.ts';
+import { connectRaw, send, upgradeRequest } from './helpers/raw-http.ts';
 import { within } from './subscriptions/subscriber.ts';
 
 const ROOT = new URL('..', import.meta.url);
@@ -63,8 +63,10 @@ describe('npm start (embedded mode)', () => {
     }
   });
 
-  it('serves through the edge: an upgrade to another path is answered and closed', async () => {
-    const { host } = new URL(server.url);
+  it('serves through the edge: a foreign Host is refused, an upgrade to another path is answered and closed', async () => {
+    const { host, port } = new URL(server.url);
+    const refused = await send(`${server.url}/graphql`, { headers: { host: `rebind.example:${port}` } });
+    assert.equal(refused.status, 421);
     const connection = await connectRaw(server.url, upgradeRequest('/not-graphql', { host }));
     assert.match(await within(connection.closed, 'the upgrade was answered and closed'), /^HTTP\/1\.1 404 /);
   });

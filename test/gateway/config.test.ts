@@ -74,8 +74,9 @@ describe('loadConfig', () => {
     );
   });
 
-  it('sets the HTTP edge explicitly by default: timeouts and a connection cap', () => {
+  it('sets the HTTP edge explicitly by default: timeouts, a connection cap, no names beyond the loopback ones', () => {
     assert.deepEqual(loadConfig({}).server, {
+      allowedHosts: [],
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
       keepAliveTimeoutMs: 5_000,
@@ -83,19 +84,46 @@ describe('loadConfig', () => {
     });
   });
 
-  it('reads the HTTP timeouts and the connection cap', () => {
+  it('reads ALLOWED_HOSTS as names and .names, in lower case', () => {
     const { server } = loadConfig({
+      ALLOWED_HOSTS: ' Gateway.Example.com , .corp.example,gateway_1 ',
       HTTP_HEADERS_TIMEOUT_MS: '2000',
       HTTP_REQUEST_TIMEOUT_MS: '2000',
       HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
       HTTP_MAX_CONNECTIONS: '100',
     });
     assert.deepEqual(server, {
+      allowedHosts: ['gateway.example.com', '.corp.example', 'gateway_1'],
       headersTimeoutMs: 2000,
       requestTimeoutMs: 2000,
       keepAliveTimeoutMs: 65_000,
       maxConnections: 100,
     });
+  });
+
+  it('refuses "*", URLs, ports and paths in ALLOWED_HOSTS, each with a message that names the variable', () => {
+    const entries = [
+      '*',
+      'https://gateway.example.com',
+      'gateway.example.com:443',
+      'gateway.example.com/x',
+      'a..b',
+    ];
+    assert.throws(
+      () => loadConfig({ ALLOWED_HOSTS: entries.join(',') }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, entries.length, error.message);
+        assert.match(
+          error.problems[0] ?? '',
+          /ALLOWED_HOSTS must list host names, not "\*": .*DNS rebinding/,
+        );
+        for (const problem of error.problems.slice(1)) {
+          assert.match(problem, /^ALLOWED_HOSTS entries must be host names such as gateway\.example\.com/);
+        }
+        return true;
+      },
+    );
   });
 
   it('refuses HTTP timeouts out of range, headers that may outlast the request, and a cap of 0', () => {

@@ -11,6 +11,7 @@ import { connectRaw, type RawConnection, send, upgradeRequest } from '../helpers
 import {
   type EventStack,
   type GatewayHandle,
+  RECEIVER_TOKEN,
   type Stack,
   startEventStack,
   startGateway,
@@ -87,6 +88,7 @@ describe('readiness without GitLab', () => {
 const EVENTS = print(SystemHookEventsDocument);
 /** `host:port` of a gateway's URL, as a client that reaches it by that address sends `Host`. */
 const hostOf = (url: string) => new URL(url).host;
+const portOf = (url: string) => new URL(url).port;
 
 describe('the HTTP edge: upgrades', () => {
   let stack: EventStack;
@@ -229,4 +231,105 @@ describe('the HTTP edge: the connection cap', () => {
     assert.equal(status, 200);
     second.socket.destroy();
   });
+});
+
+describe('the HTTP edge: the Host allow-list', () => {
+  let stack: EventStack;
+  let port: string;
+
+  before(async () => {
+    stack = await startEventStack({
+      // As with GITLAB_TOKEN: a request without a credential runs with the administrator's.
+      gateway: { defaultCredential: { scheme: 'private-token', token: ADMIN_TOKEN } },
+      server: { allowedHosts: ['gateway.example.com', '.corp.example'] },
+    });
+    port = portOf(stack.url);
+  });
+  after(() => stack.close());
+
+  const rebinding = () => ({ host: `rebind.example:${port}`, origin: `http://rebind.example:${port}` });
+
+  it('refuses a request with a foreign Host and a matching Origin (DNS rebinding) with 421, before GitLab is called', async () => {
+    stack.gitlab.resetRequestLog();
+    const answer = await send(`${stack.url}/graphql`, {
+      method: 'POST',
+      headers: { ...rebinding(), 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ systemHooks { count } }' }),
+    });
+    assert.equal(answer.status, 421);
+    assert.match(answer.text, /ALLOWED_HOSTS/);
+    assert.ok(!answer.text.includes('rebind'), 'the Host is not echoed');
+    assert.deepEqual(stack.upstreamRequests(), []);
+  });
+
+  it('refuses such a request on every path, GraphiQL and /ready among them', async () => {
+    for (const path of ['/graphql', '/ready', '/health', '/nowhere']) {
+      const answer = await send(`${stack.url}${path}`, { headers: { ...rebinding(), accept: 'text/html' } });
+      assert.equal(answer.status, 421, path);
+    }
+  });
+
+  it("refuses a delivery to the receiver under a foreign Host: GitLab sends the Host of the hook's URL", async () => {
+    const subscriber = subscribe(stack, 'sse', { query: EVENTS });
+    await within(subscriber.opened, 'subscribed');
+    const deliver = (host: string, eventName: string) =>
+      send(`${stack.url}/webhooks/system-hooks`, {
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json', 'x-gitlab-token': RECEIVER_TOKEN },
+        body: JSON.stringify({ event_name: eventName }),
+      });
+    assert.equal((await deliver(`rebind.example:${port}`, 'user_destroy')).status, 421);
+    assert.equal((await deliver(`gateway.example.com:${port}`, 'user_create')).status, 204);
+    const [event] = await subscriber.waitForEvents(1);
+    assert.equal(event.eventName, 'user_create', 'the refused delivery was published first');
+    await closeAll([subscriber], stack.store);
+  });
+
+  it('refuses an upgrade with a foreign Host and a matching Origin with 421, and closes it', async () => {
+    const connection = await connectRaw(stack.url, upgradeRequest('/graphql', rebinding()));
+    const answer = await within(connection.closed, 'the server closed the connection');
+    assert.match(answer, /^HTTP\/1\.1 421 Misdirected Request\r\n/);
+    assert.match(answer, /ALLOWED_HOSTS/);
+  });
+
+  for (const [status, what, hosts] of [
+    [
+      200,
+      'answers IP literals, localhost and names under it, the listed names and names under a listed .name',
+      [
+        `127.0.0.1:{port}`,
+        '10.1.2.3',
+        `[::1]:{port}`,
+        '[::ffff:7f00:1]',
+        `localhost:{port}`,
+        'LOCALHOST.',
+        `app.localhost:{port}`,
+        'gateway.example.com',
+        'Gateway.Example.Com:443',
+        'corp.example',
+        'a.b.corp.example:8443',
+      ],
+    ],
+    [
+      421,
+      'refuses names that only look like allowed ones, and Host values that are not a host',
+      [
+        'gateway.example.com.rebind.example',
+        'evilcorp.example',
+        'localhost.rebind.example',
+        '127.0.0.1.nip.io',
+        '127.1',
+        'localhost@rebind.example',
+        '[localhost]',
+        'gateway.example.com:port',
+      ],
+    ],
+  ] as const) {
+    it(what, async () => {
+      for (const host of hosts) {
+        const answer = await send(`${stack.url}/health`, { headers: { host: host.replace('{port}', port) } });
+        assert.equal(answer.status, status, host);
+      }
+    });
+  }
 });
