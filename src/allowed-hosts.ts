@@ -29,6 +29,14 @@ export function isHostPattern(entry: string): boolean {
   return entry.length <= 254 && HOST_PATTERN.test(entry);
 }
 
+/** Whether `HOST` is a loopback address or name, so that only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const address = unmapped(host.replace(/^\[(.*)\]$/, '$1').toLowerCase());
+  if (isIPv4(address)) return address.startsWith('127.');
+  if (isIP(address) === 6) return address === '::1';
+  return nameMatches(address.replace(/\.$/, ''), LOOPBACK_NAMES);
+}
+
 /** A `Host` header split into its host (lower case, brackets and one trailing dot removed) and its port. */
 interface HostHeader {
   host: string;

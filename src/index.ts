@@ -5,6 +5,7 @@ import { ConfigError, type GatewayConfig, loadConfig } from './config.ts';
 import { describeToken } from './embedded-gitlab/config.ts';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from './embedded-gitlab/index.ts';
 import { EXAMPLE_HOOKS } from './example-hooks.ts';
+import { embeddedGraphiQLHeaders } from './graphiql.ts';
 import { gatewayServerOptions, startGatewayServer, webSocketOptions } from './http-server.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
@@ -15,6 +16,8 @@ interface EmbeddedUpstream {
   gitlab: EmbeddedGitLab;
   url: string;
   adminToken: string;
+  /** The variable the admin token came from; undefined when it was generated. */
+  adminTokenFrom: string | undefined;
   /** The `X-Gitlab-Token` of the hook that delivers to the gateway's own receiver. */
   receiverToken: string;
 }
@@ -39,7 +42,8 @@ async function startEmbeddedGitLab(
   return {
     gitlab,
     url,
-    adminToken: config.embedded.adminToken,
+    adminToken,
+    adminTokenFrom,
     // The operator's own token when there is one; otherwise one only the embedded GitLab and the gateway know.
     receiverToken: config.events.secretTokens[0] ?? randomBytes(24).toString('base64url'),
   };
@@ -74,10 +78,12 @@ async function main(): Promise<void> {
   const edge = await startGatewayServer(gatewayServerOptions(config, logger));
   const receiverHookId =
     embedded && (await seedReceiverHook(embedded, `${edge.url}${SYSTEM_HOOK_RECEIVER_PATH}`, logger));
+  const graphiql = embedded && embeddedGraphiQLHeaders(config.host, embedded);
+  if (graphiql?.warning) logger.warn(graphiql.warning);
   const configured = createConfiguredGateway(config, gitlabUrl, {
     logger,
     draining: edge.draining,
-    graphiqlHeaders: embedded && { 'PRIVATE-TOKEN': embedded.adminToken },
+    graphiqlHeaders: graphiql?.headers,
     graphiqlReceiverHookId: receiverHookId,
     receiverTokens: embedded ? [embedded.receiverToken] : [],
   });
