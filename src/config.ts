@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isHostPattern } from './allowed-hosts.ts';
 import {
   type EmbeddedGitLabConfig,
   EmbeddedGitLabConfigError,
@@ -16,6 +17,7 @@ import {
   parseSecretTokens,
   parseSigningSecrets,
 } from './events/verification.ts';
+import { GATEWAY_SERVER_DEFAULTS } from './http-server.ts';
 import type { ObservabilityConfig } from './observability/index.ts';
 import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS } from './observability/logger.ts';
 import { OTEL_VARIABLES, type OtelVariable, parseTracingEnvironment } from './observability/otel-env.ts';
@@ -41,6 +43,8 @@ export interface GatewayConfig {
   port: number;
   /** `HOST`, @default '127.0.0.1' (set `0.0.0.0` to serve other machines) */
   host: string;
+  /** The HTTP edge: `ALLOWED_HOSTS`, `HTTP_*` timeouts and the connection cap. */
+  server: ServerConfig;
   /** `GITLAB_URL`, normalized; unset: the embedded GitLab is started and used. */
   gitlabUrl: string | undefined;
   /** `GITLAB_TOKEN`: credential for requests that bring none. @default none */
@@ -71,6 +75,19 @@ export interface GatewayConfig {
   events: EventsConfig;
   /** Logs, metrics and traces. */
   observability: ObservabilityConfig;
+}
+
+export interface ServerConfig {
+  /** `ALLOWED_HOSTS`: host names answered besides IP literals, `localhost` and a named `HOST`. @default none */
+  allowedHosts: string[];
+  /** `HTTP_HEADERS_TIMEOUT_MS`. @default GATEWAY_SERVER_DEFAULTS.headersTimeoutMs */
+  headersTimeoutMs: number;
+  /** `HTTP_REQUEST_TIMEOUT_MS`: receiving a whole request, not answering it. @default GATEWAY_SERVER_DEFAULTS.requestTimeoutMs */
+  requestTimeoutMs: number;
+  /** `HTTP_KEEP_ALIVE_TIMEOUT_MS`. @default GATEWAY_SERVER_DEFAULTS.keepAliveTimeoutMs */
+  keepAliveTimeoutMs: number;
+  /** `HTTP_MAX_CONNECTIONS`. @default GATEWAY_SERVER_DEFAULTS.maxConnections */
+  maxConnections: number;
 }
 
 export interface EventsConfig {
@@ -251,6 +268,35 @@ const EVENT_INTEGERS = {
   },
 } satisfies Record<string, IntegerVariable>;
 
+/** The HTTP edge's integer variables, by their key in `ServerConfig`. */
+const SERVER_INTEGERS = {
+  headersTimeoutMs: {
+    env: 'HTTP_HEADERS_TIMEOUT_MS',
+    min: 100,
+    max: 3_600_000,
+    default: GATEWAY_SERVER_DEFAULTS.headersTimeoutMs,
+  },
+  requestTimeoutMs: {
+    env: 'HTTP_REQUEST_TIMEOUT_MS',
+    min: 100,
+    max: 3_600_000,
+    default: GATEWAY_SERVER_DEFAULTS.requestTimeoutMs,
+  },
+  // Not 0: Node then never closes an idle keep-alive connection.
+  keepAliveTimeoutMs: {
+    env: 'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    min: 100,
+    max: 3_600_000,
+    default: GATEWAY_SERVER_DEFAULTS.keepAliveTimeoutMs,
+  },
+  maxConnections: {
+    env: 'HTTP_MAX_CONNECTIONS',
+    min: 1,
+    max: 1_000_000,
+    default: GATEWAY_SERVER_DEFAULTS.maxConnections,
+  },
+} satisfies Record<string, IntegerVariable>;
+
 /** The request limits, by their key in `RequestLimits`. */
 const LIMITS = {
   maxTokens: { env: 'MAX_QUERY_TOKENS', min: 1, max: 1_000_000 },
@@ -350,23 +396,61 @@ function readTrustedDocuments(reader: EnvironmentReader): TrustedDocuments | und
   }
 }
 
-/** `CORS_ORIGINS`: exact origins (scheme, host, port), so that no pattern lets in more than the operator meant. */
-function readCorsOrigins(reader: EnvironmentReader): string[] {
+/** An allow-list variable's rules: what an entry must be, and why `*` is refused. */
+interface AllowList {
+  name: string;
+  /** What `*` would let in, said when it is refused. */
+  wildcard: string;
+  /** What an entry must be, for the problem that quotes one that is not. */
+  expected: string;
+  accepts(entry: string): boolean;
+}
+
+/** A comma-separated allow-list: every entry checked, and `*` refused rather than taken to mean everyone. */
+function readAllowList(reader: EnvironmentReader, list: AllowList): string[] {
   const valid: string[] = [];
-  for (const entry of reader.list('CORS_ORIGINS')) {
+  for (const entry of reader.list(list.name)) {
     if (entry === '*') {
-      reader.problems.push(
-        'CORS_ORIGINS must list origins, not "*": any page could then use GITLAB_TOKEN through the gateway',
-      );
-    } else if (isOrigin(entry)) {
+      reader.problems.push(`${list.name} must list ${list.wildcard}`);
+    } else if (list.accepts(entry)) {
       valid.push(entry);
     } else {
       reader.problems.push(
-        `CORS_ORIGINS entries must be origins such as https://app.example.com (no path or trailing slash), got ${JSON.stringify(entry.slice(0, 80))}`,
+        `${list.name} entries must be ${list.expected}, got ${JSON.stringify(entry.slice(0, 80))}`,
       );
     }
   }
   return valid;
+}
+
+/** `CORS_ORIGINS`: exact origins (scheme, host, port), so that no pattern lets in more than the operator meant. */
+function readCorsOrigins(reader: EnvironmentReader): string[] {
+  return readAllowList(reader, {
+    name: 'CORS_ORIGINS',
+    wildcard: 'origins, not "*": any page could then use GITLAB_TOKEN through the gateway',
+    expected: 'origins such as https://app.example.com (no path or trailing slash)',
+    accepts: isOrigin,
+  });
+}
+
+/** `ALLOWED_HOSTS`: host names, so that a DNS name the operator did not list cannot be pointed at the gateway. */
+function readAllowedHosts(reader: EnvironmentReader): string[] {
+  return readAllowList(reader, {
+    name: 'ALLOWED_HOSTS',
+    wildcard: 'host names, not "*": any web page could then reach the gateway through DNS rebinding',
+    expected:
+      'host names such as gateway.example.com, or .example.com for every name under it (no scheme, port or path)',
+    accepts: isHostPattern,
+  }).map((name) => name.toLowerCase());
+}
+
+function readServer(reader: EnvironmentReader): ServerConfig {
+  const integers = readIntegers(reader, SERVER_INTEGERS);
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (integers.headersTimeoutMs > integers.requestTimeoutMs) {
+    reader.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
+  return { allowedHosts: readAllowedHosts(reader), ...integers };
 }
 
 function isOrigin(text: string): boolean {
@@ -528,6 +612,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const config: GatewayConfig = {
     ...integers,
     host: reader.text('HOST') ?? '127.0.0.1',
+    server: readServer(reader),
     gitlabUrl,
     gitlabToken: readGitLabToken(env, reader),
     upstreamAttemptTimeoutMs: readAttemptTimeout(reader, integers.upstreamTimeoutMs),

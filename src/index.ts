@@ -1,27 +1,23 @@
 // First: sets NODE_ENV before anything below loads graphql-js.
 import './node-env.ts';
 import { randomBytes } from 'node:crypto';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ConfigError, type GatewayConfig, loadConfig } from './config.ts';
 import { describeToken } from './embedded-gitlab/config.ts';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from './embedded-gitlab/index.ts';
 import { EXAMPLE_HOOKS } from './example-hooks.ts';
+import { embeddedGraphiQLHeaders } from './graphiql.ts';
+import { gatewayServerOptions, startGatewayServer, webSocketOptions } from './http-server.ts';
 import { createLogger, type LogFormat, type Logger } from './observability/logger.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 import { createConfiguredGateway, SYSTEM_HOOK_RECEIVER_PATH } from './server.ts';
-import { attachGraphQLWebSocket } from './websocket.ts';
-
-/** How long requests in flight may take to finish once the gateway is told to stop. */
-const SHUTDOWN_GRACE_MS = 10_000;
-/** How often connections that became idle during shutdown are closed. */
-const IDLE_SWEEP_MS = 50;
 
 /** The embedded GitLab `npm start` runs without `GITLAB_URL`, seeded with examples. */
 interface EmbeddedUpstream {
   gitlab: EmbeddedGitLab;
   url: string;
   adminToken: string;
+  /** The variable the admin token came from; undefined when it was generated. */
+  adminTokenFrom: string | undefined;
   /** The `X-Gitlab-Token` of the hook that delivers to the gateway's own receiver. */
   receiverToken: string;
 }
@@ -50,17 +46,11 @@ async function startEmbeddedGitLab(
   return {
     gitlab,
     url,
-    adminToken: config.embedded.adminToken,
+    adminToken,
+    adminTokenFrom,
     // The operator's own token when there is one; otherwise one only the embedded GitLab and the gateway know.
     receiverToken: config.events.secretTokens[0] ?? randomBytes(24).toString('base64url'),
   };
-}
-
-/** Where this process's receiver can be reached from this machine. */
-function receiverUrl(server: Server, host: string): string {
-  const { port } = server.address() as AddressInfo;
-  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${local.includes(':') ? `[${local}]` : local}:${port}${SYSTEM_HOOK_RECEIVER_PATH}`;
 }
 
 /** Seeds a hook that delivers to the gateway's own receiver; its global ID, for GraphiQL's example. */
@@ -93,45 +83,34 @@ async function main(): Promise<void> {
 
   // The server listens before the gateway exists: the embedded GitLab's receiver hook needs the port, and
   // GraphiQL's example needs that hook. Nothing is served in between (`npm start` prints its address after).
-  let handle: RequestListener | undefined;
-  const server = createServer((request, response) => {
-    if (handle) return handle(request, response);
-    response.writeHead(503, { 'retry-after': '1' }).end();
-  });
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const edge = await startGatewayServer(gatewayServerOptions(config, logger));
   const receiverHookId =
-    embedded && (await seedReceiverHook(embedded, receiverUrl(server, config.host), logger));
-  const draining = new AbortController();
+    embedded && (await seedReceiverHook(embedded, `${edge.url}${SYSTEM_HOOK_RECEIVER_PATH}`, logger));
+  const graphiql = embedded && embeddedGraphiQLHeaders(config.host, embedded);
+  if (graphiql?.warning) logger.warn(graphiql.warning);
   const configured = createConfiguredGateway(config, gitlabUrl, {
     logger,
-    draining: draining.signal,
-    graphiqlHeaders: embedded && { 'PRIVATE-TOKEN': embedded.adminToken },
+    draining: edge.draining,
+    graphiqlHeaders: graphiql?.headers,
     graphiqlReceiverHookId: receiverHookId,
     receiverTokens: embedded ? [embedded.receiverToken] : [],
   });
-  handle = configured.gateway;
-  const sockets = attachGraphQLWebSocket(server, configured.gateway, {
-    allowedOrigins: config.corsOrigins,
-    maxMessageBytes: config.limits.maxRequestBodyBytes,
-    trustedDocuments: config.trustedDocuments,
-    logger: configured.telemetry.logger,
-  });
+  const sockets = edge.serve(configured.gateway, webSocketOptions(config, configured.telemetry.logger));
   const { metrics } = configured.telemetry;
-  metrics?.watchWebSockets(() => sockets.connections);
+  metrics?.watchWebSockets(() => sockets?.connections ?? 0);
   const metricsServer =
     metrics && config.observability.metrics
       ? await startMetricsServer({ registry: metrics.registry, ...config.observability.metrics })
       : undefined;
 
-  const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}/graphql`;
+  const url = `http://${host}:${edge.port}/graphql`;
   logger.info(
     { url, upstream: gitlabUrl },
     `Gateway listening on ${url}: open it in a browser for GraphiQL; upstream GitLab ${gitlabUrl}`,
   );
   if (configured.events) {
-    const receiver = receiverUrl(server, config.host);
+    const receiver = `${edge.url}${SYSTEM_HOOK_RECEIVER_PATH}`;
     logger.info(
       { url: receiver },
       `System hook receiver: GitLab delivers events to POST ${receiver}; subscribe at ${url} over SSE or WebSocket`,
@@ -150,22 +129,10 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    // Unready first: load balancers stop sending while what is in flight drains.
-    draining.abort();
     logger.info({ signal }, `${signal}: stopping`);
-    await sockets.close();
-    // Ending every subscription first lets their SSE responses finish, so that the server can close.
-    await configured.events?.close();
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-    // A keep-alive connection becomes idle when its last answer ends (an SSE stream a moment after the store
-    // closed it): close such connections as they come, rather than wait for the client to let go.
-    server.closeIdleConnections();
-    const closeIdle = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
-    // Requests still running after the grace period are cut rather than waited for without end.
-    const cut = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-    await drained;
-    clearInterval(closeIdle);
-    clearTimeout(cut);
+    // Unready first (the edge aborts `draining`): load balancers stop sending while what is in flight drains.
+    // Ending every subscription lets their SSE responses finish, so that the server can close.
+    await edge.close({ endStreams: async () => configured.events?.close() });
     await configured.client.close();
     await metricsServer?.close();
     // Last, so that the spans of the requests drained above are exported.

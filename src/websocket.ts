@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, type Context } from 'graphql-ws';
@@ -18,19 +18,11 @@ import type { Gateway } from './server.ts';
  * GraphQL over WebSocket (the `graphql-transport-ws` protocol of the graphql-ws library) on the gateway's own
  * GraphQL path, for Apollo Client's `GraphQLWsLink`, urql's and Apollo Router's subscription passthrough. SSE, on
  * the same path, is Yoga's own. Operations run through the same Yoga instance (`getEnveloped`): the same schema,
- * context, document limits, introspection switch and error masking as over HTTP.
+ * context, document limits, introspection switch and error masking as over HTTP. Which upgrades get here (the
+ * path, `Host`, `Origin`, draining) is the HTTP edge's to decide (`src/http-server.ts`).
  */
 
 export interface GraphQLWebSocketOptions {
-  /** The path the upgrade is served on. @default '/graphql' */
-  path?: string | undefined;
-  /**
-   * Browser origins allowed besides the gateway's own (`CORS_ORIGINS`). A browser sends `Origin` with every
-   * WebSocket upgrade and no CORS preflight protects it, so any other origin is refused: a page elsewhere must not
-   * open a socket that runs with the server-side `GITLAB_TOKEN`. Clients that send no `Origin` (servers) pass.
-   * @default none
-   */
-  allowedOrigins?: readonly string[] | undefined;
   /** The largest message accepted, in bytes (`MAX_REQUEST_BODY_BYTES`). */
   maxMessageBytes: number;
   /** Trusted-documents mode: only these documents run, named by hash. @default any valid document runs */
@@ -81,20 +73,6 @@ function operationRequest(upgrade: IncomingMessage, params: ConnectionParams, si
   return new Request(`http://gateway${upgrade.url ?? '/'}`, { method: 'POST', headers, signal });
 }
 
-function originAllowed(request: IncomingMessage, allowed: ReadonlySet<string>): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  if (allowed.has(origin)) return true;
-  const host = request.headers.host;
-  return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
-}
-
-function pathOf(request: IncomingMessage): string {
-  const url = request.url ?? '/';
-  const end = url.search(/[?#]/);
-  return end === -1 ? url : url.slice(0, end);
-}
-
 /** One controller per socket: its signal is every operation's request signal, aborted when the socket closes. */
 const socketSignals = new WeakMap<object, AbortController>();
 
@@ -109,34 +87,23 @@ function signalOf(ctx: Context<ConnectionParams, Extra & Partial<Record<Property
   return controller.signal;
 }
 
-/** GraphQL over WebSocket on a server: how many sockets are open, and how to end them all. */
+/** GraphQL over WebSocket: takes the upgrades it is given, counts its sockets, and ends them all. */
 export interface GraphQLWebSocketServer {
+  /** Completes the handshake of an upgrade the HTTP edge accepted, and serves the socket. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Sockets open now; read by the metrics at each scrape. */
   readonly connections: number;
   close(): Promise<void>;
 }
 
-/** Serves GraphQL over WebSocket on `server`; the returned `close` ends every socket. */
-export function attachGraphQLWebSocket(
-  server: Server,
+/** GraphQL over WebSocket for `gateway`; the returned `close` ends every socket. */
+export function createGraphQLWebSocket(
   gateway: Gateway,
   options: GraphQLWebSocketOptions,
 ): GraphQLWebSocketServer {
-  const path = options.path ?? '/graphql';
-  const allowed = new Set(options.allowedOrigins ?? []);
   const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
   const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
   const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
-
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (pathOf(request) !== path) return;
-    if (!originAllowed(request, allowed)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
-  };
-  server.on('upgrade', onUpgrade);
 
   const graphqlWs = useServer<ConnectionParams>(
     {
@@ -205,11 +172,13 @@ export function attachGraphQLWebSocket(
   });
 
   return {
+    handleUpgrade(request, socket, head) {
+      sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+    },
     get connections() {
       return sockets.clients.size;
     },
     async close() {
-      server.off('upgrade', onUpgrade);
       for (const ws of sockets.clients)
         ws.close(CloseCode.InternalServerError, 'The server is shutting down');
       await graphqlWs.dispose();

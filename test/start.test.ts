@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN } from './helpers/credentials.ts';
 import { type StartedProgram, startProgram } from './helpers/npm-start.ts';
+import { connectRaw, send, upgradeRequest } from './helpers/raw-http.ts';
+import { within } from './subscriptions/subscriber.ts';
 
 const ROOT = new URL('..', import.meta.url);
 
@@ -34,11 +36,16 @@ describe('npm start (embedded mode)', () => {
     assert.match(server.output(), /EMBEDDED_GITLAB_ADMIN_TOKEN/);
   });
 
-  it('serves GraphiQL with the admin token header filled in', async () => {
+  it("serves GraphiQL without the operator's admin token, and says at start how to paste it", async () => {
     const response = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
     const html = await response.text();
     assert.equal(response.status, 200);
-    assert.ok(html.includes(ADMIN_TOKEN), 'GraphiQL starts with the embedded admin token');
+    assert.match(html, /GitLab System Hooks/);
+    assert.ok(!html.includes(ADMIN_TOKEN), 'a token the operator chose is never put in the page');
+    assert.match(
+      server.output(),
+      /"level":"WARN".*GraphiQL starts without the embedded GitLab's admin token: it comes from EMBEDDED_GITLAB_ADMIN_TOKEN.*paste \{\\"PRIVATE-TOKEN\\": \\"<the token>\\"\} into GraphiQL's headers pane/,
+    );
   });
 
   it('runs every example of docs/examples.md as printed, without errors', async () => {
@@ -59,6 +66,14 @@ describe('npm start (embedded mode)', () => {
         if (payload && 'errors' in payload) assert.deepEqual(payload.errors, [], query);
       }
     }
+  });
+
+  it('serves through the edge: a foreign Host is refused, an upgrade to another path is answered and closed', async () => {
+    const { host, port } = new URL(server.url);
+    const refused = await send(`${server.url}/graphql`, { headers: { host: `rebind.example:${port}` } });
+    assert.equal(refused.status, 421);
+    const connection = await connectRaw(server.url, upgradeRequest('/not-graphql', { host }));
+    assert.match(await within(connection.closed, 'the upgrade was answered and closed'), /^HTTP\/1\.1 404 /);
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -1,14 +1,16 @@
 /**
  * The gateway as the benchmark runs it: configured from `loadConfig`'s defaults and built by the same
- * `createConfiguredGateway` as `npm start`, served by `node:http`, minus the listening port and logging. With
+ * `createConfiguredGateway` as `npm start`, served through the same edge (`startGatewayServer`), minus the
+ * listening port and logging. With
  * `METRICS=true` in `env` it serves `/metrics` on a port of its own, as `npm start` does; the command
  * `'metrics-url'` answers where.
  */
 import { loadConfig } from '../../src/config.ts';
+import { gatewayServerOptions, startGatewayServer, webSocketOptions } from '../../src/http-server.ts';
 import { type MetricsServer, startMetricsServer } from '../../src/observability/metrics-server.ts';
 import { createConfiguredGateway } from '../../src/server.ts';
 import { useGraphQLJitExecution } from './graphql-jit-executor.ts';
-import { serveBenchmark, serveHandler } from './protocol.ts';
+import { sampleProcess, serveBenchmark } from './protocol.ts';
 
 export interface GatewayProcessOptions {
   gitlabUrl: string;
@@ -40,16 +42,20 @@ serveBenchmark(async () => {
     telemetry.metrics && metricsOptions
       ? await startMetricsServer({ registry: telemetry.metrics.registry, ...metricsOptions })
       : undefined;
-  // As `npm start` stops: the event store first (it ends the SSE streams), the upstream client, the telemetry.
-  const served = await serveHandler(gateway, async () => {
-    await metricsServer?.close();
-    await events?.close();
-    await client.close();
-    await telemetry.close();
-  });
+  const edge = await startGatewayServer({ ...gatewayServerOptions(config), host: '127.0.0.1', port: 0 });
+  edge.serve(gateway, webSocketOptions(config));
+  let served = 0;
+  edge.server.on('request', () => served++);
   return {
-    ...served,
-    measure: () => ({ ...served.measure(), eventSubscribers: events?.status().subscribers }),
+    url: edge.url,
+    measure: () => ({ ...sampleProcess(served), eventSubscribers: events?.status().subscribers }),
+    // As `npm start` stops: the edge (the event store ends the SSE streams), the upstream client, the telemetry.
+    close: async () => {
+      await edge.close({ endStreams: async () => events?.close() });
+      await metricsServer?.close();
+      await client.close();
+      await telemetry.close();
+    },
     command: async (command: unknown) => {
       if (command === 'metrics-url') return metricsServer?.url;
       throw new Error(`unknown command ${JSON.stringify(command)}`);

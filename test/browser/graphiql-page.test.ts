@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { printedAdminToken, type StartedProgram, startProgram } from '../helpers/npm-start.ts';
 import { type Stack, startStack } from '../helpers/stack.ts';
 
 /** Hosts that serve GraphiQL's assets to pages that do not bring their own, Yoga's default among them. */
@@ -69,5 +70,39 @@ describe('the GraphiQL page', () => {
       await asset.body?.cancel();
       assert.equal(asset.status, 200, url);
     }
+  });
+});
+
+async function graphiqlPage(origin: string): Promise<string> {
+  const response = await fetch(`${origin}/graphql`, { headers: { accept: 'text/html' } });
+  assert.equal(response.status, 200);
+  return response.text();
+}
+
+describe("the GraphiQL page under npm start: the embedded GitLab's admin token", () => {
+  const EMBEDDED = { PORT: '0', EMBEDDED_GITLAB_PORT: '0' };
+  let program: StartedProgram | undefined;
+  after(() => program?.stop());
+
+  it('is filled in when the token was generated and the gateway listens on loopback', async () => {
+    program = await startProgram(EMBEDDED);
+    const html = await graphiqlPage(program.url);
+    assert.ok(html.includes(printedAdminToken(program)), 'the headers pane holds it');
+    assert.doesNotMatch(program.output(), /GraphiQL starts without/);
+    await program.stop();
+  });
+
+  it('is left out, with a warning that says why and how to paste it, under HOST=0.0.0.0', async () => {
+    program = await startProgram({ ...EMBEDDED, HOST: '0.0.0.0' });
+    // Listening on every interface; reached here over loopback, as from any other machine by its address.
+    const html = await graphiqlPage(program.url.replace('//0.0.0.0:', '//127.0.0.1:'));
+    const token = printedAdminToken(program);
+    assert.ok(!html.includes(token), 'the page holds no token');
+    assert.match(html, /GitLab System Hooks/);
+    assert.match(
+      program.output(),
+      /"level":"WARN".*GraphiQL starts without the embedded GitLab's admin token: HOST=0\.0\.0\.0 is not a loopback address.*into GraphiQL's headers pane/,
+    );
+    await program.stop();
   });
 });

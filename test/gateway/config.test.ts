@@ -91,4 +91,77 @@ describe('loadConfig', () => {
       (error: unknown) => error instanceof ConfigError && error.problems.length === 2,
     );
   });
+
+  it('sets the HTTP edge explicitly by default: timeouts, a connection cap, no names beyond the loopback ones', () => {
+    assert.deepEqual(loadConfig({}).server, {
+      allowedHosts: [],
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 4096,
+    });
+  });
+
+  it('reads ALLOWED_HOSTS as names and .names, in lower case', () => {
+    const { server } = loadConfig({
+      ALLOWED_HOSTS: ' Gateway.Example.com , .corp.example,gateway_1 ',
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '2000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+      HTTP_MAX_CONNECTIONS: '100',
+    });
+    assert.deepEqual(server, {
+      allowedHosts: ['gateway.example.com', '.corp.example', 'gateway_1'],
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 2000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 100,
+    });
+  });
+
+  it('refuses "*", URLs, ports and paths in ALLOWED_HOSTS, each with a message that names the variable', () => {
+    const entries = [
+      '*',
+      'https://gateway.example.com',
+      'gateway.example.com:443',
+      'gateway.example.com/x',
+      'a..b',
+    ];
+    assert.throws(
+      () => loadConfig({ ALLOWED_HOSTS: entries.join(',') }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.problems.length, entries.length, error.message);
+        assert.match(
+          error.problems[0] ?? '',
+          /ALLOWED_HOSTS must list host names, not "\*": .*DNS rebinding/,
+        );
+        for (const problem of error.problems.slice(1)) {
+          assert.match(problem, /^ALLOWED_HOSTS entries must be host names such as gateway\.example\.com/);
+        }
+        return true;
+      },
+    );
+  });
+
+  it('refuses HTTP timeouts out of range, headers that may outlast the request, and a cap of 0', () => {
+    assert.throws(
+      () =>
+        loadConfig({
+          HTTP_HEADERS_TIMEOUT_MS: '20000',
+          HTTP_REQUEST_TIMEOUT_MS: '10000',
+          HTTP_KEEP_ALIVE_TIMEOUT_MS: '0',
+          HTTP_MAX_CONNECTIONS: '0',
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.deepEqual(error.problems, [
+          'HTTP_KEEP_ALIVE_TIMEOUT_MS must be an integer from 100 to 3600000, got "0"',
+          'HTTP_MAX_CONNECTIONS must be an integer from 1 to 1000000, got "0"',
+          'HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS',
+        ]);
+        return true;
+      },
+    );
+  });
 });

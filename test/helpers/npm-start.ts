@@ -119,3 +119,10 @@ export async function startProgram(
   };
   return { child, url, output: () => output, stop, memory };
 }
+
+/** The embedded GitLab's admin token as `npm start` printed it, having generated it; throws when none was. */
+export function printedAdminToken(program: StartedProgram): string {
+  const match = /Embedded GitLab admin token: (glpat-[0-9A-Za-z]{20})/.exec(program.output());
+  if (!match) throw new Error(`no generated admin token in the output:\n${program.output()}`);
+  return match[1] as string;
+}

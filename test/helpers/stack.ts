@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
@@ -9,6 +9,7 @@ import {
 } from '../../src/embedded-gitlab/index.ts';
 import type { EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
+import { type GatewayServerOptions, startGatewayServer } from '../../src/http-server.ts';
 import { requestLimits } from '../../src/plugins/use-request-limits.ts';
 import { createGateway, type GatewayOptions, SYSTEM_HOOK_RECEIVER_PATH } from '../../src/server.ts';
 import {
@@ -16,7 +17,7 @@ import {
   type GitLabClient,
   type GitLabClientOptions,
 } from '../../src/upstream/client.ts';
-import { attachGraphQLWebSocket, type GraphQLWebSocketOptions } from '../../src/websocket.ts';
+import type { GraphQLWebSocketOptions } from '../../src/websocket.ts';
 import { ADMIN_TOKEN, graphqlHeaders, USER_TOKEN } from './credentials.ts';
 import type { UntypedData } from './untyped.ts';
 
@@ -67,6 +68,8 @@ export interface StartGatewayOptions {
   gateway?: Partial<GatewayOptions>;
   /** GraphQL over WebSocket on the gateway's `/graphql`, with these options. @default none (no WebSocket) */
   websocket?: Partial<GraphQLWebSocketOptions>;
+  /** The HTTP edge's settings (timeouts, connection cap, allowed hosts). @default npm start's, on 127.0.0.1:0 */
+  server?: Partial<GatewayServerOptions>;
 }
 
 export async function startGateway(
@@ -75,16 +78,21 @@ export async function startGateway(
 ): Promise<GatewayHandle> {
   const client = createGitLabClient({ baseUrl: gitlabUrl, timeoutMs: 2_000, ...options.upstream });
   const gateway = createGateway({ api: client, logging: false, ...options.gateway });
-  const server = createServer(gateway);
-  const sockets =
-    options.websocket &&
-    attachGraphQLWebSocket(server, gateway, {
+  // The edge npm start serves through; no grace at close: a test's requests are over or meant to be cut.
+  const edge = await startGatewayServer({
+    corsOrigins: options.gateway?.corsOrigins,
+    shutdownGraceMs: 0,
+    ...options.server,
+  });
+  edge.serve(
+    gateway,
+    options.websocket && {
       maxMessageBytes: requestLimits(options.gateway?.limits).maxRequestBodyBytes,
       trustedDocuments: options.gateway?.trustedDocuments,
-      allowedOrigins: options.gateway?.corsOrigins,
       ...options.websocket,
-    });
-  const url = await listen(server);
+    },
+  );
+  const { url } = edge;
 
   const requestText = async (
     query: string,
@@ -108,11 +116,8 @@ export async function startGateway(
       requestText(print(document), variables as Record<string, unknown> | undefined, opts) as never,
     requestText,
     close: async () => {
-      await sockets?.close();
       // Ends every subscription first, so that SSE responses finish rather than being cut.
-      await options.gateway?.events?.store.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await edge.close({ endStreams: async () => options.gateway?.events?.store.close() });
       await client.close();
     },
   };

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import { startGatewayServer } from '../../src/http-server.ts';
 import { createGatewayMetrics } from '../../src/observability/metrics.ts';
 import { startMetricsServer } from '../../src/observability/metrics-server.ts';
 import { createGateway } from '../../src/server.ts';
 import { createGitLabClient } from '../../src/upstream/client.ts';
-import { attachGraphQLWebSocket } from '../../src/websocket.ts';
 import { credentialHeaders, graphqlHeaders } from '../helpers/credentials.ts';
 import { type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import {
@@ -18,7 +17,7 @@ import {
   startObservedGateway,
   sumOf,
 } from '../helpers/observed-stack.ts';
-import { type GatewayHandle, gid, listen } from '../helpers/stack.ts';
+import { type GatewayHandle, gid } from '../helpers/stack.ts';
 
 const RECEIVER_TOKEN = 'receiver-token-for-metrics';
 
@@ -347,10 +346,10 @@ describe('the WebSocket connections gauge', () => {
     const metrics = createGatewayMetrics({ version: '0.0.0', processMetrics: false });
     const client = createGitLabClient({ baseUrl: 'http://127.0.0.1:9' });
     const gateway = createGateway({ api: client, logging: false, telemetry: { metrics } });
-    const server = createServer(gateway);
-    const url = await listen(server);
-    const sockets = attachGraphQLWebSocket(server, gateway, { maxMessageBytes: 1024 });
-    metrics.watchWebSockets(() => sockets.connections);
+    const edge = await startGatewayServer({ shutdownGraceMs: 0 });
+    const { url } = edge;
+    const sockets = edge.serve(gateway, { maxMessageBytes: 1024 });
+    metrics.watchWebSockets(() => sockets?.connections ?? 0);
     const connections = async () =>
       sumOf(parseExposition(await metrics.registry.metrics()), 'gateway_websocket_connections');
     try {
@@ -367,9 +366,7 @@ describe('the WebSocket connections gauge', () => {
       for (let i = 0; i < 50 && (await connections()) !== 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(await connections(), 0);
     } finally {
-      await sockets.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await edge.close();
       await client.close();
     }
   });

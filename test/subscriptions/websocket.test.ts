@@ -25,6 +25,8 @@ import { closeAll, errorCodes, subscribe, until, WAIT_MS, within } from './subsc
 const PROTOCOL = 'graphql-transport-ws';
 const EVENTS = print(SystemHookEventsDocument);
 const APP_ORIGIN = 'https://app.example.com';
+/** A name in `ALLOWED_HOSTS`, as behind a reverse proxy. */
+const LISTED_HOST = 'gateway.example.com';
 const MAX_MESSAGE_BYTES = 8 * 1024;
 const MAX_SUBSCRIPTIONS = 2;
 
@@ -123,6 +125,7 @@ describe('GraphQL over WebSocket', () => {
   before(async () => {
     stack = await startEventStack({
       gateway: { corsOrigins: [APP_ORIGIN] },
+      server: { allowedHosts: [LISTED_HOST] },
       websocket: {
         maxMessageBytes: MAX_MESSAGE_BYTES,
         maxSubscriptionsPerSocket: MAX_SUBSCRIPTIONS,
@@ -288,17 +291,61 @@ describe('GraphQL over WebSocket', () => {
       assert.equal(stack.store.status().subscribers, 0);
     });
 
-    for (const [what, origin] of [
-      ['an origin in CORS_ORIGINS', APP_ORIGIN],
-      ["the gateway's own origin", undefined],
+    /** `Host` and `Origin` for an upgrade: a name or address with `port`, or the gateway's own port. */
+    const upgradeHeaders = (host: string, origin: string) => {
+      const port = new URL(stack.url).port;
+      return { host: host.replace('{port}', port), origin: origin.replace('{port}', port) };
+    };
+
+    for (const [what, host, origin] of [
+      ['an origin in CORS_ORIGINS', '127.0.0.1:{port}', APP_ORIGIN],
+      [
+        "the gateway's own origin: the address and port it was reached at",
+        '127.0.0.1:{port}',
+        'http://127.0.0.1:{port}',
+      ],
+      [
+        "the gateway's own origin: localhost at the gateway's port",
+        'localhost:{port}',
+        'http://localhost:{port}',
+      ],
+      ['a name in ALLOWED_HOSTS at its default port (behind a proxy)', LISTED_HOST, `https://${LISTED_HOST}`],
+      [
+        'a name in ALLOWED_HOSTS at the gateway port',
+        `${LISTED_HOST}:{port}`,
+        `http://${LISTED_HOST}:{port}`,
+      ],
     ] as const) {
       it(`accepts ${what}`, async () => {
-        const raw = await openRaw(stack.wsUrl, { headers: { origin: origin ?? stack.url } });
+        const raw = await openRaw(stack.wsUrl, { headers: upgradeHeaders(host, origin) });
         raw.send({ type: 'connection_init', payload: { 'PRIVATE-TOKEN': ADMIN_TOKEN } });
         assert.equal((await raw.next()).type, 'connection_ack');
         await closeRaw(raw);
       });
     }
+
+    // The Origin is compared with the gateway's names and addresses, never with the request's own Host.
+    for (const [what, host, origin] of [
+      [
+        'an IP literal Host echoed in Origin (a page served from that address)',
+        '203.0.113.9:{port}',
+        'http://203.0.113.9:{port}',
+      ],
+      ['localhost at another port (another local server)', 'localhost:{port}', 'http://localhost:1'],
+      ['a name under localhost at another port', 'app.localhost:{port}', 'http://app.localhost:1'],
+      ['the null origin of a sandboxed page or a file', '127.0.0.1:{port}', 'null'],
+    ] as const) {
+      it(`refuses with 403 ${what}`, async () => {
+        await assert.rejects(openRaw(stack.wsUrl, { headers: upgradeHeaders(host, origin) }), {
+          status: 403,
+        });
+      });
+    }
+
+    it('refuses with 421 a rebinding page: a foreign Host and the matching Origin', async () => {
+      const headers = upgradeHeaders('rebind.example:{port}', 'http://rebind.example:{port}');
+      await assert.rejects(openRaw(stack.wsUrl, { headers }), { status: 421 });
+    });
   });
 
   describe('operations other than subscriptions', () => {

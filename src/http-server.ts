@@ -1,0 +1,266 @@
+import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createHostAllowList } from './allowed-hosts.ts';
+import type { GatewayConfig } from './config.ts';
+import type { Logger } from './observability/logger.ts';
+import type { Gateway } from './server.ts';
+import {
+  createGraphQLWebSocket,
+  type GraphQLWebSocketOptions,
+  type GraphQLWebSocketServer,
+} from './websocket.ts';
+
+/**
+ * The gateway's HTTP edge, the one `npm start`, the tests and the benchmark serve through: the `node:http`
+ * server with explicit timeouts and a connection cap, the `Host` allow-list on every request and upgrade,
+ * WebSocket upgrades on the GraphQL path only, and a shutdown that drains.
+ */
+
+/** The edge's bounds when nothing else is said; `src/config.ts` reads each from its variable. */
+export const GATEWAY_SERVER_DEFAULTS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 4096,
+  shutdownGraceMs: 10_000,
+} as const;
+
+export interface GatewayServerOptions {
+  /** `HOST`: the address to listen on. @default '127.0.0.1' */
+  host?: string | undefined;
+  /** `PORT`; 0 for any free port. @default 0 */
+  port?: number | undefined;
+  /**
+   * `ALLOWED_HOSTS`: names the gateway answers to besides IP literals, `localhost`, `*.localhost` and a `host`
+   * that is a name (`src/allowed-hosts.ts`). Any other `Host` is refused with 421, on HTTP and on upgrades.
+   * @default none
+   */
+  allowedHosts?: readonly string[] | undefined;
+  /**
+   * `CORS_ORIGINS`: browser origins that may open a WebSocket besides the gateway's own. A browser sends
+   * `Origin` with every upgrade and no CORS preflight guards it, so any other origin is refused (403): a page
+   * elsewhere must not open a socket that runs with `GITLAB_TOKEN`. Clients that send no `Origin` pass.
+   * @default none
+   */
+  corsOrigins?: readonly string[] | undefined;
+  /** `HTTP_HEADERS_TIMEOUT_MS`: how long a client may take to send a request's headers. @default 10000 */
+  headersTimeoutMs?: number | undefined;
+  /**
+   * `HTTP_REQUEST_TIMEOUT_MS`: how long a client may take to send a whole request, headers and body. Node counts
+   * it until the request is received, not while the answer is written, so SSE streams and WebSockets outlive it.
+   * @default 30000
+   */
+  requestTimeoutMs?: number | undefined;
+  /** `HTTP_KEEP_ALIVE_TIMEOUT_MS`: how long an idle keep-alive connection stays open. @default 5000 */
+  keepAliveTimeoutMs?: number | undefined;
+  /**
+   * `HTTP_MAX_CONNECTIONS`: connections open at once, WebSockets and SSE streams included; Node closes one more
+   * as soon as it is accepted. @default 4096
+   */
+  maxConnections?: number | undefined;
+  /** How long requests in flight may take to finish once `close` is called, before they are cut. @default 10000 */
+  shutdownGraceMs?: number | undefined;
+  /** Where refusals are logged (never with the header values that caused them). @default none */
+  logger?: Logger | undefined;
+}
+
+/** A listening edge. Until `serve` is called, requests are answered 503. */
+export interface GatewayServer {
+  /** The `node:http` server, for listeners such as a request counter. */
+  readonly server: Server;
+  readonly port: number;
+  /** Where this machine reaches the gateway, such as `http://127.0.0.1:4000` (a wildcard `host` is loopback). */
+  readonly url: string;
+  /** Aborted once `close` starts: the gateway's `draining`, so that `/ready` answers 503 while it drains. */
+  readonly draining: AbortSignal;
+  /** Serves `gateway`, and GraphQL over WebSocket on `/graphql` when `websocket` is given. */
+  serve(gateway: Gateway, websocket?: GraphQLWebSocketOptions): GraphQLWebSocketServer | undefined;
+  /**
+   * Drains and stops, in this order: new upgrades are refused (503), every WebSocket is closed, `endStreams`
+   * runs (closing the event store ends the SSE responses), the server stops accepting connections, idle
+   * connections are closed as they become idle, and whatever still runs after the grace period is cut.
+   */
+  close(options?: { endStreams?: () => Promise<void> }): Promise<void>;
+}
+
+/** The path GraphQL, and so GraphQL over WebSocket, is served on. */
+const GRAPHQL_PATH = '/graphql';
+/** How often connections that became idle during shutdown are closed. */
+const IDLE_SWEEP_MS = 50;
+/** Node checks the timeouts of requests being received at this interval (its default is 30 s). */
+const MAX_TIMEOUT_CHECK_MS = 1_000;
+/** How long a refused upgrade's answer may take to leave before its socket is destroyed anyway. */
+const REFUSAL_FLUSH_MS = 1_000;
+/** At most one line per this interval says that connections were dropped at the cap. */
+const DROP_LOG_INTERVAL_MS = 10_000;
+
+/** The refusal of a `Host` that is none of the gateway's names: it names the setting and echoes nothing. */
+const HOST_REFUSAL =
+  'Misdirected request: this gateway does not answer to that host name. Its operator can allow it with ALLOWED_HOSTS.\n';
+
+const HOST_REFUSAL_LINE = "Refused a request: its Host is none of the gateway's names (ALLOWED_HOSTS)";
+
+/** The edge's options as the configuration describes them (`npm start`, the benchmark). */
+export function gatewayServerOptions(config: GatewayConfig, logger?: Logger): GatewayServerOptions {
+  return { host: config.host, port: config.port, corsOrigins: config.corsOrigins, ...config.server, logger };
+}
+
+/** GraphQL over WebSocket as the configuration describes it. */
+export function webSocketOptions(config: GatewayConfig, logger?: Logger): GraphQLWebSocketOptions {
+  return {
+    maxMessageBytes: config.limits.maxRequestBodyBytes,
+    trustedDocuments: config.trustedDocuments,
+    logger,
+  };
+}
+
+export async function startGatewayServer(options: GatewayServerOptions = {}): Promise<GatewayServer> {
+  const host = options.host ?? '127.0.0.1';
+  const headersTimeout = options.headersTimeoutMs ?? GATEWAY_SERVER_DEFAULTS.headersTimeoutMs;
+  const graceMs = options.shutdownGraceMs ?? GATEWAY_SERVER_DEFAULTS.shutdownGraceMs;
+  const { logger } = options;
+  const hosts = createHostAllowList({ allowedHosts: options.allowedHosts, listenHost: host });
+  const corsOrigins = new Set(options.corsOrigins ?? []);
+  const draining = new AbortController();
+  let gateway: Gateway | undefined;
+  let webSocket: GraphQLWebSocketServer | undefined;
+  /** Upgraded sockets are no longer the HTTP server's connections: `closeAllConnections` would not cut them. */
+  const upgraded = new Set<Duplex>();
+
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout: options.requestTimeoutMs ?? GATEWAY_SERVER_DEFAULTS.requestTimeoutMs,
+      // A timeout is enforced only when Node next checks: at most a second late, and sooner for short ones.
+      connectionsCheckingInterval: Math.max(
+        1,
+        Math.min(MAX_TIMEOUT_CHECK_MS, Math.floor(headersTimeout / 2)),
+      ),
+    },
+    (request, response) => {
+      if (!hosts.allowsHost(request.headers.host)) {
+        logger?.info({ status: 421 }, HOST_REFUSAL_LINE);
+        response
+          .writeHead(421, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+          .end(HOST_REFUSAL);
+        return;
+      }
+      if (gateway) return gateway(request, response);
+      response.writeHead(503, { 'retry-after': '1' }).end();
+    },
+  );
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? GATEWAY_SERVER_DEFAULTS.keepAliveTimeoutMs;
+  server.maxConnections = options.maxConnections ?? GATEWAY_SERVER_DEFAULTS.maxConnections;
+  server.on('drop', droppedLogger(server, logger));
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!hosts.allowsHost(request.headers.host)) {
+      logger?.info({ status: 421, upgrade: true }, HOST_REFUSAL_LINE);
+      return refuseUpgrade(socket, 421, HOST_REFUSAL);
+    }
+    if (draining.signal.aborted || !gateway) {
+      return refuseUpgrade(socket, 503, 'The gateway is starting or shutting down: connect again.\n');
+    }
+    if (!webSocket || pathOf(request) !== GRAPHQL_PATH) {
+      return refuseUpgrade(socket, 404, `WebSocket upgrades are served on ${GRAPHQL_PATH} only.\n`);
+    }
+    const origin = request.headers.origin;
+    if (origin !== undefined && !corsOrigins.has(origin) && !hosts.ownsOrigin(origin, socket as Socket)) {
+      logger?.debug({ status: 403 }, 'Refused an upgrade: its Origin is not allowed (CORS_ORIGINS)');
+      return refuseUpgrade(
+        socket,
+        403,
+        'This origin may not open a WebSocket here. The operator can allow it with CORS_ORIGINS.\n',
+      );
+    }
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    webSocket.handleUpgrade(request, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+
+  let closing: Promise<void> | undefined;
+  const stop = async (endStreams: (() => Promise<void>) | undefined) => {
+    draining.abort();
+    await webSocket?.close();
+    await endStreams?.();
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A keep-alive connection becomes idle when its last answer ends (an SSE stream a moment after the store
+    // closed it): close such connections as they come, rather than wait for the client to let go.
+    server.closeIdleConnections();
+    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+    // Requests still running after the grace period are cut rather than waited for without end, and so are
+    // WebSockets whose clients never answered the closing handshake.
+    const cut = setTimeout(() => {
+      server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
+    }, graceMs);
+    await drained;
+    clearInterval(sweep);
+    clearTimeout(cut);
+  };
+
+  return {
+    server,
+    port,
+    url: `http://${local.includes(':') ? `[${local}]` : local}:${port}`,
+    draining: draining.signal,
+    serve(served, websocket) {
+      gateway = served;
+      webSocket = websocket && createGraphQLWebSocket(served, websocket);
+      return webSocket;
+    },
+    close(closeOptions = {}) {
+      closing ??= stop(closeOptions.endStreams);
+      return closing;
+    },
+  };
+}
+
+/**
+ * Answers an upgrade the gateway does not take, and destroys its socket at once: Node has dropped every timeout
+ * of an upgrading socket, so one left open would stay open for as long as its client likes.
+ */
+function refuseUpgrade(socket: Duplex, status: number, body: string): void {
+  // Node took its own error listener off when it handed the socket over; a client gone meanwhile is no error.
+  socket.on('error', () => {});
+  (socket as Socket).setTimeout(REFUSAL_FLUSH_MS, () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
+}
+
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '/';
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+/** Says, at most once per interval and with a count, that connections were dropped at `HTTP_MAX_CONNECTIONS`. */
+function droppedLogger(server: Server, logger: Logger | undefined): () => void {
+  let dropped = 0;
+  let lastLine = Number.NEGATIVE_INFINITY;
+  return () => {
+    dropped++;
+    const now = Date.now();
+    if (!logger || now - lastLine < DROP_LOG_INTERVAL_MS) return;
+    logger.warn(
+      { dropped, max_connections: server.maxConnections },
+      `Dropped ${dropped} connection(s): ${server.maxConnections} are open (HTTP_MAX_CONNECTIONS)`,
+    );
+    dropped = 0;
+    lastLine = now;
+  };
+}
