@@ -60,7 +60,7 @@ export interface GatewayConfig {
   compiledQueries: boolean;
   /** The manifest named by `TRUSTED_DOCUMENTS_FILE`: only its documents run. @default unset: any document runs */
   trustedDocuments: TrustedDocuments | undefined;
-  /** `MAX_QUERY_*`, `MAX_REQUEST_BODY_BYTES`, `MAX_BATCH_OPERATIONS`. @default DEFAULT_REQUEST_LIMITS */
+  /** `MAX_QUERY_*`, `MAX_REQUEST_BODY_BYTES`, `MAX_BATCH_OPERATIONS`, `MAX_UPSTREAM_CALLS`. @default DEFAULT_REQUEST_LIMITS */
   limits: RequestLimits;
   /** `CORS_ORIGINS`: browser origins allowed to call cross-origin, comma-separated. @default none */
   corsOrigins: string[];
@@ -203,6 +203,7 @@ const LIMITS = {
   maxComplexity: { env: 'MAX_QUERY_COMPLEXITY', min: 1, max: 1_000_000 },
   maxRequestBodyBytes: { env: 'MAX_REQUEST_BODY_BYTES', min: 1024, max: 104_857_600 },
   maxBatchOperations: { env: 'MAX_BATCH_OPERATIONS', min: 0, max: 1000 },
+  maxUpstreamCalls: { env: 'MAX_UPSTREAM_CALLS', min: 1, max: 100_000 },
 } satisfies Record<keyof RequestLimits, Omit<IntegerVariable, 'default'>>;
 
 /** Every integer of `table`, read, by its key. */

@@ -1,4 +1,4 @@
-import { unauthenticated } from './errors.ts';
+import { unauthenticated, upstreamCallsExceeded } from './errors.ts';
 import {
   type EventSubscriptionOptions,
   type EventSubscriptionRequest,
@@ -6,7 +6,8 @@ import {
 } from './events/subscriptions.ts';
 import type { SystemHookEventSource } from './events/types.ts';
 import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loaders/hook-by-id.ts';
-import { type BoundSystemHooksApi, bindSystemHooksApi } from './upstream/bound-api.ts';
+import { type BoundSystemHooksApi, bindSystemHooksApi, type CallGuard } from './upstream/bound-api.ts';
+import { createRequestGuard } from './upstream/request-guard.ts';
 import {
   type CallOptions,
   type Credential,
@@ -22,9 +23,10 @@ import {
 export interface GatewayContext {
   /**
    * GitLab's System Hooks API with this request's credential and signal applied. A call without a usable
-   * credential is refused with `UNAUTHENTICATED` before anything is sent; a failed call rejects with the
-   * client's `UpstreamError`, which a mutation payload or the gateway's error masking turns into what the
-   * client sees.
+   * credential is refused with `UNAUTHENTICATED` before anything is sent; so is every call after GitLab refused
+   * the credential (`createRequestGuard`), and every call past `maxUpstreamCalls` with `QUERY_LIMIT_EXCEEDED`. A
+   * failed call rejects with the client's `UpstreamError`, which a mutation payload or the gateway's error
+   * masking turns into what the client sees.
    */
   gitlab: BoundSystemHooksApi;
   loaders: { hookById: HookLoader };
@@ -49,6 +51,11 @@ export interface ContextDependencies {
   /** Used for requests that bring no credential, only when the operator configured one (`GITLAB_TOKEN`). */
   defaultCredential?: Credential | undefined;
   loader?: HookLoaderOptions | undefined;
+  /**
+   * GitLab calls one HTTP request may make, the operations of a batch together; over WebSocket, one operation
+   * (`MAX_UPSTREAM_CALLS`).
+   */
+  maxUpstreamCalls: number;
   /** Where subscriptions read system hook events, and how often a subscriber's credential is checked again. */
   events?: Omit<EventSubscriptionOptions, 'gitlab'> | undefined;
   /**
@@ -107,6 +114,18 @@ function forwardedHeaders(
 }
 
 export function createContextFactory(deps: ContextDependencies) {
+  const maxCalls = deps.maxUpstreamCalls;
+  // The operations of a batch share their HTTP request, and so its guard, though each gets a context of its own.
+  // Made at the request's first call: most requests that make none (introspection, `_service`) need none.
+  const guards = new WeakMap<Request, CallGuard>();
+  const guardOf = (request: Request): CallGuard => {
+    let guard = guards.get(request);
+    if (guard === undefined) {
+      guard = createRequestGuard({ maxCalls, overBudget: upstreamCallsExceeded });
+      guards.set(request, guard);
+    }
+    return guard;
+  };
   return ({ request }: { request: Request }): GatewayContext => {
     const result = credentialFromHeaders(request.headers, deps.defaultCredential);
     const scope = deps.requestScope?.(request);
@@ -121,15 +140,28 @@ export function createContextFactory(deps: ContextDependencies) {
     };
     // The credential is checked when GitLab is first called, not here: `_service`, introspection and `__typename`
     // need none.
-    const gitlab = bindSystemHooksApi(deps.api, callOptions, () => {
+    const checkCredential = () => {
       if ('problem' in result) throw unauthenticated(result.problem);
+    };
+    const gitlab = bindSystemHooksApi(deps.api, callOptions, {
+      admit: (access) => {
+        checkCredential();
+        return guardOf(request).admit(access);
+      },
+      settle: (access, error) => guardOf(request).settle?.(access, error),
     });
     const events = deps.events;
     return {
       gitlab,
       loaders: { hookById: createHookLoader(gitlab, deps.loader) },
       events: events && {
-        subscribe: (args, signal) => openEventSubscription({ ...events, gitlab }, args, signal),
+        // A subscription's rechecks go on for as long as it runs: they are not the request's budget to spend.
+        subscribe: (args, signal) =>
+          openEventSubscription(
+            { ...events, gitlab: bindSystemHooksApi(deps.api, callOptions, { admit: checkCredential }) },
+            args,
+            signal,
+          ),
       },
     };
   };

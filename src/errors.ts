@@ -34,7 +34,7 @@ export const GATEWAY_ERROR_CODES = {
   EVENT_STORE_UNAVAILABLE:
     'The event store cannot serve the subscription now: the gateway is shutting down, or Redis is unreachable and `after` names an event this replica no longer holds.',
   QUERY_LIMIT_EXCEEDED:
-    'The document is over a limit (`extensions.limit`: tokens, depth, aliases, directives, complexity).',
+    'The document is over a limit (`extensions.limit`: tokens, depth, aliases, directives, complexity), or the request over its calls to GitLab (upstreamCalls).',
   INTROSPECTION_DISABLED: '`__schema` or `__type` was asked while `INTROSPECTION=false`.',
   PERSISTED_QUERY_ID_REQUIRED: 'Trusted-documents mode: the request carries a document’s text, or no hash.',
   PERSISTED_QUERY_NOT_IN_LIST: 'Trusted-documents mode: no trusted document has the hash sent.',
@@ -72,6 +72,25 @@ export function badUserInput(message: string): GraphQLError {
 
 export function unauthenticated(message: string): GraphQLError {
   return gatewayError('UNAUTHENTICATED', message);
+}
+
+/**
+ * A request over its budget of GitLab calls (`MAX_UPSTREAM_CALLS`): with `found`, the calls its operations could
+ * make, refused before it ran; without, a call refused unsent once the request had made `max`.
+ */
+export function upstreamCallsExceeded(max: number, found?: number, node?: ASTNode): GraphQLError {
+  return found === undefined
+    ? gatewayError(
+        'QUERY_LIMIT_EXCEEDED',
+        `The request has made the ${max} calls to GitLab it may make; no more are sent`,
+        { limit: 'upstreamCalls', max },
+      )
+    : gatewayError(
+        'QUERY_LIMIT_EXCEEDED',
+        `The request could make ${found} calls to GitLab, which exceeds the limit of ${max}`,
+        { limit: 'upstreamCalls', max, found },
+        node,
+      );
 }
 
 /** A retry hint as an extension, when there is one. */

@@ -198,6 +198,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     context: createContextFactory({
       ...options,
       loader: metrics ? { ...options.loader, onBatch: metrics.loaderBatch } : options.loader,
+      maxUpstreamCalls: limits.maxUpstreamCalls,
       events: options.events && {
         store: options.events.store,
         recheckMs: options.events.authRecheckMs,

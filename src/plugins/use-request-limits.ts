@@ -19,12 +19,21 @@ export interface RequestLimits extends QueryLimits {
    * @default 10
    */
   maxBatchOperations: number;
+  /**
+   * Calls to GitLab one HTTP request may make, the operations of a batch together; over WebSocket, one operation
+   * (`MAX_UPSTREAM_CALLS`). A request whose operations could make more is refused before it runs, and a call
+   * beyond it is refused unsent, both with `QUERY_LIMIT_EXCEEDED`. The largest legitimate request, a `nodes` or
+   * `_entities` of 100 hooks each read alone, fits with half as much again to spare (docs/limits.md).
+   * @default 150
+   */
+  maxUpstreamCalls: number;
 }
 
 export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   ...DEFAULT_QUERY_LIMITS,
   maxRequestBodyBytes: 1_048_576,
   maxBatchOperations: 10,
+  maxUpstreamCalls: 150,
 });
 
 /** The limits with defaults filled in for any left out. */

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { DEFAULT_REQUEST_LIMITS } from '../../src/plugins/use-request-limits.ts';
+import { ADMIN_TOKEN, graphqlHeaders, USER_TOKEN } from '../helpers/credentials.ts';
+import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
+import {
+  type GatewayHandle,
+  type GraphQLErrorJson,
+  type Stack,
+  seedHooks,
+  startGateway,
+  startStack,
+} from '../helpers/stack.ts';
+import type { UntypedData } from '../helpers/untyped.ts';
+
+/**
+ * How many calls one request can make GitLab do (security review, finding 2), counted by the GitLab that served
+ * them: the embedded GitLab's request log, or a scripted GitLab's.
+ */
+
+/** `count` distinct REST ids from `from` on: above 10,000, each is read alone rather than by walking pages. */
+const distinctIds = (count: number, from = 10_001) =>
+  Array.from({ length: count }, (_, i) => String(from + i));
+
+const NODES = 'query ($ids: [ID!]!) { nodes(ids: $ids) { id } }';
+
+type Answer = { data?: UntypedData; errors?: GraphQLErrorJson[] };
+
+/** A batched HTTP request (a JSON array of operations) with `token` in `PRIVATE-TOKEN`. */
+async function batch(
+  url: string,
+  operations: { query: string; variables?: Record<string, unknown> }[],
+  token: string,
+): Promise<Answer[]> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: graphqlHeaders(token),
+    body: JSON.stringify(operations),
+  });
+  assert.equal(response.status, 200);
+  return (await response.json()) as Answer[];
+}
+
+const codesOf = (answer: Answer) => new Set(answer.errors?.map((error) => error.extensions?.code));
+
+describe('calls to GitLab per request', () => {
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack();
+    await seedHooks(stack.gitlab, 3);
+  });
+  after(() => stack.close());
+  beforeEach(() => stack.gitlab.resetRequestLog());
+
+  describe('a credential GitLab refuses', () => {
+    it('costs one GitLab call for nodes of 100 distinct ids above 10,000 with a made-up token', async () => {
+      const answer = await stack.requestText(NODES, { ids: distinctIds(100) }, { token: 'x' });
+      assert.equal(answer.data?.nodes.length, 100);
+      assert.ok(answer.data?.nodes.every((node: unknown) => node === null));
+      assert.deepEqual(codesOf(answer), new Set(['UNAUTHENTICATED']));
+      assert.equal(stack.upstreamRequests().length, 1);
+    });
+
+    it("costs one GitLab call with a non-administrator's token, answered FORBIDDEN", async () => {
+      const answer = await stack.requestText(NODES, { ids: distinctIds(100) }, { token: USER_TOKEN });
+      assert.deepEqual(codesOf(answer), new Set(['FORBIDDEN']));
+      assert.equal(stack.upstreamRequests().length, 1);
+    });
+
+    it('costs one GitLab call for every operation of a batch together', async () => {
+      const answers = await batch(
+        stack.url,
+        Array.from({ length: 3 }, (_, i) => ({
+          query: NODES,
+          variables: { ids: distinctIds(50, 20_000 + i * 50) },
+        })),
+        'x',
+      );
+      assert.equal(answers.length, 3);
+      for (const answer of answers) assert.ok(answer.errors && answer.errors.length > 0);
+      assert.equal(stack.upstreamRequests().length, 1);
+    });
+
+    it('costs one GitLab call for a list and a lookup side by side', async () => {
+      const answer = await stack.requestText(
+        '{ systemHooks(first: 100) { nodes { id } } a: systemHook(id: "10001") { id } b: systemHook(id: "10002") { id } }',
+        undefined,
+        { token: 'x' },
+      );
+      assert.deepEqual(codesOf(answer), new Set(['UNAUTHENTICATED']));
+      assert.equal(stack.upstreamRequests().length, 1);
+    });
+  });
+
+  describe('an administrator', () => {
+    it('reads nodes of 100 distinct ids above 10,000, one call each, within the default budget', async () => {
+      assert.ok(DEFAULT_REQUEST_LIMITS.maxUpstreamCalls >= 100);
+      const answer = await stack.requestText(NODES, { ids: distinctIds(100) }, { token: ADMIN_TOKEN });
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors?.[0]));
+      assert.ok(
+        answer.data?.nodes.every((node: unknown) => node === null),
+        'none of them exists',
+      );
+      assert.equal(stack.upstreamRequests().length, 100);
+    });
+
+    it('reads a full page and nodes of 100 ids in one document', async () => {
+      const answer = await stack.requestText(
+        'query ($ids: [ID!]!) { systemHooks(first: 100) { nodes { id } } nodes(ids: $ids) { id } }',
+        { ids: distinctIds(100) },
+      );
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors?.[0]));
+      assert.equal(answer.data?.systemHooks.nodes.length, 3);
+      assert.equal(stack.upstreamRequests().length, 101);
+    });
+  });
+});
+
+describe('a budget of GitLab calls at run time', () => {
+  let gitlab: ScriptedServer;
+  let gateway: GatewayHandle;
+  /** A hook entity as GitLab sends it. */
+  const hook = (id: number) => ({
+    id,
+    url: `https://hooks.example.com/${id}`,
+    created_at: '2026-01-01T00:00:00.000Z',
+    push_events: true,
+    tag_push_events: false,
+    merge_requests_events: false,
+    repository_update_events: false,
+    enable_ssl_verification: true,
+  });
+
+  before(async () => {
+    // A GitLab whose first page says it is the last of its list (`X-Total-Pages: 1`) but full, with a next page:
+    // so the loader cannot settle ids past it from the page and reads each alone, one call more than `nodes`
+    // costs by its ids.
+    gitlab = await startScriptedServer((request) => {
+      if (request.url.startsWith('/api/v4/hooks?')) {
+        const page = Array.from({ length: 100 }, (_, i) => hook(i + 1));
+        return json(200, page, {
+          'x-page': '1',
+          'x-per-page': '100',
+          'x-next-page': '2',
+          'x-total-pages': '1',
+        });
+      }
+      // A `read_api` token: GitLab answers every write 403.
+      if (request.method !== 'GET') return json(403, { error: 'insufficient_scope' });
+      return json(404, { message: '404 Not found' });
+    });
+    gateway = await startGateway(gitlab.url, { gateway: { limits: { maxUpstreamCalls: 60 } } });
+  });
+  after(async () => {
+    await gateway.close();
+    await gitlab.close();
+  });
+
+  it('refuses the call past MAX_UPSTREAM_CALLS unsent, and serves what came before', async () => {
+    const ids = distinctIds(60, 101);
+    const answer = await gateway.requestText(NODES, { ids });
+    const refused = answer.errors?.filter((error) => error.extensions?.code === 'QUERY_LIMIT_EXCEEDED') ?? [];
+    assert.equal(refused.length, 1, JSON.stringify(answer.errors));
+    assert.deepEqual(refused[0]?.extensions, {
+      code: 'QUERY_LIMIT_EXCEEDED',
+      limit: 'upstreamCalls',
+      max: 60,
+    });
+    assert.equal(answer.errors?.length, 1, 'the other ids read as absent');
+    assert.equal(gitlab.requests.length, 60, 'the page, then 59 ids alone');
+  });
+
+  const create = (alias: string) => ({
+    query: `mutation { ${alias}: createSystemHook(input: { url: "https://hooks.example.com/${alias}" }) { errors } }`,
+  });
+
+  it('after a 403 to a write, refuses the request’s other writes unsent', async () => {
+    const before = gitlab.requests.length;
+    const answers = await batch(gateway.url, [create('a'), create('b')], ADMIN_TOKEN);
+    assert.deepEqual(
+      answers.map((answer) => answer.errors?.map((error) => error.extensions?.code)),
+      [['FORBIDDEN'], ['FORBIDDEN']],
+    );
+    assert.equal(gitlab.requests.length - before, 1, 'one create reached GitLab');
+  });
+
+  it('after a 403 to a write, still reads', async () => {
+    const [mutation, query] = await batch(
+      gateway.url,
+      [create('a'), { query: '{ systemHooks(first: 1) { nodes { id } } }' }],
+      ADMIN_TOKEN,
+    );
+    assert.equal(mutation?.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    assert.equal(query?.errors, undefined);
+    assert.equal(query?.data?.systemHooks.nodes.length, 1);
+  });
+});
