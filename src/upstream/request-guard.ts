@@ -44,31 +44,40 @@ export function createRequestGuard(options: RequestGuardOptions): Required<CallG
 
   const refusalOf = (access: CallAccess) => refusedAll ?? (access === 'write' ? refusedWrites : undefined);
 
-  /** Takes a place for a call if one is free; throws when the call is to be refused. */
-  const take = (access: CallAccess): boolean => {
-    const refusal = refusalOf(access);
-    if (refusal !== undefined) throw refusal;
-    if (made >= maxCalls) throw overBudget(maxCalls);
-    if (inFlight >= (answered ? maxInFlight : 1)) return false;
-    made += 1;
-    inFlight += 1;
-    return true;
-  };
-
-  const wait = async (access: CallAccess): Promise<void> => {
-    // Each wake-up frees one place or settles a refusal, and there are at most `maxCalls` calls to wake.
-    do {
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    } while (!take(access));
-  };
-
   const wake = (count: number) => {
     for (const resolve of waiting.splice(0, count)) resolve();
   };
 
+  /** Throws when the call is to be refused: GitLab refused the credential, or the budget is spent. */
+  const assertAllowed = (access: CallAccess) => {
+    const refusal = refusalOf(access);
+    if (refusal !== undefined) throw refusal;
+    if (made >= maxCalls) throw overBudget(maxCalls);
+  };
+
+  /** Takes a place for a call if one is free. */
+  const take = (): boolean => {
+    if (inFlight >= (answered ? maxInFlight : 1)) return false;
+    made += 1;
+    inFlight += 1;
+    // The budget is spent: every waiting call is to be refused now, not when a place frees.
+    if (made >= maxCalls) wake(waiting.length);
+    return true;
+  };
+
+  const wait = async (access: CallAccess): Promise<void> => {
+    // A waiting call is woken when a place frees, when a refusal settles, or when the budget is spent; the
+    // last two refuse it, and a call woken for a place another call took waits for the next one.
+    do {
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      assertAllowed(access);
+    } while (!take());
+  };
+
   return {
     admit(access) {
-      if (waiting.length === 0 && take(access)) return undefined;
+      assertAllowed(access);
+      if (waiting.length === 0 && take()) return undefined;
       return wait(access);
     },
     settle(access, error) {

@@ -132,6 +132,8 @@ describe('a budget of GitLab calls at run time', () => {
     enable_ssl_verification: true,
   });
 
+  let totalPages = 1;
+
   before(async () => {
     // A GitLab whose first page says it is the last of its list (`X-Total-Pages: 1`) but full, with a next page:
     // so the loader cannot settle ids past it from the page and reads each alone, one call more than `nodes`
@@ -143,7 +145,7 @@ describe('a budget of GitLab calls at run time', () => {
           'x-page': '1',
           'x-per-page': '100',
           'x-next-page': '2',
-          'x-total-pages': '1',
+          'x-total-pages': String(totalPages),
         });
       }
       // A `read_api` token: GitLab answers every write 403.
@@ -169,6 +171,33 @@ describe('a budget of GitLab calls at run time', () => {
     });
     assert.equal(answer.errors?.length, 1, 'the other ids read as absent');
     assert.equal(gitlab.requests.length, 60, 'the page, then 59 ids alone');
+  });
+
+  it('refuses every call waiting for its turn once the budget is spent, rather than leaving it waiting', {
+    timeout: 15_000,
+  }, async () => {
+    // Eight loader batches of 100 ids below 901, each walking 9 pages that settle none of them, then reading its
+    // ids 8 at a time: 872 calls where the ids say 800, and dozens of calls waiting when the budget runs out.
+    totalPages = 9;
+    const wide = await startGateway(gitlab.url, { gateway: { limits: { maxUpstreamCalls: 800 } } });
+    try {
+      const names = Array.from({ length: 8 }, (_, k) => `v${k}`);
+      const query = `query (${names.map((name) => `$${name}: [ID!]!`).join(', ')}) { ${names
+        .map((name, k) => `${k === 0 ? '' : `${name}: `}nodes(ids: $${name}) { id }`)
+        .join(' ')} }`;
+      const variables = Object.fromEntries(
+        names.map((name, k) => [name, Array.from({ length: 100 }, (_, j) => String(101 + k + 8 * j))]),
+      );
+      const before = gitlab.requests.length;
+      const answer = await wide.requestText(query, variables);
+      const codes = new Set(answer.errors?.map((error) => error.extensions?.code));
+      assert.deepEqual(codes, new Set(['QUERY_LIMIT_EXCEEDED']));
+      assert.equal(answer.errors?.length, 72, 'the calls past 800');
+      assert.equal(gitlab.requests.length - before, 800);
+    } finally {
+      totalPages = 1;
+      await wide.close();
+    }
   });
 
   const create = (alias: string) => ({
