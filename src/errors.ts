@@ -88,7 +88,9 @@ export function upstreamCallsExceeded(max: number, found?: number, node?: ASTNod
     : gatewayError(
         'QUERY_LIMIT_EXCEEDED',
         `The request could make ${found} calls to GitLab, which exceeds the limit of ${max}`,
-        { limit: 'upstreamCalls', max, found },
+        // Yoga's own marker of a request error (it never reaches the client): HTTP 400 under
+        // `application/graphql-response+json`, as for the document limits, and 200 under `application/json`.
+        { limit: 'upstreamCalls', max, found, http: { spec: true, status: 400 } },
         node,
       );
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { createClient } from 'graphql-ws';
+import { WebSocket } from 'ws';
 import { DEFAULT_REQUEST_LIMITS } from '../../src/plugins/use-request-limits.ts';
 import { ADMIN_TOKEN, graphqlHeaders, USER_TOKEN } from '../helpers/credentials.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
@@ -42,6 +44,26 @@ async function batch(
 }
 
 const codesOf = (answer: Answer) => new Set(answer.errors?.map((error) => error.extensions?.code));
+
+/** `count` fields `nodes(ids: $vN)`, the first unaliased, with a variable of 100 distinct ids each. */
+function manyNodes(count: number, from: number): { query: string; variables: Record<string, string[]> } {
+  const names = Array.from({ length: count }, (_, i) => `v${i}`);
+  const fields = names.map((name, i) => `${i === 0 ? '' : `a${i}: `}nodes(ids: $${name}) { id }`);
+  return {
+    query: `query (${names.map((name) => `$${name}: [ID!]!`).join(', ')}) { ${fields.join(' ')} }`,
+    variables: Object.fromEntries(names.map((name, i) => [name, distinctIds(100, from + i * 100)])),
+  };
+}
+
+/** The answer's one error, which refused its operation before any call: its extensions. */
+function refusedBeforeRunning(answer: Answer) {
+  assert.equal(answer.data, undefined, JSON.stringify(answer));
+  assert.equal(answer.errors?.length, 1, JSON.stringify(answer.errors));
+  const extensions = answer.errors?.[0]?.extensions;
+  assert.equal(extensions?.code, 'QUERY_LIMIT_EXCEEDED');
+  assert.equal(extensions?.limit, 'upstreamCalls');
+  return extensions;
+}
 
 describe('calls to GitLab per request', () => {
   let stack: Stack;
@@ -90,6 +112,90 @@ describe('calls to GitLab per request', () => {
       );
       assert.deepEqual(codesOf(answer), new Set(['UNAUTHENTICATED']));
       assert.equal(stack.upstreamRequests().length, 1);
+    });
+  });
+
+  describe('the calls an operation could make, counted before it runs', () => {
+    it("refuses the review's batch (10 operations of 16 nodes of 100 ids) before calling GitLab", async () => {
+      const operations = Array.from({ length: 10 }, (_, i) => manyNodes(16, 10_001 + i * 1_600));
+      for (const token of ['x', ADMIN_TOKEN]) {
+        stack.gitlab.resetRequestLog();
+        const answers = await batch(stack.url, operations, token);
+        assert.equal(answers.length, 10);
+        for (const answer of answers) assert.equal(refusedBeforeRunning(answer)?.found, 1_600);
+        assert.deepEqual(stack.upstreamRequests(), [], token);
+      }
+    });
+
+    it('counts nodes across aliases, by the ids each variable holds', async () => {
+      const over = await stack.requestText(
+        'query ($a: [ID!]!, $b: [ID!]!) { nodes(ids: $a) { id } b: nodes(ids: $b) { id } }',
+        {
+          a: distinctIds(100),
+          b: distinctIds(51, 20_001),
+        },
+      );
+      assert.equal(over.status, 400, 'a request error, under application/graphql-response+json');
+      assert.deepEqual(refusedBeforeRunning(over), {
+        code: 'QUERY_LIMIT_EXCEEDED',
+        limit: 'upstreamCalls',
+        max: 150,
+        found: 151,
+      });
+      assert.deepEqual(stack.upstreamRequests(), []);
+      const within = await stack.requestText(
+        'query ($a: [ID!]!, $b: [ID!]!) { nodes(ids: $a) { id } b: nodes(ids: $b) { id } }',
+        { a: distinctIds(100), b: distinctIds(50, 20_001) },
+      );
+      assert.equal(within.errors, undefined);
+      assert.equal(stack.upstreamRequests().length, 150);
+    });
+
+    it('counts a short list by its ids, not as the largest list', async () => {
+      const { query } = manyNodes(16, 10_001);
+      const variables = Object.fromEntries(
+        Array.from({ length: 16 }, (_, i) => [`v${i}`, distinctIds(3, 30_000 + i * 3)]),
+      );
+      const answer = await stack.requestText(query, variables);
+      assert.equal(answer.errors, undefined, JSON.stringify(answer.errors?.[0]));
+      assert.equal(stack.upstreamRequests().length, 48);
+    });
+
+    it('counts ids written in the document, and a fragment once for each place it is spread', async () => {
+      const ids = JSON.stringify(distinctIds(50));
+      const answer = await stack.requestText(
+        `fragment Two on Query { b: nodes(ids: ${ids}) { id } c: nodes(ids: ${ids}) { id } } ` +
+          '{ ...Two ... on Query { ...Two } e: systemHook(id: "1") { id } }',
+      );
+      assert.equal(refusedBeforeRunning(answer)?.found, 201);
+      assert.deepEqual(stack.upstreamRequests(), []);
+    });
+
+    it('counts the representations of _entities with the ids of nodes', async () => {
+      const representations = distinctIds(100).map((id) => ({ __typename: 'SystemHook', id }));
+      const answer = await stack.requestText(
+        'query ($r: [_Any!]!, $ids: [ID!]!) { _entities(representations: $r) { ... on SystemHook { id } } nodes(ids: $ids) { id } }',
+        { r: representations, ids: distinctIds(51, 20_001) },
+      );
+      assert.equal(refusedBeforeRunning(answer)?.found, 151);
+      assert.deepEqual(stack.upstreamRequests(), []);
+    });
+
+    it('counts the operations of a batch together: the one that would go over is refused, the other runs', async () => {
+      const answers = await batch(
+        stack.url,
+        [
+          { query: NODES, variables: { ids: distinctIds(100) } },
+          { query: NODES, variables: { ids: distinctIds(60, 20_001) } },
+        ],
+        ADMIN_TOKEN,
+      );
+      const refused = answers.filter((answer) => answer.errors?.[0]?.extensions?.limit === 'upstreamCalls');
+      assert.equal(refused.length, 1, JSON.stringify(answers.map((answer) => answer.errors)));
+      assert.equal(refusedBeforeRunning(refused[0] as Answer)?.found, 160);
+      const served = answers.find((answer) => answer !== refused[0]);
+      assert.equal(served?.errors, undefined);
+      assert.equal(stack.upstreamRequests().length, served?.data?.nodes.length);
     });
   });
 
@@ -223,5 +329,53 @@ describe('a budget of GitLab calls at run time', () => {
     assert.equal(mutation?.errors?.[0]?.extensions?.code, 'FORBIDDEN');
     assert.equal(query?.errors, undefined);
     assert.equal(query?.data?.systemHooks.nodes.length, 1);
+  });
+});
+
+describe('calls to GitLab per operation over WebSocket', () => {
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack({ websocket: {} });
+  });
+  after(() => stack.close());
+
+  /** Runs `operations` at once on one socket and resolves with their one result each. */
+  async function onOneSocket(operations: { query: string; variables?: Record<string, unknown> }[]) {
+    const client = createClient({
+      url: `${stack.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { 'PRIVATE-TOKEN': ADMIN_TOKEN },
+      retryAttempts: 0,
+    });
+    try {
+      return await Promise.all(
+        operations.map(async (operation) => {
+          const results: Answer[] = [];
+          for await (const result of client.iterate(operation)) results.push(result as Answer);
+          assert.equal(results.length, 1);
+          return results[0] as Answer;
+        }),
+      );
+    } finally {
+      await client.dispose();
+    }
+  }
+
+  it('gives each operation of a socket a budget of its own', async () => {
+    stack.gitlab.resetRequestLog();
+    const answers = await onOneSocket([
+      { query: NODES, variables: { ids: distinctIds(100) } },
+      { query: NODES, variables: { ids: distinctIds(100, 20_001) } },
+    ]);
+    for (const answer of answers) assert.equal(answer.errors, undefined, JSON.stringify(answer.errors?.[0]));
+    assert.equal(stack.upstreamRequests().length, 200);
+  });
+
+  it('refuses an operation that could make more calls than the budget, before calling GitLab', async () => {
+    stack.gitlab.resetRequestLog();
+    const [answer] = await onOneSocket([manyNodes(2, 10_001)]);
+    assert.equal(refusedBeforeRunning(answer as Answer)?.found, 200);
+    assert.deepEqual(stack.upstreamRequests(), []);
   });
 });
