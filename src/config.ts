@@ -44,6 +44,8 @@ export interface GatewayConfig {
   upstreamTimeoutMs: number;
   /** `UPSTREAM_CONNECTIONS`: sockets kept to GitLab. @default GITLAB_CLIENT_DEFAULTS.connections */
   upstreamConnections: number;
+  /** `UPSTREAM_MAX_QUEUED`: calls that may wait for a connection to GitLab. @default GITLAB_CLIENT_DEFAULTS.maxQueued */
+  upstreamMaxQueued: number;
   /** `UPSTREAM_ATTEMPT_TIMEOUT_MS`: wait for one attempt's response headers before a retry. @default upstreamTimeoutMs */
   upstreamAttemptTimeoutMs: number;
   /** `UPSTREAM_RETRIES`: retries of a GET, or of a PUT or DELETE where safe; POSTs never. @default RETRY_DEFAULTS.retries */
@@ -159,6 +161,12 @@ const INTEGERS = {
     min: 1,
     max: 1024,
     default: GITLAB_CLIENT_DEFAULTS.connections,
+  },
+  upstreamMaxQueued: {
+    env: 'UPSTREAM_MAX_QUEUED',
+    min: 0,
+    max: 100_000,
+    default: GITLAB_CLIENT_DEFAULTS.maxQueued,
   },
   upstreamRetries: { env: 'UPSTREAM_RETRIES', min: 0, max: 10, default: RETRY_DEFAULTS.retries },
   upstreamBreakerFailures: {

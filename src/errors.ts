@@ -25,6 +25,8 @@ export const GATEWAY_ERROR_CODES = {
   UPSTREAM_TIMEOUT: 'GitLab did not answer within the call’s deadline.',
   UPSTREAM_UNAVAILABLE:
     'GitLab answered 5xx, refused or reset the connection, redirected, sent an answer that is not its API, or the circuit breaker is open.',
+  GATEWAY_OVERLOADED:
+    'The gateway’s own queue of calls to GitLab is full, or a call waited in it past its deadline; GitLab was not called.',
   EVENTS_DISABLED:
     'A subscription to system hook events on a gateway that receives none (no receiver secret).',
   EVENT_CURSOR_EXPIRED:
@@ -127,6 +129,11 @@ function upstreamGraphQLError(error: UpstreamError): GraphQLError {
             retryAfter(error),
           )
         : gatewayError('UPSTREAM_UNAVAILABLE', 'GitLab is unavailable or sent an answer that is not its API');
+    case 'GATEWAY_OVERLOADED':
+      return gatewayError(
+        'GATEWAY_OVERLOADED',
+        'The gateway has more calls to GitLab waiting than it takes; GitLab was not called, retry later',
+      );
     default:
       return badUserInput(error.messages.join('; '));
   }

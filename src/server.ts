@@ -275,6 +275,7 @@ export function createConfiguredGateway(
     baseUrl: gitlabUrl,
     timeoutMs: config.upstreamTimeoutMs,
     connections: config.upstreamConnections,
+    maxQueued: config.upstreamMaxQueued,
     attemptTimeoutMs: config.upstreamAttemptTimeoutMs,
     retry: { retries: config.upstreamRetries },
     circuitBreaker: config.upstreamBreakerFailures > 0 && {
