@@ -90,6 +90,62 @@ describe("the gateway's own queue of calls to GitLab", () => {
     ]);
   });
 
+  describe('/ready', () => {
+    /** Hook reads that take `ms`; the probe's list goes straight through. */
+    const slowReads = (ms: number) => (request: { target: string }) =>
+      request.target.startsWith('/api/v4/hooks/')
+        ? { kind: 'latency' as const, ms }
+        : { kind: 'pass' as const };
+
+    async function ready(gateway: GatewayHandle) {
+      const response = await fetch(`${gateway.url}/ready`);
+      return { status: response.status, body: (await response.json()) as unknown };
+    }
+
+    /** Sends `count` reads at once; resolves once the first has reached GitLab, the others waiting behind it. */
+    async function occupy(gateway: GatewayHandle, count: number): Promise<{ done: Promise<unknown> }> {
+      const done = Promise.all(
+        Array.from({ length: count }, () => gateway.request(SystemHookDocument, { id: gid(1) })),
+      );
+      await until(() => proxy.requests.length > 0, 2_000, 'a read reached GitLab');
+      return { done };
+    }
+
+    it('asks GitLab ahead of the calls waiting for a connection', async () => {
+      // Two reads wait behind the one in flight; a probe behind them would wait past its deadline.
+      const gateway = await start({ connections: 1, maxQueued: 4, timeoutMs: 1_000 });
+      proxy.setMode(slowReads(400));
+      const reads = await occupy(gateway, 3);
+      assert.deepEqual(await ready(gateway), {
+        status: 200,
+        body: { ready: true, checks: { gitlab: 'up' } },
+      });
+      assert.equal(proxy.requests[1]?.target, '/api/v4/hooks?page=1&per_page=1', 'the probe went second');
+      await reads.done;
+    });
+
+    it('stays ready, GitLab not judged, when even the probe finds every connection busy and no room to wait', async () => {
+      const gateway = await start({ connections: 1, maxQueued: 0, timeoutMs: 2_000 });
+      proxy.setMode(slowReads(300));
+      const reads = await occupy(gateway, 1);
+      assert.deepEqual(await ready(gateway), {
+        status: 200,
+        body: { ready: true, checks: { gitlab: 'not checked (gateway busy)' } },
+      });
+      assert.equal(proxy.requests.length, 1, 'the probe did not reach GitLab');
+      await reads.done;
+    });
+
+    it('is ready when GitLab throttles the probe (429): GitLab answers', async () => {
+      const gateway = await start({ timeoutMs: 1_000 });
+      proxy.setMode({ kind: 'status', status: 429, headers: { 'retry-after': '60' } });
+      assert.deepEqual(await ready(gateway), {
+        status: 200,
+        body: { ready: true, checks: { gitlab: 'up' } },
+      });
+    });
+  });
+
   it('still opens the breaker when the calls that reached GitLab fail', async () => {
     const gateway = await start({ connections: 2, maxQueued: 10, timeoutMs: 300 });
     proxy.setMode({ kind: 'no-answer' });
