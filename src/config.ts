@@ -53,6 +53,8 @@ export interface GatewayConfig {
   upstreamTimeoutMs: number;
   /** `UPSTREAM_CONNECTIONS`: sockets kept to GitLab. @default GITLAB_CLIENT_DEFAULTS.connections */
   upstreamConnections: number;
+  /** `UPSTREAM_MAX_QUEUED`: calls that may wait for a connection to GitLab. @default GITLAB_CLIENT_DEFAULTS.maxQueued */
+  upstreamMaxQueued: number;
   /** `UPSTREAM_ATTEMPT_TIMEOUT_MS`: wait for one attempt's response headers before a retry. @default upstreamTimeoutMs */
   upstreamAttemptTimeoutMs: number;
   /** `UPSTREAM_RETRIES`: retries of a GET, or of a PUT or DELETE where safe; POSTs never. @default RETRY_DEFAULTS.retries */
@@ -67,7 +69,7 @@ export interface GatewayConfig {
   introspection: boolean;
   /** The manifest named by `TRUSTED_DOCUMENTS_FILE`: only its documents run. @default unset: any document runs */
   trustedDocuments: TrustedDocuments | undefined;
-  /** `MAX_QUERY_*`, `MAX_REQUEST_BODY_BYTES`, `MAX_BATCH_OPERATIONS`. @default DEFAULT_REQUEST_LIMITS */
+  /** `MAX_QUERY_*`, `MAX_REQUEST_BODY_BYTES`, `MAX_BATCH_OPERATIONS`, `MAX_UPSTREAM_CALLS`. @default DEFAULT_REQUEST_LIMITS */
   limits: RequestLimits;
   /** `CORS_ORIGINS`: browser origins allowed to call cross-origin, comma-separated. @default none */
   corsOrigins: string[];
@@ -198,6 +200,12 @@ const INTEGERS = {
     max: 1024,
     default: GITLAB_CLIENT_DEFAULTS.connections,
   },
+  upstreamMaxQueued: {
+    env: 'UPSTREAM_MAX_QUEUED',
+    min: 0,
+    max: 100_000,
+    default: GITLAB_CLIENT_DEFAULTS.maxQueued,
+  },
   upstreamRetries: { env: 'UPSTREAM_RETRIES', min: 0, max: 10, default: RETRY_DEFAULTS.retries },
   upstreamBreakerFailures: {
     env: 'UPSTREAM_BREAKER_FAILURES',
@@ -306,6 +314,7 @@ const LIMITS = {
   maxComplexity: { env: 'MAX_QUERY_COMPLEXITY', min: 1, max: 1_000_000 },
   maxRequestBodyBytes: { env: 'MAX_REQUEST_BODY_BYTES', min: 1024, max: 104_857_600 },
   maxBatchOperations: { env: 'MAX_BATCH_OPERATIONS', min: 0, max: 1000 },
+  maxUpstreamCalls: { env: 'MAX_UPSTREAM_CALLS', min: 1, max: 100_000 },
 } satisfies Record<keyof RequestLimits, Omit<IntegerVariable, 'default'>>;
 
 /** Every integer of `table`, read, by its key. */

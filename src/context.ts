@@ -1,4 +1,4 @@
-import { unauthenticated } from './errors.ts';
+import { unauthenticated, upstreamCallsExceeded } from './errors.ts';
 import { type CredentialWatchOptions, createCredentialWatch } from './events/credential-watch.ts';
 import {
   type EventSubscriptionOptions,
@@ -7,7 +7,8 @@ import {
 } from './events/subscriptions.ts';
 import type { SystemHookEventSource } from './events/types.ts';
 import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loaders/hook-by-id.ts';
-import { type BoundSystemHooksApi, bindSystemHooksApi } from './upstream/bound-api.ts';
+import { type BoundSystemHooksApi, bindSystemHooksApi, type CallGuard } from './upstream/bound-api.ts';
+import { createRequestGuard } from './upstream/request-guard.ts';
 import {
   type CallOptions,
   type Credential,
@@ -23,9 +24,10 @@ import {
 export interface GatewayContext {
   /**
    * GitLab's System Hooks API with this request's credential and signal applied. A call without a usable
-   * credential is refused with `UNAUTHENTICATED` before anything is sent; a failed call rejects with the
-   * client's `UpstreamError`, which a mutation payload or the gateway's error masking turns into what the
-   * client sees.
+   * credential is refused with `UNAUTHENTICATED` before anything is sent; so is every call after GitLab refused
+   * the credential (`createRequestGuard`), and every call past `maxUpstreamCalls` with `QUERY_LIMIT_EXCEEDED`. A
+   * failed call rejects with the client's `UpstreamError`, which a mutation payload or the gateway's error
+   * masking turns into what the client sees.
    */
   gitlab: BoundSystemHooksApi;
   loaders: { hookById: HookLoader };
@@ -50,6 +52,11 @@ export interface ContextDependencies {
   /** Used for requests that bring no credential, only when the operator configured one (`GITLAB_TOKEN`). */
   defaultCredential?: Credential | undefined;
   loader?: HookLoaderOptions | undefined;
+  /**
+   * GitLab calls one HTTP request may make, the operations of a batch together; over WebSocket, one operation
+   * (`MAX_UPSTREAM_CALLS`).
+   */
+  maxUpstreamCalls: number;
   /**
    * Where subscriptions read system hook events, how often and how strictly a subscriber's credential is checked
    * again, and how many subscriptions may be open.
@@ -114,8 +121,21 @@ function forwardedHeaders(
 
 export function createContextFactory(deps: ContextDependencies) {
   const events = deps.events;
-  // One per gateway: the caps and the shared rechecks span every request, over SSE and WebSocket alike.
+  // One per gateway: the caps and the shared rechecks span every request, over SSE and WebSocket alike. Its
+  // rechecks call GitLab outside any request, so no request's budget pays for them.
   const watch = events && createCredentialWatch({ ...events, api: deps.api });
+  const maxCalls = deps.maxUpstreamCalls;
+  // The operations of a batch share their HTTP request, and so its guard, though each gets a context of its own.
+  // Made at the request's first call: most requests that make none (introspection, `_service`) need none.
+  const guards = new WeakMap<Request, CallGuard>();
+  const guardOf = (request: Request): CallGuard => {
+    let guard = guards.get(request);
+    if (guard === undefined) {
+      guard = createRequestGuard({ maxCalls, overBudget: upstreamCallsExceeded });
+      guards.set(request, guard);
+    }
+    return guard;
+  };
   return ({ request }: { request: Request }): GatewayContext => {
     const result = credentialFromHeaders(request.headers, deps.defaultCredential);
     const scope = deps.requestScope?.(request);
@@ -134,7 +154,13 @@ export function createContextFactory(deps: ContextDependencies) {
     };
     // The credential is checked when GitLab is first called, not here: `_service`, introspection and `__typename`
     // need none.
-    const gitlab = bindSystemHooksApi(deps.api, callOptions, usableCredential);
+    const gitlab = bindSystemHooksApi(deps.api, callOptions, {
+      admit: (access) => {
+        usableCredential();
+        return guardOf(request).admit(access);
+      },
+      settle: (access, error) => guardOf(request).settle?.(access, error),
+    });
     return {
       gitlab,
       loaders: { hookById: createHookLoader(gitlab, deps.loader) },

@@ -27,6 +27,8 @@ export const GATEWAY_ERROR_CODES = {
   UPSTREAM_TIMEOUT: 'GitLab did not answer within the call’s deadline.',
   UPSTREAM_UNAVAILABLE:
     'GitLab answered 5xx, refused or reset the connection, redirected, sent an answer that is not its API, or the circuit breaker is open.',
+  GATEWAY_OVERLOADED:
+    'The gateway’s own queue of calls to GitLab is full, or a call waited in it past its deadline; GitLab was not called.',
   EVENTS_DISABLED:
     'A subscription to system hook events on a gateway that receives none (no receiver secret).',
   EVENT_CURSOR_EXPIRED:
@@ -40,7 +42,7 @@ export const GATEWAY_ERROR_CODES = {
   SUBSCRIPTION_LIMIT_EXCEEDED:
     'A subscription over `MAX_SUBSCRIPTIONS_PER_CREDENTIAL` or `MAX_SUBSCRIPTIONS` (`extensions.limit`, `max`); nothing was opened.',
   QUERY_LIMIT_EXCEEDED:
-    'The document is over a limit (`extensions.limit`: tokens, depth, aliases, directives, complexity).',
+    'The document is over a limit (`extensions.limit`: tokens, depth, aliases, directives, complexity), or the request over its calls to GitLab (upstreamCalls).',
   INTROSPECTION_DISABLED: '`__schema` or `__type` was asked while `INTROSPECTION=false`.',
   PERSISTED_QUERY_ID_REQUIRED: 'Trusted-documents mode: the request carries a document’s text, or no hash.',
   PERSISTED_QUERY_NOT_IN_LIST: 'Trusted-documents mode: no trusted document has the hash sent.',
@@ -80,6 +82,27 @@ export function unauthenticated(message: string): GraphQLError {
   return gatewayError('UNAUTHENTICATED', message);
 }
 
+/**
+ * A request over its budget of GitLab calls (`MAX_UPSTREAM_CALLS`): with `found`, the calls its operations could
+ * make, refused before it ran; without, a call refused unsent once the request had made `max`.
+ */
+export function upstreamCallsExceeded(max: number, found?: number, node?: ASTNode): GraphQLError {
+  return found === undefined
+    ? gatewayError(
+        'QUERY_LIMIT_EXCEEDED',
+        `The request has made the ${max} calls to GitLab it may make; no more are sent`,
+        { limit: 'upstreamCalls', max },
+      )
+    : gatewayError(
+        'QUERY_LIMIT_EXCEEDED',
+        `The request could make ${found} calls to GitLab, which exceeds the limit of ${max}`,
+        // Yoga's own marker of a request error (it never reaches the client): HTTP 400 under
+        // `application/graphql-response+json`, as for the document limits, and 200 under `application/json`.
+        { limit: 'upstreamCalls', max, found, http: { spec: true, status: 400 } },
+        node,
+      );
+}
+
 /** A retry hint as an extension, when there is one. */
 function retryAfter(error: UpstreamError): GraphQLErrorExtensions {
   return error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds };
@@ -112,6 +135,11 @@ function upstreamGraphQLError(error: UpstreamError): GraphQLError {
             retryAfter(error),
           )
         : gatewayError('UPSTREAM_UNAVAILABLE', 'GitLab is unavailable or sent an answer that is not its API');
+    case 'GATEWAY_OVERLOADED':
+      return gatewayError(
+        'GATEWAY_OVERLOADED',
+        'The gateway has more calls to GitLab waiting than it takes; GitLab was not called, retry later',
+      );
     default:
       return badUserInput(error.messages.join('; '));
   }

@@ -80,7 +80,7 @@ export interface GatewayOptions {
   /**
    * How long `/ready` reuses its GitLab probe's answer, in milliseconds; probes meanwhile share it instead of
    * each calling GitLab. `createConfiguredGateway` (npm start) uses `READINESS_PROBE_CACHE_MS`.
-   * @default 0: every probe asks GitLab
+   * @default 0: every probe asks GitLab, except that probes share the one in flight
    */
   readinessCacheMs?: number | undefined;
   /**
@@ -152,35 +152,46 @@ function corsForOrigins(origins: readonly string[]): YogaServerOptions<object, o
   };
 }
 
+/** What `/ready` reports of GitLab: `busy` when the gateway's own load kept its probe from asking. */
+const GITLAB_STATES = { up: 'up', down: 'down', busy: 'not checked (gateway busy)' } as const;
+
 /**
  * GitLab is ready when it answers its API: an unauthenticated list is refused with 401, which proves it is up
- * without using anyone's credential. A gateway that is shutting down is not ready, whatever GitLab says.
+ * without using anyone's credential. A gateway that is shutting down is not ready, whatever GitLab says. The
+ * gateway's own load does not make it unready: the probe waits ahead of every other call for a connection, and
+ * when even it finds none, GitLab is not judged (the circuit breaker, which the probe meets too, says whether the
+ * calls that reach GitLab fail).
  */
 function useUpstreamReadiness(options: GatewayOptions): Plugin {
   const { api, draining } = options;
   const events = options.events?.store;
-  const ask = async (signal: AbortSignal | undefined) => {
+  const ask = async (): Promise<keyof typeof GITLAB_STATES> => {
     try {
-      await api.listHooks({ page: 1, perPage: 1 }, { signal });
-      return true;
+      await api.listHooks({ page: 1, perPage: 1 }, { priority: true });
+      return 'up';
     } catch (error) {
-      return isUpstreamError(error) && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN');
+      if (!isUpstreamError(error)) return 'down';
+      // 401 and 403 answer the missing credential; 429 throttles the gateway's own address: GitLab answers.
+      if (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN' || error.code === 'RATE_LIMITED') {
+        return 'up';
+      }
+      return error.code === 'GATEWAY_OVERLOADED' ? 'busy' : 'down';
     }
   };
-  const cacheMs = options.readinessCacheMs ?? 0;
-  // A shared probe belongs to no single prober: it runs to the client's deadline rather than to one's signal.
-  const shared = cacheMs > 0 ? cachedProbe(() => ask(undefined), cacheMs) : undefined;
+  // Probes share the one in flight, so that probing cannot crowd out the calls a probe goes ahead of; and a
+  // shared probe belongs to no single prober: it runs to the client's deadline rather than to one's signal.
+  const probe = cachedProbe(ask, options.readinessCacheMs ?? 0);
   return useReadiness({
     endpoint: '/ready',
-    check: async (request): Promise<ReadinessReport> => {
+    check: async (): Promise<ReadinessReport> => {
       if (draining?.aborted) return { ready: false, checks: { gateway: 'shutting down' } };
-      const gitlab = await (shared ? shared() : ask(request.signal));
+      const gitlab = await probe();
       // A degraded event store (Redis away) still serves this replica's subscribers: reported, not unready.
       const status = events?.status();
       return {
-        ready: gitlab,
+        ready: gitlab !== 'down',
         checks: {
-          gitlab: gitlab ? 'up' : 'down',
+          gitlab: GITLAB_STATES[gitlab],
           ...(status && { events: status.healthy ? 'up' : `degraded: ${status.degraded.join('; ')}` }),
         },
       };
@@ -210,6 +221,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     context: createContextFactory({
       ...options,
       loader: metrics ? { ...options.loader, onBatch: metrics.loaderBatch } : options.loader,
+      maxUpstreamCalls: limits.maxUpstreamCalls,
       events: options.events && {
         store: options.events.store,
         recheckMs: options.events.authRecheckMs,
@@ -292,6 +304,7 @@ export function createConfiguredGateway(
     baseUrl: gitlabUrl,
     timeoutMs: config.upstreamTimeoutMs,
     connections: config.upstreamConnections,
+    maxQueued: config.upstreamMaxQueued,
     attemptTimeoutMs: config.upstreamAttemptTimeoutMs,
     retry: { retries: config.upstreamRetries },
     circuitBreaker: config.upstreamBreakerFailures > 0 && {

@@ -56,6 +56,60 @@ export const DEFAULT_QUERY_LIMITS: Readonly<QueryLimits> = Object.freeze({
 
 export type QueryLimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'complexity';
 
+/**
+ * How many calls to GitLab a field can cause at most, declared where the field is defined (its
+ * `extensions.upstreamCalls`, see {@link upstreamCalls}). A field is counted once for each place it is selected,
+ * not once per item of a list around it: only fields that no list encloses may call GitLab (root fields, and a
+ * mutation payload's `systemHook`).
+ */
+export type UpstreamCallCost =
+  /** At most this many calls, whatever the arguments. */
+  | number
+  /** At most one call per item of the list argument `perItemOf`, which takes at most `max` items. */
+  | { readonly perItemOf: string; readonly max: number };
+
+/** The `extensions` of a field that calls GitLab: `t.field({ ..., extensions: upstreamCalls(1) })`. */
+export function upstreamCalls(cost: UpstreamCallCost): { upstreamCalls: UpstreamCallCost } {
+  return { upstreamCalls: cost };
+}
+
+/** A list variable whose every item may cost one call, at most `max` of them. */
+export interface CallsPerItem {
+  readonly variable: string;
+  readonly max: number;
+}
+
+/** The calls to GitLab an operation can cause: those its text decides, and those its variables' lists add. */
+export interface UpstreamCallPlan {
+  readonly fixed: number;
+  /** One entry for each place a list variable is passed to a field that costs a call per item. */
+  readonly perItem: readonly CallsPerItem[];
+}
+
+const NO_CALLS: UpstreamCallPlan = Object.freeze({ fixed: 0, perItem: Object.freeze([]) });
+
+function addCalls(a: UpstreamCallPlan, b: UpstreamCallPlan): UpstreamCallPlan {
+  if (b === NO_CALLS) return a;
+  if (a === NO_CALLS) return b;
+  return { fixed: a.fixed + b.fixed, perItem: [...a.perItem, ...b.perItem] };
+}
+
+/** What one use of a field costs by its declared cost and the arguments written in the document. */
+function callsOf(field: FieldNode, cost: UpstreamCallCost): UpstreamCallPlan {
+  if (typeof cost === 'number') return { fixed: cost, perItem: [] };
+  const value = field.arguments?.find((arg) => arg.name.value === cost.perItemOf)?.value;
+  if (value === undefined) return NO_CALLS;
+  if (value.kind === Kind.VARIABLE)
+    return { fixed: 0, perItem: [{ variable: value.name.value, max: cost.max }] };
+  // A single value where a list is expected is a list of one, as GraphQL coerces it.
+  const items = value.kind === Kind.LIST ? value.values.length : value.kind === Kind.NULL ? 0 : 1;
+  return { fixed: Math.min(items, cost.max), perItem: [] };
+}
+
+function declaredCost(definition: GraphQLField<unknown, unknown> | undefined): UpstreamCallCost | undefined {
+  return definition?.extensions?.upstreamCalls as UpstreamCallCost | undefined;
+}
+
 /** What one operation costs, fragments expanded. */
 export interface OperationMeasure {
   depth: number;
@@ -70,9 +124,17 @@ export interface OperationMeasure {
    * bounded by the schema; depth, aliases and tokens still bound them.
    */
   complexity: number;
+  /** The calls to GitLab it can cause, as its fields declare them. */
+  calls: UpstreamCallPlan;
 }
 
-const EMPTY: OperationMeasure = Object.freeze({ depth: 0, aliases: 0, directives: 0, complexity: 0 });
+const EMPTY: OperationMeasure = Object.freeze({
+  depth: 0,
+  aliases: 0,
+  directives: 0,
+  complexity: 0,
+  calls: NO_CALLS,
+});
 
 function message(limit: QueryLimitName, found: number, max: number): string {
   switch (limit) {
@@ -178,6 +240,7 @@ class OperationMeter {
       total.aliases += measure.aliases;
       total.directives += measure.directives;
       total.complexity += measure.complexity;
+      total.calls = addCalls(total.calls, measure.calls);
     }
     return total;
   }
@@ -191,11 +254,13 @@ class OperationMeter {
       : EMPTY;
     const introspection = name.startsWith('__') && name !== '__typename';
     const multiplier = definition ? 1 + Math.min(sizeOf(node, definition), GITLAB_MAX_PER_PAGE) / 100 : 1;
+    const cost = declaredCost(definition);
     return {
       depth: 1 + children.depth,
       aliases: children.aliases + (node.alias ? 1 : 0),
       directives: children.directives + directiveCount(node.directives),
       complexity: introspection ? 0 : 1 + children.complexity * multiplier,
+      calls: cost === undefined ? children.calls : addCalls(children.calls, callsOf(node, cost)),
     };
   }
 
@@ -217,8 +282,8 @@ class OperationMeter {
   }
 }
 
-/** Depth, aliases, directives and complexity of one operation of a document. */
-function measureOperation(
+/** Depth, aliases, directives, complexity and calls to GitLab of one operation of a document. */
+export function measureOperation(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   fragments: readonly FragmentDefinitionNode[],

@@ -3,6 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import { withDefaults } from './options.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits, useQueryLimits } from './use-query-limits.ts';
 import { useRequestBodyLimit } from './use-request-body-limit.ts';
+import { useUpstreamCallLimit } from './use-upstream-call-limit.ts';
 
 /** Every bound the gateway puts on an incoming request, before anything reaches GitLab. */
 export interface RequestLimits extends QueryLimits {
@@ -19,12 +20,21 @@ export interface RequestLimits extends QueryLimits {
    * @default 10
    */
   maxBatchOperations: number;
+  /**
+   * Calls to GitLab one HTTP request may make, the operations of a batch together; over WebSocket, one operation
+   * (`MAX_UPSTREAM_CALLS`). A request whose operations could make more is refused before it runs, and a call
+   * beyond it is refused unsent, both with `QUERY_LIMIT_EXCEEDED`. The largest legitimate request, a `nodes` or
+   * `_entities` of 100 hooks each read alone, fits with half as much again to spare (docs/limits.md).
+   * @default 150
+   */
+  maxUpstreamCalls: number;
 }
 
 export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({
   ...DEFAULT_QUERY_LIMITS,
   maxRequestBodyBytes: 1_048_576,
   maxBatchOperations: 10,
+  maxUpstreamCalls: 150,
 });
 
 /** The limits with defaults filled in for any left out. */
@@ -41,7 +51,8 @@ const PREFLIGHT_HEADERS = ['private-token', 'authorization', 'x-graphql-yoga-csr
 
 /**
  * Enforces `limits` on every request: CSRF prevention, the body size (`useRequestBodyLimit`, in place of Yoga's
- * own, which must be off) and the document limits of `useQueryLimits`. None of the gateway's plugins registers a
+ * own, which must be off), the document limits of `useQueryLimits` and the calls to GitLab its operations could
+ * make (`useUpstreamCallLimit`). None of the gateway's plugins registers a
  * request parser, so the body limit wraps whichever of Yoga's parsers a request gets.
  */
 export function useRequestLimits(limits: RequestLimits): Plugin {
@@ -50,6 +61,7 @@ export function useRequestLimits(limits: RequestLimits): Plugin {
       addPlugin(useCSRFPrevention({ requestHeaders: PREFLIGHT_HEADERS }));
       addPlugin(useRequestBodyLimit(limits.maxRequestBodyBytes));
       addPlugin(useQueryLimits(limits));
+      addPlugin(useUpstreamCallLimit(limits.maxUpstreamCalls));
     },
   };
 }

@@ -7,6 +7,7 @@ import {
 } from 'graphql';
 import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
+import { upstreamCalls } from '../plugins/use-query-limits.ts';
 import { isRecord } from '../upstream/json.ts';
 import { GITLAB_MAX_PER_PAGE, type HookDto } from '../upstream/types.ts';
 import { parseSystemHookId, quoteValue } from './global-id.ts';
@@ -97,6 +98,11 @@ export function guardFederationFields(subgraph: GraphQLSchema): GraphQLSchema {
 
   const guardedEntities: GraphQLFieldConfig<unknown, GatewayContext> = {
     ...entities,
+    // Like `nodes`: a representation whose id is above 10,000 is read alone.
+    extensions: {
+      ...entities.extensions,
+      ...upstreamCalls({ perItemOf: 'representations', max: MAX_REPRESENTATIONS }),
+    },
     description:
       `Federation: the entities that the representations name, in their order, null for each that does not ` +
       `exist; at most ${MAX_REPRESENTATIONS}. Batched like \`nodes\`. REST: GET /api/v4/hooks/:id, batched`,

@@ -1,5 +1,6 @@
 import type { InputObjectRef, ObjectRef } from '@pothos/core';
 import type { GatewayContext } from '../context.ts';
+import { upstreamCalls } from '../plugins/use-query-limits.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
 import type { HookDto } from '../upstream/types.ts';
 import { builder } from './builder.ts';
@@ -70,6 +71,8 @@ export function systemHookPayloadField(t: PayloadFieldBuilder, description: stri
     type: SystemHook,
     nullable: true,
     description,
+    // A read after a change GitLab answered with 204.
+    extensions: upstreamCalls(1),
     resolve: (result, _args, ctx) => {
       if (result.hook) return result.hook;
       return result.hookId ? ctx.loaders.hookById.load(result.hookId) : null;
@@ -114,6 +117,7 @@ export function relayClassicMutation<Input>(
     t.field({
       type: options.payload,
       description: options.description,
+      extensions: upstreamCalls(1),
       args: {
         input: t.arg({ type: options.input, required: true, description: 'Parameters of the mutation.' }),
       },

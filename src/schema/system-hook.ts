@@ -1,4 +1,5 @@
 import { badUserInput } from '../errors.ts';
+import { upstreamCalls } from '../plugins/use-query-limits.ts';
 import { GITLAB_MAX_PER_PAGE, type HookDto, type KeyDto } from '../upstream/types.ts';
 import { builder } from './builder.ts';
 import { resolveSystemHookReference } from './federation.ts';
@@ -191,6 +192,7 @@ builder.queryField('systemHook', (t) =>
     nullable: true,
     description:
       'One system hook by global ID (or REST id); null when it does not exist. REST: GET /api/v4/hooks/:id',
+    extensions: upstreamCalls(1),
     args: {
       id: t.arg.id({
         required: true,
@@ -206,6 +208,7 @@ builder.queryField('node', (t) =>
     type: builder.nodeInterfaceRef(),
     nullable: true,
     description: 'Any object by global ID; null when it does not exist. REST: GET /api/v4/hooks/:id',
+    extensions: upstreamCalls(1),
     args: { id: t.arg.id({ required: true, description: 'A global ID.' }) },
     resolve: (_root, args, ctx) => ctx.loaders.hookById.load(parseSystemHookId(String(args.id))),
   }),
@@ -218,6 +221,8 @@ builder.queryField('nodes', (t) =>
     description:
       `Objects by global ID, in the order asked, null for each that does not exist; at most ${GITLAB_MAX_PER_PAGE} IDs. ` +
       'Batched: the fewest upstream calls cover them all. REST: GET /api/v4/hooks/:id, batched',
+    // Ids above 10,000 are read one call each: the walk of the list would need more pages than ids.
+    extensions: upstreamCalls({ perItemOf: 'ids', max: GITLAB_MAX_PER_PAGE }),
     args: {
       ids: t.arg.idList({ required: true, description: `Global IDs, at most ${GITLAB_MAX_PER_PAGE}.` }),
     },
@@ -239,6 +244,8 @@ builder.queryField('systemHooks', (t) =>
       description:
         `System hooks in creation (id) order; pages of at most ${GITLAB_MAX_PER_PAGE}, ${DEFAULT_PAGE_SIZE} by default. ` +
         'REST: GET /api/v4/hooks',
+      // Two pages, and one more to learn the list's length for `last` without `before`.
+      extensions: upstreamCalls(3),
       resolve: (_root, args, ctx) => resolveSystemHookPage(ctx, args),
     },
     {

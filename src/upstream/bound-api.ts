@@ -14,31 +14,61 @@ export type BoundSystemHooksApi = {
 };
 
 /**
- * Binds `options` to every call of `api`. `beforeEachCall` runs first and may throw, which rejects that call
- * before anything is sent (the gateway refuses a request without a usable credential this way, lazily, so that
- * requests that never reach GitLab need none).
+ * Whether a call only reads (`GET`) or changes something. GitLab's token scopes tell them apart: a `read_api`
+ * token is answered 403 to a write and 200 to a read.
+ */
+export type CallAccess = 'read' | 'write';
+
+/** What a binding asks before each call and tells after it. */
+export interface CallGuard {
+  /**
+   * Runs before each call. It throws to refuse the call before anything is sent, or returns a promise that the
+   * call waits for (and that may reject to refuse it).
+   */
+  admit(access: CallAccess): void | Promise<void>;
+  /** How an admitted call ended: `error` is `undefined` when it answered. @default none */
+  settle?(access: CallAccess, error: unknown): void;
+}
+
+/**
+ * Binds `options` to every call of `api`, each call going through `guard` first (the gateway refuses a request
+ * without a usable credential this way, lazily, so that requests that never reach GitLab need none; and it keeps
+ * each request within its budget of calls).
  */
 export function bindSystemHooksApi(
   api: SystemHooksApi,
   options: CallOptions,
-  beforeEachCall: () => void = () => {},
+  guard?: CallGuard,
 ): BoundSystemHooksApi {
   const bind =
-    <Args extends unknown[], Result>(method: (...args: [...Args, CallOptions]) => Promise<Result>) =>
+    <Args extends unknown[], Result>(
+      method: (...args: [...Args, CallOptions]) => Promise<Result>,
+      access: CallAccess,
+    ) =>
     async (...args: Args): Promise<Result> => {
-      beforeEachCall();
-      return method.apply(api, [...args, options]);
+      const admitted = guard?.admit(access);
+      if (admitted) await admitted;
+      const settle = guard?.settle;
+      if (!settle) return method.apply(api, [...args, options]);
+      try {
+        const result = await method.apply(api, [...args, options]);
+        settle.call(guard, access, undefined);
+        return result;
+      } catch (error) {
+        settle.call(guard, access, error);
+        throw error;
+      }
     };
   return {
-    listHooks: bind(api.listHooks),
-    getHook: bind(api.getHook),
-    createHook: bind(api.createHook),
-    updateHook: bind(api.updateHook),
-    deleteHook: bind(api.deleteHook),
-    testHook: bind(api.testHook),
-    setUrlVariable: bind(api.setUrlVariable),
-    deleteUrlVariable: bind(api.deleteUrlVariable),
-    setCustomHeader: bind(api.setCustomHeader),
-    deleteCustomHeader: bind(api.deleteCustomHeader),
+    listHooks: bind(api.listHooks, 'read'),
+    getHook: bind(api.getHook, 'read'),
+    createHook: bind(api.createHook, 'write'),
+    updateHook: bind(api.updateHook, 'write'),
+    deleteHook: bind(api.deleteHook, 'write'),
+    testHook: bind(api.testHook, 'write'),
+    setUrlVariable: bind(api.setUrlVariable, 'write'),
+    deleteUrlVariable: bind(api.deleteUrlVariable, 'write'),
+    setCustomHeader: bind(api.setCustomHeader, 'write'),
+    deleteCustomHeader: bind(api.deleteCustomHeader, 'write'),
   };
 }

@@ -16,10 +16,10 @@ export interface CallDeadline {
   /**
    * What the call rejects with after an attempt threw `thrown`. An `UpstreamError` stays as it is. Once
    * `signal` has aborted: the caller's reason when the caller went first (the client going away is not
-   * GitLab's fault), else the failure a retry was answering, else an `UPSTREAM_TIMEOUT`. Anything else is a
-   * transport failure, mapped with the secrets kept out.
+   * GitLab's fault), else the failure a retry was answering, else `timedOut()`: by default an `UPSTREAM_TIMEOUT`.
+   * Anything else is a transport failure, mapped with the secrets kept out.
    */
-  explain(thrown: unknown): unknown;
+  explain(thrown: unknown, timedOut?: () => UpstreamError): unknown;
   /**
    * Waits `ms` before a retry that answers `cause`. When the deadline or the caller cuts the wait, rejects
    * with what `explain` says, which is then `cause` rather than a timeout; so does a later attempt that the
@@ -67,11 +67,15 @@ export function startCallDeadline(options: CallDeadlineOptions): CallDeadline {
   if (caller?.aborted) onCallerAbort();
   else caller?.addEventListener('abort', onCallerAbort, { once: true });
 
-  const explain = (thrown: unknown): unknown => {
+  const explain = (thrown: unknown, timedOut?: () => UpstreamError): unknown => {
     if (thrown instanceof UpstreamError) return thrown;
     if (!controller.signal.aborted) return errorFromTransport(thrown, { redact });
     if (stoppedBy === 'caller') return controller.signal.reason;
-    return retrying ?? new UpstreamError('UPSTREAM_TIMEOUT', `GitLab did not answer within ${timeoutMs} ms`);
+    return (
+      retrying ??
+      timedOut?.() ??
+      new UpstreamError('UPSTREAM_TIMEOUT', `GitLab did not answer within ${timeoutMs} ms`)
+    );
   };
 
   return {

@@ -44,7 +44,8 @@ export interface CircuitPermit {
   /**
    * Ends the attempt by what it failed with. A 5xx, a lost or refused connection or a timeout count against
    * GitLab; any other answer (a 4xx, a redirect, even a malformed body) and an answer larger than the client
-   * accepts prove it up; anything that is not an `UpstreamError` (the caller's own abort) shows nothing.
+   * accepts prove it up; anything that is not an `UpstreamError` (the caller's own abort), and the gateway's own
+   * `GATEWAY_OVERLOADED`, shows nothing.
    */
   settleWith(error: unknown): void;
 }
@@ -151,7 +152,8 @@ function createPermit(end: (outcome: Outcome) => void): CircuitPermit {
 
 /** The rule `settleWith` documents: what an attempt's failure says about GitLab. */
 function outcomeOf(error: unknown): Outcome {
-  if (!(error instanceof UpstreamError)) return 'release';
+  // The gateway's own queue being full says nothing about GitLab either.
+  if (!(error instanceof UpstreamError) || error.code === 'GATEWAY_OVERLOADED') return 'release';
   if (error.status !== undefined) return error.status >= 500 ? 'failure' : 'success';
   if (transportCode(error) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return 'success';
   return error.code === 'UPSTREAM_TIMEOUT' || error.code === 'UPSTREAM_UNAVAILABLE' ? 'failure' : 'success';

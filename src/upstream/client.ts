@@ -5,6 +5,7 @@
 
 import { Pool } from 'undici';
 import { parseBaseUrl } from './base-url.ts';
+import { createCallQueue } from './call-queue.ts';
 import { type CircuitBreakerOptions, createCircuitBreaker } from './circuit-breaker.ts';
 import type { UpstreamInstrumentation } from './instrumentation.ts';
 import { integerOptions } from './options.ts';
@@ -30,6 +31,14 @@ export interface GitLabClientOptions {
    * @default 16
    */
   connections?: number;
+  /**
+   * Most calls waiting for a connection while all `connections` are busy; one more fails at once with
+   * `GATEWAY_OVERLOADED`, as does a call that has waited half its `timeoutMs` (the other half is left for GitLab
+   * to answer). Neither counts against the circuit breaker: the wait is the gateway's load, not GitLab's failure.
+   * `0` lets no call wait.
+   * @default 256
+   */
+  maxQueued?: number;
   /**
    * Deadline of establishing a connection (TCP and TLS), in milliseconds.
    * @default 5_000
@@ -90,6 +99,7 @@ export const GITLAB_CLIENT_DEFAULTS = {
   connectTimeoutMs: 5_000,
   keepAliveTimeoutMs: 4_000,
   maxResponseBytes: 8 * 1024 * 1024,
+  maxQueued: 256,
 } as const;
 
 const OPTION = { prefix: 'GitLab client option ', min: 1 } as const;
@@ -109,8 +119,10 @@ const MAX_HEADER_BYTES = 16 * 1024;
  */
 export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
   const base = parseBaseUrl(options.baseUrl);
-  const limits = integerOptions(options, GITLAB_CLIENT_DEFAULTS, OPTION);
+  const { maxQueued: queueDefault, ...positive } = GITLAB_CLIENT_DEFAULTS;
+  const limits = integerOptions(options, positive, OPTION);
   const { attemptTimeoutMs } = integerOptions(options, { attemptTimeoutMs: limits.timeoutMs }, OPTION);
+  const { maxQueued } = integerOptions(options, { maxQueued: queueDefault }, { ...OPTION, min: 0 });
   const retry = retryPolicy(options.retry);
   const instrumentation = options.instrumentation;
   const onStateChange = instrumentation?.circuitChanged?.bind(instrumentation);
@@ -143,6 +155,12 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
     attemptTimeoutMs: Math.min(limits.timeoutMs, attemptTimeoutMs),
     retry,
     breaker,
+    // Half the deadline: an attempt that leaves the queue has at least the other half for GitLab to answer.
+    queue: createCallQueue({
+      concurrency: limits.connections,
+      maxQueued,
+      maxWaitMs: Math.max(1, Math.floor(limits.timeoutMs / 2)),
+    }),
     instrumentation,
   });
 

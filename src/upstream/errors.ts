@@ -26,7 +26,12 @@ export type UpstreamErrorCode =
   /** GitLab did not answer within the deadline. */
   | 'UPSTREAM_TIMEOUT'
   /** GitLab answered 5xx, refused or reset the connection, redirected, or sent an answer that is not the API's. */
-  | 'UPSTREAM_UNAVAILABLE';
+  | 'UPSTREAM_UNAVAILABLE'
+  /**
+   * The gateway's own queue for a connection to GitLab was full, or the call's deadline passed while it waited
+   * there: GitLab was not called, and the circuit breaker does not count it.
+   */
+  | 'GATEWAY_OVERLOADED';
 
 export interface UpstreamErrorOptions {
   /** The HTTP status GitLab answered with, when it answered. */

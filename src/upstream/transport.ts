@@ -12,6 +12,7 @@ import {
   startCallDeadline,
   withAttemptTimeout,
 } from './call-deadline.ts';
+import type { CallQueue, LeaveQueue } from './call-queue.ts';
 import type { CircuitBreaker, CircuitPermit } from './circuit-breaker.ts';
 import { UpstreamError } from './errors.ts';
 import type { AttemptObserver, CallObserver, UpstreamInstrumentation } from './instrumentation.ts';
@@ -57,6 +58,11 @@ export interface TransportSettings {
   attemptTimeoutMs: number;
   retry: RetryPolicy;
   breaker?: CircuitBreaker | undefined;
+  /**
+   * Where attempts wait for a connection. The breaker is asked, and an attempt's header timeout starts, only once
+   * it leaves. @default none: every attempt is sent at once
+   */
+  queue?: CallQueue | undefined;
   /** Told about every call, attempt, retry and breaker refusal. @default none */
   instrumentation?: UpstreamInstrumentation | undefined;
 }
@@ -85,7 +91,13 @@ export function createTransport(settings: TransportSettings): Transport {
       const started = observer !== undefined || tally !== undefined ? performance.now() : 0;
       let failure: { error: unknown } | undefined;
       try {
-        return await attemptUntilDone(settings, { call, request, deadline, observer });
+        return await attemptUntilDone(settings, {
+          call,
+          request,
+          deadline,
+          observer,
+          priority: options.priority === true,
+        });
       } catch (error) {
         failure = { error };
         throw error;
@@ -110,6 +122,8 @@ interface RunningCall {
   request: PreparedRequest;
   deadline: CallDeadline;
   observer: CallObserver | undefined;
+  /** Waits ahead of other calls for a connection (`CallOptions.priority`). */
+  priority: boolean;
 }
 
 /** Attempts until one answers, or a failure is not to be retried. */
@@ -117,17 +131,54 @@ async function attemptUntilDone(settings: TransportSettings, running: RunningCal
   const { call, deadline, observer } = running;
   for (let attempt = 0; ; attempt++) {
     if (deadline.signal.aborted) throw deadline.explain(deadline.signal.reason);
-    const permit = enterBreaker(settings.breaker, observer);
+    const entered = takeConnection(settings, running);
+    const leave = entered instanceof Promise ? await entered : entered;
+    let failure: unknown;
     try {
+      // Asked only now: an attempt that waited for a connection has told nothing about GitLab yet.
+      const permit = enterBreaker(settings.breaker, observer);
       return await attemptOnce(settings, running, permit, attempt);
     } catch (error) {
-      if (!(error instanceof UpstreamError)) throw error;
-      const delay = retryDelay(settings.retry, call.method, error, attempt, deadline.remainingMs());
-      if (delay === undefined) throw error;
-      observer?.retrying(error, delay);
-      await deadline.sleep(delay, error);
+      failure = error;
+    } finally {
+      leave();
     }
+    if (!(failure instanceof UpstreamError)) throw failure;
+    const delay = retryDelay(settings.retry, call.method, failure, attempt, deadline.remainingMs());
+    if (delay === undefined) throw failure;
+    observer?.retrying(failure, delay);
+    await deadline.sleep(delay, failure);
   }
+}
+
+const NOTHING_TO_LEAVE: LeaveQueue = () => {};
+
+/**
+ * A place among the attempts in flight: at once when one is free, else a promise of one. A full queue, or a wait
+ * as long as the queue allows, fails the call with `GATEWAY_OVERLOADED`: the gateway's load, which the breaker
+ * never counts. So does a deadline that passes while the attempt waits, unless the attempt is a retry: then the
+ * failure it answers is reported, as when the deadline cuts a retry's wait.
+ */
+function takeConnection(
+  settings: TransportSettings,
+  { deadline, observer, priority }: RunningCall,
+): LeaveQueue | Promise<LeaveQueue> {
+  const { queue, breaker } = settings;
+  if (!queue) return NOTHING_TO_LEAVE;
+  // An open breaker refuses at once, not after the wait for a connection.
+  if (breaker?.state === 'open') enterBreaker(breaker, observer);
+  const entered = queue.enter(deadline.signal, priority);
+  if (!(entered instanceof Promise)) return entered;
+  return entered.catch((thrown: unknown) => {
+    throw deadline.explain(
+      thrown,
+      () =>
+        new UpstreamError(
+          'GATEWAY_OVERLOADED',
+          `The call waited ${settings.timeoutMs} ms for a connection to GitLab, which all stayed busy`,
+        ),
+    );
+  });
 }
 
 /** A permit from the breaker, if there is one; its refusal is told to the observer and thrown. */

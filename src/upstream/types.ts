@@ -115,6 +115,11 @@ export interface CallOptions {
    * call adds itself once it has ended, retries and waits included. @default none
    */
   tally?: UpstreamTally | undefined;
+  /**
+   * Waits ahead of every other call for a connection to GitLab: for the gateway's readiness probe, of which one
+   * runs at a time, so that the gateway's own load cannot keep it from learning GitLab's state. @default false
+   */
+  priority?: boolean | undefined;
 }
 
 /** A caller's count of its calls to GitLab and of the milliseconds they took in all. */

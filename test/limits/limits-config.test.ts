@@ -17,6 +17,7 @@ describe('limits in the configuration', () => {
       MAX_QUERY_ALIASES: '0',
       MAX_QUERY_DIRECTIVES: '5',
       MAX_QUERY_COMPLEXITY: '1000',
+      MAX_UPSTREAM_CALLS: '40',
     });
     assert.deepEqual(limits, {
       maxRequestBodyBytes: 65_536,
@@ -26,6 +27,7 @@ describe('limits in the configuration', () => {
       maxAliases: 0,
       maxDirectives: 5,
       maxComplexity: 1000,
+      maxUpstreamCalls: 40,
     });
   });
 
@@ -36,13 +38,14 @@ describe('limits in the configuration', () => {
           MAX_QUERY_DEPTH: '0',
           MAX_BATCH_OPERATIONS: 'ten',
           MAX_REQUEST_BODY_BYTES: '10',
+          MAX_UPSTREAM_CALLS: '0',
           PORT: 'x',
         }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         assert.deepEqual(
           error.problems.map((problem) => problem.split(' ')[0]),
-          ['PORT', 'MAX_QUERY_DEPTH', 'MAX_REQUEST_BODY_BYTES', 'MAX_BATCH_OPERATIONS'],
+          ['PORT', 'MAX_QUERY_DEPTH', 'MAX_REQUEST_BODY_BYTES', 'MAX_BATCH_OPERATIONS', 'MAX_UPSTREAM_CALLS'],
         );
         return true;
       },

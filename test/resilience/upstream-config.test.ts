@@ -11,20 +11,23 @@ describe('retry and circuit breaker configuration', () => {
     assert.equal(config.upstreamAttemptTimeoutMs, 3_000);
     assert.equal(config.upstreamBreakerFailures, 5);
     assert.equal(config.upstreamBreakerCooldownMs, 10_000);
+    assert.equal(config.upstreamMaxQueued, 256);
   });
 
-  it('reads every variable, 0 turning retries and the breaker off', () => {
+  it('reads every variable, 0 turning retries, the breaker and the queue off', () => {
     const config = loadConfig({
       ...UPSTREAM,
       UPSTREAM_RETRIES: '0',
       UPSTREAM_ATTEMPT_TIMEOUT_MS: '2500',
       UPSTREAM_BREAKER_FAILURES: '0',
       UPSTREAM_BREAKER_COOLDOWN_MS: '500',
+      UPSTREAM_MAX_QUEUED: '0',
     });
     assert.equal(config.upstreamRetries, 0);
     assert.equal(config.upstreamAttemptTimeoutMs, 2_500);
     assert.equal(config.upstreamBreakerFailures, 0);
     assert.equal(config.upstreamBreakerCooldownMs, 500);
+    assert.equal(config.upstreamMaxQueued, 0);
   });
 
   it('reports every problem at once, including an attempt timeout beyond the call deadline', () => {
@@ -37,6 +40,7 @@ describe('retry and circuit breaker configuration', () => {
           UPSTREAM_RETRIES: '11',
           UPSTREAM_BREAKER_FAILURES: 'five',
           UPSTREAM_BREAKER_COOLDOWN_MS: '0',
+          UPSTREAM_MAX_QUEUED: '-1',
         }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
@@ -46,6 +50,7 @@ describe('retry and circuit breaker configuration', () => {
           'UPSTREAM_RETRIES',
           'UPSTREAM_BREAKER_FAILURES',
           'UPSTREAM_BREAKER_COOLDOWN_MS',
+          'UPSTREAM_MAX_QUEUED',
         ]) {
           assert.match(text, new RegExp(name));
         }

@@ -54,6 +54,9 @@ describe('the option groups share the one check', () => {
     assert.throws(() => createGitLabClient({ baseUrl: 'https://x.example', attemptTimeoutMs: 0 }), {
       message: /^GitLab client option attemptTimeoutMs /,
     });
+    assert.throws(() => createGitLabClient({ baseUrl: 'https://x.example', maxQueued: -1 }), {
+      message: /^GitLab client option maxQueued must be a non-negative integer/,
+    });
   });
 
   it('exports the defaults the configuration reads', () => {
@@ -63,6 +66,7 @@ describe('the option groups share the one check', () => {
       connectTimeoutMs: 5_000,
       keepAliveTimeoutMs: 4_000,
       maxResponseBytes: 8 * 1024 * 1024,
+      maxQueued: 256,
     });
     assert.deepEqual(retryPolicy(), RETRY_DEFAULTS);
     assert.deepEqual(CIRCUIT_BREAKER_DEFAULTS, { failureThreshold: 5, coolDownMs: 10_000 });
