@@ -7,6 +7,7 @@
  */
 import os from 'node:os';
 import { type BenchChild, graphqlPostHeaders, startSeededGitLab } from './children.ts';
+import { installGraphQLJit } from './graphql-jit-executor.ts';
 import { formatTable } from './report.ts';
 import { shapes } from './shapes.ts';
 import { median, overheadPerRound, percentRange, roundsSideBySide, startVariants } from './side-by-side.ts';
@@ -40,6 +41,7 @@ export async function executorsPart(options: {
   const loadAverageBefore = os.loadavg();
   const children: BenchChild[] = [];
   try {
+    installGraphQLJit(log);
     const { gitlab, adminToken } = await startSeededGitLab(HOOKS);
     children.push(gitlab);
     const gateways = await startVariants({

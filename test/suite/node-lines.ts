@@ -4,8 +4,8 @@
  * outside the project (`npm ci` would delete one inside `node_modules`), and reused while it answers its version.
  */
 import { spawnSync } from 'node:child_process';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheFolder, npmInstallInto } from '../helpers/cache-install.ts';
 
 /**
  * The maintenance LTS and the active LTS lines, pinned so that a run is repeatable; the machine's own Node (20.19
@@ -19,12 +19,6 @@ export interface NodeLine {
   binFolder: string;
 }
 
-/** `$XDG_CACHE_HOME` or `~/.cache`, then the project's own folder. */
-export function nodeCacheFolder(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME?.trim() || join(homedir(), '.cache');
-  return join(base, 'gitlab-system-hooks-gateway', 'node');
-}
-
 function versionOf(node: string): string | undefined {
   const result = spawnSync(node, ['--version'], { encoding: 'utf8' });
   return result.status === 0 ? result.stdout.trim() : undefined;
@@ -33,31 +27,17 @@ function versionOf(node: string): string | undefined {
 /** Installs Node `version` into the cache unless it is already there; undefined (having said why) on failure. */
 export function installNodeLine(version: string): NodeLine | undefined {
   const name = `node-${process.platform}-${process.arch}`;
-  const prefix = join(nodeCacheFolder(), version);
+  const prefix = cacheFolder(['node', version]);
   const binFolder = join(prefix, 'node_modules', name, 'bin');
   if (versionOf(join(binFolder, 'node')) === `v${version}`) return { version, binFolder };
   process.stdout.write(
     `Installing Node ${version} (${name}@${version} from the npm registry) into ${prefix}\n`,
   );
-  const result = spawnSync(
-    'npm',
-    [
-      'install',
-      '--prefix',
-      prefix,
-      '--no-save',
-      '--ignore-scripts',
-      '--no-audit',
-      '--no-fund',
-      '--loglevel=error',
-      `${name}@${version}`,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  const status = npmInstallInto(prefix, `${name}@${version}`);
   const installed = versionOf(join(binFolder, 'node'));
-  if (result.status === 0 && installed === `v${version}`) return { version, binFolder };
+  if (status === 0 && installed === `v${version}`) return { version, binFolder };
   process.stderr.write(
-    `Node ${version} could not be installed (npm exited ${result.status}, its node answers ${installed ?? 'nothing'}); ` +
+    `Node ${version} could not be installed (npm exited ${status}, its node answers ${installed ?? 'nothing'}); ` +
       `try: npm install --prefix ${prefix} --no-save --ignore-scripts ${name}@${version}\n`,
   );
   return undefined;
