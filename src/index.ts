@@ -1,15 +1,15 @@
 // First: sets NODE_ENV before anything below loads graphql-js.
 import './node-env.ts';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, type GatewayConfig, loadConfig } from './config.ts';
+import { ConfigError, type GatewayConfig, loadConfig } from './config/index.ts';
+import { EXAMPLE_HOOKS } from './dev/example-hooks.ts';
 import { describeToken } from './embedded-gitlab/config.ts';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from './embedded-gitlab/index.ts';
-import { EXAMPLE_HOOKS } from './example-hooks.ts';
-import { embeddedGraphiQLHeaders } from './graphiql.ts';
-import { gatewayServerOptions, startGatewayServer, webSocketOptions } from './http-server.ts';
+import { createConfiguredGateway, SYSTEM_HOOK_RECEIVER_PATH } from './http/gateway.ts';
+import { embeddedGraphiQLHeaders } from './http/graphiql.ts';
+import { gatewayServerOptions, startGatewayServer, webSocketOptions } from './http/server.ts';
 import { createLogger, type LogFormat, type Logger } from './observability/logger.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
-import { createConfiguredGateway, SYSTEM_HOOK_RECEIVER_PATH } from './server.ts';
 
 /** The embedded GitLab `npm start` runs without `GITLAB_URL`, seeded with examples. */
 interface EmbeddedUpstream {

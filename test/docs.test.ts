@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../src/config.ts';
-import { GATEWAY_ERROR_CODES } from '../src/errors.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { GATEWAY_ERROR_CODES } from '../src/graphql/errors.ts';
 
 const root = new URL('../', import.meta.url);
 const readDoc = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -37,7 +37,7 @@ describe('the manual in docs/', () => {
     assert.deepEqual([...documented].sort(), [...variables].sort());
   });
 
-  it('lists in docs/errors.md exactly the error codes of src/errors.ts', () => {
+  it('lists in docs/errors.md exactly the error codes of src/graphql/errors.ts', () => {
     const documented = firstColumnNames(readDoc('docs/errors.md'));
     assert.equal(new Set(documented).size, documented.length, 'a code is listed twice');
     assert.deepEqual([...documented].sort(), Object.keys(GATEWAY_ERROR_CODES).sort());

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType } from 'graphql';
-import { printGatewaySchema } from '../src/print-schema.ts';
-import { schema } from '../src/schema/index.ts';
+import { printGatewaySchema } from '../src/graphql/print-schema.ts';
+import { schema } from '../src/graphql/schema/index.ts';
 
 describe('schema.graphql', () => {
   it('matches the schema printed from the Pothos types (run `npm run print:schema` after a change)', () => {

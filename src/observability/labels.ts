@@ -3,8 +3,8 @@
  * chooses: a path, an operation name, an id or a header becomes one of a few fixed words here.
  */
 
-import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from '../errors.ts';
-import { hasPath } from '../plugins/use-route.ts';
+import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from '../graphql/errors.ts';
+import { hasPath } from '../graphql/plugins/use-route.ts';
 import { transportCode, UpstreamError, type UpstreamErrorCode } from '../upstream/errors.ts';
 
 /** The paths the gateway serves, as `http_route`; any other path is `other`. */

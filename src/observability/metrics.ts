@@ -11,9 +11,9 @@
  */
 
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from '../errors.ts';
-import type { ReceiverRefusal } from '../events/receiver.ts';
 import type { SubscriptionObserver } from '../events/subscriptions.ts';
+import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from '../graphql/errors.ts';
+import type { ReceiverRefusal } from '../http/receiver.ts';
 import type { CircuitState } from '../upstream/circuit-breaker.ts';
 import { FastHistogram } from './histogram.ts';
 import type { RouteLabel } from './labels.ts';

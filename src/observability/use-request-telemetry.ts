@@ -37,10 +37,10 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { type ExecutionArgs, type ExecutionResult, getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin, type YogaServerOptions } from 'graphql-yoga';
-import type { RequestScope } from '../context.ts';
-import { type GatewayErrorCode, isExpectedFailure } from '../errors.ts';
 import { systemHookEventInfo } from '../events/catalogue.ts';
-import type { SystemHookReceiverOptions } from '../events/receiver.ts';
+import type { RequestScope } from '../graphql/context.ts';
+import { type GatewayErrorCode, isExpectedFailure } from '../graphql/errors.ts';
+import type { SystemHookReceiverOptions } from '../http/receiver.ts';
 import { errorCodeLabel, methodLabel, type RouteLabel, routeOf } from './labels.ts';
 import { describeError, type Logger, traceFields } from './logger.ts';
 import { REQUEST_ID_HEADER, requestIdsOf } from './request-id.ts';

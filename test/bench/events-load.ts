@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/server.ts';
+import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
 
 export type SubscribersCommand =
   /**

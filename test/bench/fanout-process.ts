@@ -9,7 +9,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/server.ts';
+import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
 import { serveBenchmark, serveHandler } from './protocol.ts';
 
 export interface FanoutProcessOptions {

@@ -5,10 +5,10 @@
  * `METRICS=true` in `env` it serves `/metrics` on a port of its own, as `npm start` does; the command
  * `'metrics-url'` answers where.
  */
-import { loadConfig } from '../../src/config.ts';
-import { gatewayServerOptions, startGatewayServer, webSocketOptions } from '../../src/http-server.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createConfiguredGateway } from '../../src/http/gateway.ts';
+import { gatewayServerOptions, startGatewayServer, webSocketOptions } from '../../src/http/server.ts';
 import { type MetricsServer, startMetricsServer } from '../../src/observability/metrics-server.ts';
-import { createConfiguredGateway } from '../../src/server.ts';
 import { useGraphQLJitExecution } from './graphql-jit-executor.ts';
 import { sampleProcess, serveBenchmark } from './protocol.ts';
 

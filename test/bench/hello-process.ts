@@ -5,7 +5,7 @@
  */
 import SchemaBuilder from '@pothos/core';
 import { createYoga } from 'graphql-yoga';
-import { useGraphQLJsExecution } from '../../src/plugins/use-graphql-js-execution.ts';
+import { useGraphQLJsExecution } from '../../src/graphql/plugins/use-graphql-js-execution.ts';
 import { serveBenchmark, serveHandler } from './protocol.ts';
 
 serveBenchmark(async () => {

@@ -7,13 +7,13 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { createServerAdapter } from '@whatwg-node/server';
 import type { AppendResult, EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
+import type { SystemHookEventInput, SystemHookEventSource } from '../../src/events/types.ts';
+import { signStandardWebhook } from '../../src/events/verification.ts';
 import {
   createSystemHookReceiver,
   type ReceiverRefusal,
   type SystemHookReceiverOptions,
-} from '../../src/events/receiver.ts';
-import type { SystemHookEventInput, SystemHookEventSource } from '../../src/events/types.ts';
-import { signStandardWebhook } from '../../src/events/verification.ts';
+} from '../../src/http/receiver.ts';
 import { postChunked } from '../helpers/raw-http.ts';
 
 const TOKEN = 'canary-token-4f1c';

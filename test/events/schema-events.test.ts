@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { type ExecutionResult, isInterfaceType, parse, subscribe } from 'graphql';
-import type { GatewayContext } from '../../src/context.ts';
 import { eventNameOf } from '../../src/events/catalogue.ts';
 import type { SystemHookEventSource } from '../../src/events/types.ts';
-import { schema } from '../../src/schema/index.ts';
+import type { GatewayContext } from '../../src/graphql/context.ts';
+import { schema } from '../../src/graphql/schema/index.ts';
 import { selectionOf } from '../helpers/selection.ts';
 
 /**

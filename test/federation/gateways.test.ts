@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { printGatewaySubgraph } from '../../src/print-subgraph.ts';
+import { printGatewaySubgraph } from '../../src/graphql/print-subgraph.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import { gid, type Stack, seedHooks, startStack } from '../helpers/stack.ts';
 import {

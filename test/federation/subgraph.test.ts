@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { printGatewaySubgraph } from '../../src/print-subgraph.ts';
+import { printGatewaySubgraph } from '../../src/graphql/print-subgraph.ts';
 import { type Stack, startStack } from '../helpers/stack.ts';
 import { composeSupergraph } from './supergraph.ts';
 

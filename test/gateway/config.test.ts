@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
 
 describe('loadConfig', () => {
   it('defaults to port 4000 on loopback and the embedded GitLab when GITLAB_URL is unset', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
 import { type Stack, startStack } from '../helpers/stack.ts';
 

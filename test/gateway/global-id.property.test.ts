@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
-import { encodeGlobalId, parseSystemHookId } from '../../src/schema/global-id.ts';
+import { encodeGlobalId, parseSystemHookId } from '../../src/graphql/schema/global-id.ts';
 import { propertyRuns } from '../helpers/property.ts';
 
 const RUNS = propertyRuns(200);

@@ -11,7 +11,7 @@ import {
   planPages,
   type WindowArguments,
   windowRequest,
-} from '../../src/schema/page-window.ts';
+} from '../../src/graphql/schema/page-window.ts';
 import { GITLAB_MAX_PER_PAGE } from '../../src/upstream/types.ts';
 import { propertyRuns } from '../helpers/property.ts';
 

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Stack, startStack } from '../helpers/stack.ts';
 
 // The readiness endpoint matches the path inside the request's URL text instead of parsing every request's URL
-// (src/plugins/use-readiness.ts); these pin which URLs are the endpoint and which are not.
+// (src/graphql/plugins/use-readiness.ts); these pin which URLs are the endpoint and which are not.
 describe('/ready matching', () => {
   let stack: Stack;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { print } from 'graphql';
-import { startGatewayServer } from '../../src/http-server.ts';
-import { createGateway } from '../../src/server.ts';
+import { createGateway } from '../../src/http/gateway.ts';
+import { startGatewayServer } from '../../src/http/server.ts';
 import { createGitLabClient } from '../../src/upstream/client.ts';
 import { closedPort } from '../embedded-gitlab/receiver.ts';
 import { SystemHookEventsDocument } from '../generated/graphql.ts';

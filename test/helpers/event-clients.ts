@@ -18,7 +18,7 @@ import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
 import { Agent, type RequestInit, fetch as undiciFetch } from 'undici';
 import WebSocket from 'ws';
-import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/server.ts';
+import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
 import { ADMIN_TOKEN, credentialHeaders } from './credentials.ts';
 
 /** Polls `condition` every 20 ms; fails naming `what` after `timeoutMs`. */

@@ -13,15 +13,15 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { EmbeddedGitLabOptions } from '../../src/embedded-gitlab/index.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
+import type { GatewayEvents, GatewayOptions } from '../../src/http/gateway.ts';
+import type { GraphQLWebSocketOptions } from '../../src/http/websocket.ts';
 import { GATEWAY_VERSION } from '../../src/observability/index.ts';
 import { createLogger, type Logger, type LogLevel } from '../../src/observability/logger.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../../src/observability/metrics.ts';
 import type { Telemetry } from '../../src/observability/telemetry.ts';
 import { createTracing, type TracingConfig } from '../../src/observability/tracing.ts';
 import { createUpstreamInstrumentation } from '../../src/observability/upstream.ts';
-import type { GatewayEvents, GatewayOptions } from '../../src/server.ts';
 import type { GitLabClientOptions } from '../../src/upstream/client.ts';
-import type { GraphQLWebSocketOptions } from '../../src/websocket.ts';
 import { type GatewayHandle, type Stack, startGateway, startStack } from './stack.ts';
 
 /** A log line as the gateway wrote it. */

@@ -9,15 +9,15 @@ import {
 } from '../../src/embedded-gitlab/index.ts';
 import type { EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
-import { type GatewayServerOptions, startGatewayServer } from '../../src/http-server.ts';
-import { requestLimits } from '../../src/plugins/use-request-limits.ts';
-import { createGateway, type GatewayOptions, SYSTEM_HOOK_RECEIVER_PATH } from '../../src/server.ts';
+import { requestLimits } from '../../src/graphql/plugins/use-request-limits.ts';
+import { createGateway, type GatewayOptions, SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
+import { type GatewayServerOptions, startGatewayServer } from '../../src/http/server.ts';
+import type { GraphQLWebSocketOptions } from '../../src/http/websocket.ts';
 import {
   createGitLabClient,
   type GitLabClient,
   type GitLabClientOptions,
 } from '../../src/upstream/client.ts';
-import type { GraphQLWebSocketOptions } from '../../src/websocket.ts';
 import { ADMIN_TOKEN, graphqlHeaders, USER_TOKEN } from './credentials.ts';
 import type { UntypedData } from './untyped.ts';
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import SchemaBuilder from '@pothos/core';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { type DocumentCacheOptions, useDocumentCache } from '../../src/plugins/use-document-cache.ts';
+import { type DocumentCacheOptions, useDocumentCache } from '../../src/graphql/plugins/use-document-cache.ts';
 import { listen } from '../helpers/stack.ts';
 
 /** How often documents were really parsed and validated: wraps graphql-js's functions behind the cache. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getIntrospectionQuery } from 'graphql';
-import { DEFAULT_QUERY_LIMITS } from '../../src/plugins/use-query-limits.ts';
+import { DEFAULT_QUERY_LIMITS } from '../../src/graphql/plugins/use-query-limits.ts';
 import { type GraphQLResponse, gid, type Stack, seedHooks, startStack } from '../helpers/stack.ts';
 import type { UntypedData } from '../helpers/untyped.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_REQUEST_LIMITS } from '../../src/plugins/use-request-limits.ts';
+import { DEFAULT_REQUEST_LIMITS } from '../../src/graphql/plugins/use-request-limits.ts';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
 import { startProgram } from '../helpers/npm-start.ts';
 import { type Stack, seedHooks, startStack } from '../helpers/stack.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
-import { DEFAULT_REQUEST_LIMITS } from '../../src/plugins/use-request-limits.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { DEFAULT_REQUEST_LIMITS } from '../../src/graphql/plugins/use-request-limits.ts';
 
 describe('limits in the configuration', () => {
   it('defaults to DEFAULT_REQUEST_LIMITS', () => {

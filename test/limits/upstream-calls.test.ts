@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import { DEFAULT_REQUEST_LIMITS } from '../../src/plugins/use-request-limits.ts';
+import { DEFAULT_REQUEST_LIMITS } from '../../src/graphql/plugins/use-request-limits.ts';
 import { ADMIN_TOKEN, graphqlHeaders, USER_TOKEN } from '../helpers/credentials.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
 import {

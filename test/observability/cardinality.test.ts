@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Kind, parse } from 'graphql';
-import { parseTrustedDocumentsManifest } from '../../src/plugins/use-trusted-documents.ts';
+import { parseTrustedDocumentsManifest } from '../../src/graphql/plugins/use-trusted-documents.ts';
 import { graphqlHeaders } from '../helpers/credentials.ts';
 import { type Observed, parseExposition, startObservedStack } from '../helpers/observed-stack.ts';
 import { gid, type Stack, seedHooks } from '../helpers/stack.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
 
 /** The problems `loadConfig` reports for `env` (none: an empty list). */
 function problemsOf(env: Record<string, string>): string[] {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createGateway } from '../../src/server.ts';
+import { createGateway } from '../../src/http/gateway.ts';
 import { createGitLabClient } from '../../src/upstream/client.ts';
 import { graphqlHeaders } from '../helpers/credentials.ts';
 import { captureLogs, type LogLine, type Observed, startObservedGateway } from '../helpers/observed-stack.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { createGateway } from '../../src/http/gateway.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { createGateway } from '../../src/server.ts';
 import { createGitLabClient } from '../../src/upstream/client.ts';
 import type { HookParamsDto } from '../../src/upstream/types.ts';
 import { ADMIN_TOKEN, graphqlHeaders } from '../helpers/credentials.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { isCanonicalUtc } from '../../src/schema/canonical-utc.ts';
+import { isCanonicalUtc } from '../../src/graphql/schema/canonical-utc.ts';
 import { propertyRuns } from '../helpers/property.ts';
 
 const RUNS = propertyRuns(2000);

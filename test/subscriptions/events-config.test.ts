@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config/index.ts';
 
 /**
  * The events' variables (`WEBHOOK_*`, `MAX_WEBHOOK_BODY_BYTES`, `REDIS_URL`, `EVENT_*`): defaults, accepted

@@ -18,7 +18,7 @@ import {
   type KnownSystemHookEventFamily,
   systemHookEventInfo,
 } from '../../src/events/catalogue.ts';
-import { schema } from '../../src/schema/index.ts';
+import { schema } from '../../src/graphql/schema/index.ts';
 import { SystemHookEventsDocument, TestSystemHookDocument } from '../generated/graphql.ts';
 import { selectionOf } from '../helpers/selection.ts';
 import { type EventStack, gid, RECEIVER_SIGNING_SECRET, startEventStack } from '../helpers/stack.ts';

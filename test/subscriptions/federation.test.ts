@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import type { EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
-import { createGateway, SYSTEM_HOOK_RECEIVER_PATH } from '../../src/server.ts';
+import { createGateway, SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
 import { createGitLabClient, type GitLabClient } from '../../src/upstream/client.ts';
 import {
   composeSupergraph,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
-import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/server.ts';
+import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import {
   type Delivery,

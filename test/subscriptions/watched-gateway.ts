@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
-import type { GatewayEvents } from '../../src/server.ts';
+import type { GatewayEvents } from '../../src/http/gateway.ts';
 import type { GitLabClientOptions } from '../../src/upstream/client.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import { deliver, eventsSubscription, projectCreate } from '../helpers/event-clients.ts';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import {
   CreateSystemHookDocument,
   SystemHookEventsDocument,

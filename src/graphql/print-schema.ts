@@ -9,6 +9,6 @@ export function printGatewaySchema(): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  writeFileSync(new URL('../schema.graphql', import.meta.url), printGatewaySchema());
+  writeFileSync(new URL('../../schema.graphql', import.meta.url), printGatewaySchema());
   console.log('wrote schema.graphql');
 }

@@ -12,6 +12,6 @@ export function printGatewaySubgraph(): string {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  writeFileSync(new URL('../subgraph.graphql', import.meta.url), printGatewaySubgraph());
+  writeFileSync(new URL('../../subgraph.graphql', import.meta.url), printGatewaySubgraph());
   console.log('wrote subgraph.graphql');
 }

@@ -1,21 +1,21 @@
-import { unauthenticated, upstreamCallsExceeded } from './errors.ts';
-import { type CredentialWatchOptions, createCredentialWatch } from './events/credential-watch.ts';
+import { type CredentialWatchOptions, createCredentialWatch } from '../events/credential-watch.ts';
 import {
   type EventSubscriptionOptions,
   type EventSubscriptionRequest,
   openEventSubscription,
-} from './events/subscriptions.ts';
-import type { SystemHookEventSource } from './events/types.ts';
-import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loaders/hook-by-id.ts';
-import { type BoundSystemHooksApi, bindSystemHooksApi, type CallGuard } from './upstream/bound-api.ts';
-import { createRequestGuard } from './upstream/request-guard.ts';
+} from '../events/subscriptions.ts';
+import type { SystemHookEventSource } from '../events/types.ts';
+import { type BoundSystemHooksApi, bindSystemHooksApi, type CallGuard } from '../upstream/bound-api.ts';
+import { createRequestGuard } from '../upstream/request-guard.ts';
 import {
   type CallOptions,
   type Credential,
   isWellFormedToken,
   type SystemHooksApi,
   type UpstreamTally,
-} from './upstream/types.ts';
+} from '../upstream/types.ts';
+import { unauthenticated, upstreamCallsExceeded } from './errors.ts';
+import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loaders/hook-by-id.ts';
 
 /**
  * Per-request state. Everything a resolver reaches GitLab through lives here and dies with the request, so

@@ -1,6 +1,6 @@
 import type { Plugin } from 'graphql-yoga';
+import { readAtMost } from '../../http/request-body.ts';
 import { gatewayError } from '../errors.ts';
-import { readAtMost } from '../request-body.ts';
 
 const tooLarge = () =>
   gatewayError('REQUEST_ENTITY_TOO_LARGE', 'Request body too large', { http: { status: 413 } });

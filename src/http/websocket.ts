@@ -5,21 +5,21 @@ import { CloseCode, type Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { GraphQLParams } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { gatewayError } from './errors.ts';
-import { describeError, type Logger } from './observability/logger.ts';
+import { gatewayError } from '../graphql/errors.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
   trustedDocumentOf,
-} from './plugins/use-trusted-documents.ts';
-import type { Gateway } from './server.ts';
+} from '../graphql/plugins/use-trusted-documents.ts';
+import { describeError, type Logger } from '../observability/logger.ts';
+import type { Gateway } from './gateway.ts';
 
 /**
  * GraphQL over WebSocket (the `graphql-transport-ws` protocol of the graphql-ws library) on the gateway's own
  * GraphQL path, for Apollo Client's `GraphQLWsLink`, urql's and Apollo Router's subscription passthrough. SSE, on
  * the same path, is Yoga's own. Operations run through the same Yoga instance (`getEnveloped`): the same schema,
  * context, document limits, introspection switch and error masking as over HTTP. Which upgrades get here (the
- * path, `Host`, `Origin`, draining) is the HTTP edge's to decide (`src/http-server.ts`).
+ * path, `Host`, `Origin`, draining) is the HTTP edge's to decide (`src/http/server.ts`).
  */
 
 export interface GraphQLWebSocketOptions {

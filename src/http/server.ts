@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { GatewayConfig } from '../config/index.ts';
+import type { Logger } from '../observability/logger.ts';
 import { createHostAllowList } from './allowed-hosts.ts';
-import type { GatewayConfig } from './config.ts';
-import type { Logger } from './observability/logger.ts';
-import type { Gateway } from './server.ts';
+import type { Gateway } from './gateway.ts';
 import {
   createGraphQLWebSocket,
   type GraphQLWebSocketOptions,
@@ -17,7 +17,7 @@ import {
  * WebSocket upgrades on the GraphQL path only, and a shutdown that drains.
  */
 
-/** The edge's bounds when nothing else is said; `src/config.ts` reads each from its variable. */
+/** The edge's bounds when nothing else is said; `src/config/index.ts` reads each from its variable. */
 export const GATEWAY_SERVER_DEFAULTS = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
@@ -33,7 +33,7 @@ export interface GatewayServerOptions {
   port?: number | undefined;
   /**
    * `ALLOWED_HOSTS`: names the gateway answers to besides IP literals, `localhost`, `*.localhost` and a `host`
-   * that is a name (`src/allowed-hosts.ts`). Any other `Host` is refused with 421, on HTTP and on upgrades.
+   * that is a name (`src/http/allowed-hosts.ts`). Any other `Host` is refused with 421, on HTTP and on upgrades.
    * @default none
    */
   allowedHosts?: readonly string[] | undefined;

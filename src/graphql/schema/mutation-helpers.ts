@@ -1,8 +1,8 @@
 import type { InputObjectRef, ObjectRef } from '@pothos/core';
+import { isUpstreamError } from '../../upstream/errors.ts';
+import type { HookDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
-import { isUpstreamError } from '../upstream/errors.ts';
-import type { HookDto } from '../upstream/types.ts';
 import { builder } from './builder.ts';
 import { SystemHook } from './system-hook.ts';
 

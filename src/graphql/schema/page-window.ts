@@ -1,5 +1,5 @@
+import { GITLAB_MAX_PER_PAGE } from '../../upstream/types.ts';
 import { badUserInput } from '../errors.ts';
-import { GITLAB_MAX_PER_PAGE } from '../upstream/types.ts';
 
 /**
  * Maps a Relay window (`first`/`after`/`last`/`before`) onto GitLab's offset pagination. Cursors are opaque

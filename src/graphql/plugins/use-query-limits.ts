@@ -23,8 +23,8 @@ import {
   type ValidationContext,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { GITLAB_MAX_PER_PAGE } from '../../upstream/types.ts';
 import { gatewayError } from '../errors.ts';
-import { GITLAB_MAX_PER_PAGE } from '../upstream/types.ts';
 import { withDefaults } from './options.ts';
 
 /**

@@ -1,6 +1,6 @@
+import type { HookDto, HookPageDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
-import type { HookDto, HookPageDto } from '../upstream/types.ts';
 import {
   applyLast,
   encodeCursor,

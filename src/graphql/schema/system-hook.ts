@@ -1,6 +1,6 @@
+import { GITLAB_MAX_PER_PAGE, type HookDto, type KeyDto } from '../../upstream/types.ts';
 import { badUserInput } from '../errors.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
-import { GITLAB_MAX_PER_PAGE, type HookDto, type KeyDto } from '../upstream/types.ts';
 import { builder } from './builder.ts';
 import { resolveSystemHookReference } from './federation.ts';
 import { encodeGlobalId, parseSystemHookId } from './global-id.ts';

@@ -1,34 +1,38 @@
 import { createYoga, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
-import type { GatewayConfig } from './config.ts';
-import { createContextFactory, type GatewayContext } from './context.ts';
-import { maskGatewayError } from './errors.ts';
-import type { EventStore } from './events/event-store.ts';
-import { createMemoryEventStore } from './events/memory-event-store.ts';
-import { createSystemHookReceiver, type SystemHookReceiverOptions } from './events/receiver.ts';
-import { createRedisEventStore } from './events/redis-event-store.ts';
-import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
-import type { HookLoaderOptions } from './loaders/hook-by-id.ts';
-import { type ConfiguredTelemetry, createTelemetry, type Telemetry } from './observability/index.ts';
-import type { Logger } from './observability/logger.ts';
-import { useGraphQLMetrics } from './observability/use-graphql-metrics.ts';
-import { createRequestTelemetry } from './observability/use-request-telemetry.ts';
-import { useDocumentCache } from './plugins/use-document-cache.ts';
-import { useGraphQLJsExecution } from './plugins/use-graphql-js-execution.ts';
-import { useIntrospectionSwitch } from './plugins/use-introspection-switch.ts';
-import { useNoStore } from './plugins/use-no-store.ts';
-import { cachedProbe, type ReadinessReport, useReadiness } from './plugins/use-readiness.ts';
-import { type RequestLimits, requestLimits, useRequestLimits } from './plugins/use-request-limits.ts';
-import { useRoute } from './plugins/use-route.ts';
-import { useSerializableResults } from './plugins/use-serializable-results.ts';
+import type { GatewayConfig } from '../config/index.ts';
+import type { EventStore } from '../events/event-store.ts';
+import { createMemoryEventStore } from '../events/memory-event-store.ts';
+import { createRedisEventStore } from '../events/redis-event-store.ts';
+import { createContextFactory, type GatewayContext } from '../graphql/context.ts';
+import { maskGatewayError } from '../graphql/errors.ts';
+import type { HookLoaderOptions } from '../graphql/loaders/hook-by-id.ts';
+import { useDocumentCache } from '../graphql/plugins/use-document-cache.ts';
+import { useGraphQLJsExecution } from '../graphql/plugins/use-graphql-js-execution.ts';
+import { useIntrospectionSwitch } from '../graphql/plugins/use-introspection-switch.ts';
+import { useNoStore } from '../graphql/plugins/use-no-store.ts';
+import { cachedProbe, type ReadinessReport, useReadiness } from '../graphql/plugins/use-readiness.ts';
+import {
+  type RequestLimits,
+  requestLimits,
+  useRequestLimits,
+} from '../graphql/plugins/use-request-limits.ts';
+import { useRoute } from '../graphql/plugins/use-route.ts';
+import { useSerializableResults } from '../graphql/plugins/use-serializable-results.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
   useTrustedDocuments,
-} from './plugins/use-trusted-documents.ts';
-import { schema } from './schema/index.ts';
-import { createGitLabClient, type GitLabClient } from './upstream/client.ts';
-import { isUpstreamError } from './upstream/errors.ts';
-import type { Credential, SystemHooksApi } from './upstream/types.ts';
+} from '../graphql/plugins/use-trusted-documents.ts';
+import { schema } from '../graphql/schema/index.ts';
+import { type ConfiguredTelemetry, createTelemetry, type Telemetry } from '../observability/index.ts';
+import type { Logger } from '../observability/logger.ts';
+import { useGraphQLMetrics } from '../observability/use-graphql-metrics.ts';
+import { createRequestTelemetry } from '../observability/use-request-telemetry.ts';
+import { createGitLabClient, type GitLabClient } from '../upstream/client.ts';
+import { isUpstreamError } from '../upstream/errors.ts';
+import type { Credential, SystemHooksApi } from '../upstream/types.ts';
+import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
+import { createSystemHookReceiver, type SystemHookReceiverOptions } from './receiver.ts';
 
 export interface GatewayOptions {
   /** The upstream GitLab the gateway resolves against. */

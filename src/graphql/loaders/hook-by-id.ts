@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import type { BoundSystemHooksApi } from '../upstream/bound-api.ts';
-import { isUpstreamError } from '../upstream/errors.ts';
-import { GITLAB_MAX_PER_PAGE, type HookDto, type HookPageDto } from '../upstream/types.ts';
+import type { BoundSystemHooksApi } from '../../upstream/bound-api.ts';
+import { isUpstreamError } from '../../upstream/errors.ts';
+import { GITLAB_MAX_PER_PAGE, type HookDto, type HookPageDto } from '../../upstream/types.ts';
 
 /**
  * GitLab has no batch read for hooks, so a batch of ids is served the cheaper of two ways:

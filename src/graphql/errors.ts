@@ -7,8 +7,8 @@ import {
   InvalidEventCursorError,
   SubscriberTooSlowError,
   SubscriptionLimitError,
-} from './events/errors.ts';
-import { isUpstreamError, type UpstreamError } from './upstream/errors.ts';
+} from '../events/errors.ts';
+import { isUpstreamError, type UpstreamError } from '../upstream/errors.ts';
 
 /**
  * The gateway's public errors: every `extensions.code` a client can receive, and the one factory that makes them.

@@ -5,11 +5,11 @@ import {
   GraphQLSchema,
   isUnionType,
 } from 'graphql';
+import { isRecord } from '../../upstream/json.ts';
+import { GITLAB_MAX_PER_PAGE, type HookDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
-import { isRecord } from '../upstream/json.ts';
-import { GITLAB_MAX_PER_PAGE, type HookDto } from '../upstream/types.ts';
 import { parseSystemHookId, quoteValue } from './global-id.ts';
 
 /**

@@ -1,37 +1,37 @@
 import { readFileSync } from 'node:fs';
-import { isHostPattern } from './allowed-hosts.ts';
 import {
   type EmbeddedGitLabConfig,
   EmbeddedGitLabConfigError,
   loadEmbeddedGitLabConfig,
-} from './embedded-gitlab/config.ts';
-import { CREDENTIAL_WATCH_DEFAULTS } from './events/credential-watch.ts';
-import { DEFAULT_DEDUPE_WINDOW_SECONDS, DEFAULT_EVENT_RETENTION } from './events/event-store.ts';
-import {
-  DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES,
-  DEFAULT_MAX_WEBHOOK_BODY_BYTES,
-  DEFAULT_WEBHOOK_READ_TIMEOUT_MS,
-} from './events/receiver.ts';
+} from '../embedded-gitlab/config.ts';
+import { CREDENTIAL_WATCH_DEFAULTS } from '../events/credential-watch.ts';
+import { DEFAULT_DEDUPE_WINDOW_SECONDS, DEFAULT_EVENT_RETENTION } from '../events/event-store.ts';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
   parseSecretTokens,
   parseSigningSecrets,
-} from './events/verification.ts';
-import { GATEWAY_SERVER_DEFAULTS } from './http-server.ts';
-import type { ObservabilityConfig } from './observability/index.ts';
-import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS } from './observability/logger.ts';
-import { OTEL_VARIABLES, type OtelVariable, parseTracingEnvironment } from './observability/otel-env.ts';
-import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './plugins/use-request-limits.ts';
+} from '../events/verification.ts';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../graphql/plugins/use-request-limits.ts';
 import {
   parseTrustedDocumentsManifest,
   type TrustedDocuments,
   TrustedDocumentsManifestError,
-} from './plugins/use-trusted-documents.ts';
-import { BaseUrlError, parseBaseUrl } from './upstream/base-url.ts';
-import { CIRCUIT_BREAKER_DEFAULTS } from './upstream/circuit-breaker.ts';
-import { GITLAB_CLIENT_DEFAULTS } from './upstream/client.ts';
-import { RETRY_DEFAULTS } from './upstream/retry.ts';
-import { type Credential, isWellFormedToken } from './upstream/types.ts';
+} from '../graphql/plugins/use-trusted-documents.ts';
+import { isHostPattern } from '../http/allowed-hosts.ts';
+import {
+  DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES,
+  DEFAULT_MAX_WEBHOOK_BODY_BYTES,
+  DEFAULT_WEBHOOK_READ_TIMEOUT_MS,
+} from '../http/receiver.ts';
+import { GATEWAY_SERVER_DEFAULTS } from '../http/server.ts';
+import type { ObservabilityConfig } from '../observability/index.ts';
+import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS } from '../observability/logger.ts';
+import { OTEL_VARIABLES, type OtelVariable, parseTracingEnvironment } from '../observability/otel-env.ts';
+import { BaseUrlError, parseBaseUrl } from '../upstream/base-url.ts';
+import { CIRCUIT_BREAKER_DEFAULTS } from '../upstream/circuit-breaker.ts';
+import { GITLAB_CLIENT_DEFAULTS } from '../upstream/client.ts';
+import { RETRY_DEFAULTS } from '../upstream/retry.ts';
+import { type Credential, isWellFormedToken } from '../upstream/types.ts';
 
 /**
  * The gateway's configuration, read once from the environment. Every variable, its default and what it accepts

@@ -1,6 +1,4 @@
 import type { ObjectRef, SchemaTypes } from '@pothos/core';
-import type { GatewayContext } from '../context.ts';
-import { gatewayError } from '../errors.ts';
 import {
   deliverySentence,
   eventsOfFamily,
@@ -10,9 +8,11 @@ import {
   type SystemHookEventType as SystemHookEventTypeValue,
   systemHookEventFamily,
   systemHookEventType,
-} from '../events/catalogue.ts';
-import type { SystemHookEventSource } from '../events/types.ts';
-import { everyItem } from '../upstream/json.ts';
+} from '../../events/catalogue.ts';
+import type { SystemHookEventSource } from '../../events/types.ts';
+import { everyItem } from '../../upstream/json.ts';
+import type { GatewayContext } from '../context.ts';
+import { gatewayError } from '../errors.ts';
 import { builder } from './builder.ts';
 import { encodeGlobalId } from './global-id.ts';
 

@@ -1,4 +1,4 @@
-import type { HookParamsDto } from '../upstream/types.ts';
+import type { HookParamsDto } from '../../upstream/types.ts';
 import { builder } from './builder.ts';
 import { encodeGlobalId, parseSystemHookId } from './global-id.ts';
 import {

@@ -16,13 +16,14 @@
  * the deadline and the cap on bodies read at once bound what such requests can hold (the cap times the body
  * limit, each for the deadline at most).
  */
-import { readAtMost } from '../request-body.ts';
-import { eventOfDelivery } from './delivery-metadata.ts';
-import { EventStoreUnavailableError } from './errors.ts';
-import type { EventStore } from './event-store.ts';
-import { nestsDeeperThan } from './json-nesting.ts';
-import type { SystemHookEventInput } from './types.ts';
-import { createWebhookVerifier, type WebhookVerifierOptions } from './verification.ts';
+
+import { eventOfDelivery } from '../events/delivery-metadata.ts';
+import { EventStoreUnavailableError } from '../events/errors.ts';
+import type { EventStore } from '../events/event-store.ts';
+import { nestsDeeperThan } from '../events/json-nesting.ts';
+import type { SystemHookEventInput } from '../events/types.ts';
+import { createWebhookVerifier, type WebhookVerifierOptions } from '../events/verification.ts';
+import { readAtMost } from './request-body.ts';
 
 /** `MAX_WEBHOOK_BODY_BYTES`' default: GitLab's system hook payloads are a few KB; merge requests can be more. */
 export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
