@@ -299,7 +299,7 @@ export function measureOperation(
 }
 
 function queryLimitsRule(limits: QueryLimits) {
-  // Validation results are cached by document (useDocumentCache): the rule looks at nothing but the document.
+  // Validation results are cached by document (useValidationCache): the rule looks at nothing but the document.
   return function QueryLimitsRule(context: ValidationContext): ASTVisitor {
     const fragments = context
       .getDocument()
