@@ -6,7 +6,7 @@ import { createRedisEventStore } from '../events/redis-event-store.ts';
 import { createContextFactory, type GatewayContext } from '../graphql/context.ts';
 import { maskGatewayError } from '../graphql/errors.ts';
 import type { HookLoaderOptions } from '../graphql/loaders/hook-by-id.ts';
-import { useDocumentCache } from '../graphql/plugins/use-document-cache.ts';
+import { createDocumentCache, useValidationCache } from '../graphql/plugins/use-document-cache.ts';
 import { useGraphQLJsExecution } from '../graphql/plugins/use-graphql-js-execution.ts';
 import { useIntrospectionSwitch } from '../graphql/plugins/use-introspection-switch.ts';
 import { useNoStore } from '../graphql/plugins/use-no-store.ts';
@@ -247,8 +247,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     }),
     renderGraphiQL: createGraphiQLRenderer(),
     extraParamNames: options.trustedDocuments ? [DOCUMENT_ID_PARAM] : undefined,
-    // Both replaced by the gateway's own plugins: useDocumentCache and useRequestLimits.
-    parserAndValidationCache: false,
+    // Parsing cached by size and count; validation by useValidationCache (use-document-cache.ts).
+    parserAndValidationCache: createDocumentCache(),
+    // Replaced by useRequestLimits.
     maxRequestBodySize: false,
     batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
     cors: corsForOrigins(options.corsOrigins ?? []),
@@ -259,7 +260,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(metrics
         ? [useGraphQLMetrics(metrics, { namedOperations: options.trustedDocuments !== undefined })]
         : []),
-      useDocumentCache(),
+      useValidationCache(),
       useRequestLimits(limits),
       useGraphQLJsExecution(),
       useUpstreamReadiness(options),

@@ -1,9 +1,13 @@
 /**
- * The standard `OTEL_*` variables the gateway reads, checked at start like every other setting: the SDK package
- * it uses (`@opentelemetry/sdk-trace`) reads none of them itself. Problems are sentences naming the variable;
- * a header value or an endpoint's credentials are never quoted.
+ * The standard `OTEL_*` variables the gateway reads, checked at start like every other setting, so that a
+ * mistake stops the process instead of leaving it without traces. `@opentelemetry/sdk-trace` reads none of them;
+ * the OTLP exporter reads `OTEL_EXPORTER_OTLP_{,TRACES_}{ENDPOINT,HEADERS,TIMEOUT,COMPRESSION}` itself, beneath
+ * the endpoint, headers and timeout the gateway passes it, which win. The key-value lists are read with the
+ * function the exporter uses (`parseKeyPairsIntoRecord`), so that what is checked here is what it sends.
+ * Problems are sentences naming the variable; a header value or an endpoint's credentials are never quoted.
  */
 
+import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import {
   PROPAGATORS,
   type PropagatorName,
@@ -139,8 +143,11 @@ function readProtocol(raw: Partial<Record<OtelVariable, string>>, name: OtelVari
 }
 
 /**
- * `key=value,key=value` with percent-encoded values, as the specification writes headers and resource
- * attributes. `secret` values (headers) are never quoted back.
+ * `key=value,key=value` with percent-encoded keys and values, as the specification writes headers and resource
+ * attributes, read as the exporter reads them. `parseKeyPairsIntoRecord` leaves out an entry it cannot read (no
+ * `=`, an empty key or value, a broken `%` escape) and cuts a value at a `;` (where W3C baggage puts metadata)
+ * without a word; here each such entry is a problem, as is a header that HTTP cannot carry. `secret` values
+ * (headers) are never quoted back, and header names are lower-cased, as HTTP compares them.
  */
 function readPairs(
   raw: Partial<Record<OtelVariable, string>>,
@@ -148,31 +155,22 @@ function readPairs(
   problems: string[],
   secret: boolean,
 ): Record<string, string> {
-  const pairs: Record<string, string> = {};
-  for (const entry of (raw[name] ?? '').split(',')) {
-    if (entry.trim() === '') continue;
-    const equals = entry.indexOf('=');
-    const key = entry.slice(0, Math.max(equals, 0)).trim();
-    const value = decoded(entry.slice(equals + 1).trim());
-    const validKey = secret ? TOKEN.test(key) : key !== '';
-    if (equals <= 0 || !validKey || value === undefined || (secret && !HEADER_VALUE.test(value))) {
-      const shown = secret ? '' : ` (${JSON.stringify(entry.slice(0, 40))})`;
-      problems.push(
-        `${name} must be a comma-separated list of key=value with percent-encoded values${shown}`,
-      );
-      continue;
-    }
-    pairs[secret ? key.toLowerCase() : key] = value;
+  const text = raw[name] ?? '';
+  for (const entry of text.split(',')) {
+    if (entry.trim() === '' || readsWhole(entry, secret)) continue;
+    const shown = secret ? '' : ` (${JSON.stringify(entry.slice(0, 40))})`;
+    problems.push(`${name} must be a comma-separated list of key=value with percent-encoded values${shown}`);
   }
-  return pairs;
+  const pairs = Object.entries(parseKeyPairsIntoRecord(text));
+  return Object.fromEntries(secret ? pairs.map(([key, value]) => [key.toLowerCase(), value]) : pairs);
 }
 
-function decoded(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
+/** Whether `parseKeyPairsIntoRecord` reads the whole of one entry, and as a header, one that HTTP can carry. */
+function readsWhole(entry: string, secret: boolean): boolean {
+  const [pair] = Object.entries(parseKeyPairsIntoRecord(entry));
+  if (pair === undefined || entry.includes(';')) return false;
+  const [key, value] = pair;
+  return !secret || (TOKEN.test(key) && HEADER_VALUE.test(value));
 }
 
 function readTimeout(

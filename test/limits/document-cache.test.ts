@@ -3,7 +3,11 @@ import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import SchemaBuilder from '@pothos/core';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { type DocumentCacheOptions, useDocumentCache } from '../../src/graphql/plugins/use-document-cache.ts';
+import {
+  createDocumentCache,
+  type DocumentCacheOptions,
+  useValidationCache,
+} from '../../src/graphql/plugins/use-document-cache.ts';
 import { listen } from '../helpers/stack.ts';
 
 /** How often documents were really parsed and validated: wraps graphql-js's functions behind the cache. */
@@ -24,7 +28,7 @@ function countingPlugin(counts: { parse: number; validate: number }): Plugin {
   };
 }
 
-/** A Yoga server with the cache in place of Yoga's own, on a loopback port. */
+/** A Yoga server with the gateway's caches in place of Yoga's own, on a loopback port. */
 async function startServer(options: DocumentCacheOptions) {
   const builder = new SchemaBuilder({});
   builder.queryType({ fields: (t) => ({ hello: t.string({ resolve: () => 'world' }) }) });
@@ -32,8 +36,8 @@ async function startServer(options: DocumentCacheOptions) {
   const yoga = createYoga({
     schema: builder.toSchema(),
     logging: false,
-    parserAndValidationCache: false,
-    plugins: [useDocumentCache(options), countingPlugin(counts)],
+    parserAndValidationCache: createDocumentCache(options),
+    plugins: [useValidationCache(), countingPlugin(counts)],
   });
   const server = createServer(yoga);
   const url = await listen(server);
@@ -70,6 +74,14 @@ describe('document cache', () => {
     assert.match(first.errors?.[0]?.message ?? '', /Syntax Error/);
     assert.deepEqual(second, first);
     assert.equal(server.counts.parse, before.parse + 1);
+  });
+
+  it('keeps the parse error of an empty document', async () => {
+    const before = server.counts.parse;
+    const first = await server.post('');
+    assert.match(first.errors?.[0]?.message ?? '', /Syntax Error: Unexpected <EOF>/);
+    assert.deepEqual(await server.post(''), first);
+    assert.equal(server.counts.parse, before + 1);
   });
 
   it('keeps a validation error, and answers it the same each time', async () => {

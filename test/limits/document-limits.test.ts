@@ -101,6 +101,18 @@ describe('limits on GraphQL documents', () => {
       const answer = await send(`{ __typename ${'a '.repeat(100_000)} ( ${'b '.repeat(100_000)}`);
       assertRejected(answer, 'tokens', maxTokens, /more than 1000 tokens/);
     });
+
+    it('refuses a document over the limit for its tokens when a syntax error comes first', async () => {
+      const answer = await send(`{ ( ${'a '.repeat(maxTokens)}}`);
+      assertRejected(answer, 'tokens', maxTokens, /more than 1000 tokens/);
+    });
+
+    it('answers a syntax error in a document within the limit as a syntax error', async () => {
+      const answer = await send(`{ ( ${'a '.repeat(maxTokens - 10)}}`);
+      assert.equal(answer.status, 400);
+      assert.match(answer.errors?.[0]?.message ?? '', /^Syntax Error: Expected Name, found "\("\.$/);
+      assert.equal(answer.errors?.[0]?.extensions?.code, 'GRAPHQL_PARSE_FAILED');
+    });
   });
 
   describe('depth', () => {

@@ -1,5 +1,6 @@
 import type { DocumentNode } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import type { Plugin, YogaServerOptions } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 
 export interface DocumentCacheOptions {
   /**
@@ -20,54 +21,63 @@ export interface DocumentCacheOptions {
   maxDocumentCharacters?: number;
 }
 
+/** What Yoga's `parserAndValidationCache` option takes besides `true` and `false`. */
+export type ParserAndValidationCache = Exclude<
+  NonNullable<YogaServerOptions<object, object>['parserAndValidationCache']>,
+  boolean
+>;
+
 /**
- * Parses each document text once and validates each parsed document once.
- *
- * Replaces Yoga's parser and validation cache (`parserAndValidationCache`, which `createGateway` turns off) for two
- * reasons. It costs less per request: Yoga keys its validation cache by the names of all validation rules, joined
- * afresh for every request, and checks a time-to-live on every read (see docs/performance.md). The gateway's rules
- * are the same for every request (its plugins add them unconditionally), so a parsed document, which is itself
- * cached, is the key; a different number of rules is still noticed and not served from the cache. And it is
- * bounded by size as well as by count: Yoga keeps up to 1,024 documents whatever their length, up to a gigabyte of
- * text at the gateway's 1 MiB body limit, and many times that once parsed. Parse errors are cached like
- * documents. It can go when Yoga's cache is keyed without per-request work and bounded by size.
+ * The caches for Yoga's `parserAndValidationCache`: each document text is parsed once, and parse errors are kept
+ * like documents. Yoga's default keeps 1,024 documents whatever their length (up to a gigabyte of text at the
+ * gateway's 1 MiB body limit, and many times that once parsed) and reads a clock for a time-to-live on every
+ * lookup; this one is bounded by size as well as by count, and has no time-to-live. Documents and errors share
+ * one `LRUCache`, so that the bounds hold for both together. Validation is left to {@link useValidationCache}
+ * (`validationCache: false`).
  */
-export function useDocumentCache({
+export function createDocumentCache({
   maxCachedCharacters = 1024 * 1024,
   maxCachedDocuments = 1000,
   maxDocumentCharacters = 64 * 1024,
-}: DocumentCacheOptions = {}): Plugin {
-  // A Map iterates in insertion order: re-inserting on each hit keeps the least recently used first.
-  const parsed = new Map<string, DocumentNode | Error>();
-  let cachedCharacters = 0;
-  const validated = new WeakMap<DocumentNode, { rules: number; errors: readonly Error[] }>();
-
-  const remember = (source: string, result: DocumentNode | Error) => {
-    if (source.length > maxDocumentCharacters || parsed.has(source)) return;
-    parsed.set(source, result);
-    cachedCharacters += source.length;
-    for (const oldest of parsed.keys()) {
-      if (cachedCharacters <= maxCachedCharacters && parsed.size <= maxCachedDocuments) break;
-      parsed.delete(oldest);
-      cachedCharacters -= oldest.length;
-    }
-  };
-
+}: DocumentCacheOptions = {}): ParserAndValidationCache {
+  const parsed = new LRUCache<string, DocumentNode | Error>({
+    max: maxCachedDocuments,
+    maxSize: maxCachedCharacters,
+    maxEntrySize: Math.min(maxDocumentCharacters, maxCachedCharacters),
+    // lru-cache takes no size of 0: the empty text counts as one character.
+    sizeCalculation: (_, source) => Math.max(1, source.length),
+  });
   return {
-    onParse({ params, setParsedDocument }) {
-      const source = typeof params.source === 'string' ? params.source : params.source.body;
-      const hit = parsed.get(source);
-      if (hit === undefined) {
-        return ({ result }) => {
-          if (result) remember(source, result);
-        };
-      }
-      parsed.delete(source);
-      parsed.set(source, hit);
-      if (hit instanceof Error) throw hit;
-      setParsedDocument(hit);
-      return undefined;
+    documentCache: {
+      get: (source) => {
+        const hit = parsed.get(source);
+        return hit instanceof Error ? undefined : hit;
+      },
+      set: (source, document) => parsed.set(source, document),
     },
+    errorCache: {
+      get: (source) => {
+        const hit = parsed.get(source);
+        return hit instanceof Error ? hit : undefined;
+      },
+      set: (source, error) => {
+        if (error instanceof Error) parsed.set(source, error);
+      },
+    },
+    validationCache: false,
+  };
+}
+
+/**
+ * Validates each parsed document once. Yoga's validation cache keys its entries by the names of all validation
+ * rules, joined afresh for every request (see docs/performance.md). The gateway's rules are the same for every
+ * request (its plugins add them unconditionally), so a parsed document, which is itself cached, is the key; a
+ * different number of rules is still noticed and not served from the cache. It can go when Yoga's validation
+ * cache is keyed without per-request work.
+ */
+export function useValidationCache(): Plugin {
+  const validated = new WeakMap<DocumentNode, { rules: number; errors: readonly Error[] }>();
+  return {
     onValidate({ params: { documentAST, rules }, setResult }) {
       const ruleCount = rules?.length ?? 0;
       const hit = validated.get(documentAST);

@@ -30,7 +30,7 @@ export interface IntrospectionSwitchOptions {
 /**
  * Turns introspection off for production when `enabled` is false: such documents fail validation, before
  * anything runs, with {@link INTROSPECTION_DISABLED_MESSAGE}. Being a validation rule, the verdict is cached with
- * the document by `useDocumentCache` like any other.
+ * the document by `useValidationCache` like any other.
  */
 export function useIntrospectionSwitch({ enabled = true }: IntrospectionSwitchOptions = {}): Plugin {
   if (enabled) return {};

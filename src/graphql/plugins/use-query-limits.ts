@@ -3,7 +3,7 @@ import {
   type DirectiveNode,
   type FieldNode,
   type FragmentDefinitionNode,
-  type GraphQLError,
+  GraphQLError,
   type GraphQLField,
   type GraphQLInputType,
   type GraphQLNamedType,
@@ -29,12 +29,12 @@ import { withDefaults } from './options.ts';
 
 /**
  * Bounds on the shape of a GraphQL document, checked before anything runs, so that a hostile or careless
- * document costs a lexer pass and a walk of its tree, never a call to GitLab. The defaults follow GitLab's own
- * GraphQL API (complexity 250, depth about 20) and leave room for every document a real client sends here,
- * GraphiQL's introspection query included.
+ * document costs a parse cut off at the token limit and a walk of its tree, never a call to GitLab. The defaults
+ * follow GitLab's own GraphQL API (complexity 250, depth about 20) and leave room for every document a real
+ * client sends here, GraphiQL's introspection query included.
  */
 export interface QueryLimits {
-  /** Lexical tokens in a document, counted before it is parsed (`MAX_QUERY_TOKENS`). @default 1000 */
+  /** Lexical tokens in a document, counted by graphql-js as it parses (`MAX_QUERY_TOKENS`). @default 1000 */
   maxTokens: number;
   /** Nesting of fields in an operation, fragments expanded: `{ a { b } }` is 2 (`MAX_QUERY_DEPTH`). @default 20 */
   maxDepth: number;
@@ -159,7 +159,12 @@ function limitError(
   return gatewayError('QUERY_LIMIT_EXCEEDED', message(limit, found, max), counts, node);
 }
 
-/** Counts tokens, stopping at the first one over `max`, so that an enormous document costs no more than that. */
+/**
+ * Counts tokens, stopping at the first one over `max`, so that an enormous document costs no more than that.
+ * Only a document that failed to parse is counted again (parse errors are cached like documents): that turns
+ * graphql-js's own "more than N tokens" syntax error into the gateway's limit error without reading its
+ * message, and refuses a document over the limit for its size even when a syntax error comes first in it.
+ */
 function assertTokenCount(source: string | Source, max: number): void {
   const lexer = new Lexer(typeof source === 'string' ? new Source(source) : source);
   let count = 0;
@@ -294,7 +299,7 @@ export function measureOperation(
 }
 
 function queryLimitsRule(limits: QueryLimits) {
-  // Validation results are cached by document (useDocumentCache): the rule looks at nothing but the document.
+  // Validation results are cached by document (useValidationCache): the rule looks at nothing but the document.
   return function QueryLimitsRule(context: ValidationContext): ASTVisitor {
     const fragments = context
       .getDocument()
@@ -327,10 +332,16 @@ export function useQueryLimits(limits: Partial<QueryLimits> = {}): Plugin {
   const rule = queryLimitsRule(resolved);
   return {
     onParse({ parseFn, setParseFn }) {
-      // Wrapping the parser (instead of checking in this hook) leaves cached documents unlexed.
+      // Wrapping the parser (instead of checking in this hook) leaves cached documents unlexed; graphql-js
+      // counts the tokens as it parses, so a document is lexed once.
+      const maxTokens = resolved.maxTokens;
       setParseFn((source, options) => {
-        assertTokenCount(source, resolved.maxTokens);
-        return parseFn(source, options);
+        try {
+          return parseFn(source, { ...options, maxTokens });
+        } catch (error) {
+          if (error instanceof GraphQLError) assertTokenCount(source, maxTokens);
+          throw error;
+        }
       });
     },
     onValidate({ addValidationRule }) {

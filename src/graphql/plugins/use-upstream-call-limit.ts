@@ -18,7 +18,7 @@ import { measureOperation, type UpstreamCallPlan } from './use-query-limits.ts';
  * as it is made, for what no estimate foresees.
  */
 export function useUpstreamCallLimit(maxCalls: number): Plugin {
-  // Documents are cached (useDocumentCache), so an operation's plan is worked out once.
+  // Documents are cached (createDocumentCache), so an operation's plan is worked out once.
   const plans = new WeakMap<OperationDefinitionNode, ExecutionPlan>();
   // What the operations already admitted may cost, by request.
   const reserved = new WeakMap<object, number>();
