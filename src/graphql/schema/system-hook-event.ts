@@ -657,51 +657,30 @@ eventType(
 
 type EventSource = NonNullable<GatewayContext['events']>;
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
 /**
- * The source's events of the wanted types. Not an async generator: a generator waiting for the next event cannot
- * be stopped until one arrives, whereas `return` here aborts the source's signal at once, so an idle
- * subscription that a client closes releases what it holds.
+ * The source's events, with a signal that aborts as soon as the subscriber leaves. The source filters by type
+ * itself (before an unwanted event costs anything); this only passes its events on. `return()` aborts at once,
+ * also while the source waits for an event that may never come, so an idle subscription a client closes
+ * releases what it holds.
  */
-async function eventStream(
+async function untilSubscriberLeaves(
   source: EventSource,
   args: { types: readonly string[] | null; after: string | null },
 ): Promise<AsyncIterableIterator<SystemHookEventSource>> {
-  const controller = new AbortController();
-  const wanted = args.types === null ? null : new Set(args.types);
-  const iterator = (await source.subscribe(args, controller.signal))[Symbol.asyncIterator]();
-  const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
-  const stop = async () => {
-    controller.abort();
-    await iterator.return?.();
-    return done;
-  };
-  const nextWanted = async (): Promise<IteratorResult<SystemHookEventSource>> => {
-    for (;;) {
-      const step = await iterator.next();
-      if (step.done) return done;
-      if (wanted === null || wanted.has(systemHookEventType(step.value.payload))) return step;
-    }
+  const left = new AbortController();
+  const events = (await source.subscribe(args, left.signal))[Symbol.asyncIterator]();
+  const leave = async (): Promise<IteratorResult<SystemHookEventSource>> => {
+    left.abort();
+    return (await events.return?.()) ?? DONE;
   };
   const stream: AsyncIterableIterator<SystemHookEventSource> = {
-    [Symbol.asyncIterator]() {
-      return stream;
-    },
-    async next() {
-      if (controller.signal.aborted) return done;
-      try {
-        const step = await nextWanted();
-        if (step.done) controller.abort();
-        return step;
-      } catch (error) {
-        // A source that gives up on the aborted signal by throwing has simply ended.
-        if (controller.signal.aborted) return done;
-        controller.abort();
-        throw error;
-      }
-    },
-    return: stop,
+    [Symbol.asyncIterator]: () => stream,
+    next: () => events.next(),
+    return: leave,
     async throw(error) {
-      await stop();
+      await leave();
       throw error;
     },
   };
@@ -740,7 +719,7 @@ builder.subscriptionField('systemHookEventReceived', (t) =>
         throw gatewayError('EVENTS_DISABLED', 'System hook events are not enabled on this gateway');
       }
       const types: readonly string[] | null = args.types?.length ? args.types : null;
-      return eventStream(ctx.events, { types, after: args.after ?? null });
+      return untilSubscriberLeaves(ctx.events, { types, after: args.after ?? null });
     },
     resolve: (event) => event,
   }),
