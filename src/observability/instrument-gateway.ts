@@ -1,7 +1,7 @@
 /**
  * The one place observability is wired into the gateway. The layers offer seams (Yoga's plugins and `logging`,
  * the context's request scope, the loader's `onBatch`, the subscriptions' observer, the receiver's outcome
- * hooks) and `instrumentGateway` fills every one from one `Telemetry`, around one
+ * hooks, the WebSocket server's watcher) and `instrumentGateway` fills every one from one `Telemetry`, around one
  * `RequestRecords`: the access log, the spans and the GraphQL metrics read each request's operation there. The
  * upstream client's seam is filled where the client is made (`createUpstreamInstrumentation`).
  *
@@ -12,6 +12,7 @@
 import type { Plugin } from 'graphql-yoga';
 import type { SubscriptionObserver } from '../events/subscriptions.ts';
 import type { RequestScope } from '../graphql/context.ts';
+import type { GraphQLWebSocketOptions } from '../http/websocket.ts';
 import { type ReceiverHooks, receiverHooks } from './receiver-telemetry.ts';
 import { RequestRecords } from './request-record.ts';
 import { createSpanHooks } from './request-spans.ts';
@@ -19,6 +20,9 @@ import type { Telemetry } from './telemetry.ts';
 import { useGraphQLMetrics } from './use-graphql-metrics.ts';
 import { useRequestTelemetry } from './use-request-telemetry.ts';
 import { ErrorRequests, type YogaLogging, yogaLogger } from './yoga-logger.ts';
+
+/** What GraphQL over WebSocket reports through: its errors, and its open sockets. */
+export type WebSocketInstrumentation = Pick<GraphQLWebSocketOptions, 'logger' | 'watchConnections'>;
 
 export interface GatewayInstrumentationOptions {
   /**
@@ -44,6 +48,16 @@ export interface GatewayInstrumentation {
   readonly receiver: ReceiverHooks | undefined;
   /** Yoga's `logging` option: Yoga's own lines through the gateway's logger, when there is one. */
   yogaLogging(logging: boolean): YogaLogging;
+  /** For the WebSocket server the edge makes for this gateway. */
+  readonly webSocket: WebSocketInstrumentation;
+}
+
+/** What GraphQL over WebSocket reports through, from a gateway's telemetry. */
+export function instrumentWebSocket({ logger, metrics }: Telemetry): WebSocketInstrumentation {
+  return {
+    logger,
+    watchConnections: metrics && ((connections) => metrics.watchWebSockets(connections)),
+  };
 }
 
 export function instrumentGateway(
@@ -71,5 +85,6 @@ export function instrumentGateway(
       logging && logger && errors
         ? yogaLogger(logger, telemetry.yogaDebug ? 'debug' : 'trace', (error) => errors.fieldsOf(error))
         : logging,
+    webSocket: instrumentWebSocket(telemetry),
   };
 }
