@@ -95,9 +95,8 @@ async function main(): Promise<void> {
     graphiqlReceiverHookId: receiverHookId,
     receiverTokens: embedded ? [embedded.receiverToken] : [],
   });
-  const sockets = edge.serve(configured.gateway, webSocketOptions(config, configured.telemetry.logger));
+  edge.serve(configured.gateway, webSocketOptions(config, configured.telemetry));
   const { metrics } = configured.telemetry;
-  metrics?.watchWebSockets(() => sockets?.connections ?? 0);
   const metricsServer =
     metrics && config.observability.metrics
       ? await startMetricsServer({ registry: metrics.registry, ...config.observability.metrics })

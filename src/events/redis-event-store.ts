@@ -40,15 +40,11 @@
  *   events are gone before it reads them; it then ends its subscriptions and forgets its log (cursors into it
  *   become `EVENT_CURSOR_EXPIRED`) instead of passing over the gap silently.
  */
-import { Redis, type RedisOptions, ReplyError } from 'ioredis';
-import { compareStreamIds, isStreamId, localCursor, newStoreId, parseCursor } from './cursor.ts';
-import {
-  EventCursorExpiredError,
-  EventStoreUnavailableError,
-  InvalidEventCursorError,
-  SubscriberTooSlowError,
-} from './errors.ts';
-import { EventLog, type ReplayPrefix } from './event-log.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis, type RedisOptions } from 'ioredis';
+import { localCursor, newStoreId, parseCursor } from './cursor.ts';
+import { EventCursorExpiredError, EventStoreUnavailableError, InvalidEventCursorError } from './errors.ts';
+import { EventLog } from './event-log.ts';
 import {
   type AppendResult,
   DEFAULT_MAX_LOCAL_DEDUPE_ENTRIES,
@@ -59,7 +55,10 @@ import {
   storeSettings,
 } from './event-store.ts';
 import { RecentDeliveries } from './recent-deliveries.ts';
+import { RedisLink } from './redis-link.ts';
+import { OutageQueue } from './redis-outage-queue.ts';
 import {
+  type AppendBounds,
   appendArguments,
   defineStreamScripts,
   eventOfEntry,
@@ -68,6 +67,8 @@ import {
   type StreamKeys,
   streamKeys,
 } from './redis-stream.ts';
+import { BLOCK_MS, StreamReader } from './redis-stream-reader.ts';
+import { createPageReader, type PageReader, StreamReplay } from './redis-stream-replay.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
 
 export const DEFAULT_REDIS_KEY_PREFIX = 'system-hook-events';
@@ -111,18 +112,13 @@ export interface RedisEventStoreOptions extends EventStoreOptions {
   replayPageBytes?: number | undefined;
 }
 
-/** How long one `XREAD` blocks; also how soon the reader notices `close()`. */
-const BLOCK_MS = 1000;
 /** At most this many entries per `XREAD` (and never more than the retention: a full batch means "check for a gap"). */
 const READ_COUNT = 500;
-const REPLAY_PAGE = 200;
 /**
  * A replay page also stops past this many bytes of entries (always holding at least one): a resuming subscriber
  * holds one page at a time, whatever the size of the events.
  */
 const REPLAY_PAGE_BYTES = 4 * 1024 * 1024;
-const FLUSH_BATCH = 100;
-const PROBE_INTERVAL_MS = 250;
 const RECONNECT_CAP_MS = 2000;
 const CLOSE_FLUSH_TIMEOUT_MS = 2000;
 
@@ -136,7 +132,7 @@ interface DeliveryState {
   settled?: Promise<string>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+const closeTimeout = () => sleep(CLOSE_FLUSH_TIMEOUT_MS, undefined, { ref: false });
 
 function connectionOptions(commandTimeoutMs: number): RedisOptions {
   return {
@@ -148,11 +144,17 @@ function connectionOptions(commandTimeoutMs: number): RedisOptions {
     connectTimeout: Math.max(commandTimeoutMs, 2000),
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), RECONNECT_CAP_MS),
     lazyConnect: false,
-    // Appends arriving together go to Redis in one write: about twice the appends per second under load.
+    // Appends arriving together go to Redis in one write, rather than one write per append.
     enableAutoPipelining: true,
   };
 }
 
+/**
+ * The store composes its parts: the `RedisLink` says whether Redis is usable, the `OutageQueue` holds what
+ * waits for it, the `StreamReader` feeds the local `EventLog` from the stream, and `StreamReplay` resumes from
+ * cursors the log no longer holds. What is left here is the dedupe state: which deliveries this process has
+ * claimed, written and delivered.
+ */
 class RedisEventStore implements EventStore {
   private readonly settings: ReturnType<typeof storeSettings>;
   private readonly storeId = newStoreId();
@@ -160,32 +162,17 @@ class RedisEventStore implements EventStore {
   private readonly seen: RecentDeliveries<DeliveryState>;
   private readonly keys: StreamKeys;
   private readonly client: Redis;
-  private readonly reader: Redis;
+  private readonly readerConnection: Redis;
   /** What the append script bounds the stream with. */
-  private readonly bounds: { ttlSeconds: number; maxLength: number; maxBytes: number };
-  private readonly replayPageBytes: number;
-  private readonly maxQueuedEvents: number;
-  private readonly maxQueuedBytes: number;
-  private readonly onRedisStateChange: ((reachable: boolean) => void) | undefined;
+  private readonly bounds: AppendBounds;
+  private readonly link: RedisLink;
+  private readonly queue: OutageQueue;
+  private readonly reader: StreamReader;
+  private readonly pageAfter: PageReader;
   /** Written to Redis by this process, not yet read back from the stream. */
   private readonly inFlight = new Map<string, SystemHookEventInput>();
-  /** Accepted while Redis was unreachable, in order, waiting to be written to it. */
-  private readonly queue: SystemHookEventSource[] = [];
-  private queuedBytes = 0;
   private localSequence = 0;
-  /** The reader's position in the stream; `null` until it has one. */
-  private lastId: string | null = null;
-  /** Set when a command failed: Redis counts as unreachable until a probe succeeds. */
-  private suspect = false;
-  private reportedReachable: boolean | null = null;
-  private gapCheckDue = false;
-  /** Redis's `entries-added` count of the stream at the reader's position, for telling a gap. */
-  private addedAtLastId = 0;
-  private flushing = false;
-  private probeTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly reading: Promise<void>;
-  private readonly readCount: number;
 
   constructor(options: RedisEventStoreOptions) {
     this.settings = storeSettings(options, DEFAULT_MAX_LOCAL_DEDUPE_ENTRIES);
@@ -197,17 +184,12 @@ class RedisEventStore implements EventStore {
       isRetained: (state) => state.cursor !== null && this.log.sequenceOf(state.cursor) !== undefined,
       whenFull: 'forget-oldest',
     });
-    this.readCount = Math.min(READ_COUNT, this.settings.retention);
     this.keys = streamKeys(options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX);
     this.bounds = {
       ttlSeconds: Math.ceil(this.settings.dedupeWindowMs / 1000),
       maxLength: this.settings.retention,
       maxBytes: this.settings.maxRetainedBytes,
     };
-    this.replayPageBytes = options.replayPageBytes ?? REPLAY_PAGE_BYTES;
-    this.maxQueuedEvents = options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
-    this.maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
-    this.onRedisStateChange = options.onRedisStateChange;
     const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS;
     const ours = connectionOptions(commandTimeoutMs);
     this.client =
@@ -215,29 +197,53 @@ class RedisEventStore implements EventStore {
         ? new Redis(options.redis, ours)
         : new Redis({ ...options.redis, ...ours });
     // The reader's XREAD blocks on purpose: no command timeout, but a client-side bound just past the block.
-    this.reader = this.client.duplicate({
+    this.readerConnection = this.client.duplicate({
       enableAutoPipelining: false,
       commandTimeout: undefined,
       blockingTimeout: BLOCK_MS,
       blockingTimeoutGrace: commandTimeoutMs,
     });
     defineStreamScripts(this.client);
-    for (const connection of [this.client, this.reader]) {
-      // Failures show in status(); ioredis reconnects by itself. An unhandled 'error' would end the process.
-      connection.on('error', () => {});
-      connection.on('close', () => this.markSuspect());
-      connection.on('ready', () => this.probe());
-    }
-    this.reading = this.read();
-  }
-
-  private connectionsReady(): boolean {
-    return this.client.status === 'ready' && this.reader.status === 'ready';
-  }
-
-  /** Whether appends and replays go through Redis now. */
-  private redisUsable(): boolean {
-    return !this.closed && !this.suspect && this.lastId !== null && this.connectionsReady();
+    this.link = new RedisLink({
+      client: this.client,
+      reader: this.readerConnection,
+      positioned: () => this.reader.positioned,
+      onUnreachable: () => {
+        this.reader.checkForGapNext();
+        this.takeBackInFlight();
+      },
+      onReachable: () => void this.queue.flush(),
+      onStateChange: options.onRedisStateChange,
+    });
+    this.queue = new OutageQueue({
+      client: this.client,
+      keys: this.keys,
+      bounds: this.bounds,
+      link: this.link,
+      maxEvents: options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS,
+      maxBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
+    });
+    this.pageAfter = createPageReader({
+      client: this.client,
+      keys: this.keys,
+      pageBytes: options.replayPageBytes ?? REPLAY_PAGE_BYTES,
+      logHead: () => this.log.head,
+      deliveredHereAs: (deliveryId) => this.seen.get(deliveryId)?.cursor ?? null,
+      onUnreachable: () => this.link.markUnreachable(),
+    });
+    this.reader = new StreamReader({
+      client: this.client,
+      reader: this.readerConnection,
+      keys: this.keys,
+      readCount: Math.min(READ_COUNT, this.settings.retention),
+      link: this.link,
+      onEntry: (entry) => this.deliverEntry(entry),
+      onPositioned: () => {
+        this.link.reportChange();
+        void this.queue.flush();
+      },
+      onGap: () => this.log.discardAll(new EventCursorExpiredError()),
+    });
   }
 
   // Appending.
@@ -249,7 +255,7 @@ class RedisEventStore implements EventStore {
     // Serialized before anything is claimed, also when it is to wait for Redis: an event that cannot be
     // serialized is refused here, changing nothing, rather than fail later in the flush.
     const args = appendArguments(this.keys, input, this.bounds);
-    if (!this.redisUsable() || this.queue.length > 0) return this.acceptLocally(input);
+    if (!this.link.usable() || this.queue.length > 0) return this.acceptLocally(input);
     const state: DeliveryState = { cursor: null, delivered: false };
     const appended = this.appendToRedis(input, args, state);
     state.settled = appended.then((result) => result.cursor);
@@ -267,7 +273,7 @@ class RedisEventStore implements EventStore {
     try {
       reply = await this.client.appendSystemHookEvent(...args);
     } catch {
-      this.markSuspect();
+      this.link.markUnreachable();
       // The reader may have read it back before the answer was lost: then it is delivered already.
       if (state.delivered && state.cursor !== null) return { duplicate: false, cursor: state.cursor };
       // Redis may or may not have it: keep it here and write it again later, which the dedupe key makes safe.
@@ -281,10 +287,7 @@ class RedisEventStore implements EventStore {
 
   /** Delivers to this process's subscribers and queues for Redis: the way through an outage. */
   private acceptLocally(input: SystemHookEventInput): AppendResult {
-    if (
-      this.queue.length >= this.maxQueuedEvents ||
-      this.queuedBytes + input.bodyBytes > this.maxQueuedBytes
-    ) {
+    if (!this.queue.fits(input.bodyBytes)) {
       this.seen.delete(input.deliveryId);
       throw new EventStoreUnavailableError(
         'Redis is unreachable and the queue of events waiting for it is full; try again later.',
@@ -300,8 +303,6 @@ class RedisEventStore implements EventStore {
     this.markDelivered(event.deliveryId, event.cursor);
     this.log.append(event);
     this.queue.push(event);
-    this.queuedBytes += event.bodyBytes;
-    void this.flush();
   }
 
   private markDelivered(deliveryId: string, cursor: string): void {
@@ -311,50 +312,6 @@ class RedisEventStore implements EventStore {
       state.cursor = cursor;
       state.delivered = true;
     }
-  }
-
-  /** Writes the outage queue to Redis, in order, while Redis is usable. */
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0 && this.redisUsable()) {
-        if ((await this.flushBatch()) === 0) break;
-      }
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  /** Writes the first events of the queue; returns how many were written (0 when Redis failed). */
-  private async flushBatch(): Promise<number> {
-    const batch = this.queue.slice(0, FLUSH_BATCH);
-    const pipeline = this.client.pipeline();
-    for (const event of batch)
-      pipeline.appendSystemHookEvent(...appendArguments(this.keys, event, this.bounds));
-    let results: [Error | null, unknown][] | null;
-    try {
-      results = await pipeline.exec();
-    } catch {
-      results = null;
-    }
-    let written = 0;
-    while (written < batch.length && results?.[written]?.[0] === null) written += 1;
-    for (const event of this.queue.splice(0, written)) this.queuedBytes -= event.bodyBytes;
-    if (written < batch.length) this.markSuspect();
-    return written;
-  }
-
-  // Redis's state.
-
-  /** A command failed or a connection closed: go local until a probe succeeds. */
-  private markSuspect(): void {
-    if (this.closed) return;
-    this.suspect = true;
-    this.gapCheckDue = true;
-    this.takeBackInFlight();
-    this.report();
-    this.probe();
   }
 
   /**
@@ -369,79 +326,7 @@ class RedisEventStore implements EventStore {
     this.inFlight.clear();
   }
 
-  private probe(): void {
-    if (this.probeTimer !== undefined || this.closed) return;
-    this.probeTimer = setInterval(() => void this.probeOnce(), PROBE_INTERVAL_MS);
-    this.probeTimer.unref();
-  }
-
-  private async probeOnce(): Promise<void> {
-    if (!this.connectionsReady()) return;
-    try {
-      await this.client.ping();
-    } catch {
-      return;
-    }
-    clearInterval(this.probeTimer);
-    this.probeTimer = undefined;
-    this.suspect = false;
-    this.report();
-    void this.flush();
-  }
-
-  private report(): void {
-    const reachable = this.redisUsable();
-    if (reachable === this.reportedReachable) return;
-    this.reportedReachable = reachable;
-    this.onRedisStateChange?.(reachable);
-  }
-
-  // Reading the stream.
-
-  private async read(): Promise<void> {
-    while (!this.closed) {
-      if (!this.connectionsReady()) {
-        await sleep(50);
-        continue;
-      }
-      try {
-        await this.readOnce();
-      } catch {
-        if (this.closed) break;
-        this.markSuspect();
-        await sleep(50);
-      }
-    }
-  }
-
-  private async readOnce(): Promise<void> {
-    if (this.lastId === null) {
-      const stream = await this.streamInfo();
-      this.lastId = stream?.lastGeneratedId ?? '0-0';
-      this.addedAtLastId = stream?.added ?? 0;
-      this.report();
-      void this.flush();
-    }
-    if (this.gapCheckDue) await this.checkForGap(this.lastId);
-    const reply = (await this.reader.xread(
-      'COUNT',
-      this.readCount,
-      'BLOCK',
-      BLOCK_MS,
-      'STREAMS',
-      this.keys.stream,
-      this.lastId,
-    )) as [string, StreamEntry[]][] | null;
-    const entries = reply?.[0]?.[1] ?? [];
-    for (const entry of entries) {
-      this.lastId = entry[0];
-      this.addedAtLastId += 1;
-      this.deliverEntry(entry);
-    }
-    // A full batch means the reader is behind: the stream may have been trimmed past it meanwhile.
-    if (entries.length >= this.readCount) this.gapCheckDue = true;
-  }
-
+  /** An entry the reader read: delivered here unless this process delivered it already. */
   private deliverEntry(entry: StreamEntry): void {
     const [id, fields] = entry;
     const deliveryId = fieldOf(fields, 'd');
@@ -454,40 +339,6 @@ class RedisEventStore implements EventStore {
     if (event === null) return;
     this.markDelivered(deliveryId, id);
     this.log.append(event);
-  }
-
-  /** The stream's counters (Redis 7's `XINFO STREAM`); `null` when there is no stream yet. */
-  private async streamInfo(): Promise<StreamInfo | null> {
-    let info: unknown[];
-    try {
-      info = (await this.client.xinfo('STREAM', this.keys.stream)) as unknown[];
-    } catch (error) {
-      if (/no such key/i.test(String(error))) return null;
-      throw error;
-    }
-    const first = fieldOf(info, 'first-entry') as StreamEntry | null | undefined;
-    return {
-      added: Number(fieldOf(info, 'entries-added')),
-      length: Number(fieldOf(info, 'length')),
-      firstId: first?.[0] ?? null,
-      lastGeneratedId: String(fieldOf(info, 'last-generated-id') ?? '0-0'),
-    };
-  }
-
-  /**
-   * After trouble, or a full batch: were entries past the reader's position trimmed before it read them? Redis
-   * does not record trimmed ids, so count: more entries were added after the reader's position than the stream
-   * holds, and its first entry comes after that position. (A stream that was recreated, as by a Redis restart
-   * without persistence, has counted fewer entries than the reader had read: it is counted from its start.)
-   */
-  private async checkForGap(lastId: string): Promise<void> {
-    const stream = await this.streamInfo();
-    this.gapCheckDue = false;
-    if (stream === null || stream.added < this.addedAtLastId) this.addedAtLastId = 0;
-    if (stream === null || stream.firstId === null || compareStreamIds(stream.firstId, lastId) <= 0) return;
-    if (stream.added - this.addedAtLastId <= stream.length) return;
-    this.addedAtLastId = stream.added - stream.length;
-    this.log.discardAll(new EventCursorExpiredError());
   }
 
   // Subscribing.
@@ -512,14 +363,14 @@ class RedisEventStore implements EventStore {
     accept: SubscribeOptions['accept'],
     signal: AbortSignal | undefined,
   ): Promise<AsyncIterableIterator<SystemHookEventSource>> {
-    if (!this.redisUsable())
+    if (!this.link.usable())
       throw new EventStoreUnavailableError(
         'Redis is unreachable, and this replica does not retain the cursor.',
       );
     const position = this.log.head;
     const first = await this.pageAfter(after);
     if (first === null) throw new EventCursorExpiredError();
-    const replay = new StreamReplay(this, first);
+    const replay = new StreamReplay(this.pageAfter, first);
     return this.log.subscribe({
       position,
       accept,
@@ -529,47 +380,9 @@ class RedisEventStore implements EventStore {
     });
   }
 
-  /**
-   * The page of events after `id`, or `null` when `id` is no longer in the stream. `id` itself is asked for
-   * too, to tell a trimmed position from the end of the stream.
-   */
-  async pageAfter(id: string): Promise<ReplayPage | null> {
-    let ended: number;
-    let entries: StreamEntry[];
-    try {
-      [ended, entries] = await this.client.systemHookEventPage(
-        this.keys.stream,
-        id,
-        REPLAY_PAGE + 1,
-        this.replayPageBytes,
-      );
-    } catch (error) {
-      // An answer is no outage: Redis refused the command (parseCursor lets through no id it would refuse).
-      if (error instanceof ReplyError) {
-        if (/invalid stream id/i.test((error as Error).message)) throw new InvalidEventCursorError();
-        throw new EventStoreUnavailableError('Redis refused to replay events.');
-      }
-      this.markSuspect();
-      throw new EventStoreUnavailableError('Redis became unreachable while replaying events.');
-    }
-    if (entries[0]?.[0] !== id) return null;
-    const events: SystemHookEventSource[] = [];
-    for (const entry of entries.slice(1)) {
-      const event = eventOfEntry(entry);
-      if (event) events.push(event);
-    }
-    return {
-      events,
-      lastId: entries.at(-1)?.[0] ?? id,
-      complete: ended === 1,
-      logHead: this.log.head,
-      deliveredHereAs: (deliveryId) => this.seen.get(deliveryId)?.cursor ?? null,
-    };
-  }
-
   status(): EventStoreStatus {
     const degraded: string[] = [];
-    if (!this.redisUsable())
+    if (!this.link.usable())
       degraded.push('Redis is unreachable: events reach this replica only, and wait to be written to Redis.');
     if (this.queue.length > 0)
       degraded.push(`${this.queue.length} accepted events wait to be written to Redis.`);
@@ -585,83 +398,15 @@ class RedisEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.queue.length > 0 && this.redisUsable())
-      await Promise.race([this.flush(), sleep(CLOSE_FLUSH_TIMEOUT_MS)]);
+    if (this.queue.length > 0 && this.link.usable()) await Promise.race([this.queue.flush(), closeTimeout()]);
     this.closed = true;
-    clearInterval(this.probeTimer);
+    this.link.close();
+    const reading = this.reader.stop();
     this.log.endAll();
-    this.reader.disconnect();
-    await this.reading;
-    await Promise.race([this.client.quit().catch(() => {}), sleep(CLOSE_FLUSH_TIMEOUT_MS)]);
+    this.readerConnection.disconnect();
+    await reading;
+    await Promise.race([this.client.quit().catch(() => {}), closeTimeout()]);
     this.client.disconnect();
-  }
-}
-
-interface StreamInfo {
-  /** Entries ever added (`entries-added`). */
-  added: number;
-  length: number;
-  firstId: string | null;
-  lastGeneratedId: string;
-}
-
-interface ReplayPage {
-  events: SystemHookEventSource[];
-  /** The id of the last entry read (or of the cursor when none followed it). */
-  lastId: string;
-  /** Whether the stream ended within this page. */
-  complete: boolean;
-  /** The local log's head when this page was read. */
-  logHead: number;
-  /** The cursor under which this process delivered a delivery id, if it did. */
-  deliveredHereAs: (deliveryId: string) => string | null;
-}
-
-/**
- * The replayed part of a subscription resumed from Redis, a page at a time, and what the local log must then
- * pass over: entries the replay already gave (stream ids up to the last replayed one), and local copies
- * (outage events) of replayed entries, which can only sit in the log before the head it had at the last page.
- */
-class StreamReplay implements ReplayPrefix {
-  private next: ReplayPage | null;
-  private lastId: string;
-  private complete = false;
-  private endSequence = Number.POSITIVE_INFINITY;
-  private localCopies: Set<string> | null = new Set();
-
-  constructor(
-    private readonly store: RedisEventStore,
-    first: ReplayPage,
-  ) {
-    this.next = first;
-    this.lastId = first.lastId;
-  }
-
-  async nextPage(): Promise<SystemHookEventSource[]> {
-    if (this.complete) return [];
-    const page = this.next ?? (await this.store.pageAfter(this.lastId));
-    this.next = null;
-    if (page === null) throw new SubscriberTooSlowError();
-    this.lastId = page.lastId;
-    for (const event of page.events) {
-      const here = page.deliveredHereAs(event.deliveryId);
-      if (here !== null && !isStreamId(here)) this.localCopies?.add(event.deliveryId);
-    }
-    if (page.complete) {
-      this.complete = true;
-      this.endSequence = page.logHead;
-    }
-    return page.events.length > 0 ? page.events : page.complete ? [] : this.nextPage();
-  }
-
-  alreadyGiven(event: SystemHookEventSource, sequence: number): boolean {
-    if (isStreamId(event.cursor)) return compareStreamIds(event.cursor, this.lastId) <= 0;
-    if (this.localCopies === null) return false;
-    if (sequence >= this.endSequence) {
-      this.localCopies = null;
-      return false;
-    }
-    return this.localCopies.has(event.deliveryId);
   }
 }
 

@@ -107,11 +107,18 @@ type AppendArguments = [
   bodyBytes: number,
 ];
 
+/** What the append script bounds the stream with: the dedupe keys' lifetime, and the stream's length and bytes. */
+export interface AppendBounds {
+  ttlSeconds: number;
+  maxLength: number;
+  maxBytes: number;
+}
+
 /** What the append script is called with for `event`. */
 export function appendArguments(
   keys: StreamKeys,
   event: SystemHookEventInput,
-  bounds: { ttlSeconds: number; maxLength: number; maxBytes: number },
+  bounds: AppendBounds,
 ): AppendArguments {
   return [
     keys.delivery(event.deliveryId),

@@ -32,10 +32,10 @@ export interface GatewayContext {
   gitlab: BoundSystemHooksApi;
   loaders: { hookById: HookLoader };
   /**
-   * The system hook events that subscriptions read; undefined when the gateway receives none. `types` are
-   * `SystemHookEventType` values (null: all); `after` is a cursor to resume after. Only an instance
-   * administrator may subscribe. The iteration ends when `signal` aborts, which happens when the subscriber goes
-   * away.
+   * The system hook events that subscriptions read; undefined when the gateway receives none. Only events of
+   * `types` are yielded, `SystemHookEventType` values (null: all); `after` is a cursor to resume after. Only an
+   * instance administrator may subscribe. The iteration ends when `signal` aborts, which happens when the
+   * subscriber goes away.
    */
   events?:
     | {

@@ -25,9 +25,8 @@ import {
 } from '../graphql/plugins/use-trusted-documents.ts';
 import { schema } from '../graphql/schema/index.ts';
 import { type ConfiguredTelemetry, createTelemetry, type Telemetry } from '../observability/index.ts';
+import { instrumentGateway } from '../observability/instrument-gateway.ts';
 import type { Logger } from '../observability/logger.ts';
-import { useGraphQLMetrics } from '../observability/use-graphql-metrics.ts';
-import { createRequestTelemetry } from '../observability/use-request-telemetry.ts';
 import { createGitLabClient, type GitLabClient } from '../upstream/client.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
 import type { Credential, SystemHooksApi } from '../upstream/types.ts';
@@ -217,14 +216,14 @@ function useSystemHookReceiver(
 /** The gateway's Yoga instance: GraphQL and GraphiQL at `/graphql`, `/health`, `/ready`. It never listens. */
 export function createGateway(options: GatewayOptions): Gateway {
   const limits = requestLimits(options.limits);
-  const telemetry = options.telemetry ?? {};
-  const { metrics } = telemetry;
-  const requests = createRequestTelemetry(telemetry);
+  const instrumentation = instrumentGateway(options.telemetry ?? {}, {
+    namedOperations: options.trustedDocuments !== undefined,
+  });
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory({
       ...options,
-      loader: metrics ? { ...options.loader, onBatch: metrics.loaderBatch } : options.loader,
+      loader: { ...options.loader, ...instrumentation.context.loader },
       maxUpstreamCalls: limits.maxUpstreamCalls,
       events: options.events && {
         store: options.events.store,
@@ -232,15 +231,15 @@ export function createGateway(options: GatewayOptions): Gateway {
         maxStalenessMs: options.events.authMaxStalenessMs,
         maxSubscriptions: options.events.maxSubscriptions,
         maxSubscriptionsPerCredential: options.events.maxSubscriptionsPerCredential,
-        observer: metrics?.subscriptions,
+        observer: instrumentation.context.subscriptions,
       },
-      requestScope: requests.scopeOf,
+      requestScope: instrumentation.context.requestScope,
     }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
     maskedErrors: { maskError: maskGatewayError },
-    logging: requests.yogaLogging(options.logging ?? true),
+    logging: instrumentation.yogaLogging(options.logging ?? true),
     graphiql: graphiqlOptions({
       headers: options.graphiqlHeaders,
       receiverHookId: options.graphiqlReceiverHookId,
@@ -254,12 +253,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
     cors: corsForOrigins(options.corsOrigins ?? []),
     plugins: [
-      requests.plugin,
+      ...instrumentation.plugins,
       useNoStore(),
-      ...(options.events ? [useSystemHookReceiver(options.events, requests.receiverHooks)] : []),
-      ...(metrics
-        ? [useGraphQLMetrics(metrics, { namedOperations: options.trustedDocuments !== undefined })]
-        : []),
+      ...(options.events ? [useSystemHookReceiver(options.events, instrumentation.receiver)] : []),
       useValidationCache(),
       useRequestLimits(limits),
       useGraphQLJsExecution(),

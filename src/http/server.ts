@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'n
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from '../config/index.ts';
+import { instrumentWebSocket } from '../observability/instrument-gateway.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Telemetry } from '../observability/telemetry.ts';
 import { createHostAllowList } from './allowed-hosts.ts';
 import type { Gateway } from './gateway.ts';
 import {
@@ -106,12 +108,12 @@ export function gatewayServerOptions(config: GatewayConfig, logger?: Logger): Ga
   return { host: config.host, port: config.port, corsOrigins: config.corsOrigins, ...config.server, logger };
 }
 
-/** GraphQL over WebSocket as the configuration describes it. */
-export function webSocketOptions(config: GatewayConfig, logger?: Logger): GraphQLWebSocketOptions {
+/** GraphQL over WebSocket as the configuration describes it, reporting through `telemetry` (its errors, its sockets). */
+export function webSocketOptions(config: GatewayConfig, telemetry: Telemetry = {}): GraphQLWebSocketOptions {
   return {
     maxMessageBytes: config.limits.maxRequestBodyBytes,
     trustedDocuments: config.trustedDocuments,
-    logger,
+    ...instrumentWebSocket(telemetry),
   };
 }
 

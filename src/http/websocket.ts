@@ -43,6 +43,11 @@ export interface GraphQLWebSocketOptions {
    * console with their stack. @default none: not written
    */
   logger?: Logger | undefined;
+  /**
+   * Given, once, how to read the number of sockets open now; the metrics' `gateway_websocket_connections` reads
+   * it at each scrape. @default none
+   */
+  watchConnections?: ((connections: () => number) => void) | undefined;
 }
 
 /** Headers that carry a credential, as GitLab takes them, also accepted in `connection_init`'s payload. */
@@ -170,6 +175,7 @@ export function createGraphQLWebSocket(
     socket.removeAllListeners('error');
     socket.on('error', (error: Error & { code?: string }) => onSocketError(socket, error, options.logger));
   });
+  options.watchConnections?.(() => sockets.clients.size);
 
   return {
     handleUpgrade(request, socket, head) {

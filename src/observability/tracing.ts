@@ -3,7 +3,7 @@
  * the `OTEL_*` variables name, a batch processor exporting OTLP/HTTP JSON, W3C trace context (and optionally
  * baggage) propagation. Nothing is registered globally, not even a context manager: the gateway's plugin and
  * upstream instrumentation take the tracer they are given and pass each span's parent explicitly, through the
- * request's record (`use-request-telemetry.ts`).
+ * request's record (`request-record.ts`, `request-spans.ts`).
  *
  * A collector that is down never reaches a request: spans wait in the batch processor's bounded queue (new
  * ones dropped while it is full) and are exported in the background; failed exports are logged at most once a

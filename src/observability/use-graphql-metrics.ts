@@ -1,17 +1,12 @@
-import { type DocumentNode, type ExecutionResult, getOperationAST, Kind } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { Counter } from 'prom-client';
 import { FastHistogram } from './histogram.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { type OperationInfo, type RequestRecords, UNKNOWN_OPERATION } from './request-record.ts';
 
 /** Parse and validate take microseconds to a few milliseconds. */
 const PHASE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
-
-/** What the labels of an operation are made from: its parsed document and the operation name asked for. */
-interface PhaseParams {
-  document?: DocumentNode;
-  operationName?: string | undefined;
-}
 
 type OperationLabels = { operationType: string; operationName?: string };
 
@@ -31,10 +26,15 @@ export interface GraphQLMetricsOptions {
  * claims), no error `path` (it holds list indices). That plugin's own per-request work (label objects made
  * anew, its hook lists filtered on every phase) cost more than the gateway's whole use of prom-client
  * (docs/performance.md); these few hooks record the same families with label objects
- * made once per document and `FastHistogram`s. Introspection operations are not counted; the context phase
- * counts its errors only; durations are measured with `performance.now`.
+ * made once per document and `FastHistogram`s. The operation is the one the request record keeps for the GraphQL
+ * context (`request-record.ts`), which the access log and the spans read too. Introspection operations are not
+ * counted; the context phase counts its errors only; durations are measured with `performance.now`.
  */
-export function useGraphQLMetrics(metrics: GatewayMetrics, options: GraphQLMetricsOptions = {}): Plugin {
+export function useGraphQLMetrics(
+  metrics: GatewayMetrics,
+  records: RequestRecords,
+  options: GraphQLMetricsOptions = {},
+): Plugin {
   const { registry } = metrics;
   const registers = [registry];
   const named = options.namedOperations ?? false;
@@ -82,27 +82,25 @@ export function useGraphQLMetrics(metrics: GatewayMetrics, options: GraphQLMetri
   });
   const countError = (labels: OperationLabels, phase: string) => errors.inc({ ...labels, phase });
 
-  /** The operation of each GraphQL context being served, from its parse on; none for introspection. */
-  const operations = new WeakMap<object, { labels: OperationLabels; started: number }>();
-
   /** The end of an execution or of a subscription's start: its duration, the operation's, and its errors. */
-  const ended = (context: object, phase: FastHistogram, started: number, result: unknown) => {
-    const operation = operations.get(context);
+  const recordOperationEnd = (context: object, phase: FastHistogram, started: number, result: unknown) => {
+    const operation = records.operationIn(context);
     if (operation === undefined) return;
+    const labels = labelsOf(operation.operation);
     const now = performance.now();
-    phase.observe(operation.labels, (now - started) / 1000);
-    requestDuration.observe(operation.labels, (now - operation.started) / 1000);
-    requests.inc(operation.labels);
+    phase.observe(labels, (now - started) / 1000);
+    requestDuration.observe(labels, (now - operation.started) / 1000);
+    requests.inc(labels);
     if (isAsyncIterable(result)) return;
     const resultErrors = (result as ExecutionResult | undefined)?.errors;
-    if (resultErrors) for (const _ of resultErrors) countError(operation.labels, 'execute');
+    if (resultErrors) for (const _ of resultErrors) countError(labels, 'execute');
   };
 
   return {
     onPluginInit({ registerContextErrorHandler }) {
       registerContextErrorHandler(({ context }) => {
-        const operation = context && operations.get(context);
-        if (operation) countError(operation.labels, 'context');
+        const operation = records.operationIn(context);
+        if (operation) countError(labelsOf(operation.operation), 'context');
       });
     },
     onParse({ context, params }) {
@@ -113,38 +111,41 @@ export function useGraphQLMetrics(metrics: GatewayMetrics, options: GraphQLMetri
       return ({ result }) => {
         const seconds = (performance.now() - started) / 1000;
         if (result === null || result instanceof Error) {
-          parseDuration.observe(labelsOf({}), seconds);
-          countError(labelsOf({}), 'parse');
+          const unknown = labelsOf(UNKNOWN_OPERATION);
+          parseDuration.observe(unknown, seconds);
+          countError(unknown, 'parse');
           return;
         }
-        const labels = labelsOf({ document: result, operationName: context.params?.operationName });
-        operations.set(context, { labels, started });
-        parseDuration.observe(labels, seconds);
+        const { operation } = records.beginOperation(context, result, context.params?.operationName, started);
+        parseDuration.observe(labelsOf(operation), seconds);
       };
     },
     onValidate({ context }) {
-      const operation = operations.get(context);
+      const operation = records.operationIn(context);
       if (operation === undefined) return;
+      const labels = labelsOf(operation.operation);
       const started = performance.now();
       return ({ valid }) => {
-        validateDuration.observe(operation.labels, (performance.now() - started) / 1000);
-        if (!valid) countError(operation.labels, 'validate');
+        validateDuration.observe(labels, (performance.now() - started) / 1000);
+        if (!valid) countError(labels, 'validate');
       };
     },
     onExecute({ args }) {
       const context = args.contextValue as object;
-      if (!operations.has(context)) return;
+      if (records.operationIn(context) === undefined) return;
       const started = performance.now();
-      return { onExecuteDone: ({ result }) => ended(context, executeDuration, started, result) };
+      return {
+        onExecuteDone: ({ result }) => recordOperationEnd(context, executeDuration, started, result),
+      };
     },
     onSubscribe({ args }) {
       const context = args.contextValue as object;
-      const operation = operations.get(context);
+      const operation = records.operationIn(context);
       if (operation === undefined) return;
       const started = performance.now();
       return {
-        onSubscribeResult: ({ result }) => ended(context, subscribeDuration, started, result),
-        onSubscribeError: () => countError(operation.labels, 'subscribe'),
+        onSubscribeResult: ({ result }) => recordOperationEnd(context, subscribeDuration, started, result),
+        onSubscribeError: () => countError(labelsOf(operation.operation), 'subscribe'),
       };
     },
   };
@@ -152,12 +153,12 @@ export function useGraphQLMetrics(metrics: GatewayMetrics, options: GraphQLMetri
 
 /**
  * The label function: the type (and with trusted documents the name) of the operation the request runs. Each
- * distinct set of labels is one object, made once, so that the histograms find their series by it; a document
- * with one operation remembers its labels (the gateway's document cache hands out the same document object for
- * the same text), so that the request path does not work them out again.
+ * distinct set of labels is one object, made once, so that the histograms find their series by it; an operation
+ * of the request record is one object per document with one operation (the gateway's document cache hands out
+ * the same document for the same text), so its labels are found by that object on the request path.
  */
-function operationLabels(named: boolean): (params: PhaseParams) => OperationLabels {
-  const byDocument = new WeakMap<DocumentNode, OperationLabels>();
+function operationLabels(named: boolean): (operation: OperationInfo) => OperationLabels {
+  const byOperation = new WeakMap<OperationInfo, OperationLabels>();
   const byValues = new Map<string, OperationLabels>();
   const intern = (operationType: string, operationName: string) => {
     const key = named ? `${operationType}\u0000${operationName}` : operationType;
@@ -168,24 +169,12 @@ function operationLabels(named: boolean): (params: PhaseParams) => OperationLabe
     }
     return labels;
   };
-  const unknown = intern('unknown', 'Anonymous');
-  return ({ document, operationName }) => {
-    if (document === undefined) return unknown;
-    const cached = byDocument.get(document);
-    if (cached) return cached;
-    const operation = getOperationAST(document, operationName);
-    if (!operation) return unknown;
-    const labels = intern(operation.operation, operation.name?.value ?? 'Anonymous');
-    // Only a document with one operation has one answer whatever name the request asks for.
-    if (singleOperation(document)) byDocument.set(document, labels);
+  return (operation) => {
+    let labels = byOperation.get(operation);
+    if (labels === undefined) {
+      labels = intern(operation.type, operation.name ?? 'Anonymous');
+      byOperation.set(operation, labels);
+    }
     return labels;
   };
-}
-
-function singleOperation(document: DocumentNode): boolean {
-  let operations = 0;
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) operations += 1;
-  }
-  return operations === 1;
 }

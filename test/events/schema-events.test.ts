@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { type ExecutionResult, isInterfaceType, parse, subscribe } from 'graphql';
-import { eventNameOf } from '../../src/events/catalogue.ts';
+import { eventNameOf, systemHookEventType } from '../../src/events/catalogue.ts';
 import type { SystemHookEventSource } from '../../src/events/types.ts';
 import type { GatewayContext } from '../../src/graphql/context.ts';
 import { schema } from '../../src/graphql/schema/index.ts';
@@ -47,7 +47,10 @@ function eventOf(payload: Json, cursor = '1'): SystemHookEventSource {
 
 type SubscribeArgs = { types: readonly string[] | null; after: string | null };
 
-/** An event source that yields `events` and ends, recording what it was asked. */
+/**
+ * An event source that yields `events` of the types asked for and ends, recording what it was asked: as the
+ * gateway's own source does, it filters by type itself.
+ */
 function sourceOf(events: SystemHookEventSource[]) {
   const calls: SubscribeArgs[] = [];
   const signals: (AbortSignal | undefined)[] = [];
@@ -57,8 +60,11 @@ function sourceOf(events: SystemHookEventSource[]) {
     subscribe(args: SubscribeArgs, signal: AbortSignal | undefined): AsyncIterable<SystemHookEventSource> {
       calls.push(args);
       signals.push(signal);
+      const wanted = args.types === null ? null : new Set(args.types);
       return (async function* () {
-        yield* events;
+        for (const event of events) {
+          if (wanted === null || wanted.has(systemHookEventType(event.payload))) yield event;
+        }
       })();
     },
   };

@@ -3,7 +3,7 @@ import { FEDERATION_LINK_URL, guardFederationFields } from './federation.ts';
 import './scalars.ts';
 import './system-hook.ts';
 import './system-hook-mutations.ts';
-import './system-hook-event.ts';
+import './events/index.ts';
 import './hook-key-mutations.ts';
 
 /**
