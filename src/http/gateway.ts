@@ -33,6 +33,7 @@ import { isUpstreamError } from '../upstream/errors.ts';
 import type { Credential, SystemHooksApi } from '../upstream/types.ts';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
 import { createSystemHookReceiver, type SystemHookReceiverOptions } from './receiver.ts';
+import { ROUTES } from './routes.ts';
 
 export interface GatewayOptions {
   /** The upstream GitLab the gateway resolves against. */
@@ -118,7 +119,7 @@ export interface GatewayEvents {
 }
 
 /** Where GitLab delivers system hook events to the gateway. */
-export const SYSTEM_HOOK_RECEIVER_PATH = '/webhooks/system-hooks';
+export const SYSTEM_HOOK_RECEIVER_PATH = ROUTES.receiver;
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
 
@@ -186,7 +187,7 @@ function useUpstreamReadiness(options: GatewayOptions): Plugin {
   // shared probe belongs to no single prober: it runs to the client's deadline rather than to one's signal.
   const probe = cachedProbe(ask, options.readinessCacheMs ?? 0);
   return useReadiness({
-    endpoint: '/ready',
+    endpoint: ROUTES.ready,
     check: async (): Promise<ReadinessReport> => {
       if (draining?.aborted) return { ready: false, checks: { gateway: 'shutting down' } };
       const gitlab = await probe();
@@ -236,8 +237,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
       requestScope: requests.scopeOf,
     }),
-    graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/health',
+    graphqlEndpoint: ROUTES.graphql,
+    healthCheckEndpoint: ROUTES.health,
     landingPage: false,
     maskedErrors: { maskError: maskGatewayError },
     logging: requests.yogaLogging(options.logging ?? true),

@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createHostAllowList } from './allowed-hosts.ts';
 import type { Gateway } from './gateway.ts';
+import { ROUTES } from './routes.ts';
 import {
   createGraphQLWebSocket,
   type GraphQLWebSocketOptions,
@@ -84,8 +85,6 @@ export interface GatewayServer {
   close(options?: { endStreams?: () => Promise<void> }): Promise<void>;
 }
 
-/** The path GraphQL, and so GraphQL over WebSocket, is served on. */
-const GRAPHQL_PATH = '/graphql';
 /** How often connections that became idle during shutdown are closed. */
 const IDLE_SWEEP_MS = 50;
 /** Node checks the timeouts of requests being received at this interval (its default is 30 s). */
@@ -162,8 +161,8 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
     if (draining.signal.aborted || !gateway) {
       return refuseUpgrade(socket, 503, 'The gateway is starting or shutting down: connect again.\n');
     }
-    if (!webSocket || pathOf(request) !== GRAPHQL_PATH) {
-      return refuseUpgrade(socket, 404, `WebSocket upgrades are served on ${GRAPHQL_PATH} only.\n`);
+    if (!webSocket || pathOf(request) !== ROUTES.graphql) {
+      return refuseUpgrade(socket, 404, `WebSocket upgrades are served on ${ROUTES.graphql} only.\n`);
     }
     const origin = request.headers.origin;
     if (origin !== undefined && !corsOrigins.has(origin) && !hosts.ownsOrigin(origin, socket as Socket)) {

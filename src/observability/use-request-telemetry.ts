@@ -41,6 +41,7 @@ import { systemHookEventInfo } from '../events/catalogue.ts';
 import type { RequestScope } from '../graphql/context.ts';
 import { type GatewayErrorCode, isExpectedFailure } from '../graphql/errors.ts';
 import type { SystemHookReceiverOptions } from '../http/receiver.ts';
+import { isProbe } from '../http/routes.ts';
 import { errorCodeLabel, methodLabel, type RouteLabel, routeOf } from './labels.ts';
 import { describeError, type Logger, traceFields } from './logger.ts';
 import { REQUEST_ID_HEADER, requestIdsOf } from './request-id.ts';
@@ -256,7 +257,7 @@ function noteOperation(records: WeakMap<Request, RequestRecord>, args: Execution
 
 function logAccess(logger: Logger, record: RequestRecord, status: number, durationMs: number): void {
   // Probes come every few seconds from every load balancer: their lines are for debugging only.
-  const level = record.route === '/health' || record.route === '/ready' ? 'debug' : 'info';
+  const level = isProbe(record.route) ? 'debug' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   logger[level](
     {
@@ -333,7 +334,7 @@ function createSpanHooks(
 
   /** The request's SERVER span, under the caller's trace when it sent one; none for probes. */
   const startServerSpan = (request: Request, record: RequestRecord): Span | undefined => {
-    if (record.route === '/health' || record.route === '/ready') return undefined;
+    if (isProbe(record.route)) return undefined;
     const incoming = propagator.extract(ROOT_CONTEXT, request.headers, headersGetter);
     // Untrusted, the caller's trace neither parents the request nor decides its sampling (its sampled flag would
     // force every request of its own to be traced): the request starts a trace of its own, linked to the caller's.
