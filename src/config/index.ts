@@ -17,7 +17,8 @@ import {
   type TrustedDocuments,
   TrustedDocumentsManifestError,
 } from '../graphql/plugins/use-trusted-documents.ts';
-import { isHostPattern } from '../http/allowed-hosts.ts';
+import { parseAllowedHosts } from '../http/allowed-hosts.ts';
+import { parseCorsOrigins } from '../http/origin-policy.ts';
 import {
   DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES,
   DEFAULT_MAX_WEBHOOK_BODY_BYTES,
@@ -172,6 +173,12 @@ class EnvironmentReader {
     if (raw === 'true' || raw === 'false') return raw === 'true';
     this.problems.push(`${name} must be true or false, got ${JSON.stringify(raw.slice(0, 40))}`);
     return fallback;
+  }
+
+  /** A domain parser's value; its problems join the others. */
+  take<T>({ value, problems }: { value: T; problems: readonly string[] }): T {
+    this.problems.push(...problems);
+    return value;
   }
 
   /** A comma-separated list, each entry trimmed, empty entries dropped. */
@@ -405,70 +412,13 @@ function readTrustedDocuments(reader: EnvironmentReader): TrustedDocuments | und
   }
 }
 
-/** An allow-list variable's rules: what an entry must be, and why `*` is refused. */
-interface AllowList {
-  name: string;
-  /** What `*` would let in, said when it is refused. */
-  wildcard: string;
-  /** What an entry must be, for the problem that quotes one that is not. */
-  expected: string;
-  accepts(entry: string): boolean;
-}
-
-/** A comma-separated allow-list: every entry checked, and `*` refused rather than taken to mean everyone. */
-function readAllowList(reader: EnvironmentReader, list: AllowList): string[] {
-  const valid: string[] = [];
-  for (const entry of reader.list(list.name)) {
-    if (entry === '*') {
-      reader.problems.push(`${list.name} must list ${list.wildcard}`);
-    } else if (list.accepts(entry)) {
-      valid.push(entry);
-    } else {
-      reader.problems.push(
-        `${list.name} entries must be ${list.expected}, got ${JSON.stringify(entry.slice(0, 80))}`,
-      );
-    }
-  }
-  return valid;
-}
-
-/** `CORS_ORIGINS`: exact origins (scheme, host, port), so that no pattern lets in more than the operator meant. */
-function readCorsOrigins(reader: EnvironmentReader): string[] {
-  return readAllowList(reader, {
-    name: 'CORS_ORIGINS',
-    wildcard: 'origins, not "*": any page could then use GITLAB_TOKEN through the gateway',
-    expected: 'origins such as https://app.example.com (no path or trailing slash)',
-    accepts: isOrigin,
-  });
-}
-
-/** `ALLOWED_HOSTS`: host names, so that a DNS name the operator did not list cannot be pointed at the gateway. */
-function readAllowedHosts(reader: EnvironmentReader): string[] {
-  return readAllowList(reader, {
-    name: 'ALLOWED_HOSTS',
-    wildcard: 'host names, not "*": any web page could then reach the gateway through DNS rebinding',
-    expected:
-      'host names such as gateway.example.com, or .example.com for every name under it (no scheme, port or path)',
-    accepts: isHostPattern,
-  }).map((name) => name.toLowerCase());
-}
-
 function readServer(reader: EnvironmentReader): ServerConfig {
   const integers = readIntegers(reader, SERVER_INTEGERS);
   // Node refuses to start a server whose headers may take longer than the whole request.
   if (integers.headersTimeoutMs > integers.requestTimeoutMs) {
     reader.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
-  return { allowedHosts: readAllowedHosts(reader), ...integers };
-}
-
-function isOrigin(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
-  } catch {
-    return false;
-  }
+  return { allowedHosts: reader.take(parseAllowedHosts(reader.list('ALLOWED_HOSTS'))), ...integers };
 }
 
 /** Secrets a comma-separated variable lists; their problems never quote them. */
@@ -630,7 +580,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     introspection: reader.boolean('INTROSPECTION', true),
     trustedDocuments: readTrustedDocuments(reader),
     limits: readRequestLimits(reader),
-    corsOrigins: readCorsOrigins(reader),
+    corsOrigins: reader.take(parseCorsOrigins(reader.list('CORS_ORIGINS'))),
     events: readEvents(reader),
     observability: readObservability(reader, integers.port),
   };

@@ -1,4 +1,5 @@
 import { isIP, isIPv4 } from 'node:net';
+import { parseAllowList } from './allow-list.ts';
 
 /**
  * Which `Host` a request may name, against DNS rebinding: a page on a name its author controls
@@ -27,6 +28,21 @@ const HOST_PATTERN =
 /** Whether `entry` is a name (or `.`-prefixed name) `ALLOWED_HOSTS` accepts. */
 export function isHostPattern(entry: string): boolean {
   return entry.length <= 254 && HOST_PATTERN.test(entry);
+}
+
+/**
+ * `ALLOWED_HOSTS`' entries, in lower case: host names, so that a DNS name the operator did not list cannot be
+ * pointed at the gateway, and never `*`.
+ */
+export function parseAllowedHosts(entries: readonly string[]): { value: string[]; problems: string[] } {
+  const { value, problems } = parseAllowList(entries, {
+    name: 'ALLOWED_HOSTS',
+    wildcard: 'host names, not "*": any web page could then reach the gateway through DNS rebinding',
+    expected:
+      'host names such as gateway.example.com, or .example.com for every name under it (no scheme, port or path)',
+    accepts: isHostPattern,
+  });
+  return { value: value.map((name) => name.toLowerCase()), problems };
 }
 
 /** Whether `HOST` is a loopback address or name, so that only this machine can connect. */

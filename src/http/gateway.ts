@@ -1,4 +1,4 @@
-import { createYoga, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayConfig } from '../config/index.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { createMemoryEventStore } from '../events/memory-event-store.ts';
@@ -32,6 +32,7 @@ import { createGitLabClient, type GitLabClient } from '../upstream/client.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
 import type { Credential, SystemHooksApi } from '../upstream/types.ts';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
+import { createOriginPolicy } from './origin-policy.ts';
 import { createSystemHookReceiver, type SystemHookReceiverOptions } from './receiver.ts';
 import { ROUTES } from './routes.ts';
 
@@ -122,40 +123,6 @@ export interface GatewayEvents {
 export const SYSTEM_HOOK_RECEIVER_PATH = ROUTES.receiver;
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
-
-/**
- * Headers a browser client may send cross-origin: the credential headers, JSON, and Yoga's CSRF marker. Cookies
- * are never allowed (`credentials: false`): callers authenticate with a header, as they do to GitLab.
- */
-const CORS_ALLOWED_HEADERS = [
-  'accept',
-  'authorization',
-  'content-type',
-  'private-token',
-  'x-graphql-yoga-csrf',
-];
-const CORS_PREFLIGHT_MAX_AGE_SECONDS = 600;
-
-/**
- * Yoga's `cors` option for an allow-list of browser origins (`CORS_ORIGINS`). An origin on the list gets itself
- * back in `Access-Control-Allow-Origin`; any other origin, and every origin when the list is empty, gets no CORS
- * headers at all, so the browser keeps its page out.
- */
-function corsForOrigins(origins: readonly string[]): YogaServerOptions<object, object>['cors'] {
-  if (origins.length === 0) return false;
-  const allowed = new Set(origins);
-  return (request: Request) => {
-    const origin = request.headers.get('origin');
-    if (origin === null || !allowed.has(origin)) return false;
-    return {
-      origin: [origin],
-      methods: ['GET', 'POST'],
-      allowedHeaders: CORS_ALLOWED_HEADERS,
-      credentials: false,
-      maxAge: CORS_PREFLIGHT_MAX_AGE_SECONDS,
-    };
-  };
-}
 
 /** What `/ready` reports of GitLab: `busy` when the gateway's own load kept its probe from asking. */
 const GITLAB_STATES = { up: 'up', down: 'down', busy: 'not checked (gateway busy)' } as const;
@@ -252,7 +219,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     parserAndValidationCache: false,
     maxRequestBodySize: false,
     batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
-    cors: corsForOrigins(options.corsOrigins ?? []),
+    cors: createOriginPolicy(options.corsOrigins ?? []).cors,
     plugins: [
       requests.plugin,
       useNoStore(),

@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config/index.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createHostAllowList } from './allowed-hosts.ts';
 import type { Gateway } from './gateway.ts';
+import { createOriginPolicy } from './origin-policy.ts';
 import { ROUTES } from './routes.ts';
 import {
   createGraphQLWebSocket,
@@ -120,7 +121,7 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
   const graceMs = options.shutdownGraceMs ?? GATEWAY_SERVER_DEFAULTS.shutdownGraceMs;
   const { logger } = options;
   const hosts = createHostAllowList({ allowedHosts: options.allowedHosts, listenHost: host });
-  const corsOrigins = new Set(options.corsOrigins ?? []);
+  const origins = createOriginPolicy(options.corsOrigins ?? []);
   const draining = new AbortController();
   let gateway: Gateway | undefined;
   let webSocket: GraphQLWebSocketServer | undefined;
@@ -164,8 +165,9 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
     if (!webSocket || pathOf(request) !== ROUTES.graphql) {
       return refuseUpgrade(socket, 404, `WebSocket upgrades are served on ${ROUTES.graphql} only.\n`);
     }
-    const origin = request.headers.origin;
-    if (origin !== undefined && !corsOrigins.has(origin) && !hosts.ownsOrigin(origin, socket as Socket)) {
+    if (
+      !origins.allowsUpgrade(request.headers.origin, (origin) => hosts.ownsOrigin(origin, socket as Socket))
+    ) {
       logger?.debug({ status: 403 }, 'Refused an upgrade: its Origin is not allowed (CORS_ORIGINS)');
       return refuseUpgrade(
         socket,
