@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   type EmbeddedGitLabConfig,
   EmbeddedGitLabConfigError,
@@ -6,17 +5,15 @@ import {
 } from '../embedded-gitlab/config.ts';
 import { CREDENTIAL_WATCH_DEFAULTS } from '../events/credential-watch.ts';
 import { DEFAULT_DEDUPE_WINDOW_SECONDS, DEFAULT_EVENT_RETENTION } from '../events/event-store.ts';
+import { parseRedisUrl } from '../events/redis-url.ts';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
   parseSecretTokens,
   parseSigningSecrets,
 } from '../events/verification.ts';
+import { INTROSPECTION_DEFAULT } from '../graphql/plugins/use-introspection-switch.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../graphql/plugins/use-request-limits.ts';
-import {
-  parseTrustedDocumentsManifest,
-  type TrustedDocuments,
-  TrustedDocumentsManifestError,
-} from '../graphql/plugins/use-trusted-documents.ts';
+import { readTrustedDocumentsFile, type TrustedDocuments } from '../graphql/plugins/use-trusted-documents.ts';
 import { parseAllowedHosts } from '../http/allowed-hosts.ts';
 import { parseCorsOrigins } from '../http/origin-policy.ts';
 import {
@@ -27,12 +24,16 @@ import {
 import { GATEWAY_SERVER_DEFAULTS } from '../http/server.ts';
 import type { ObservabilityConfig } from '../observability/index.ts';
 import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS } from '../observability/logger.ts';
+import { METRICS_SERVER_DEFAULTS } from '../observability/metrics-server.ts';
 import { OTEL_VARIABLES, type OtelVariable, parseTracingEnvironment } from '../observability/otel-env.ts';
 import { BaseUrlError, parseBaseUrl } from '../upstream/base-url.ts';
 import { CIRCUIT_BREAKER_DEFAULTS } from '../upstream/circuit-breaker.ts';
 import { GITLAB_CLIENT_DEFAULTS } from '../upstream/client.ts';
 import { RETRY_DEFAULTS } from '../upstream/retry.ts';
 import { type Credential, isWellFormedToken } from '../upstream/types.ts';
+import { EnvironmentReader, type IntegerVariable } from './env-reader.ts';
+
+export { ConfigError } from './env-reader.ts';
 
 /**
  * The gateway's configuration, read once from the environment. Every variable, its default and what it accepts
@@ -128,68 +129,6 @@ export interface EventsConfig {
   dedupeWindowSeconds: number;
 }
 
-/** Every problem with the environment, reported at once. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-  }
-}
-
-/** An integer variable: its name, the range it accepts, and the value when it is unset. */
-interface IntegerVariable {
-  env: string;
-  min: number;
-  max: number;
-  default: number;
-}
-
-/** Reads the environment, collecting problems instead of stopping at the first. */
-class EnvironmentReader {
-  readonly problems: string[] = [];
-
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  /** The variable, trimmed; `undefined` when unset or blank. */
-  text(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  integer({ env: name, min, max, default: fallback }: IntegerVariable): number {
-    const raw = this.text(name);
-    if (raw === undefined) return fallback;
-    const value = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
-    this.problems.push(
-      `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw.slice(0, 40))}`,
-    );
-    return fallback;
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const raw = this.text(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (raw === 'true' || raw === 'false') return raw === 'true';
-    this.problems.push(`${name} must be true or false, got ${JSON.stringify(raw.slice(0, 40))}`);
-    return fallback;
-  }
-
-  /** A domain parser's value; its problems join the others. */
-  take<T>({ value, problems }: { value: T; problems: readonly string[] }): T {
-    this.problems.push(...problems);
-    return value;
-  }
-
-  /** A comma-separated list, each entry trimmed, empty entries dropped. */
-  list(name: string): string[] {
-    return (this.text(name) ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== '');
-  }
-}
-
 const UPSTREAM_TIMEOUT_MS: IntegerVariable = {
   env: 'UPSTREAM_TIMEOUT_MS',
   min: 1,
@@ -198,8 +137,8 @@ const UPSTREAM_TIMEOUT_MS: IntegerVariable = {
 };
 
 /** The integer variables with a fixed default, by the configuration key they set. */
-const INTEGERS = {
-  port: { env: 'PORT', min: 0, max: 65535, default: 4000 },
+const GATEWAY_VARIABLES = {
+  port: { env: 'PORT', min: 0, max: 65535, default: GATEWAY_SERVER_DEFAULTS.port },
   upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
   upstreamConnections: {
     env: 'UPSTREAM_CONNECTIONS',
@@ -229,7 +168,7 @@ const INTEGERS = {
 } satisfies Record<string, IntegerVariable>;
 
 /** The events' integer variables, by their key in `EventsConfig`. */
-const EVENT_INTEGERS = {
+const EVENT_VARIABLES = {
   signatureToleranceSeconds: {
     env: 'WEBHOOK_SIGNATURE_TOLERANCE_SECONDS',
     min: 1,
@@ -284,7 +223,7 @@ const EVENT_INTEGERS = {
 } satisfies Record<string, IntegerVariable>;
 
 /** The HTTP edge's integer variables, by their key in `ServerConfig`. */
-const SERVER_INTEGERS = {
+const SERVER_VARIABLES = {
   headersTimeoutMs: {
     env: 'HTTP_HEADERS_TIMEOUT_MS',
     min: 100,
@@ -313,7 +252,7 @@ const SERVER_INTEGERS = {
 } satisfies Record<string, IntegerVariable>;
 
 /** The request limits, by their key in `RequestLimits`. */
-const LIMITS = {
+const LIMIT_VARIABLES = {
   maxTokens: { env: 'MAX_QUERY_TOKENS', min: 1, max: 1_000_000 },
   maxDepth: { env: 'MAX_QUERY_DEPTH', min: 1, max: 1000 },
   maxAliases: { env: 'MAX_QUERY_ALIASES', min: 0, max: 10_000 },
@@ -324,30 +263,18 @@ const LIMITS = {
   maxUpstreamCalls: { env: 'MAX_UPSTREAM_CALLS', min: 1, max: 100_000 },
 } satisfies Record<keyof RequestLimits, Omit<IntegerVariable, 'default'>>;
 
-/** Every integer of `table`, read, by its key. */
-function readIntegers<Key extends string>(
-  reader: EnvironmentReader,
-  table: Record<Key, IntegerVariable>,
-): Record<Key, number> {
-  const entries = Object.entries<IntegerVariable>(table).map(([key, variable]) => [
-    key,
-    reader.integer(variable),
-  ]);
-  return Object.fromEntries(entries) as Record<Key, number>;
-}
-
 function readRequestLimits(reader: EnvironmentReader): RequestLimits {
   const table = Object.fromEntries(
-    Object.entries(LIMITS).map(([key, variable]) => [
+    Object.entries(LIMIT_VARIABLES).map(([key, variable]) => [
       key,
       { ...variable, default: DEFAULT_REQUEST_LIMITS[key as keyof RequestLimits] },
     ]),
   ) as Record<keyof RequestLimits, IntegerVariable>;
-  return readIntegers(reader, table);
+  return reader.integers(table);
 }
 
 function readGitLabUrl(reader: EnvironmentReader): string | undefined {
-  const raw = reader.text('GITLAB_URL');
+  const raw = reader.string('GITLAB_URL');
   if (raw === undefined) return undefined;
   try {
     return parseBaseUrl(raw).href;
@@ -358,10 +285,10 @@ function readGitLabUrl(reader: EnvironmentReader): string | undefined {
   }
 }
 
-function readGitLabToken(env: NodeJS.ProcessEnv, reader: EnvironmentReader): Credential | undefined {
+function readGitLabToken(reader: EnvironmentReader): Credential | undefined {
   // Not trimmed: a token is used exactly as given, and one with spaces is refused.
-  const token = env.GITLAB_TOKEN;
-  if (token === undefined || token === '') return undefined;
+  const token = reader.raw('GITLAB_TOKEN');
+  if (token === undefined) return undefined;
   if (isWellFormedToken(token)) return { scheme: 'private-token', token };
   // The value is never quoted back: it is a secret.
   reader.problems.push('GITLAB_TOKEN must be 1 to 1024 visible ASCII characters without spaces');
@@ -383,37 +310,8 @@ function readAttemptTimeout(reader: EnvironmentReader, timeoutMs: number): numbe
   return attemptTimeoutMs;
 }
 
-/** At most this many manifest problems are listed; the rest are counted. */
-const MANIFEST_PROBLEMS_SHOWN = 5;
-
-function readTrustedDocuments(reader: EnvironmentReader): TrustedDocuments | undefined {
-  const path = reader.text('TRUSTED_DOCUMENTS_FILE');
-  if (path === undefined) return undefined;
-  const where = `TRUSTED_DOCUMENTS_FILE ${JSON.stringify(path)}`;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    reader.problems.push(
-      `${where} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-    );
-    return undefined;
-  }
-  try {
-    return parseTrustedDocumentsManifest(text);
-  } catch (error) {
-    if (!(error instanceof TrustedDocumentsManifestError)) throw error;
-    const shown = error.problems.slice(0, MANIFEST_PROBLEMS_SHOWN);
-    const more = error.problems.length - shown.length;
-    reader.problems.push(
-      `${where} is not a trusted-documents manifest: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
-    );
-    return undefined;
-  }
-}
-
 function readServer(reader: EnvironmentReader): ServerConfig {
-  const integers = readIntegers(reader, SERVER_INTEGERS);
+  const integers = reader.integers(SERVER_VARIABLES);
   // Node refuses to start a server whose headers may take longer than the whole request.
   if (integers.headersTimeoutMs > integers.requestTimeoutMs) {
     reader.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
@@ -421,43 +319,12 @@ function readServer(reader: EnvironmentReader): ServerConfig {
   return { allowedHosts: reader.take(parseAllowedHosts(reader.list('ALLOWED_HOSTS'))), ...integers };
 }
 
-/** Secrets a comma-separated variable lists; their problems never quote them. */
-function readSecrets(
-  reader: EnvironmentReader,
-  name: string,
-  parse: (raw: string | undefined, variable: string) => { values: string[]; problems: string[] },
-): string[] {
-  const { values, problems } = parse(reader.text(name), name);
-  reader.problems.push(...problems);
-  return values;
-}
-
-/** `REDIS_URL`: a `redis:` or `rediss:` URL. It may hold a password, so it is never quoted. */
-function readRedisUrl(reader: EnvironmentReader): string | undefined {
-  const raw = reader.text('REDIS_URL');
-  if (raw === undefined) return undefined;
-  if (isRedisUrl(raw)) return raw;
-  reader.problems.push('REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
-  return undefined;
-}
-
-function isRedisUrl(text: string): boolean {
-  // WHATWG URL parsing drops tabs and line breaks inside a URL; the raw value, which goes to the client, keeps them.
-  if (/[\s\p{Cc}]/u.test(text)) return false;
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
 /** `EVENT_AUTH_MAX_STALENESS_SECONDS`: past the interval, or no recheck could confirm a credential in time. */
 function readAuthMaxStaleness(reader: EnvironmentReader, recheckSeconds: number): number {
   const seconds = reader.integer({
     env: 'EVENT_AUTH_MAX_STALENESS_SECONDS',
     min: 2,
-    max: 2 * EVENT_INTEGERS.authRecheckSeconds.max,
+    max: 2 * EVENT_VARIABLES.authRecheckSeconds.max,
     default: recheckSeconds * CREDENTIAL_WATCH_DEFAULTS.stalenessRechecks,
   });
   if (seconds <= recheckSeconds) {
@@ -475,7 +342,7 @@ function readAuthMaxStaleness(reader: EnvironmentReader, recheckSeconds: number)
  */
 function checkReplayWindow(
   reader: EnvironmentReader,
-  events: Record<keyof typeof EVENT_INTEGERS, number>,
+  events: Record<keyof typeof EVENT_VARIABLES, number>,
 ): void {
   if (2 * events.signatureToleranceSeconds <= events.dedupeWindowSeconds) return;
   reader.problems.push(
@@ -486,44 +353,48 @@ function checkReplayWindow(
 }
 
 function readEvents(reader: EnvironmentReader): EventsConfig {
-  const integers = readIntegers(reader, EVENT_INTEGERS);
+  const integers = reader.integers(EVENT_VARIABLES);
   checkReplayWindow(reader, integers);
   return {
     ...integers,
     authMaxStalenessSeconds: readAuthMaxStaleness(reader, integers.authRecheckSeconds),
-    secretTokens: readSecrets(reader, 'WEBHOOK_SECRET_TOKENS', parseSecretTokens),
-    signingSecrets: readSecrets(reader, 'WEBHOOK_SIGNING_SECRETS', parseSigningSecrets),
-    redisUrl: readRedisUrl(reader),
+    secretTokens: reader.secrets('WEBHOOK_SECRET_TOKENS', parseSecretTokens),
+    signingSecrets: reader.secrets('WEBHOOK_SIGNING_SECRETS', parseSigningSecrets),
+    redisUrl: reader.take(parseRedisUrl(reader.string('REDIS_URL'))),
   };
 }
 
-/** `METRICS_PORT`: OpenTelemetry's Prometheus exporter's port. */
-const METRICS_PORT: IntegerVariable = { env: 'METRICS_PORT', min: 0, max: 65535, default: 9464 };
+const METRICS_PORT: IntegerVariable = {
+  env: 'METRICS_PORT',
+  min: 0,
+  max: 65535,
+  default: METRICS_SERVER_DEFAULTS.port,
+};
 
 function readObservability(reader: EnvironmentReader, port: number): ObservabilityConfig {
   // graphql-yoga's own switch, `DEBUG=1`, also turns the gateway's debug lines on (any other value belongs to
   // the `debug` package's conventions and is left alone).
-  const yogaDebug = reader.text('DEBUG') === '1';
-  const level = reader.text('LOG_LEVEL')?.toLowerCase() ?? (yogaDebug ? 'debug' : 'info');
+  const yogaDebug = reader.string('DEBUG') === '1';
+  const level = reader.string('LOG_LEVEL')?.toLowerCase() ?? (yogaDebug ? 'debug' : 'info');
   if (!isLogLevel(level)) {
     reader.problems.push(
       `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level.slice(0, 40))}`,
     );
   }
   // Unset, the terminal decides (text for a person, JSON lines for a collector): only a forced format is kept.
-  const format = reader.text('LOG_FORMAT')?.toLowerCase();
+  const format = reader.string('LOG_FORMAT')?.toLowerCase();
   if (format !== undefined && !isLogFormat(format)) {
     reader.problems.push(
       `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(format.slice(0, 40))}`,
     );
   }
   const metrics = reader.boolean('METRICS', false);
-  const metricsHost = reader.text('METRICS_HOST') ?? '127.0.0.1';
+  const metricsHost = reader.string('METRICS_HOST') ?? METRICS_SERVER_DEFAULTS.host;
   const metricsPort = reader.integer(METRICS_PORT);
   if (metrics && metricsPort !== 0 && metricsPort === port) {
     reader.problems.push('METRICS_PORT must differ from PORT: metrics are never served on the GraphQL port');
   }
-  const raw = Object.fromEntries(OTEL_VARIABLES.map((name) => [name, reader.text(name)])) as Record<
+  const raw = Object.fromEntries(OTEL_VARIABLES.map((name) => [name, reader.string(name)])) as Record<
     OtelVariable,
     string | undefined
   >;
@@ -566,25 +437,25 @@ function refuseCompiledQueries(reader: EnvironmentReader): void {
 
 export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const reader = new EnvironmentReader(env);
-  const integers = readIntegers(reader, INTEGERS);
+  const integers = reader.integers(GATEWAY_VARIABLES);
   const gitlabUrl = readGitLabUrl(reader);
   const config: GatewayConfig = {
     ...integers,
-    host: reader.text('HOST') ?? '127.0.0.1',
+    host: reader.string('HOST') ?? GATEWAY_SERVER_DEFAULTS.host,
     server: readServer(reader),
     gitlabUrl,
-    gitlabToken: readGitLabToken(env, reader),
+    gitlabToken: readGitLabToken(reader),
     upstreamAttemptTimeoutMs: readAttemptTimeout(reader, integers.upstreamTimeoutMs),
     // Without GITLAB_URL (not a bad one), `npm start` runs the embedded GitLab.
-    embedded: reader.text('GITLAB_URL') === undefined ? readEmbeddedGitLab(env, reader) : undefined,
-    introspection: reader.boolean('INTROSPECTION', true),
-    trustedDocuments: readTrustedDocuments(reader),
+    embedded: reader.string('GITLAB_URL') === undefined ? readEmbeddedGitLab(env, reader) : undefined,
+    introspection: reader.boolean('INTROSPECTION', INTROSPECTION_DEFAULT),
+    trustedDocuments: reader.take(readTrustedDocumentsFile(reader.string('TRUSTED_DOCUMENTS_FILE'))),
     limits: readRequestLimits(reader),
     corsOrigins: reader.take(parseCorsOrigins(reader.list('CORS_ORIGINS'))),
     events: readEvents(reader),
     observability: readObservability(reader, integers.port),
   };
   refuseCompiledQueries(reader);
-  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  reader.assertNoProblems();
   return config;
 }

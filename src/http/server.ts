@@ -19,8 +19,12 @@ import {
  * WebSocket upgrades on the GraphQL path only, and a shutdown that drains.
  */
 
-/** The edge's bounds when nothing else is said; `src/config/index.ts` reads each from its variable. */
+/** The edge's settings when nothing else is said; `src/config/index.ts` reads each from its variable. */
 export const GATEWAY_SERVER_DEFAULTS = {
+  /** Loopback: only this machine can connect until the operator says otherwise. */
+  host: '127.0.0.1',
+  /** `npm start`'s `PORT`; the edge itself takes any free port when given none (tests, the benchmark). */
+  port: 4000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -116,7 +120,7 @@ export function webSocketOptions(config: GatewayConfig, logger?: Logger): GraphQ
 }
 
 export async function startGatewayServer(options: GatewayServerOptions = {}): Promise<GatewayServer> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? GATEWAY_SERVER_DEFAULTS.host;
   const headersTimeout = options.headersTimeoutMs ?? GATEWAY_SERVER_DEFAULTS.headersTimeoutMs;
   const graceMs = options.shutdownGraceMs ?? GATEWAY_SERVER_DEFAULTS.shutdownGraceMs;
   const { logger } = options;
