@@ -49,7 +49,7 @@ async function startEmbeddedGitLab(
     adminToken,
     adminTokenFrom,
     // The operator's own token when there is one; otherwise one only the embedded GitLab and the gateway know.
-    receiverToken: config.events.secretTokens[0] ?? randomBytes(24).toString('base64url'),
+    receiverToken: config.events.receiver.secretTokens[0] ?? randomBytes(24).toString('base64url'),
   };
 }
 
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const edge = await startGatewayServer(gatewayServerOptions(config, logger));
   const receiverHookId =
     embedded && (await seedReceiverHook(embedded, `${edge.url}${SYSTEM_HOOK_RECEIVER_PATH}`, logger));
-  const graphiql = embedded && embeddedGraphiQLHeaders(config.host, embedded);
+  const graphiql = embedded && embeddedGraphiQLHeaders(config.server.host, embedded);
   if (graphiql?.warning) logger.warn(graphiql.warning);
   const configured = createConfiguredGateway(config, gitlabUrl, {
     logger,
@@ -103,7 +103,8 @@ async function main(): Promise<void> {
       ? await startMetricsServer({ registry: metrics.registry, ...config.observability.metrics })
       : undefined;
 
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const { host: listenHost } = config.server;
+  const host = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
   const url = `http://${host}:${edge.port}/graphql`;
   logger.info(
     { url, upstream: gitlabUrl },

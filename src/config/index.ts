@@ -36,44 +36,34 @@ import { EnvironmentReader, type IntegerVariable } from './env-reader.ts';
 export { ConfigError } from './env-reader.ts';
 
 /**
- * The gateway's configuration, read once from the environment. Every variable, its default and what it accepts
- * is listed in docs/configuration.md (a test holds that page to what this module reads). Defaults are not
- * restated here: they are imported from the modules they configure.
+ * The gateway's configuration, read once from the environment, in sections shaped as their consumers take them:
+ * `server` is what `startGatewayServer` takes, `upstream` what `createGitLabClient` takes beside its base URL and
+ * instrumentation, `events` what the receiver, the event store and the subscriptions take, each in the units it
+ * counts in. Every variable, its default and what it accepts is listed in docs/configuration.md (a test holds
+ * that page to what this module reads). Defaults are not restated here: they are imported from the modules they
+ * configure.
  */
 export interface GatewayConfig {
-  /** `PORT`, @default 4000 */
-  port: number;
-  /** `HOST`, @default '127.0.0.1' (set `0.0.0.0` to serve other machines) */
-  host: string;
-  /** The HTTP edge: `ALLOWED_HOSTS`, `HTTP_*` timeouts and the connection cap. */
+  /** The HTTP edge: `HOST`, `PORT`, `ALLOWED_HOSTS`, `HTTP_*` timeouts and the connection cap. */
   server: ServerConfig;
   /** `GITLAB_URL`, normalized; unset: the embedded GitLab is started and used. */
   gitlabUrl: string | undefined;
   /** `GITLAB_TOKEN`: credential for requests that bring none. @default none */
   gitlabToken: Credential | undefined;
-  /** `UPSTREAM_TIMEOUT_MS`: deadline of each GitLab call. @default GITLAB_CLIENT_DEFAULTS.timeoutMs */
-  upstreamTimeoutMs: number;
-  /** `UPSTREAM_CONNECTIONS`: sockets kept to GitLab. @default GITLAB_CLIENT_DEFAULTS.connections */
-  upstreamConnections: number;
-  /** `UPSTREAM_MAX_QUEUED`: calls that may wait for a connection to GitLab. @default GITLAB_CLIENT_DEFAULTS.maxQueued */
-  upstreamMaxQueued: number;
-  /** `UPSTREAM_ATTEMPT_TIMEOUT_MS`: wait for one attempt's response headers before a retry. @default upstreamTimeoutMs */
-  upstreamAttemptTimeoutMs: number;
-  /** `UPSTREAM_RETRIES`: retries of a GET, or of a PUT or DELETE where safe; POSTs never. @default RETRY_DEFAULTS.retries */
-  upstreamRetries: number;
-  /** `UPSTREAM_BREAKER_FAILURES`: consecutive failures that open the circuit breaker; 0 for none. @default CIRCUIT_BREAKER_DEFAULTS.failureThreshold */
-  upstreamBreakerFailures: number;
-  /** `UPSTREAM_BREAKER_COOLDOWN_MS`: how long an open breaker fails fast before a probe. @default CIRCUIT_BREAKER_DEFAULTS.coolDownMs */
-  upstreamBreakerCooldownMs: number;
+  /** The GitLab client's bounds, retries and circuit breaker (`UPSTREAM_*`). */
+  upstream: UpstreamConfig;
   /** The embedded GitLab's settings (`EMBEDDED_GITLAB_*`); only when `GITLAB_URL` is unset. */
   embedded: EmbeddedGitLabConfig | undefined;
-  /** `INTROSPECTION`: whether `__schema`/`__type` queries are answered. @default true */
+  /** `INTROSPECTION`: whether `__schema`/`__type` queries are answered. @default INTROSPECTION_DEFAULT (true) */
   introspection: boolean;
   /** The manifest named by `TRUSTED_DOCUMENTS_FILE`: only its documents run. @default unset: any document runs */
   trustedDocuments: TrustedDocuments | undefined;
   /** `MAX_QUERY_*`, `MAX_REQUEST_BODY_BYTES`, `MAX_BATCH_OPERATIONS`, `MAX_UPSTREAM_CALLS`. @default DEFAULT_REQUEST_LIMITS */
   limits: RequestLimits;
-  /** `CORS_ORIGINS`: browser origins allowed to call cross-origin, comma-separated. @default none */
+  /**
+   * `CORS_ORIGINS`: browser origins allowed to call cross-origin and to open a WebSocket, comma-separated (the
+   * gateway's and the edge's `corsOrigins`). @default none
+   */
   corsOrigins: string[];
   /** System hook events: the receiver's secrets and bounds, the shared store, the subscribers' checks. */
   events: EventsConfig;
@@ -81,7 +71,12 @@ export interface GatewayConfig {
   observability: ObservabilityConfig;
 }
 
+/** The edge's settings, as `GatewayServerOptions` names them. */
 export interface ServerConfig {
+  /** `HOST`: the address to listen on (`0.0.0.0` serves other machines). @default GATEWAY_SERVER_DEFAULTS.host */
+  host: string;
+  /** `PORT`. @default GATEWAY_SERVER_DEFAULTS.port (4000) */
+  port: number;
   /** `ALLOWED_HOSTS`: host names answered besides IP literals, `localhost` and a named `HOST`. @default none */
   allowedHosts: string[];
   /** `HTTP_HEADERS_TIMEOUT_MS`. @default GATEWAY_SERVER_DEFAULTS.headersTimeoutMs */
@@ -94,12 +89,43 @@ export interface ServerConfig {
   maxConnections: number;
 }
 
+/** The GitLab client's settings, as `GitLabClientOptions` names them. */
+export interface UpstreamConfig {
+  /** `UPSTREAM_TIMEOUT_MS`: deadline of each GitLab call. @default GITLAB_CLIENT_DEFAULTS.timeoutMs */
+  timeoutMs: number;
+  /** `UPSTREAM_CONNECTIONS`: sockets kept to GitLab. @default GITLAB_CLIENT_DEFAULTS.connections */
+  connections: number;
+  /** `UPSTREAM_MAX_QUEUED`: calls that may wait for a connection to GitLab. @default GITLAB_CLIENT_DEFAULTS.maxQueued */
+  maxQueued: number;
+  /** `UPSTREAM_ATTEMPT_TIMEOUT_MS`: wait for one attempt's response headers before a retry. @default timeoutMs */
+  attemptTimeoutMs: number;
+  retry: {
+    /** `UPSTREAM_RETRIES`: retries of a GET, or of a PUT or DELETE where safe; POSTs never. @default RETRY_DEFAULTS.retries */
+    retries: number;
+  };
+  circuitBreaker: {
+    /** `UPSTREAM_BREAKER_FAILURES`: consecutive failures that open the breaker; 0 for none. @default CIRCUIT_BREAKER_DEFAULTS.failureThreshold */
+    failureThreshold: number;
+    /** `UPSTREAM_BREAKER_COOLDOWN_MS`: how long an open breaker fails fast before a probe. @default CIRCUIT_BREAKER_DEFAULTS.coolDownMs */
+    coolDownMs: number;
+  };
+}
+
 export interface EventsConfig {
+  /** The receiver's secrets and bounds, as `SystemHookReceiverOptions` names them. */
+  receiver: ReceiverConfig;
+  /** Where events are kept: this process, or shared through Redis. */
+  store: EventStoreConfig;
+  /** The subscriptions' credential checks and caps, as `GatewayEvents` names them. */
+  subscriptions: SubscriptionsConfig;
+}
+
+export interface ReceiverConfig {
   /** `WEBHOOK_SECRET_TOKENS`: accepted `X-Gitlab-Token` values. @default none */
   secretTokens: string[];
   /** `WEBHOOK_SIGNING_SECRETS`: accepted Standard Webhooks secrets (`whsec_...`). @default none */
   signingSecrets: string[];
-  /** `WEBHOOK_SIGNATURE_TOLERANCE_SECONDS`: how far `webhook-timestamp` may be from now. @default 300 */
+  /** `WEBHOOK_SIGNATURE_TOLERANCE_SECONDS`: how far `webhook-timestamp` may be from now. @default DEFAULT_SIGNATURE_TOLERANCE_SECONDS (300) */
   signatureToleranceSeconds: number;
   /** `MAX_WEBHOOK_BODY_BYTES`: the largest delivery body. @default DEFAULT_MAX_WEBHOOK_BODY_BYTES (1 MiB) */
   maxBodyBytes: number;
@@ -107,26 +133,35 @@ export interface EventsConfig {
   readTimeoutMs: number;
   /** `MAX_CONCURRENT_WEBHOOK_BODIES`: delivery bodies read at once. @default DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES (32) */
   maxConcurrentBodies: number;
+}
+
+export interface EventStoreConfig {
   /** `REDIS_URL`: share events, deduplication and retention between replicas. @default unset: one process */
   redisUrl: string | undefined;
   /** `EVENT_RETENTION`: how many recent events are kept for `after`. @default DEFAULT_EVENT_RETENTION (1000) */
   retention: number;
-  /** `EVENT_AUTH_RECHECK_SECONDS`: how often a subscriber's credential is checked again. @default 300 */
-  authRecheckSeconds: number;
-  /**
-   * `EVENT_AUTH_MAX_STALENESS_SECONDS`: how old a subscriber's last confirmed check may grow while rechecks fail
-   * before its streams end. @default 2 × authRecheckSeconds
-   */
-  authMaxStalenessSeconds: number;
-  /** `MAX_SUBSCRIPTIONS`: subscriptions open at once. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptions (1000) */
-  maxSubscriptions: number;
-  /** `MAX_SUBSCRIPTIONS_PER_CREDENTIAL`. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptionsPerCredential (100) */
-  maxSubscriptionsPerCredential: number;
   /**
    * `EVENT_DEDUPE_WINDOW_SECONDS`: how long a delivery id is recognised; at least twice the signature tolerance.
    * @default DEFAULT_DEDUPE_WINDOW_SECONDS (86400)
    */
   dedupeWindowSeconds: number;
+}
+
+export interface SubscriptionsConfig {
+  /**
+   * `EVENT_AUTH_RECHECK_SECONDS`, in milliseconds: how often a subscriber's credential is checked again.
+   * @default CREDENTIAL_WATCH_DEFAULTS.recheckMs (300 s)
+   */
+  authRecheckMs: number;
+  /**
+   * `EVENT_AUTH_MAX_STALENESS_SECONDS`, in milliseconds: how old a subscriber's last confirmed check may grow
+   * while rechecks fail before its streams end. @default 2 × authRecheckMs
+   */
+  authMaxStalenessMs: number;
+  /** `MAX_SUBSCRIPTIONS`: subscriptions open at once. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptions (1000) */
+  maxSubscriptions: number;
+  /** `MAX_SUBSCRIPTIONS_PER_CREDENTIAL`. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptionsPerCredential (100) */
+  maxSubscriptionsPerCredential: number;
 }
 
 const UPSTREAM_TIMEOUT_MS: IntegerVariable = {
@@ -136,30 +171,35 @@ const UPSTREAM_TIMEOUT_MS: IntegerVariable = {
   default: GITLAB_CLIENT_DEFAULTS.timeoutMs,
 };
 
-/** The integer variables with a fixed default, by the configuration key they set. */
-const GATEWAY_VARIABLES = {
-  port: { env: 'PORT', min: 0, max: 65535, default: GATEWAY_SERVER_DEFAULTS.port },
-  upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
-  upstreamConnections: {
+/** The GitLab client's integer variables, by their key in `GitLabClientOptions`. */
+const UPSTREAM_VARIABLES = {
+  timeoutMs: UPSTREAM_TIMEOUT_MS,
+  connections: {
     env: 'UPSTREAM_CONNECTIONS',
     min: 1,
     max: 1024,
     default: GITLAB_CLIENT_DEFAULTS.connections,
   },
-  upstreamMaxQueued: {
+  maxQueued: {
     env: 'UPSTREAM_MAX_QUEUED',
     min: 0,
     max: 100_000,
     default: GITLAB_CLIENT_DEFAULTS.maxQueued,
   },
-  upstreamRetries: { env: 'UPSTREAM_RETRIES', min: 0, max: 10, default: RETRY_DEFAULTS.retries },
-  upstreamBreakerFailures: {
+} satisfies Record<string, IntegerVariable>;
+
+const UPSTREAM_RETRY_VARIABLES = {
+  retries: { env: 'UPSTREAM_RETRIES', min: 0, max: 10, default: RETRY_DEFAULTS.retries },
+} satisfies Record<string, IntegerVariable>;
+
+const UPSTREAM_BREAKER_VARIABLES = {
+  failureThreshold: {
     env: 'UPSTREAM_BREAKER_FAILURES',
     min: 0,
     max: 1000,
     default: CIRCUIT_BREAKER_DEFAULTS.failureThreshold,
   },
-  upstreamBreakerCooldownMs: {
+  coolDownMs: {
     env: 'UPSTREAM_BREAKER_COOLDOWN_MS',
     min: 1,
     max: 3_600_000,
@@ -167,8 +207,8 @@ const GATEWAY_VARIABLES = {
   },
 } satisfies Record<string, IntegerVariable>;
 
-/** The events' integer variables, by their key in `EventsConfig`. */
-const EVENT_VARIABLES = {
+/** The receiver's integer variables, by their key in `ReceiverConfig`. */
+const RECEIVER_VARIABLES = {
   signatureToleranceSeconds: {
     env: 'WEBHOOK_SIGNATURE_TOLERANCE_SECONDS',
     min: 1,
@@ -195,13 +235,29 @@ const EVENT_VARIABLES = {
     max: 10_000,
     default: DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES,
   },
+} satisfies Record<string, IntegerVariable>;
+
+/** The event store's integer variables, by their key in `EventStoreConfig`. */
+const STORE_VARIABLES = {
   retention: { env: 'EVENT_RETENTION', min: 1, max: 100_000, default: DEFAULT_EVENT_RETENTION },
-  authRecheckSeconds: {
-    env: 'EVENT_AUTH_RECHECK_SECONDS',
-    min: 1,
-    max: 86_400,
-    default: CREDENTIAL_WATCH_DEFAULTS.recheckMs / 1000,
+  dedupeWindowSeconds: {
+    env: 'EVENT_DEDUPE_WINDOW_SECONDS',
+    min: 600,
+    max: 604_800,
+    default: DEFAULT_DEDUPE_WINDOW_SECONDS,
   },
+} satisfies Record<string, IntegerVariable>;
+
+/** `EVENT_AUTH_RECHECK_SECONDS`, read in seconds as documented and kept in milliseconds as the watch counts. */
+const AUTH_RECHECK_SECONDS: IntegerVariable = {
+  env: 'EVENT_AUTH_RECHECK_SECONDS',
+  min: 1,
+  max: 86_400,
+  default: CREDENTIAL_WATCH_DEFAULTS.recheckMs / 1000,
+};
+
+/** The subscriptions' caps, by their key in `SubscriptionsConfig`. */
+const SUBSCRIPTION_VARIABLES = {
   maxSubscriptions: {
     env: 'MAX_SUBSCRIPTIONS',
     min: 1,
@@ -214,16 +270,11 @@ const EVENT_VARIABLES = {
     max: 1_000_000,
     default: CREDENTIAL_WATCH_DEFAULTS.maxSubscriptionsPerCredential,
   },
-  dedupeWindowSeconds: {
-    env: 'EVENT_DEDUPE_WINDOW_SECONDS',
-    min: 600,
-    max: 604_800,
-    default: DEFAULT_DEDUPE_WINDOW_SECONDS,
-  },
 } satisfies Record<string, IntegerVariable>;
 
 /** The HTTP edge's integer variables, by their key in `ServerConfig`. */
 const SERVER_VARIABLES = {
+  port: { env: 'PORT', min: 0, max: 65535, default: GATEWAY_SERVER_DEFAULTS.port },
   headersTimeoutMs: {
     env: 'HTTP_HEADERS_TIMEOUT_MS',
     min: 100,
@@ -295,19 +346,22 @@ function readGitLabToken(reader: EnvironmentReader): Credential | undefined {
   return undefined;
 }
 
-function readAttemptTimeout(reader: EnvironmentReader, timeoutMs: number): number {
+function readUpstream(reader: EnvironmentReader): UpstreamConfig {
+  const integers = reader.integers(UPSTREAM_VARIABLES);
+  const retry = reader.integers(UPSTREAM_RETRY_VARIABLES);
+  const circuitBreaker = reader.integers(UPSTREAM_BREAKER_VARIABLES);
   const attemptTimeoutMs = reader.integer({
     env: 'UPSTREAM_ATTEMPT_TIMEOUT_MS',
     min: 1,
     max: UPSTREAM_TIMEOUT_MS.max,
-    default: timeoutMs,
+    default: integers.timeoutMs,
   });
-  if (attemptTimeoutMs > timeoutMs) {
+  if (attemptTimeoutMs > integers.timeoutMs) {
     reader.problems.push(
       'UPSTREAM_ATTEMPT_TIMEOUT_MS must not exceed UPSTREAM_TIMEOUT_MS, the deadline of the whole call',
     );
   }
-  return attemptTimeoutMs;
+  return { ...integers, attemptTimeoutMs, retry, circuitBreaker };
 }
 
 function readServer(reader: EnvironmentReader): ServerConfig {
@@ -316,23 +370,30 @@ function readServer(reader: EnvironmentReader): ServerConfig {
   if (integers.headersTimeoutMs > integers.requestTimeoutMs) {
     reader.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
-  return { allowedHosts: reader.take(parseAllowedHosts(reader.list('ALLOWED_HOSTS'))), ...integers };
+  return {
+    host: reader.string('HOST') ?? GATEWAY_SERVER_DEFAULTS.host,
+    allowedHosts: reader.take(parseAllowedHosts(reader.list('ALLOWED_HOSTS'))),
+    ...integers,
+  };
 }
 
-/** `EVENT_AUTH_MAX_STALENESS_SECONDS`: past the interval, or no recheck could confirm a credential in time. */
-function readAuthMaxStaleness(reader: EnvironmentReader, recheckSeconds: number): number {
-  const seconds = reader.integer({
+/** `EVENT_AUTH_RECHECK_SECONDS` and `EVENT_AUTH_MAX_STALENESS_SECONDS` (past the interval, or no recheck could confirm a credential in time), in milliseconds. */
+function readAuthChecks(
+  reader: EnvironmentReader,
+): Pick<SubscriptionsConfig, 'authRecheckMs' | 'authMaxStalenessMs'> {
+  const recheckSeconds = reader.integer(AUTH_RECHECK_SECONDS);
+  const stalenessSeconds = reader.integer({
     env: 'EVENT_AUTH_MAX_STALENESS_SECONDS',
     min: 2,
-    max: 2 * EVENT_VARIABLES.authRecheckSeconds.max,
+    max: 2 * AUTH_RECHECK_SECONDS.max,
     default: recheckSeconds * CREDENTIAL_WATCH_DEFAULTS.stalenessRechecks,
   });
-  if (seconds <= recheckSeconds) {
+  if (stalenessSeconds <= recheckSeconds) {
     reader.problems.push(
       'EVENT_AUTH_MAX_STALENESS_SECONDS must exceed EVENT_AUTH_RECHECK_SECONDS, or no recheck could confirm a credential in time',
     );
   }
-  return seconds;
+  return { authRecheckMs: recheckSeconds * 1000, authMaxStalenessMs: stalenessSeconds * 1000 };
 }
 
 /**
@@ -342,25 +403,30 @@ function readAuthMaxStaleness(reader: EnvironmentReader, recheckSeconds: number)
  */
 function checkReplayWindow(
   reader: EnvironmentReader,
-  events: Record<keyof typeof EVENT_VARIABLES, number>,
+  signatureToleranceSeconds: number,
+  dedupeWindowSeconds: number,
 ): void {
-  if (2 * events.signatureToleranceSeconds <= events.dedupeWindowSeconds) return;
+  if (2 * signatureToleranceSeconds <= dedupeWindowSeconds) return;
   reader.problems.push(
     `WEBHOOK_SIGNATURE_TOLERANCE_SECONDS must be at most half of EVENT_DEDUPE_WINDOW_SECONDS ` +
-      `(${Math.floor(events.dedupeWindowSeconds / 2)}): a signed delivery is accepted for twice the tolerance, ` +
+      `(${Math.floor(dedupeWindowSeconds / 2)}): a signed delivery is accepted for twice the tolerance, ` +
       'and its id must be remembered that long',
   );
 }
 
 function readEvents(reader: EnvironmentReader): EventsConfig {
-  const integers = reader.integers(EVENT_VARIABLES);
-  checkReplayWindow(reader, integers);
+  const receiver = reader.integers(RECEIVER_VARIABLES);
+  const store = reader.integers(STORE_VARIABLES);
+  checkReplayWindow(reader, receiver.signatureToleranceSeconds, store.dedupeWindowSeconds);
+  const authChecks = readAuthChecks(reader);
   return {
-    ...integers,
-    authMaxStalenessSeconds: readAuthMaxStaleness(reader, integers.authRecheckSeconds),
-    secretTokens: reader.secrets('WEBHOOK_SECRET_TOKENS', parseSecretTokens),
-    signingSecrets: reader.secrets('WEBHOOK_SIGNING_SECRETS', parseSigningSecrets),
-    redisUrl: reader.take(parseRedisUrl(reader.string('REDIS_URL'))),
+    receiver: {
+      secretTokens: reader.secrets('WEBHOOK_SECRET_TOKENS', parseSecretTokens),
+      signingSecrets: reader.secrets('WEBHOOK_SIGNING_SECRETS', parseSigningSecrets),
+      ...receiver,
+    },
+    store: { redisUrl: reader.take(parseRedisUrl(reader.string('REDIS_URL'))), ...store },
+    subscriptions: { ...authChecks, ...reader.integers(SUBSCRIPTION_VARIABLES) },
   };
 }
 
@@ -437,15 +503,12 @@ function refuseCompiledQueries(reader: EnvironmentReader): void {
 
 export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const reader = new EnvironmentReader(env);
-  const integers = reader.integers(GATEWAY_VARIABLES);
-  const gitlabUrl = readGitLabUrl(reader);
+  const server = readServer(reader);
   const config: GatewayConfig = {
-    ...integers,
-    host: reader.string('HOST') ?? GATEWAY_SERVER_DEFAULTS.host,
-    server: readServer(reader),
-    gitlabUrl,
+    server,
+    gitlabUrl: readGitLabUrl(reader),
     gitlabToken: readGitLabToken(reader),
-    upstreamAttemptTimeoutMs: readAttemptTimeout(reader, integers.upstreamTimeoutMs),
+    upstream: readUpstream(reader),
     // Without GITLAB_URL (not a bad one), `npm start` runs the embedded GitLab.
     embedded: reader.string('GITLAB_URL') === undefined ? readEmbeddedGitLab(env, reader) : undefined,
     introspection: reader.boolean('INTROSPECTION', INTROSPECTION_DEFAULT),
@@ -453,7 +516,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     limits: readRequestLimits(reader),
     corsOrigins: reader.take(parseCorsOrigins(reader.list('CORS_ORIGINS'))),
     events: readEvents(reader),
-    observability: readObservability(reader, integers.port),
+    observability: readObservability(reader, server.port),
   };
   refuseCompiledQueries(reader);
   reader.assertNoProblems();

@@ -1,5 +1,5 @@
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { GatewayConfig } from '../config/index.ts';
+import type { EventStoreConfig, GatewayConfig } from '../config/index.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { createMemoryEventStore } from '../events/memory-event-store.ts';
 import { createRedisEventStore } from '../events/redis-event-store.ts';
@@ -269,24 +269,19 @@ export function createConfiguredGateway(
   const { receiverTokens = [], logger, ...options } = extra;
   const telemetry = createTelemetry(config.observability, {
     logger,
-    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    upstreamTimeoutMs: config.upstream.timeoutMs,
   });
   const client = createGitLabClient({
     instrumentation: telemetry.upstream,
     baseUrl: gitlabUrl,
-    timeoutMs: config.upstreamTimeoutMs,
-    connections: config.upstreamConnections,
-    maxQueued: config.upstreamMaxQueued,
-    attemptTimeoutMs: config.upstreamAttemptTimeoutMs,
-    retry: { retries: config.upstreamRetries },
-    circuitBreaker: config.upstreamBreakerFailures > 0 && {
-      failureThreshold: config.upstreamBreakerFailures,
-      coolDownMs: config.upstreamBreakerCooldownMs,
-    },
+    ...config.upstream,
   });
-  const secretTokens = [...config.events.secretTokens, ...receiverTokens];
-  const receives = secretTokens.length > 0 || config.events.signingSecrets.length > 0;
-  const events = receives ? createEventStore(config.events) : undefined;
+  const receiver = {
+    ...config.events.receiver,
+    secretTokens: [...config.events.receiver.secretTokens, ...receiverTokens],
+  };
+  const receives = receiver.secretTokens.length > 0 || receiver.signingSecrets.length > 0;
+  const events = receives ? createEventStore(config.events.store) : undefined;
   const gateway = createGateway({
     api: client,
     defaultCredential: config.gitlabToken,
@@ -294,21 +289,7 @@ export function createConfiguredGateway(
     trustedDocuments: config.trustedDocuments,
     limits: config.limits,
     corsOrigins: config.corsOrigins,
-    events: events && {
-      store: events,
-      receiver: {
-        secretTokens,
-        signingSecrets: config.events.signingSecrets,
-        signatureToleranceSeconds: config.events.signatureToleranceSeconds,
-        maxBodyBytes: config.events.maxBodyBytes,
-        readTimeoutMs: config.events.readTimeoutMs,
-        maxConcurrentBodies: config.events.maxConcurrentBodies,
-      },
-      authRecheckMs: config.events.authRecheckSeconds * 1000,
-      authMaxStalenessMs: config.events.authMaxStalenessSeconds * 1000,
-      maxSubscriptions: config.events.maxSubscriptions,
-      maxSubscriptionsPerCredential: config.events.maxSubscriptionsPerCredential,
-    },
+    events: events && { store: events, receiver, ...config.events.subscriptions },
     telemetry,
     readinessCacheMs: READINESS_PROBE_CACHE_MS,
     ...options,
@@ -317,9 +298,8 @@ export function createConfiguredGateway(
 }
 
 /** The event store `EVENT_RETENTION`, `EVENT_DEDUPE_WINDOW_SECONDS` and `REDIS_URL` describe: shared through Redis, or this process's own. */
-function createEventStore(config: GatewayConfig['events']): EventStore {
-  const options = { retention: config.retention, dedupeWindowSeconds: config.dedupeWindowSeconds };
-  return config.redisUrl === undefined
+function createEventStore({ redisUrl, ...options }: EventStoreConfig): EventStore {
+  return redisUrl === undefined
     ? createMemoryEventStore(options)
-    : createRedisEventStore({ ...options, redis: config.redisUrl });
+    : createRedisEventStore({ ...options, redis: redisUrl });
 }

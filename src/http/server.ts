@@ -107,7 +107,7 @@ const HOST_REFUSAL_LINE = "Refused a request: its Host is none of the gateway's 
 
 /** The edge's options as the configuration describes them (`npm start`, the benchmark). */
 export function gatewayServerOptions(config: GatewayConfig, logger?: Logger): GatewayServerOptions {
-  return { host: config.host, port: config.port, corsOrigins: config.corsOrigins, ...config.server, logger };
+  return { ...config.server, corsOrigins: config.corsOrigins, logger };
 }
 
 /** GraphQL over WebSocket as the configuration describes it. */

@@ -5,11 +5,11 @@ import { ConfigError, loadConfig } from '../../src/config/index.ts';
 describe('loadConfig', () => {
   it('defaults to port 4000 on loopback and the embedded GitLab when GITLAB_URL is unset', () => {
     const config = loadConfig({});
-    assert.equal(config.port, 4000);
-    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.server.port, 4000);
+    assert.equal(config.server.host, '127.0.0.1');
     assert.equal(config.gitlabUrl, undefined);
     assert.equal(config.gitlabToken, undefined);
-    assert.equal(config.upstreamTimeoutMs, 10_000);
+    assert.equal(config.upstream.timeoutMs, 10_000);
     assert.ok(config.embedded, 'the embedded GitLab is configured');
   });
 
@@ -94,6 +94,8 @@ describe('loadConfig', () => {
 
   it('sets the HTTP edge explicitly by default: timeouts, a connection cap, no names beyond the loopback ones', () => {
     assert.deepEqual(loadConfig({}).server, {
+      host: '127.0.0.1',
+      port: 4000,
       allowedHosts: [],
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
@@ -111,6 +113,8 @@ describe('loadConfig', () => {
       HTTP_MAX_CONNECTIONS: '100',
     });
     assert.deepEqual(server, {
+      host: '127.0.0.1',
+      port: 4000,
       allowedHosts: ['gateway.example.com', '.corp.example', 'gateway_1'],
       headersTimeoutMs: 2000,
       requestTimeoutMs: 2000,
