@@ -7,7 +7,7 @@ import { describeToken } from './embedded-gitlab/config.ts';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from './embedded-gitlab/index.ts';
 import { createConfiguredGateway, SYSTEM_HOOK_RECEIVER_PATH } from './http/gateway.ts';
 import { embeddedGraphiQLHeaders } from './http/graphiql.ts';
-import { gatewayServerOptions, startGatewayServer, webSocketOptions } from './http/server.ts';
+import { gatewayServerOptions, startGatewayServer } from './http/server.ts';
 import { createLogger, type LogFormat, type Logger } from './observability/logger.ts';
 import { startMetricsServer } from './observability/metrics-server.ts';
 
@@ -81,23 +81,28 @@ async function main(): Promise<void> {
     throw new ConfigError(['GITLAB_URL is unset and the embedded GitLab is not configured']);
   }
 
-  // The server listens before the gateway exists: the embedded GitLab's receiver hook needs the port, and
-  // GraphiQL's example needs that hook. Nothing is served in between (`npm start` prints its address after).
-  const edge = await startGatewayServer(gatewayServerOptions(config, logger));
-  const receiverHookId =
-    embedded && (await seedReceiverHook(embedded, `${edge.url}${SYSTEM_HOOK_RECEIVER_PATH}`, logger));
+  const draining = new AbortController();
+  // GraphiQL's events example names the receiver hook, which can only be seeded once the gateway listens: the
+  // page asks for its id at each view.
+  let receiverHookId: string | undefined;
   const graphiql = embedded && embeddedGraphiQLHeaders(config.server.host, embedded);
   if (graphiql?.warning) logger.warn(graphiql.warning);
   const configured = createConfiguredGateway(config, gitlabUrl, {
     logger,
-    draining: edge.draining,
+    draining: draining.signal,
     graphiqlHeaders: graphiql?.headers,
-    graphiqlReceiverHookId: receiverHookId,
+    graphiqlReceiverHookId: () => receiverHookId,
     receiverTokens: embedded ? [embedded.receiverToken] : [],
   });
-  const sockets = edge.serve(configured.gateway, webSocketOptions(config, configured.telemetry.logger));
+  const edge = await startGatewayServer(configured.gateway, {
+    ...gatewayServerOptions(config, logger),
+    draining,
+  });
+  if (embedded) {
+    receiverHookId = await seedReceiverHook(embedded, `${edge.url}${SYSTEM_HOOK_RECEIVER_PATH}`, logger);
+  }
   const { metrics } = configured.telemetry;
-  metrics?.watchWebSockets(() => sockets?.connections ?? 0);
+  metrics?.watchWebSockets(() => edge.webSocket?.connections ?? 0);
   const metricsServer =
     metrics && config.observability.metrics
       ? await startMetricsServer({ registry: metrics.registry, ...config.observability.metrics })

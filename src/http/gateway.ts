@@ -45,9 +45,10 @@ export interface GatewayOptions {
   graphiqlHeaders?: Record<string, string> | undefined;
   /**
    * The global ID of a hook that delivers to this gateway's own receiver: GraphiQL then also shows a
-   * subscription and the mutation that makes GitLab deliver a test event to it. @default none
+   * subscription and the mutation that makes GitLab deliver a test event to it. A function is asked at each
+   * GraphiQL page view, for a hook that can only be made once the gateway listens (`npm start`). @default none
    */
-  graphiqlReceiverHookId?: string | undefined;
+  graphiqlReceiverHookId?: string | (() => string | undefined) | undefined;
   loader?: HookLoaderOptions | undefined;
   /** Yoga's logger; `false` for silence (tests). @default true */
   logging?: boolean | undefined;
@@ -209,10 +210,13 @@ export function createGateway(options: GatewayOptions): Gateway {
     landingPage: false,
     maskedErrors: { maskError: maskGatewayError },
     logging: requests.yogaLogging(options.logging ?? true),
-    graphiql: graphiqlOptions({
-      headers: options.graphiqlHeaders,
-      receiverHookId: options.graphiqlReceiverHookId,
-    }),
+    graphiql: () => {
+      const hookId = options.graphiqlReceiverHookId;
+      return graphiqlOptions({
+        headers: options.graphiqlHeaders,
+        receiverHookId: typeof hookId === 'function' ? hookId() : hookId,
+      });
+    },
     renderGraphiQL: createGraphiQLRenderer(),
     extraParamNames: options.trustedDocuments ? [DOCUMENT_ID_PARAM] : undefined,
     // Both replaced by the gateway's own plugins: useDocumentCache and useRequestLimits.

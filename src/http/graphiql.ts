@@ -101,18 +101,24 @@ export function embeddedGraphiQLHeaders(
  * Renders GraphiQL with its scripts, styles, fonts and editor workers inlined from the installed package, instead
  * of from Yoga's default CDN: it works offline and behind a firewall. The renderer is imported on the first page
  * view: it is a 9 MB module that costs about 95 MB of memory once loaded, which a gateway that only answers API
- * calls never needs. The options never change for a gateway, so the page is built once.
+ * calls never needs. The page is built again only when its options change, which happens at most once: when
+ * `npm start` has made the hook the events example names.
  */
 export function createGraphiQLRenderer(): (options: GraphiQLOptions) => Promise<string> {
   let page: Promise<string> | undefined;
+  let builtFor: string | undefined;
   return (options) => {
-    page ??= import('@graphql-yoga/render-graphiql')
+    const key = JSON.stringify(options);
+    if (page !== undefined && key === builtFor) return page;
+    builtFor = key;
+    const building = import('@graphql-yoga/render-graphiql')
       .then((module) => module.renderGraphiQL(options))
       .catch((error: unknown) => {
         // A failed load is not kept: the next page view tries again.
-        page = undefined;
+        if (page === building) page = undefined;
         throw error;
       });
-    return page;
+    page = building;
+    return building;
   };
 }

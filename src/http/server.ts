@@ -69,19 +69,26 @@ export interface GatewayServerOptions {
   shutdownGraceMs?: number | undefined;
   /** Where refusals are logged (never with the header values that caused them). @default none */
   logger?: Logger | undefined;
+  /** GraphQL over WebSocket on `/graphql`, with these bounds. @default none: every upgrade is answered 404 */
+  websocket?: GraphQLWebSocketOptions | undefined;
+  /**
+   * Aborted once `close` starts. Give the controller whose signal is the gateway's `draining`, so that `/ready`
+   * answers 503 while the edge drains. @default one of the edge's own (`GatewayServer.draining`)
+   */
+  draining?: AbortController | undefined;
 }
 
-/** A listening edge. Until `serve` is called, requests are answered 503. */
+/** A listening edge, serving one gateway. */
 export interface GatewayServer {
   /** The `node:http` server, for listeners such as a request counter. */
   readonly server: Server;
   readonly port: number;
   /** Where this machine reaches the gateway, such as `http://127.0.0.1:4000` (a wildcard `host` is loopback). */
   readonly url: string;
-  /** Aborted once `close` starts: the gateway's `draining`, so that `/ready` answers 503 while it drains. */
+  /** Aborted once `close` starts (`GatewayServerOptions.draining`'s signal). */
   readonly draining: AbortSignal;
-  /** Serves `gateway`, and GraphQL over WebSocket on `/graphql` when `websocket` is given. */
-  serve(gateway: Gateway, websocket?: GraphQLWebSocketOptions): GraphQLWebSocketServer | undefined;
+  /** GraphQL over WebSocket, when `websocket` was given: its open connections, for the metrics gauge. */
+  readonly webSocket: GraphQLWebSocketServer | undefined;
   /**
    * Drains and stops, in this order: new upgrades are refused (503), every WebSocket is closed, `endStreams`
    * runs (closing the event store ends the SSE responses), the server stops accepting connections, idle
@@ -107,7 +114,12 @@ const HOST_REFUSAL_LINE = "Refused a request: its Host is none of the gateway's 
 
 /** The edge's options as the configuration describes them (`npm start`, the benchmark). */
 export function gatewayServerOptions(config: GatewayConfig, logger?: Logger): GatewayServerOptions {
-  return { ...config.server, corsOrigins: config.corsOrigins, logger };
+  return {
+    ...config.server,
+    corsOrigins: config.corsOrigins,
+    logger,
+    websocket: webSocketOptions(config, logger),
+  };
 }
 
 /** GraphQL over WebSocket as the configuration describes it. */
@@ -119,16 +131,19 @@ export function webSocketOptions(config: GatewayConfig, logger?: Logger): GraphQ
   };
 }
 
-export async function startGatewayServer(options: GatewayServerOptions = {}): Promise<GatewayServer> {
+/** Serves `gateway` on a port of its own, from the first request on, until `close`. */
+export async function startGatewayServer(
+  gateway: Gateway,
+  options: GatewayServerOptions = {},
+): Promise<GatewayServer> {
   const host = options.host ?? GATEWAY_SERVER_DEFAULTS.host;
   const headersTimeout = options.headersTimeoutMs ?? GATEWAY_SERVER_DEFAULTS.headersTimeoutMs;
   const graceMs = options.shutdownGraceMs ?? GATEWAY_SERVER_DEFAULTS.shutdownGraceMs;
   const { logger } = options;
   const hosts = createHostAllowList({ allowedHosts: options.allowedHosts, listenHost: host });
   const origins = createOriginPolicy(options.corsOrigins ?? []);
-  const draining = new AbortController();
-  let gateway: Gateway | undefined;
-  let webSocket: GraphQLWebSocketServer | undefined;
+  const draining = options.draining ?? new AbortController();
+  const webSocket = options.websocket && createGraphQLWebSocket(gateway, options.websocket);
   /** Upgraded sockets are no longer the HTTP server's connections: `closeAllConnections` would not cut them. */
   const upgraded = new Set<Duplex>();
 
@@ -150,8 +165,7 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
           .end(HOST_REFUSAL);
         return;
       }
-      if (gateway) return gateway(request, response);
-      response.writeHead(503, { 'retry-after': '1' }).end();
+      return gateway(request, response);
     },
   );
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? GATEWAY_SERVER_DEFAULTS.keepAliveTimeoutMs;
@@ -163,7 +177,7 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
       logger?.info({ status: 421, upgrade: true }, HOST_REFUSAL_LINE);
       return refuseUpgrade(socket, 421, HOST_REFUSAL);
     }
-    if (draining.signal.aborted || !gateway) {
+    if (draining.signal.aborted) {
       return refuseUpgrade(socket, 503, 'The gateway is starting or shutting down: connect again.\n');
     }
     if (!webSocket || pathOf(request) !== ROUTES.graphql) {
@@ -220,11 +234,7 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
     port,
     url: `http://${local.includes(':') ? `[${local}]` : local}:${port}`,
     draining: draining.signal,
-    serve(served, websocket) {
-      gateway = served;
-      webSocket = websocket && createGraphQLWebSocket(served, websocket);
-      return webSocket;
-    },
+    webSocket,
     close(closeOptions = {}) {
       closing ??= stop(closeOptions.endStreams);
       return closing;
