@@ -89,9 +89,4 @@ export class EnvironmentReader {
     const { values, problems } = parse(this.string(name), name);
     return this.take({ value: values, problems });
   }
-
-  /** Throws a `ConfigError` with every problem collected so far, if there is one. */
-  assertNoProblems(): void {
-    if (this.problems.length > 0) throw new ConfigError(this.problems);
-  }
 }

@@ -1,8 +1,3 @@
-import {
-  type EmbeddedGitLabConfig,
-  EmbeddedGitLabConfigError,
-  loadEmbeddedGitLabConfig,
-} from '../embedded-gitlab/config.ts';
 import { CREDENTIAL_WATCH_DEFAULTS } from '../events/credential-watch.ts';
 import { DEFAULT_DEDUPE_WINDOW_SECONDS, DEFAULT_EVENT_RETENTION } from '../events/event-store.ts';
 import { parseRedisUrl } from '../events/redis-url.ts';
@@ -31,7 +26,7 @@ import { CIRCUIT_BREAKER_DEFAULTS } from '../upstream/circuit-breaker.ts';
 import { GITLAB_CLIENT_DEFAULTS } from '../upstream/client.ts';
 import { RETRY_DEFAULTS } from '../upstream/retry.ts';
 import { type Credential, isWellFormedToken } from '../upstream/types.ts';
-import { EnvironmentReader, type IntegerVariable } from './env-reader.ts';
+import { ConfigError, EnvironmentReader, type IntegerVariable } from './env-reader.ts';
 
 export { ConfigError } from './env-reader.ts';
 
@@ -46,14 +41,12 @@ export { ConfigError } from './env-reader.ts';
 export interface GatewayConfig {
   /** The HTTP edge: `HOST`, `PORT`, `ALLOWED_HOSTS`, `HTTP_*` timeouts and the connection cap. */
   server: ServerConfig;
-  /** `GITLAB_URL`, normalized; unset: the embedded GitLab is started and used. */
+  /** `GITLAB_URL`, normalized; unset: `npm start` adds the embedded GitLab (`usesEmbeddedGitLab`, `src/dev/`). */
   gitlabUrl: string | undefined;
   /** `GITLAB_TOKEN`: credential for requests that bring none. @default none */
   gitlabToken: Credential | undefined;
   /** The GitLab client's bounds, retries and circuit breaker (`UPSTREAM_*`). */
   upstream: UpstreamConfig;
-  /** The embedded GitLab's settings (`EMBEDDED_GITLAB_*`); only when `GITLAB_URL` is unset. */
-  embedded: EmbeddedGitLabConfig | undefined;
   /** `INTROSPECTION`: whether `__schema`/`__type` queries are answered. @default INTROSPECTION_DEFAULT (true) */
   introspection: boolean;
   /** The manifest named by `TRUSTED_DOCUMENTS_FILE`: only its documents run. @default unset: any document runs */
@@ -476,19 +469,6 @@ function readObservability(reader: EnvironmentReader, port: number): Observabili
   };
 }
 
-function readEmbeddedGitLab(
-  env: NodeJS.ProcessEnv,
-  reader: EnvironmentReader,
-): EmbeddedGitLabConfig | undefined {
-  try {
-    return loadEmbeddedGitLabConfig(env);
-  } catch (error) {
-    if (!(error instanceof EmbeddedGitLabConfigError)) throw error;
-    reader.problems.push(...error.problems);
-    return undefined;
-  }
-}
-
 /**
  * `COMPILED_QUERIES` is gone with graphql-jit, which turned a document's literal values into generated code
  * (docs/security.md). `false` asked for what every gateway now does and is accepted; `true` asked for what no longer
@@ -501,16 +481,26 @@ function refuseCompiledQueries(reader: EnvironmentReader): void {
   );
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+/**
+ * Whether `npm start` adds the embedded GitLab (`src/dev/`): `GITLAB_URL` is unset, not merely invalid (an invalid
+ * one is a problem to report, not a request for a stand-in).
+ */
+export function usesEmbeddedGitLab(env: NodeJS.ProcessEnv): boolean {
+  return new EnvironmentReader(env).string('GITLAB_URL') === undefined;
+}
+
+/**
+ * The configuration, and every problem found instead of a `ConfigError`: for a caller that reads more variables
+ * and reports their problems together with these (`src/dev/`).
+ */
+export function readConfig(env: NodeJS.ProcessEnv): { value: GatewayConfig; problems: string[] } {
   const reader = new EnvironmentReader(env);
   const server = readServer(reader);
-  const config: GatewayConfig = {
+  const value: GatewayConfig = {
     server,
     gitlabUrl: readGitLabUrl(reader),
     gitlabToken: readGitLabToken(reader),
     upstream: readUpstream(reader),
-    // Without GITLAB_URL (not a bad one), `npm start` runs the embedded GitLab.
-    embedded: reader.string('GITLAB_URL') === undefined ? readEmbeddedGitLab(env, reader) : undefined,
     introspection: reader.boolean('INTROSPECTION', INTROSPECTION_DEFAULT),
     trustedDocuments: reader.take(readTrustedDocumentsFile(reader.string('TRUSTED_DOCUMENTS_FILE'))),
     limits: readRequestLimits(reader),
@@ -519,6 +509,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     observability: readObservability(reader, server.port),
   };
   refuseCompiledQueries(reader);
-  reader.assertNoProblems();
-  return config;
+  return { value, problems: reader.problems };
+}
+
+/** The configuration; throws a `ConfigError` that lists every problem found. */
+export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const { value, problems } = readConfig(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return value;
 }

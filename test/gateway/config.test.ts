@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { ConfigError, loadConfig, usesEmbeddedGitLab } from '../../src/config/index.ts';
+import { loadEmbeddedUpstreamConfig } from '../../src/dev/embedded-upstream.ts';
 
 describe('loadConfig', () => {
   it('defaults to port 4000 on loopback and the embedded GitLab when GITLAB_URL is unset', () => {
@@ -10,14 +11,17 @@ describe('loadConfig', () => {
     assert.equal(config.gitlabUrl, undefined);
     assert.equal(config.gitlabToken, undefined);
     assert.equal(config.upstream.timeoutMs, 10_000);
-    assert.ok(config.embedded, 'the embedded GitLab is configured');
+    // npm start then adds the embedded GitLab (src/dev/), configured from its own variables.
+    assert.ok(usesEmbeddedGitLab({}));
+    assert.ok(loadEmbeddedUpstreamConfig({}).embedded, 'the embedded GitLab is configured');
   });
 
   it('uses GITLAB_URL without a trailing slash, and then no embedded GitLab', () => {
-    const config = loadConfig({ GITLAB_URL: 'https://gitlab.example.com/', GITLAB_TOKEN: 'glpat-abc' });
+    const env = { GITLAB_URL: 'https://gitlab.example.com/', GITLAB_TOKEN: 'glpat-abc' };
+    const config = loadConfig(env);
     assert.equal(config.gitlabUrl, 'https://gitlab.example.com');
     assert.deepEqual(config.gitlabToken, { scheme: 'private-token', token: 'glpat-abc' });
-    assert.equal(config.embedded, undefined);
+    assert.equal(usesEmbeddedGitLab(env), false);
   });
 
   it('keeps a relative URL root such as /gitlab', () => {
@@ -87,7 +91,7 @@ describe('loadConfig', () => {
 
   it('reports problems with the embedded GitLab variables together with the others', () => {
     assert.throws(
-      () => loadConfig({ PORT: 'x', EMBEDDED_GITLAB_PORT: 'y' }),
+      () => loadEmbeddedUpstreamConfig({ PORT: 'x', EMBEDDED_GITLAB_PORT: 'y' }),
       (error: unknown) => error instanceof ConfigError && error.problems.length === 2,
     );
   });
