@@ -126,22 +126,28 @@ export function createHostAllowList(options: HostAllowListOptions = {}): HostAll
       return host !== undefined && (host.ip || nameMatches(host.host, names));
     },
     ownsOrigin(origin, arrivedAt) {
-      let url: URL;
-      try {
-        url = new URL(origin);
-      } catch {
-        return false;
-      }
-      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) return false;
-      const host = parseHostHeader(url.host);
-      if (host === undefined) return false;
+      const page = pageOrigin(origin);
+      if (page === undefined) return false;
+      const { host } = page;
       if (host.ip) {
         const local = arrivedAt.localAddress && unmapped(arrivedAt.localAddress.toLowerCase());
-        const port = host.port ?? (url.protocol === 'https:' ? 443 : 80);
-        return host.host === local && port === arrivedAt.localPort;
+        return host.host === local && (host.port ?? page.defaultPort) === arrivedAt.localPort;
       }
       // The URL parser leaves out a default port: such an origin is the name as a reverse proxy serves it.
       return nameMatches(host.host, names) && (host.port === undefined || host.port === arrivedAt.localPort);
     },
   };
+}
+
+/** A browser `Origin` that is exactly an http or https origin: its host, and its scheme's default port. */
+function pageOrigin(origin: string): { host: HostHeader; defaultPort: number } | undefined {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) return undefined;
+  const host = parseHostHeader(url.host);
+  return host && { host, defaultPort: url.protocol === 'https:' ? 443 : 80 };
 }
