@@ -1,121 +1,46 @@
 // First: sets NODE_ENV before anything below loads graphql-js.
 import './node-env.ts';
-import { randomBytes } from 'node:crypto';
-import { ConfigError, type GatewayConfig, loadConfig } from './config/index.ts';
-import { EXAMPLE_HOOKS } from './dev/example-hooks.ts';
-import { describeToken } from './embedded-gitlab/config.ts';
-import { createEmbeddedGitLab, type EmbeddedGitLab } from './embedded-gitlab/index.ts';
-import { createConfiguredGateway, SYSTEM_HOOK_RECEIVER_PATH } from './http/gateway.ts';
-import { embeddedGraphiQLHeaders } from './http/graphiql.ts';
-import { gatewayServerOptions, startGatewayServer, webSocketOptions } from './http/server.ts';
+import { ConfigError, type GatewayConfig, loadConfig, usesEmbeddedGitLab } from './config/index.ts';
+import type { EmbeddedUpstream } from './dev/embedded-upstream.ts';
+import { type ConfiguredGateway, createConfiguredGateway } from './http/gateway.ts';
+import { ROUTES } from './http/routes.ts';
+import { type GatewayServer, gatewayServerOptions, startGatewayServer } from './http/server.ts';
 import { createLogger, type LogFormat, type Logger } from './observability/logger.ts';
-import { startMetricsServer } from './observability/metrics-server.ts';
+import { type MetricsServer, startMetricsServer } from './observability/metrics-server.ts';
 
-/** The embedded GitLab `npm start` runs without `GITLAB_URL`, seeded with examples. */
-interface EmbeddedUpstream {
-  gitlab: EmbeddedGitLab;
-  url: string;
-  adminToken: string;
-  /** The variable the admin token came from; undefined when it was generated. */
-  adminTokenFrom: string | undefined;
-  /** The `X-Gitlab-Token` of the hook that delivers to the gateway's own receiver. */
-  receiverToken: string;
+/** The configuration, and the embedded GitLab to start when `GITLAB_URL` is unset (`src/dev/`, loaded only then). */
+async function configure(env: NodeJS.ProcessEnv): Promise<{
+  config: GatewayConfig;
+  startUpstream?: (logger: Logger) => Promise<EmbeddedUpstream>;
+}> {
+  if (!usesEmbeddedGitLab(env)) return { config: loadConfig(env) };
+  const dev = await import('./dev/embedded-upstream.ts');
+  const loaded = dev.loadEmbeddedUpstreamConfig(env);
+  return { config: loaded.config, startUpstream: (logger) => dev.startEmbeddedUpstream(loaded, logger) };
 }
 
-async function startEmbeddedGitLab(
+/** Says where everything listens, once the gateway serves. */
+function announce(
   config: GatewayConfig,
   logger: Logger,
-): Promise<EmbeddedUpstream | undefined> {
-  if (config.gitlabUrl !== undefined || !config.embedded) return undefined;
-  const gitlab = createEmbeddedGitLab(config.embedded);
-  const url = await gitlab.listen();
-  await gitlab.seed(EXAMPLE_HOOKS);
-  logger.info(
-    { url: `${url}/api/v4`, example_hooks: EXAMPLE_HOOKS.length },
-    `Embedded GitLab listening on ${url}/api/v4 (no GITLAB_URL set), ${EXAMPLE_HOOKS.length} example hooks`,
-  );
-  // A generated token is this development GitLab's own and is shown so that it can be used; one the operator
-  // set is only named.
-  const { adminToken, adminTokenFrom, userToken, userTokenFrom } = config.embedded;
-  logger.info(
-    `Embedded GitLab admin token: ${describeToken(adminToken, adminTokenFrom)} (GraphiQL already sends it as PRIVATE-TOKEN)`,
-  );
-  logger.info(
-    `Embedded GitLab user token: ${describeToken(userToken, userTokenFrom)} (not an administrator: GitLab answers it 403)`,
-  );
-  return {
-    gitlab,
-    url,
-    adminToken,
-    adminTokenFrom,
-    // The operator's own token when there is one; otherwise one only the embedded GitLab and the gateway know.
-    receiverToken: config.events.secretTokens[0] ?? randomBytes(24).toString('base64url'),
-  };
-}
-
-/** Seeds a hook that delivers to the gateway's own receiver; its global ID, for GraphiQL's example. */
-async function seedReceiverHook(upstream: EmbeddedUpstream, url: string, logger: Logger): Promise<string> {
-  const [id] = await upstream.gitlab.seed([
-    {
-      url,
-      name: 'This gateway',
-      description: "Delivers to the gateway's own receiver, so that its events appear in subscriptions.",
-      token: upstream.receiverToken,
-    },
-  ]);
-  logger.info({ hook_id: id, url }, `Embedded GitLab hook ${id} delivers to the gateway's receiver, ${url}`);
-  return `gid://gitlab/SystemHook/${id}`;
-}
-
-/** `LOG_FORMAT` once read, so that a failure to start is logged as the other lines are. */
-let logFormat: LogFormat | undefined;
-
-/** Wires configuration, the upstream (real or embedded) and the gateway, then listens until SIGTERM/SIGINT. */
-async function main(): Promise<void> {
-  const config = loadConfig(process.env);
-  logFormat = config.observability.logFormat;
-  const logger = createLogger({ level: config.observability.logLevel, format: logFormat });
-  const embedded = await startEmbeddedGitLab(config, logger);
-  const gitlabUrl = config.gitlabUrl ?? embedded?.url;
-  if (gitlabUrl === undefined) {
-    throw new ConfigError(['GITLAB_URL is unset and the embedded GitLab is not configured']);
-  }
-
-  // The server listens before the gateway exists: the embedded GitLab's receiver hook needs the port, and
-  // GraphiQL's example needs that hook. Nothing is served in between (`npm start` prints its address after).
-  const edge = await startGatewayServer(gatewayServerOptions(config, logger));
-  const receiverHookId =
-    embedded && (await seedReceiverHook(embedded, `${edge.url}${SYSTEM_HOOK_RECEIVER_PATH}`, logger));
-  const graphiql = embedded && embeddedGraphiQLHeaders(config.host, embedded);
-  if (graphiql?.warning) logger.warn(graphiql.warning);
-  const configured = createConfiguredGateway(config, gitlabUrl, {
-    logger,
-    draining: edge.draining,
-    graphiqlHeaders: graphiql?.headers,
-    graphiqlReceiverHookId: receiverHookId,
-    receiverTokens: embedded ? [embedded.receiverToken] : [],
-  });
-  edge.serve(configured.gateway, webSocketOptions(config, configured.telemetry));
-  const { metrics } = configured.telemetry;
-  const metricsServer =
-    metrics && config.observability.metrics
-      ? await startMetricsServer({ registry: metrics.registry, ...config.observability.metrics })
-      : undefined;
-
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${edge.port}/graphql`;
+  served: { edge: GatewayServer; configured: ConfiguredGateway; gitlabUrl: string; metrics?: MetricsServer },
+): void {
+  const { edge, configured, gitlabUrl, metrics } = served;
+  const { host: listenHost } = config.server;
+  const host = listenHost.includes(':') ? `[${listenHost}]` : listenHost;
+  const url = `http://${host}:${edge.port}${ROUTES.graphql}`;
   logger.info(
     { url, upstream: gitlabUrl },
     `Gateway listening on ${url}: open it in a browser for GraphiQL; upstream GitLab ${gitlabUrl}`,
   );
   if (configured.events) {
-    const receiver = `${edge.url}${SYSTEM_HOOK_RECEIVER_PATH}`;
+    const receiver = `${edge.url}${ROUTES.receiver}`;
     logger.info(
       { url: receiver },
       `System hook receiver: GitLab delivers events to POST ${receiver}; subscribe at ${url} over SSE or WebSocket`,
     );
   }
-  if (metricsServer) logger.info({ url: metricsServer.url }, `Prometheus metrics on ${metricsServer.url}`);
+  if (metrics) logger.info({ url: metrics.url }, `Prometheus metrics on ${metrics.url}`);
   const tracing = config.observability.tracing;
   if (tracing) {
     logger.info(
@@ -123,6 +48,39 @@ async function main(): Promise<void> {
       `Traces exported as OTLP/HTTP JSON to ${new URL(tracing.endpoint).host}`,
     );
   }
+}
+
+/** `LOG_FORMAT` once read, so that a failure to start is logged as the other lines are. */
+let logFormat: LogFormat | undefined;
+
+/** Configuration, then the upstream (real or embedded), then the gateway served until SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const { config, startUpstream } = await configure(process.env);
+  logFormat = config.observability.logFormat;
+  const logger = createLogger({ level: config.observability.logLevel, format: logFormat });
+  const upstream = await startUpstream?.(logger);
+  const gitlabUrl = config.gitlabUrl ?? upstream?.url;
+  if (gitlabUrl === undefined)
+    throw new ConfigError(['GITLAB_URL is unset and the embedded GitLab is not configured']);
+
+  // Aborted when the edge starts to close: `/ready` answers 503 while what is in flight drains.
+  const draining = new AbortController();
+  const configured = createConfiguredGateway(config, gitlabUrl, {
+    logger,
+    draining: draining.signal,
+    ...upstream?.gatewayOptions,
+  });
+  const edge = await startGatewayServer(configured.gateway, {
+    ...gatewayServerOptions(config, configured.telemetry),
+    draining,
+  });
+  await upstream?.seedReceiverHook(`${edge.url}${ROUTES.receiver}`);
+  const { metrics } = configured.telemetry;
+  const metricsServer =
+    metrics && config.observability.metrics
+      ? await startMetricsServer({ registry: metrics.registry, ...config.observability.metrics })
+      : undefined;
+  announce(config, logger, { edge, configured, gitlabUrl, metrics: metricsServer });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -136,7 +94,7 @@ async function main(): Promise<void> {
     await metricsServer?.close();
     // Last, so that the spans of the requests drained above are exported.
     await configured.telemetry.close();
-    await embedded?.gitlab.close();
+    await upstream?.close();
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../src/config/index.ts';
+import { loadConfig, usesEmbeddedGitLab } from '../src/config/index.ts';
+import { loadEmbeddedUpstreamConfig } from '../src/dev/embedded-upstream.ts';
 import { GATEWAY_ERROR_CODES } from '../src/graphql/errors.ts';
 
 const root = new URL('../', import.meta.url);
@@ -12,7 +13,10 @@ function firstColumnNames(markdown: string): string[] {
   return [...markdown.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((match) => match[1] as string);
 }
 
-/** The environment variables `loadConfig` reads, found by watching it read an environment. */
+/**
+ * The environment variables `npm start` reads, found by watching it read an environment: `loadConfig`, and
+ * without `GITLAB_URL` the embedded GitLab's configuration besides (`src/index.ts` chooses as here).
+ */
 function variablesRead(base: Record<string, string>): Set<string> {
   const read = new Set<string>();
   const env = new Proxy(base, {
@@ -21,7 +25,8 @@ function variablesRead(base: Record<string, string>): Set<string> {
       return Reflect.get(target, name);
     },
   });
-  loadConfig(env);
+  if (usesEmbeddedGitLab(base)) loadEmbeddedUpstreamConfig(env);
+  else loadConfig(env);
   return read;
 }
 

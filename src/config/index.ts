@@ -1,23 +1,16 @@
-import { readFileSync } from 'node:fs';
-import {
-  type EmbeddedGitLabConfig,
-  EmbeddedGitLabConfigError,
-  loadEmbeddedGitLabConfig,
-} from '../embedded-gitlab/config.ts';
 import { CREDENTIAL_WATCH_DEFAULTS } from '../events/credential-watch.ts';
 import { DEFAULT_DEDUPE_WINDOW_SECONDS, DEFAULT_EVENT_RETENTION } from '../events/event-store.ts';
+import { parseRedisUrl } from '../events/redis-url.ts';
 import {
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
   parseSecretTokens,
   parseSigningSecrets,
 } from '../events/verification.ts';
+import { INTROSPECTION_DEFAULT } from '../graphql/plugins/use-introspection-switch.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../graphql/plugins/use-request-limits.ts';
-import {
-  parseTrustedDocumentsManifest,
-  type TrustedDocuments,
-  TrustedDocumentsManifestError,
-} from '../graphql/plugins/use-trusted-documents.ts';
-import { isHostPattern } from '../http/allowed-hosts.ts';
+import { readTrustedDocumentsFile, type TrustedDocuments } from '../graphql/plugins/use-trusted-documents.ts';
+import { parseAllowedHosts } from '../http/allowed-hosts.ts';
+import { parseCorsOrigins } from '../http/origin-policy.ts';
 import {
   DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES,
   DEFAULT_MAX_WEBHOOK_BODY_BYTES,
@@ -26,52 +19,44 @@ import {
 import { GATEWAY_SERVER_DEFAULTS } from '../http/server.ts';
 import type { ObservabilityConfig } from '../observability/index.ts';
 import { isLogFormat, isLogLevel, LOG_FORMATS, LOG_LEVELS } from '../observability/logger.ts';
+import { METRICS_SERVER_DEFAULTS } from '../observability/metrics-server.ts';
 import { OTEL_VARIABLES, type OtelVariable, parseTracingEnvironment } from '../observability/otel-env.ts';
 import { BaseUrlError, parseBaseUrl } from '../upstream/base-url.ts';
 import { CIRCUIT_BREAKER_DEFAULTS } from '../upstream/circuit-breaker.ts';
 import { GITLAB_CLIENT_DEFAULTS } from '../upstream/client.ts';
 import { RETRY_DEFAULTS } from '../upstream/retry.ts';
 import { type Credential, isWellFormedToken } from '../upstream/types.ts';
+import { ConfigError, EnvironmentReader, type IntegerVariable } from './env-reader.ts';
+
+export { ConfigError } from './env-reader.ts';
 
 /**
- * The gateway's configuration, read once from the environment. Every variable, its default and what it accepts
- * is listed in docs/configuration.md (a test holds that page to what this module reads). Defaults are not
- * restated here: they are imported from the modules they configure.
+ * The gateway's configuration, read once from the environment, in sections shaped as their consumers take them:
+ * `server` is what `startGatewayServer` takes, `upstream` what `createGitLabClient` takes beside its base URL and
+ * instrumentation, `events` what the receiver, the event store and the subscriptions take, each in the units it
+ * counts in. Every variable, its default and what it accepts is listed in docs/configuration.md (a test holds
+ * that page to what this module reads). Defaults are not restated here: they are imported from the modules they
+ * configure.
  */
 export interface GatewayConfig {
-  /** `PORT`, @default 4000 */
-  port: number;
-  /** `HOST`, @default '127.0.0.1' (set `0.0.0.0` to serve other machines) */
-  host: string;
-  /** The HTTP edge: `ALLOWED_HOSTS`, `HTTP_*` timeouts and the connection cap. */
+  /** The HTTP edge: `HOST`, `PORT`, `ALLOWED_HOSTS`, `HTTP_*` timeouts and the connection cap. */
   server: ServerConfig;
-  /** `GITLAB_URL`, normalized; unset: the embedded GitLab is started and used. */
+  /** `GITLAB_URL`, normalized; unset: `npm start` adds the embedded GitLab (`usesEmbeddedGitLab`, `src/dev/`). */
   gitlabUrl: string | undefined;
   /** `GITLAB_TOKEN`: credential for requests that bring none. @default none */
   gitlabToken: Credential | undefined;
-  /** `UPSTREAM_TIMEOUT_MS`: deadline of each GitLab call. @default GITLAB_CLIENT_DEFAULTS.timeoutMs */
-  upstreamTimeoutMs: number;
-  /** `UPSTREAM_CONNECTIONS`: sockets kept to GitLab. @default GITLAB_CLIENT_DEFAULTS.connections */
-  upstreamConnections: number;
-  /** `UPSTREAM_MAX_QUEUED`: calls that may wait for a connection to GitLab. @default GITLAB_CLIENT_DEFAULTS.maxQueued */
-  upstreamMaxQueued: number;
-  /** `UPSTREAM_ATTEMPT_TIMEOUT_MS`: wait for one attempt's response headers before a retry. @default upstreamTimeoutMs */
-  upstreamAttemptTimeoutMs: number;
-  /** `UPSTREAM_RETRIES`: retries of a GET, or of a PUT or DELETE where safe; POSTs never. @default RETRY_DEFAULTS.retries */
-  upstreamRetries: number;
-  /** `UPSTREAM_BREAKER_FAILURES`: consecutive failures that open the circuit breaker; 0 for none. @default CIRCUIT_BREAKER_DEFAULTS.failureThreshold */
-  upstreamBreakerFailures: number;
-  /** `UPSTREAM_BREAKER_COOLDOWN_MS`: how long an open breaker fails fast before a probe. @default CIRCUIT_BREAKER_DEFAULTS.coolDownMs */
-  upstreamBreakerCooldownMs: number;
-  /** The embedded GitLab's settings (`EMBEDDED_GITLAB_*`); only when `GITLAB_URL` is unset. */
-  embedded: EmbeddedGitLabConfig | undefined;
-  /** `INTROSPECTION`: whether `__schema`/`__type` queries are answered. @default true */
+  /** The GitLab client's bounds, retries and circuit breaker (`UPSTREAM_*`). */
+  upstream: UpstreamConfig;
+  /** `INTROSPECTION`: whether `__schema`/`__type` queries are answered. @default INTROSPECTION_DEFAULT (true) */
   introspection: boolean;
   /** The manifest named by `TRUSTED_DOCUMENTS_FILE`: only its documents run. @default unset: any document runs */
   trustedDocuments: TrustedDocuments | undefined;
   /** `MAX_QUERY_*`, `MAX_REQUEST_BODY_BYTES`, `MAX_BATCH_OPERATIONS`, `MAX_UPSTREAM_CALLS`. @default DEFAULT_REQUEST_LIMITS */
   limits: RequestLimits;
-  /** `CORS_ORIGINS`: browser origins allowed to call cross-origin, comma-separated. @default none */
+  /**
+   * `CORS_ORIGINS`: browser origins allowed to call cross-origin and to open a WebSocket, comma-separated (the
+   * gateway's and the edge's `corsOrigins`). @default none
+   */
   corsOrigins: string[];
   /** System hook events: the receiver's secrets and bounds, the shared store, the subscribers' checks. */
   events: EventsConfig;
@@ -79,7 +64,12 @@ export interface GatewayConfig {
   observability: ObservabilityConfig;
 }
 
+/** The edge's settings, as `GatewayServerOptions` names them. */
 export interface ServerConfig {
+  /** `HOST`: the address to listen on (`0.0.0.0` serves other machines). @default GATEWAY_SERVER_DEFAULTS.host */
+  host: string;
+  /** `PORT`. @default GATEWAY_SERVER_DEFAULTS.port (4000) */
+  port: number;
   /** `ALLOWED_HOSTS`: host names answered besides IP literals, `localhost` and a named `HOST`. @default none */
   allowedHosts: string[];
   /** `HTTP_HEADERS_TIMEOUT_MS`. @default GATEWAY_SERVER_DEFAULTS.headersTimeoutMs */
@@ -92,12 +82,43 @@ export interface ServerConfig {
   maxConnections: number;
 }
 
+/** The GitLab client's settings, as `GitLabClientOptions` names them. */
+export interface UpstreamConfig {
+  /** `UPSTREAM_TIMEOUT_MS`: deadline of each GitLab call. @default GITLAB_CLIENT_DEFAULTS.timeoutMs */
+  timeoutMs: number;
+  /** `UPSTREAM_CONNECTIONS`: sockets kept to GitLab. @default GITLAB_CLIENT_DEFAULTS.connections */
+  connections: number;
+  /** `UPSTREAM_MAX_QUEUED`: calls that may wait for a connection to GitLab. @default GITLAB_CLIENT_DEFAULTS.maxQueued */
+  maxQueued: number;
+  /** `UPSTREAM_ATTEMPT_TIMEOUT_MS`: wait for one attempt's response headers before a retry. @default timeoutMs */
+  attemptTimeoutMs: number;
+  retry: {
+    /** `UPSTREAM_RETRIES`: retries of a GET, or of a PUT or DELETE where safe; POSTs never. @default RETRY_DEFAULTS.retries */
+    retries: number;
+  };
+  circuitBreaker: {
+    /** `UPSTREAM_BREAKER_FAILURES`: consecutive failures that open the breaker; 0 for none. @default CIRCUIT_BREAKER_DEFAULTS.failureThreshold */
+    failureThreshold: number;
+    /** `UPSTREAM_BREAKER_COOLDOWN_MS`: how long an open breaker fails fast before a probe. @default CIRCUIT_BREAKER_DEFAULTS.coolDownMs */
+    coolDownMs: number;
+  };
+}
+
 export interface EventsConfig {
+  /** The receiver's secrets and bounds, as `SystemHookReceiverOptions` names them. */
+  receiver: ReceiverConfig;
+  /** Where events are kept: this process, or shared through Redis. */
+  store: EventStoreConfig;
+  /** The subscriptions' credential checks and caps, as `GatewayEvents` names them. */
+  subscriptions: SubscriptionsConfig;
+}
+
+export interface ReceiverConfig {
   /** `WEBHOOK_SECRET_TOKENS`: accepted `X-Gitlab-Token` values. @default none */
   secretTokens: string[];
   /** `WEBHOOK_SIGNING_SECRETS`: accepted Standard Webhooks secrets (`whsec_...`). @default none */
   signingSecrets: string[];
-  /** `WEBHOOK_SIGNATURE_TOLERANCE_SECONDS`: how far `webhook-timestamp` may be from now. @default 300 */
+  /** `WEBHOOK_SIGNATURE_TOLERANCE_SECONDS`: how far `webhook-timestamp` may be from now. @default DEFAULT_SIGNATURE_TOLERANCE_SECONDS (300) */
   signatureToleranceSeconds: number;
   /** `MAX_WEBHOOK_BODY_BYTES`: the largest delivery body. @default DEFAULT_MAX_WEBHOOK_BODY_BYTES (1 MiB) */
   maxBodyBytes: number;
@@ -105,21 +126,13 @@ export interface EventsConfig {
   readTimeoutMs: number;
   /** `MAX_CONCURRENT_WEBHOOK_BODIES`: delivery bodies read at once. @default DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES (32) */
   maxConcurrentBodies: number;
+}
+
+export interface EventStoreConfig {
   /** `REDIS_URL`: share events, deduplication and retention between replicas. @default unset: one process */
   redisUrl: string | undefined;
   /** `EVENT_RETENTION`: how many recent events are kept for `after`. @default DEFAULT_EVENT_RETENTION (1000) */
   retention: number;
-  /** `EVENT_AUTH_RECHECK_SECONDS`: how often a subscriber's credential is checked again. @default 300 */
-  authRecheckSeconds: number;
-  /**
-   * `EVENT_AUTH_MAX_STALENESS_SECONDS`: how old a subscriber's last confirmed check may grow while rechecks fail
-   * before its streams end. @default 2 × authRecheckSeconds
-   */
-  authMaxStalenessSeconds: number;
-  /** `MAX_SUBSCRIPTIONS`: subscriptions open at once. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptions (1000) */
-  maxSubscriptions: number;
-  /** `MAX_SUBSCRIPTIONS_PER_CREDENTIAL`. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptionsPerCredential (100) */
-  maxSubscriptionsPerCredential: number;
   /**
    * `EVENT_DEDUPE_WINDOW_SECONDS`: how long a delivery id is recognised; at least twice the signature tolerance.
    * @default DEFAULT_DEDUPE_WINDOW_SECONDS (86400)
@@ -127,60 +140,21 @@ export interface EventsConfig {
   dedupeWindowSeconds: number;
 }
 
-/** Every problem with the environment, reported at once. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-  }
-}
-
-/** An integer variable: its name, the range it accepts, and the value when it is unset. */
-interface IntegerVariable {
-  env: string;
-  min: number;
-  max: number;
-  default: number;
-}
-
-/** Reads the environment, collecting problems instead of stopping at the first. */
-class EnvironmentReader {
-  readonly problems: string[] = [];
-
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  /** The variable, trimmed; `undefined` when unset or blank. */
-  text(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  integer({ env: name, min, max, default: fallback }: IntegerVariable): number {
-    const raw = this.text(name);
-    if (raw === undefined) return fallback;
-    const value = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
-    this.problems.push(
-      `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw.slice(0, 40))}`,
-    );
-    return fallback;
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const raw = this.text(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (raw === 'true' || raw === 'false') return raw === 'true';
-    this.problems.push(`${name} must be true or false, got ${JSON.stringify(raw.slice(0, 40))}`);
-    return fallback;
-  }
-
-  /** A comma-separated list, each entry trimmed, empty entries dropped. */
-  list(name: string): string[] {
-    return (this.text(name) ?? '')
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry !== '');
-  }
+export interface SubscriptionsConfig {
+  /**
+   * `EVENT_AUTH_RECHECK_SECONDS`, in milliseconds: how often a subscriber's credential is checked again.
+   * @default CREDENTIAL_WATCH_DEFAULTS.recheckMs (300 s)
+   */
+  authRecheckMs: number;
+  /**
+   * `EVENT_AUTH_MAX_STALENESS_SECONDS`, in milliseconds: how old a subscriber's last confirmed check may grow
+   * while rechecks fail before its streams end. @default 2 × authRecheckMs
+   */
+  authMaxStalenessMs: number;
+  /** `MAX_SUBSCRIPTIONS`: subscriptions open at once. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptions (1000) */
+  maxSubscriptions: number;
+  /** `MAX_SUBSCRIPTIONS_PER_CREDENTIAL`. @default CREDENTIAL_WATCH_DEFAULTS.maxSubscriptionsPerCredential (100) */
+  maxSubscriptionsPerCredential: number;
 }
 
 const UPSTREAM_TIMEOUT_MS: IntegerVariable = {
@@ -190,30 +164,35 @@ const UPSTREAM_TIMEOUT_MS: IntegerVariable = {
   default: GITLAB_CLIENT_DEFAULTS.timeoutMs,
 };
 
-/** The integer variables with a fixed default, by the configuration key they set. */
-const INTEGERS = {
-  port: { env: 'PORT', min: 0, max: 65535, default: 4000 },
-  upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
-  upstreamConnections: {
+/** The GitLab client's integer variables, by their key in `GitLabClientOptions`. */
+const UPSTREAM_VARIABLES = {
+  timeoutMs: UPSTREAM_TIMEOUT_MS,
+  connections: {
     env: 'UPSTREAM_CONNECTIONS',
     min: 1,
     max: 1024,
     default: GITLAB_CLIENT_DEFAULTS.connections,
   },
-  upstreamMaxQueued: {
+  maxQueued: {
     env: 'UPSTREAM_MAX_QUEUED',
     min: 0,
     max: 100_000,
     default: GITLAB_CLIENT_DEFAULTS.maxQueued,
   },
-  upstreamRetries: { env: 'UPSTREAM_RETRIES', min: 0, max: 10, default: RETRY_DEFAULTS.retries },
-  upstreamBreakerFailures: {
+} satisfies Record<string, IntegerVariable>;
+
+const UPSTREAM_RETRY_VARIABLES = {
+  retries: { env: 'UPSTREAM_RETRIES', min: 0, max: 10, default: RETRY_DEFAULTS.retries },
+} satisfies Record<string, IntegerVariable>;
+
+const UPSTREAM_BREAKER_VARIABLES = {
+  failureThreshold: {
     env: 'UPSTREAM_BREAKER_FAILURES',
     min: 0,
     max: 1000,
     default: CIRCUIT_BREAKER_DEFAULTS.failureThreshold,
   },
-  upstreamBreakerCooldownMs: {
+  coolDownMs: {
     env: 'UPSTREAM_BREAKER_COOLDOWN_MS',
     min: 1,
     max: 3_600_000,
@@ -221,8 +200,8 @@ const INTEGERS = {
   },
 } satisfies Record<string, IntegerVariable>;
 
-/** The events' integer variables, by their key in `EventsConfig`. */
-const EVENT_INTEGERS = {
+/** The receiver's integer variables, by their key in `ReceiverConfig`. */
+const RECEIVER_VARIABLES = {
   signatureToleranceSeconds: {
     env: 'WEBHOOK_SIGNATURE_TOLERANCE_SECONDS',
     min: 1,
@@ -249,13 +228,29 @@ const EVENT_INTEGERS = {
     max: 10_000,
     default: DEFAULT_MAX_CONCURRENT_WEBHOOK_BODIES,
   },
+} satisfies Record<string, IntegerVariable>;
+
+/** The event store's integer variables, by their key in `EventStoreConfig`. */
+const STORE_VARIABLES = {
   retention: { env: 'EVENT_RETENTION', min: 1, max: 100_000, default: DEFAULT_EVENT_RETENTION },
-  authRecheckSeconds: {
-    env: 'EVENT_AUTH_RECHECK_SECONDS',
-    min: 1,
-    max: 86_400,
-    default: CREDENTIAL_WATCH_DEFAULTS.recheckMs / 1000,
+  dedupeWindowSeconds: {
+    env: 'EVENT_DEDUPE_WINDOW_SECONDS',
+    min: 600,
+    max: 604_800,
+    default: DEFAULT_DEDUPE_WINDOW_SECONDS,
   },
+} satisfies Record<string, IntegerVariable>;
+
+/** `EVENT_AUTH_RECHECK_SECONDS`, read in seconds as documented and kept in milliseconds as the watch counts. */
+const AUTH_RECHECK_SECONDS: IntegerVariable = {
+  env: 'EVENT_AUTH_RECHECK_SECONDS',
+  min: 1,
+  max: 86_400,
+  default: CREDENTIAL_WATCH_DEFAULTS.recheckMs / 1000,
+};
+
+/** The subscriptions' caps, by their key in `SubscriptionsConfig`. */
+const SUBSCRIPTION_VARIABLES = {
   maxSubscriptions: {
     env: 'MAX_SUBSCRIPTIONS',
     min: 1,
@@ -268,16 +263,11 @@ const EVENT_INTEGERS = {
     max: 1_000_000,
     default: CREDENTIAL_WATCH_DEFAULTS.maxSubscriptionsPerCredential,
   },
-  dedupeWindowSeconds: {
-    env: 'EVENT_DEDUPE_WINDOW_SECONDS',
-    min: 600,
-    max: 604_800,
-    default: DEFAULT_DEDUPE_WINDOW_SECONDS,
-  },
 } satisfies Record<string, IntegerVariable>;
 
 /** The HTTP edge's integer variables, by their key in `ServerConfig`. */
-const SERVER_INTEGERS = {
+const SERVER_VARIABLES = {
+  port: { env: 'PORT', min: 0, max: 65535, default: GATEWAY_SERVER_DEFAULTS.port },
   headersTimeoutMs: {
     env: 'HTTP_HEADERS_TIMEOUT_MS',
     min: 100,
@@ -306,7 +296,7 @@ const SERVER_INTEGERS = {
 } satisfies Record<string, IntegerVariable>;
 
 /** The request limits, by their key in `RequestLimits`. */
-const LIMITS = {
+const LIMIT_VARIABLES = {
   maxTokens: { env: 'MAX_QUERY_TOKENS', min: 1, max: 1_000_000 },
   maxDepth: { env: 'MAX_QUERY_DEPTH', min: 1, max: 1000 },
   maxAliases: { env: 'MAX_QUERY_ALIASES', min: 0, max: 10_000 },
@@ -317,30 +307,18 @@ const LIMITS = {
   maxUpstreamCalls: { env: 'MAX_UPSTREAM_CALLS', min: 1, max: 100_000 },
 } satisfies Record<keyof RequestLimits, Omit<IntegerVariable, 'default'>>;
 
-/** Every integer of `table`, read, by its key. */
-function readIntegers<Key extends string>(
-  reader: EnvironmentReader,
-  table: Record<Key, IntegerVariable>,
-): Record<Key, number> {
-  const entries = Object.entries<IntegerVariable>(table).map(([key, variable]) => [
-    key,
-    reader.integer(variable),
-  ]);
-  return Object.fromEntries(entries) as Record<Key, number>;
-}
-
 function readRequestLimits(reader: EnvironmentReader): RequestLimits {
   const table = Object.fromEntries(
-    Object.entries(LIMITS).map(([key, variable]) => [
+    Object.entries(LIMIT_VARIABLES).map(([key, variable]) => [
       key,
       { ...variable, default: DEFAULT_REQUEST_LIMITS[key as keyof RequestLimits] },
     ]),
   ) as Record<keyof RequestLimits, IntegerVariable>;
-  return readIntegers(reader, table);
+  return reader.integers(table);
 }
 
 function readGitLabUrl(reader: EnvironmentReader): string | undefined {
-  const raw = reader.text('GITLAB_URL');
+  const raw = reader.string('GITLAB_URL');
   if (raw === undefined) return undefined;
   try {
     return parseBaseUrl(raw).href;
@@ -351,171 +329,64 @@ function readGitLabUrl(reader: EnvironmentReader): string | undefined {
   }
 }
 
-function readGitLabToken(env: NodeJS.ProcessEnv, reader: EnvironmentReader): Credential | undefined {
+function readGitLabToken(reader: EnvironmentReader): Credential | undefined {
   // Not trimmed: a token is used exactly as given, and one with spaces is refused.
-  const token = env.GITLAB_TOKEN;
-  if (token === undefined || token === '') return undefined;
+  const token = reader.raw('GITLAB_TOKEN');
+  if (token === undefined) return undefined;
   if (isWellFormedToken(token)) return { scheme: 'private-token', token };
   // The value is never quoted back: it is a secret.
   reader.problems.push('GITLAB_TOKEN must be 1 to 1024 visible ASCII characters without spaces');
   return undefined;
 }
 
-function readAttemptTimeout(reader: EnvironmentReader, timeoutMs: number): number {
+function readUpstream(reader: EnvironmentReader): UpstreamConfig {
+  const integers = reader.integers(UPSTREAM_VARIABLES);
+  const retry = reader.integers(UPSTREAM_RETRY_VARIABLES);
+  const circuitBreaker = reader.integers(UPSTREAM_BREAKER_VARIABLES);
   const attemptTimeoutMs = reader.integer({
     env: 'UPSTREAM_ATTEMPT_TIMEOUT_MS',
     min: 1,
     max: UPSTREAM_TIMEOUT_MS.max,
-    default: timeoutMs,
+    default: integers.timeoutMs,
   });
-  if (attemptTimeoutMs > timeoutMs) {
+  if (attemptTimeoutMs > integers.timeoutMs) {
     reader.problems.push(
       'UPSTREAM_ATTEMPT_TIMEOUT_MS must not exceed UPSTREAM_TIMEOUT_MS, the deadline of the whole call',
     );
   }
-  return attemptTimeoutMs;
-}
-
-/** At most this many manifest problems are listed; the rest are counted. */
-const MANIFEST_PROBLEMS_SHOWN = 5;
-
-function readTrustedDocuments(reader: EnvironmentReader): TrustedDocuments | undefined {
-  const path = reader.text('TRUSTED_DOCUMENTS_FILE');
-  if (path === undefined) return undefined;
-  const where = `TRUSTED_DOCUMENTS_FILE ${JSON.stringify(path)}`;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    reader.problems.push(
-      `${where} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`,
-    );
-    return undefined;
-  }
-  try {
-    return parseTrustedDocumentsManifest(text);
-  } catch (error) {
-    if (!(error instanceof TrustedDocumentsManifestError)) throw error;
-    const shown = error.problems.slice(0, MANIFEST_PROBLEMS_SHOWN);
-    const more = error.problems.length - shown.length;
-    reader.problems.push(
-      `${where} is not a trusted-documents manifest: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`,
-    );
-    return undefined;
-  }
-}
-
-/** An allow-list variable's rules: what an entry must be, and why `*` is refused. */
-interface AllowList {
-  name: string;
-  /** What `*` would let in, said when it is refused. */
-  wildcard: string;
-  /** What an entry must be, for the problem that quotes one that is not. */
-  expected: string;
-  accepts(entry: string): boolean;
-}
-
-/** A comma-separated allow-list: every entry checked, and `*` refused rather than taken to mean everyone. */
-function readAllowList(reader: EnvironmentReader, list: AllowList): string[] {
-  const valid: string[] = [];
-  for (const entry of reader.list(list.name)) {
-    if (entry === '*') {
-      reader.problems.push(`${list.name} must list ${list.wildcard}`);
-    } else if (list.accepts(entry)) {
-      valid.push(entry);
-    } else {
-      reader.problems.push(
-        `${list.name} entries must be ${list.expected}, got ${JSON.stringify(entry.slice(0, 80))}`,
-      );
-    }
-  }
-  return valid;
-}
-
-/** `CORS_ORIGINS`: exact origins (scheme, host, port), so that no pattern lets in more than the operator meant. */
-function readCorsOrigins(reader: EnvironmentReader): string[] {
-  return readAllowList(reader, {
-    name: 'CORS_ORIGINS',
-    wildcard: 'origins, not "*": any page could then use GITLAB_TOKEN through the gateway',
-    expected: 'origins such as https://app.example.com (no path or trailing slash)',
-    accepts: isOrigin,
-  });
-}
-
-/** `ALLOWED_HOSTS`: host names, so that a DNS name the operator did not list cannot be pointed at the gateway. */
-function readAllowedHosts(reader: EnvironmentReader): string[] {
-  return readAllowList(reader, {
-    name: 'ALLOWED_HOSTS',
-    wildcard: 'host names, not "*": any web page could then reach the gateway through DNS rebinding',
-    expected:
-      'host names such as gateway.example.com, or .example.com for every name under it (no scheme, port or path)',
-    accepts: isHostPattern,
-  }).map((name) => name.toLowerCase());
+  return { ...integers, attemptTimeoutMs, retry, circuitBreaker };
 }
 
 function readServer(reader: EnvironmentReader): ServerConfig {
-  const integers = readIntegers(reader, SERVER_INTEGERS);
+  const integers = reader.integers(SERVER_VARIABLES);
   // Node refuses to start a server whose headers may take longer than the whole request.
   if (integers.headersTimeoutMs > integers.requestTimeoutMs) {
     reader.problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
-  return { allowedHosts: readAllowedHosts(reader), ...integers };
+  return {
+    host: reader.string('HOST') ?? GATEWAY_SERVER_DEFAULTS.host,
+    allowedHosts: reader.take(parseAllowedHosts(reader.list('ALLOWED_HOSTS'))),
+    ...integers,
+  };
 }
 
-function isOrigin(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
-  } catch {
-    return false;
-  }
-}
-
-/** Secrets a comma-separated variable lists; their problems never quote them. */
-function readSecrets(
+/** `EVENT_AUTH_RECHECK_SECONDS` and `EVENT_AUTH_MAX_STALENESS_SECONDS` (past the interval, or no recheck could confirm a credential in time), in milliseconds. */
+function readAuthChecks(
   reader: EnvironmentReader,
-  name: string,
-  parse: (raw: string | undefined, variable: string) => { values: string[]; problems: string[] },
-): string[] {
-  const { values, problems } = parse(reader.text(name), name);
-  reader.problems.push(...problems);
-  return values;
-}
-
-/** `REDIS_URL`: a `redis:` or `rediss:` URL. It may hold a password, so it is never quoted. */
-function readRedisUrl(reader: EnvironmentReader): string | undefined {
-  const raw = reader.text('REDIS_URL');
-  if (raw === undefined) return undefined;
-  if (isRedisUrl(raw)) return raw;
-  reader.problems.push('REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379');
-  return undefined;
-}
-
-function isRedisUrl(text: string): boolean {
-  // WHATWG URL parsing drops tabs and line breaks inside a URL; the raw value, which goes to the client, keeps them.
-  if (/[\s\p{Cc}]/u.test(text)) return false;
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
-/** `EVENT_AUTH_MAX_STALENESS_SECONDS`: past the interval, or no recheck could confirm a credential in time. */
-function readAuthMaxStaleness(reader: EnvironmentReader, recheckSeconds: number): number {
-  const seconds = reader.integer({
+): Pick<SubscriptionsConfig, 'authRecheckMs' | 'authMaxStalenessMs'> {
+  const recheckSeconds = reader.integer(AUTH_RECHECK_SECONDS);
+  const stalenessSeconds = reader.integer({
     env: 'EVENT_AUTH_MAX_STALENESS_SECONDS',
     min: 2,
-    max: 2 * EVENT_INTEGERS.authRecheckSeconds.max,
+    max: 2 * AUTH_RECHECK_SECONDS.max,
     default: recheckSeconds * CREDENTIAL_WATCH_DEFAULTS.stalenessRechecks,
   });
-  if (seconds <= recheckSeconds) {
+  if (stalenessSeconds <= recheckSeconds) {
     reader.problems.push(
       'EVENT_AUTH_MAX_STALENESS_SECONDS must exceed EVENT_AUTH_RECHECK_SECONDS, or no recheck could confirm a credential in time',
     );
   }
-  return seconds;
+  return { authRecheckMs: recheckSeconds * 1000, authMaxStalenessMs: stalenessSeconds * 1000 };
 }
 
 /**
@@ -525,55 +396,64 @@ function readAuthMaxStaleness(reader: EnvironmentReader, recheckSeconds: number)
  */
 function checkReplayWindow(
   reader: EnvironmentReader,
-  events: Record<keyof typeof EVENT_INTEGERS, number>,
+  signatureToleranceSeconds: number,
+  dedupeWindowSeconds: number,
 ): void {
-  if (2 * events.signatureToleranceSeconds <= events.dedupeWindowSeconds) return;
+  if (2 * signatureToleranceSeconds <= dedupeWindowSeconds) return;
   reader.problems.push(
     `WEBHOOK_SIGNATURE_TOLERANCE_SECONDS must be at most half of EVENT_DEDUPE_WINDOW_SECONDS ` +
-      `(${Math.floor(events.dedupeWindowSeconds / 2)}): a signed delivery is accepted for twice the tolerance, ` +
+      `(${Math.floor(dedupeWindowSeconds / 2)}): a signed delivery is accepted for twice the tolerance, ` +
       'and its id must be remembered that long',
   );
 }
 
 function readEvents(reader: EnvironmentReader): EventsConfig {
-  const integers = readIntegers(reader, EVENT_INTEGERS);
-  checkReplayWindow(reader, integers);
+  const receiver = reader.integers(RECEIVER_VARIABLES);
+  const store = reader.integers(STORE_VARIABLES);
+  checkReplayWindow(reader, receiver.signatureToleranceSeconds, store.dedupeWindowSeconds);
+  const authChecks = readAuthChecks(reader);
   return {
-    ...integers,
-    authMaxStalenessSeconds: readAuthMaxStaleness(reader, integers.authRecheckSeconds),
-    secretTokens: readSecrets(reader, 'WEBHOOK_SECRET_TOKENS', parseSecretTokens),
-    signingSecrets: readSecrets(reader, 'WEBHOOK_SIGNING_SECRETS', parseSigningSecrets),
-    redisUrl: readRedisUrl(reader),
+    receiver: {
+      secretTokens: reader.secrets('WEBHOOK_SECRET_TOKENS', parseSecretTokens),
+      signingSecrets: reader.secrets('WEBHOOK_SIGNING_SECRETS', parseSigningSecrets),
+      ...receiver,
+    },
+    store: { redisUrl: reader.take(parseRedisUrl(reader.string('REDIS_URL'))), ...store },
+    subscriptions: { ...authChecks, ...reader.integers(SUBSCRIPTION_VARIABLES) },
   };
 }
 
-/** `METRICS_PORT`: OpenTelemetry's Prometheus exporter's port. */
-const METRICS_PORT: IntegerVariable = { env: 'METRICS_PORT', min: 0, max: 65535, default: 9464 };
+const METRICS_PORT: IntegerVariable = {
+  env: 'METRICS_PORT',
+  min: 0,
+  max: 65535,
+  default: METRICS_SERVER_DEFAULTS.port,
+};
 
 function readObservability(reader: EnvironmentReader, port: number): ObservabilityConfig {
   // graphql-yoga's own switch, `DEBUG=1`, also turns the gateway's debug lines on (any other value belongs to
   // the `debug` package's conventions and is left alone).
-  const yogaDebug = reader.text('DEBUG') === '1';
-  const level = reader.text('LOG_LEVEL')?.toLowerCase() ?? (yogaDebug ? 'debug' : 'info');
+  const yogaDebug = reader.string('DEBUG') === '1';
+  const level = reader.string('LOG_LEVEL')?.toLowerCase() ?? (yogaDebug ? 'debug' : 'info');
   if (!isLogLevel(level)) {
     reader.problems.push(
       `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level.slice(0, 40))}`,
     );
   }
   // Unset, the terminal decides (text for a person, JSON lines for a collector): only a forced format is kept.
-  const format = reader.text('LOG_FORMAT')?.toLowerCase();
+  const format = reader.string('LOG_FORMAT')?.toLowerCase();
   if (format !== undefined && !isLogFormat(format)) {
     reader.problems.push(
       `LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, got ${JSON.stringify(format.slice(0, 40))}`,
     );
   }
   const metrics = reader.boolean('METRICS', false);
-  const metricsHost = reader.text('METRICS_HOST') ?? '127.0.0.1';
+  const metricsHost = reader.string('METRICS_HOST') ?? METRICS_SERVER_DEFAULTS.host;
   const metricsPort = reader.integer(METRICS_PORT);
   if (metrics && metricsPort !== 0 && metricsPort === port) {
     reader.problems.push('METRICS_PORT must differ from PORT: metrics are never served on the GraphQL port');
   }
-  const raw = Object.fromEntries(OTEL_VARIABLES.map((name) => [name, reader.text(name)])) as Record<
+  const raw = Object.fromEntries(OTEL_VARIABLES.map((name) => [name, reader.string(name)])) as Record<
     OtelVariable,
     string | undefined
   >;
@@ -589,19 +469,6 @@ function readObservability(reader: EnvironmentReader, port: number): Observabili
   };
 }
 
-function readEmbeddedGitLab(
-  env: NodeJS.ProcessEnv,
-  reader: EnvironmentReader,
-): EmbeddedGitLabConfig | undefined {
-  try {
-    return loadEmbeddedGitLabConfig(env);
-  } catch (error) {
-    if (!(error instanceof EmbeddedGitLabConfigError)) throw error;
-    reader.problems.push(...error.problems);
-    return undefined;
-  }
-}
-
 /**
  * `COMPILED_QUERIES` is gone with graphql-jit, which turned a document's literal values into generated code
  * (docs/security.md). `false` asked for what every gateway now does and is accepted; `true` asked for what no longer
@@ -614,27 +481,40 @@ function refuseCompiledQueries(reader: EnvironmentReader): void {
   );
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+/**
+ * Whether `npm start` adds the embedded GitLab (`src/dev/`): `GITLAB_URL` is unset, not merely invalid (an invalid
+ * one is a problem to report, not a request for a stand-in).
+ */
+export function usesEmbeddedGitLab(env: NodeJS.ProcessEnv): boolean {
+  return new EnvironmentReader(env).string('GITLAB_URL') === undefined;
+}
+
+/**
+ * The configuration, and every problem found instead of a `ConfigError`: for a caller that reads more variables
+ * and reports their problems together with these (`src/dev/`).
+ */
+export function readConfig(env: NodeJS.ProcessEnv): { value: GatewayConfig; problems: string[] } {
   const reader = new EnvironmentReader(env);
-  const integers = readIntegers(reader, INTEGERS);
-  const gitlabUrl = readGitLabUrl(reader);
-  const config: GatewayConfig = {
-    ...integers,
-    host: reader.text('HOST') ?? '127.0.0.1',
-    server: readServer(reader),
-    gitlabUrl,
-    gitlabToken: readGitLabToken(env, reader),
-    upstreamAttemptTimeoutMs: readAttemptTimeout(reader, integers.upstreamTimeoutMs),
-    // Without GITLAB_URL (not a bad one), `npm start` runs the embedded GitLab.
-    embedded: reader.text('GITLAB_URL') === undefined ? readEmbeddedGitLab(env, reader) : undefined,
-    introspection: reader.boolean('INTROSPECTION', true),
-    trustedDocuments: readTrustedDocuments(reader),
+  const server = readServer(reader);
+  const value: GatewayConfig = {
+    server,
+    gitlabUrl: readGitLabUrl(reader),
+    gitlabToken: readGitLabToken(reader),
+    upstream: readUpstream(reader),
+    introspection: reader.boolean('INTROSPECTION', INTROSPECTION_DEFAULT),
+    trustedDocuments: reader.take(readTrustedDocumentsFile(reader.string('TRUSTED_DOCUMENTS_FILE'))),
     limits: readRequestLimits(reader),
-    corsOrigins: readCorsOrigins(reader),
+    corsOrigins: reader.take(parseCorsOrigins(reader.list('CORS_ORIGINS'))),
     events: readEvents(reader),
-    observability: readObservability(reader, integers.port),
+    observability: readObservability(reader, server.port),
   };
   refuseCompiledQueries(reader);
-  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
-  return config;
+  return { value, problems: reader.problems };
+}
+
+/** The configuration; throws a `ConfigError` that lists every problem found. */
+export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const { value, problems } = readConfig(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return value;
 }

@@ -1,4 +1,5 @@
 import { isIP, isIPv4 } from 'node:net';
+import { parseAllowList } from './allow-list.ts';
 
 /**
  * Which `Host` a request may name, against DNS rebinding: a page on a name its author controls
@@ -27,6 +28,21 @@ const HOST_PATTERN =
 /** Whether `entry` is a name (or `.`-prefixed name) `ALLOWED_HOSTS` accepts. */
 export function isHostPattern(entry: string): boolean {
   return entry.length <= 254 && HOST_PATTERN.test(entry);
+}
+
+/**
+ * `ALLOWED_HOSTS`' entries, in lower case: host names, so that a DNS name the operator did not list cannot be
+ * pointed at the gateway, and never `*`.
+ */
+export function parseAllowedHosts(entries: readonly string[]): { value: string[]; problems: string[] } {
+  const { value, problems } = parseAllowList(entries, {
+    name: 'ALLOWED_HOSTS',
+    wildcard: 'host names, not "*": any web page could then reach the gateway through DNS rebinding',
+    expected:
+      'host names such as gateway.example.com, or .example.com for every name under it (no scheme, port or path)',
+    accepts: isHostPattern,
+  });
+  return { value: value.map((name) => name.toLowerCase()), problems };
 }
 
 /** Whether `HOST` is a loopback address or name, so that only this machine can connect. */
@@ -110,22 +126,28 @@ export function createHostAllowList(options: HostAllowListOptions = {}): HostAll
       return host !== undefined && (host.ip || nameMatches(host.host, names));
     },
     ownsOrigin(origin, arrivedAt) {
-      let url: URL;
-      try {
-        url = new URL(origin);
-      } catch {
-        return false;
-      }
-      if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) return false;
-      const host = parseHostHeader(url.host);
-      if (host === undefined) return false;
+      const page = pageOrigin(origin);
+      if (page === undefined) return false;
+      const { host } = page;
       if (host.ip) {
         const local = arrivedAt.localAddress && unmapped(arrivedAt.localAddress.toLowerCase());
-        const port = host.port ?? (url.protocol === 'https:' ? 443 : 80);
-        return host.host === local && port === arrivedAt.localPort;
+        return host.host === local && (host.port ?? page.defaultPort) === arrivedAt.localPort;
       }
       // The URL parser leaves out a default port: such an origin is the name as a reverse proxy serves it.
       return nameMatches(host.host, names) && (host.port === undefined || host.port === arrivedAt.localPort);
     },
   };
+}
+
+/** A browser `Origin` that is exactly an http or https origin: its host, and its scheme's default port. */
+function pageOrigin(origin: string): { host: HostHeader; defaultPort: number } | undefined {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) return undefined;
+  const host = parseHostHeader(url.host);
+  return host && { host, defaultPort: url.protocol === 'https:' ? 443 : 80 };
 }

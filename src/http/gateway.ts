@@ -1,5 +1,5 @@
-import { createYoga, type Plugin, type YogaServerInstance, type YogaServerOptions } from 'graphql-yoga';
-import type { GatewayConfig } from '../config/index.ts';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { EventStoreConfig, GatewayConfig } from '../config/index.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { createMemoryEventStore } from '../events/memory-event-store.ts';
 import { createRedisEventStore } from '../events/redis-event-store.ts';
@@ -31,7 +31,9 @@ import { createGitLabClient, type GitLabClient } from '../upstream/client.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
 import type { Credential, SystemHooksApi } from '../upstream/types.ts';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
+import { createOriginPolicy } from './origin-policy.ts';
 import { createSystemHookReceiver, type SystemHookReceiverOptions } from './receiver.ts';
+import { ROUTES } from './routes.ts';
 
 export interface GatewayOptions {
   /** The upstream GitLab the gateway resolves against. */
@@ -42,9 +44,10 @@ export interface GatewayOptions {
   graphiqlHeaders?: Record<string, string> | undefined;
   /**
    * The global ID of a hook that delivers to this gateway's own receiver: GraphiQL then also shows a
-   * subscription and the mutation that makes GitLab deliver a test event to it. @default none
+   * subscription and the mutation that makes GitLab deliver a test event to it. A function is asked at each
+   * GraphiQL page view, for a hook that can only be made once the gateway listens (`npm start`). @default none
    */
-  graphiqlReceiverHookId?: string | undefined;
+  graphiqlReceiverHookId?: string | (() => string | undefined) | undefined;
   loader?: HookLoaderOptions | undefined;
   /** Yoga's logger; `false` for silence (tests). @default true */
   logging?: boolean | undefined;
@@ -117,43 +120,9 @@ export interface GatewayEvents {
 }
 
 /** Where GitLab delivers system hook events to the gateway. */
-export const SYSTEM_HOOK_RECEIVER_PATH = '/webhooks/system-hooks';
+export const SYSTEM_HOOK_RECEIVER_PATH = ROUTES.receiver;
 
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
-
-/**
- * Headers a browser client may send cross-origin: the credential headers, JSON, and Yoga's CSRF marker. Cookies
- * are never allowed (`credentials: false`): callers authenticate with a header, as they do to GitLab.
- */
-const CORS_ALLOWED_HEADERS = [
-  'accept',
-  'authorization',
-  'content-type',
-  'private-token',
-  'x-graphql-yoga-csrf',
-];
-const CORS_PREFLIGHT_MAX_AGE_SECONDS = 600;
-
-/**
- * Yoga's `cors` option for an allow-list of browser origins (`CORS_ORIGINS`). An origin on the list gets itself
- * back in `Access-Control-Allow-Origin`; any other origin, and every origin when the list is empty, gets no CORS
- * headers at all, so the browser keeps its page out.
- */
-function corsForOrigins(origins: readonly string[]): YogaServerOptions<object, object>['cors'] {
-  if (origins.length === 0) return false;
-  const allowed = new Set(origins);
-  return (request: Request) => {
-    const origin = request.headers.get('origin');
-    if (origin === null || !allowed.has(origin)) return false;
-    return {
-      origin: [origin],
-      methods: ['GET', 'POST'],
-      allowedHeaders: CORS_ALLOWED_HEADERS,
-      credentials: false,
-      maxAge: CORS_PREFLIGHT_MAX_AGE_SECONDS,
-    };
-  };
-}
 
 /** What `/ready` reports of GitLab: `busy` when the gateway's own load kept its probe from asking. */
 const GITLAB_STATES = { up: 'up', down: 'down', busy: 'not checked (gateway busy)' } as const;
@@ -185,7 +154,7 @@ function useUpstreamReadiness(options: GatewayOptions): Plugin {
   // shared probe belongs to no single prober: it runs to the client's deadline rather than to one's signal.
   const probe = cachedProbe(ask, options.readinessCacheMs ?? 0);
   return useReadiness({
-    endpoint: '/ready',
+    endpoint: ROUTES.ready,
     check: async (): Promise<ReadinessReport> => {
       if (draining?.aborted) return { ready: false, checks: { gateway: 'shutting down' } };
       const gitlab = await probe();
@@ -235,15 +204,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
       requestScope: instrumentation.context.requestScope,
     }),
-    graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/health',
+    graphqlEndpoint: ROUTES.graphql,
+    healthCheckEndpoint: ROUTES.health,
     landingPage: false,
     maskedErrors: { maskError: maskGatewayError },
     logging: instrumentation.yogaLogging(options.logging ?? true),
-    graphiql: graphiqlOptions({
-      headers: options.graphiqlHeaders,
-      receiverHookId: options.graphiqlReceiverHookId,
-    }),
+    graphiql: () => {
+      const hookId = options.graphiqlReceiverHookId;
+      return graphiqlOptions({
+        headers: options.graphiqlHeaders,
+        receiverHookId: typeof hookId === 'function' ? hookId() : hookId,
+      });
+    },
     renderGraphiQL: createGraphiQLRenderer(),
     extraParamNames: options.trustedDocuments ? [DOCUMENT_ID_PARAM] : undefined,
     // Parsing cached by size and count; validation by useValidationCache (use-document-cache.ts).
@@ -251,7 +223,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // Replaced by useRequestLimits.
     maxRequestBodySize: false,
     batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
-    cors: corsForOrigins(options.corsOrigins ?? []),
+    cors: createOriginPolicy(options.corsOrigins ?? []).cors,
     plugins: [
       ...instrumentation.plugins,
       useNoStore(),
@@ -298,24 +270,19 @@ export function createConfiguredGateway(
   const { receiverTokens = [], logger, ...options } = extra;
   const telemetry = createTelemetry(config.observability, {
     logger,
-    upstreamTimeoutMs: config.upstreamTimeoutMs,
+    upstreamTimeoutMs: config.upstream.timeoutMs,
   });
   const client = createGitLabClient({
     instrumentation: telemetry.upstream,
     baseUrl: gitlabUrl,
-    timeoutMs: config.upstreamTimeoutMs,
-    connections: config.upstreamConnections,
-    maxQueued: config.upstreamMaxQueued,
-    attemptTimeoutMs: config.upstreamAttemptTimeoutMs,
-    retry: { retries: config.upstreamRetries },
-    circuitBreaker: config.upstreamBreakerFailures > 0 && {
-      failureThreshold: config.upstreamBreakerFailures,
-      coolDownMs: config.upstreamBreakerCooldownMs,
-    },
+    ...config.upstream,
   });
-  const secretTokens = [...config.events.secretTokens, ...receiverTokens];
-  const receives = secretTokens.length > 0 || config.events.signingSecrets.length > 0;
-  const events = receives ? createEventStore(config.events) : undefined;
+  const receiver = {
+    ...config.events.receiver,
+    secretTokens: [...config.events.receiver.secretTokens, ...receiverTokens],
+  };
+  const receives = receiver.secretTokens.length > 0 || receiver.signingSecrets.length > 0;
+  const events = receives ? createEventStore(config.events.store) : undefined;
   const gateway = createGateway({
     api: client,
     defaultCredential: config.gitlabToken,
@@ -323,21 +290,7 @@ export function createConfiguredGateway(
     trustedDocuments: config.trustedDocuments,
     limits: config.limits,
     corsOrigins: config.corsOrigins,
-    events: events && {
-      store: events,
-      receiver: {
-        secretTokens,
-        signingSecrets: config.events.signingSecrets,
-        signatureToleranceSeconds: config.events.signatureToleranceSeconds,
-        maxBodyBytes: config.events.maxBodyBytes,
-        readTimeoutMs: config.events.readTimeoutMs,
-        maxConcurrentBodies: config.events.maxConcurrentBodies,
-      },
-      authRecheckMs: config.events.authRecheckSeconds * 1000,
-      authMaxStalenessMs: config.events.authMaxStalenessSeconds * 1000,
-      maxSubscriptions: config.events.maxSubscriptions,
-      maxSubscriptionsPerCredential: config.events.maxSubscriptionsPerCredential,
-    },
+    events: events && { store: events, receiver, ...config.events.subscriptions },
     telemetry,
     readinessCacheMs: READINESS_PROBE_CACHE_MS,
     ...options,
@@ -346,9 +299,8 @@ export function createConfiguredGateway(
 }
 
 /** The event store `EVENT_RETENTION`, `EVENT_DEDUPE_WINDOW_SECONDS` and `REDIS_URL` describe: shared through Redis, or this process's own. */
-function createEventStore(config: GatewayConfig['events']): EventStore {
-  const options = { retention: config.retention, dedupeWindowSeconds: config.dedupeWindowSeconds };
-  return config.redisUrl === undefined
+function createEventStore({ redisUrl, ...options }: EventStoreConfig): EventStore {
+  return redisUrl === undefined
     ? createMemoryEventStore(options)
-    : createRedisEventStore({ ...options, redis: config.redisUrl });
+    : createRedisEventStore({ ...options, redis: redisUrl });
 }

@@ -1,5 +1,4 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { isLoopbackHost } from './allowed-hosts.ts';
 
 /** What GraphiQL shows first: a query that works against any GitLab the gateway is pointed at. */
 const EXAMPLE_QUERY = `# System hooks of the GitLab behind this gateway. Press the run button (or Ctrl-Enter).
@@ -66,53 +65,28 @@ export function graphiqlOptions({
   };
 }
 
-/** GraphiQL's headers under the embedded GitLab, or why they are left out and what to do instead. */
-export interface EmbeddedGraphiQLHeaders {
-  headers?: Record<string, string>;
-  /** Said at start when the token is left out: why, and how to paste it. */
-  warning?: string;
-}
-
-/**
- * Whether GraphiQL may start with the embedded GitLab's admin token in its headers pane. The page is served to
- * whoever asks, so only while the gateway listens on loopback (this machine alone can connect, and the Host
- * check keeps other sites' pages out), and only for a token `npm start` generated: one the operator chose in
- * `EMBEDDED_GITLAB_ADMIN_TOKEN` may open more than this development GitLab.
- */
-export function embeddedGraphiQLHeaders(
-  host: string,
-  embedded: { adminToken: string; adminTokenFrom: string | undefined },
-): EmbeddedGraphiQLHeaders {
-  const paste = `paste {"PRIVATE-TOKEN": "<the token>"} into GraphiQL's headers pane`;
-  if (embedded.adminTokenFrom !== undefined) {
-    return {
-      warning: `GraphiQL starts without the embedded GitLab's admin token: it comes from ${embedded.adminTokenFrom}, a token you chose, and the page would show it to whoever opens it; ${paste}`,
-    };
-  }
-  if (!isLoopbackHost(host)) {
-    return {
-      warning: `GraphiQL starts without the embedded GitLab's admin token: HOST=${host} is not a loopback address, so anyone who can reach the gateway could read the token from the page; ${paste} (the token is printed above)`,
-    };
-  }
-  return { headers: { 'PRIVATE-TOKEN': embedded.adminToken } };
-}
-
 /**
  * Renders GraphiQL with its scripts, styles, fonts and editor workers inlined from the installed package, instead
  * of from Yoga's default CDN: it works offline and behind a firewall. The renderer is imported on the first page
  * view: it is a 9 MB module that costs about 95 MB of memory once loaded, which a gateway that only answers API
- * calls never needs. The options never change for a gateway, so the page is built once.
+ * calls never needs. The page is built again only when its options change, which happens at most once: when
+ * `npm start` has made the hook the events example names.
  */
 export function createGraphiQLRenderer(): (options: GraphiQLOptions) => Promise<string> {
   let page: Promise<string> | undefined;
+  let builtFor: string | undefined;
   return (options) => {
-    page ??= import('@graphql-yoga/render-graphiql')
+    const key = JSON.stringify(options);
+    if (page !== undefined && key === builtFor) return page;
+    builtFor = key;
+    const building = import('@graphql-yoga/render-graphiql')
       .then((module) => module.renderGraphiQL(options))
       .catch((error: unknown) => {
         // A failed load is not kept: the next page view tries again.
-        page = undefined;
+        if (page === building) page = undefined;
         throw error;
       });
-    return page;
+    page = building;
+    return building;
   };
 }

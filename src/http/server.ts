@@ -7,6 +7,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { createHostAllowList } from './allowed-hosts.ts';
 import type { Gateway } from './gateway.ts';
+import { createOriginPolicy } from './origin-policy.ts';
+import { ROUTES } from './routes.ts';
 import {
   createGraphQLWebSocket,
   type GraphQLWebSocketOptions,
@@ -19,8 +21,12 @@ import {
  * WebSocket upgrades on the GraphQL path only, and a shutdown that drains.
  */
 
-/** The edge's bounds when nothing else is said; `src/config/index.ts` reads each from its variable. */
+/** The edge's settings when nothing else is said; `src/config/index.ts` reads each from its variable. */
 export const GATEWAY_SERVER_DEFAULTS = {
+  /** Loopback: only this machine can connect until the operator says otherwise. */
+  host: '127.0.0.1',
+  /** `npm start`'s `PORT`; the edge itself takes any free port when given none (tests, the benchmark). */
+  port: 4000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -65,19 +71,26 @@ export interface GatewayServerOptions {
   shutdownGraceMs?: number | undefined;
   /** Where refusals are logged (never with the header values that caused them). @default none */
   logger?: Logger | undefined;
+  /** GraphQL over WebSocket on `/graphql`, with these bounds. @default none: every upgrade is answered 404 */
+  websocket?: GraphQLWebSocketOptions | undefined;
+  /**
+   * Aborted once `close` starts. Give the controller whose signal is the gateway's `draining`, so that `/ready`
+   * answers 503 while the edge drains. @default one of the edge's own (`GatewayServer.draining`)
+   */
+  draining?: AbortController | undefined;
 }
 
-/** A listening edge. Until `serve` is called, requests are answered 503. */
+/** A listening edge, serving one gateway. */
 export interface GatewayServer {
   /** The `node:http` server, for listeners such as a request counter. */
   readonly server: Server;
   readonly port: number;
   /** Where this machine reaches the gateway, such as `http://127.0.0.1:4000` (a wildcard `host` is loopback). */
   readonly url: string;
-  /** Aborted once `close` starts: the gateway's `draining`, so that `/ready` answers 503 while it drains. */
+  /** Aborted once `close` starts (`GatewayServerOptions.draining`'s signal). */
   readonly draining: AbortSignal;
-  /** Serves `gateway`, and GraphQL over WebSocket on `/graphql` when `websocket` is given. */
-  serve(gateway: Gateway, websocket?: GraphQLWebSocketOptions): GraphQLWebSocketServer | undefined;
+  /** GraphQL over WebSocket, when `websocket` was given: its open connections, for the metrics gauge. */
+  readonly webSocket: GraphQLWebSocketServer | undefined;
   /**
    * Drains and stops, in this order: new upgrades are refused (503), every WebSocket is closed, `endStreams`
    * runs (closing the event store ends the SSE responses), the server stops accepting connections, idle
@@ -86,8 +99,6 @@ export interface GatewayServer {
   close(options?: { endStreams?: () => Promise<void> }): Promise<void>;
 }
 
-/** The path GraphQL, and so GraphQL over WebSocket, is served on. */
-const GRAPHQL_PATH = '/graphql';
 /** How often connections that became idle during shutdown are closed. */
 const IDLE_SWEEP_MS = 50;
 /** Node checks the timeouts of requests being received at this interval (its default is 30 s). */
@@ -103,9 +114,17 @@ const HOST_REFUSAL =
 
 const HOST_REFUSAL_LINE = "Refused a request: its Host is none of the gateway's names (ALLOWED_HOSTS)";
 
-/** The edge's options as the configuration describes them (`npm start`, the benchmark). */
-export function gatewayServerOptions(config: GatewayConfig, logger?: Logger): GatewayServerOptions {
-  return { host: config.host, port: config.port, corsOrigins: config.corsOrigins, ...config.server, logger };
+/**
+ * The edge's options as the configuration describes them (`npm start`, the benchmark), reporting through
+ * `telemetry` (refusals in its log, the WebSocket's errors and sockets).
+ */
+export function gatewayServerOptions(config: GatewayConfig, telemetry: Telemetry = {}): GatewayServerOptions {
+  return {
+    ...config.server,
+    corsOrigins: config.corsOrigins,
+    logger: telemetry.logger,
+    websocket: webSocketOptions(config, telemetry),
+  };
 }
 
 /** GraphQL over WebSocket as the configuration describes it, reporting through `telemetry` (its errors, its sockets). */
@@ -117,16 +136,19 @@ export function webSocketOptions(config: GatewayConfig, telemetry: Telemetry = {
   };
 }
 
-export async function startGatewayServer(options: GatewayServerOptions = {}): Promise<GatewayServer> {
-  const host = options.host ?? '127.0.0.1';
+/** Serves `gateway` on a port of its own, from the first request on, until `close`. */
+export async function startGatewayServer(
+  gateway: Gateway,
+  options: GatewayServerOptions = {},
+): Promise<GatewayServer> {
+  const host = options.host ?? GATEWAY_SERVER_DEFAULTS.host;
   const headersTimeout = options.headersTimeoutMs ?? GATEWAY_SERVER_DEFAULTS.headersTimeoutMs;
   const graceMs = options.shutdownGraceMs ?? GATEWAY_SERVER_DEFAULTS.shutdownGraceMs;
   const { logger } = options;
   const hosts = createHostAllowList({ allowedHosts: options.allowedHosts, listenHost: host });
-  const corsOrigins = new Set(options.corsOrigins ?? []);
-  const draining = new AbortController();
-  let gateway: Gateway | undefined;
-  let webSocket: GraphQLWebSocketServer | undefined;
+  const origins = createOriginPolicy(options.corsOrigins ?? []);
+  const draining = options.draining ?? new AbortController();
+  const webSocket = options.websocket && createGraphQLWebSocket(gateway, options.websocket);
   /** Upgraded sockets are no longer the HTTP server's connections: `closeAllConnections` would not cut them. */
   const upgraded = new Set<Duplex>();
 
@@ -148,8 +170,7 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
           .end(HOST_REFUSAL);
         return;
       }
-      if (gateway) return gateway(request, response);
-      response.writeHead(503, { 'retry-after': '1' }).end();
+      return gateway(request, response);
     },
   );
   server.keepAliveTimeout = options.keepAliveTimeoutMs ?? GATEWAY_SERVER_DEFAULTS.keepAliveTimeoutMs;
@@ -161,14 +182,15 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
       logger?.info({ status: 421, upgrade: true }, HOST_REFUSAL_LINE);
       return refuseUpgrade(socket, 421, HOST_REFUSAL);
     }
-    if (draining.signal.aborted || !gateway) {
+    if (draining.signal.aborted) {
       return refuseUpgrade(socket, 503, 'The gateway is starting or shutting down: connect again.\n');
     }
-    if (!webSocket || pathOf(request) !== GRAPHQL_PATH) {
-      return refuseUpgrade(socket, 404, `WebSocket upgrades are served on ${GRAPHQL_PATH} only.\n`);
+    if (!webSocket || pathOf(request) !== ROUTES.graphql) {
+      return refuseUpgrade(socket, 404, `WebSocket upgrades are served on ${ROUTES.graphql} only.\n`);
     }
-    const origin = request.headers.origin;
-    if (origin !== undefined && !corsOrigins.has(origin) && !hosts.ownsOrigin(origin, socket as Socket)) {
+    if (
+      !origins.allowsUpgrade(request.headers.origin, (origin) => hosts.ownsOrigin(origin, socket as Socket))
+    ) {
       logger?.debug({ status: 403 }, 'Refused an upgrade: its Origin is not allowed (CORS_ORIGINS)');
       return refuseUpgrade(
         socket,
@@ -217,11 +239,7 @@ export async function startGatewayServer(options: GatewayServerOptions = {}): Pr
     port,
     url: `http://${local.includes(':') ? `[${local}]` : local}:${port}`,
     draining: draining.signal,
-    serve(served, websocket) {
-      gateway = served;
-      webSocket = websocket && createGraphQLWebSocket(served, websocket);
-      return webSocket;
-    },
+    webSocket,
     close(closeOptions = {}) {
       closing ??= stop(closeOptions.endStreams);
       return closing;

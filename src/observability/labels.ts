@@ -5,12 +5,13 @@
 
 import { GATEWAY_ERROR_CODES, type GatewayErrorCode } from '../graphql/errors.ts';
 import { hasPath } from '../graphql/plugins/use-route.ts';
+import { ROUTES, type Route } from '../http/routes.ts';
 import { transportCode, UpstreamError, type UpstreamErrorCode } from '../upstream/errors.ts';
 
-/** The paths the gateway serves, as `http_route`; any other path is `other`. */
-export const GATEWAY_ROUTES = ['/graphql', '/health', '/ready', '/webhooks/system-hooks'] as const;
+/** The paths the gateway serves (`src/http/routes.ts`), as `http_route`; any other path is `other`. */
+export const GATEWAY_ROUTES: readonly Route[] = Object.values(ROUTES);
 
-export type RouteLabel = (typeof GATEWAY_ROUTES)[number] | 'other';
+export type RouteLabel = Route | 'other';
 
 /** The route of an absolute request URL, matched in its text without parsing it. */
 export function routeOf(url: string): RouteLabel {

@@ -2,14 +2,20 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
+/**
+ * Where the listener serves when `METRICS_HOST` and `METRICS_PORT` are unset: loopback, and 9464, the port
+ * OpenTelemetry's Prometheus exporter registered, taken by convention (the gateway serves prom-client's registry).
+ */
+export const METRICS_SERVER_DEFAULTS = { host: '127.0.0.1', port: 9464 } as const;
+
 /** The path Prometheus scrapes. */
 export const METRICS_PATH = '/metrics';
 
 export interface MetricsServerOptions {
   registry: Registry;
-  /** `METRICS_HOST`. */
+  /** `METRICS_HOST`; `METRICS_SERVER_DEFAULTS.host` is the configuration's default. */
   host: string;
-  /** `METRICS_PORT`; 0 for any free port. */
+  /** `METRICS_PORT`; 0 for any free port. `METRICS_SERVER_DEFAULTS.port` is the configuration's default. */
   port: number;
 }
 

@@ -9,6 +9,7 @@ import type { Context, Span } from '@opentelemetry/api';
 import { type DocumentNode, getOperationAST, Kind, type OperationDefinitionNode } from 'graphql';
 import type { RequestScope } from '../graphql/context.ts';
 import type { GatewayErrorCode } from '../graphql/errors.ts';
+import { isProbe } from '../http/routes.ts';
 import { methodLabel, type RouteLabel, routeOf } from './labels.ts';
 import { requestIdsOf } from './request-id.ts';
 
@@ -64,7 +65,7 @@ export class RequestRecord implements RequestScope {
 
   /** Load balancers' probes: no span, and access lines at debug only. */
   get isProbe(): boolean {
-    return this.route === '/health' || this.route === '/ready';
+    return isProbe(this.route);
   }
 
   addErrorCode(code: GatewayErrorCode): void {

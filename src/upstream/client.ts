@@ -71,9 +71,9 @@ export interface GitLabClientOptions {
   retry?: RetryOptions;
   /**
    * A circuit breaker for this origin: after consecutive failures, calls fail fast with
-   * `UPSTREAM_UNAVAILABLE` for a cool-down, then one probe decides. `false` for none. The gateway's
-   * configuration turns it on (`UPSTREAM_BREAKER_FAILURES`); a bare client has none, so that it reports
-   * every fault as GitLab gave it.
+   * `UPSTREAM_UNAVAILABLE` for a cool-down, then one probe decides. `false`, or a `failureThreshold` of 0 (as
+   * `UPSTREAM_BREAKER_FAILURES=0` says), for none. The gateway's configuration turns it on; a bare client has
+   * none, so that it reports every fault as GitLab gave it.
    * @default false
    */
   circuitBreaker?: CircuitBreakerOptions | false;
@@ -126,9 +126,10 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
   const retry = retryPolicy(options.retry);
   const instrumentation = options.instrumentation;
   const onStateChange = instrumentation?.circuitChanged?.bind(instrumentation);
-  const breaker = options.circuitBreaker
-    ? createCircuitBreaker(base.origin, { onStateChange, ...options.circuitBreaker })
-    : undefined;
+  const breaker =
+    options.circuitBreaker && options.circuitBreaker.failureThreshold !== 0
+      ? createCircuitBreaker(base.origin, { onStateChange, ...options.circuitBreaker })
+      : undefined;
   instrumentation?.attach?.({
     origin: new URL(base.origin),
     pathPrefix: base.prefix,

@@ -7,7 +7,7 @@
  */
 import { loadConfig } from '../../src/config/index.ts';
 import { createConfiguredGateway } from '../../src/http/gateway.ts';
-import { gatewayServerOptions, startGatewayServer, webSocketOptions } from '../../src/http/server.ts';
+import { gatewayServerOptions, startGatewayServer } from '../../src/http/server.ts';
 import { type MetricsServer, startMetricsServer } from '../../src/observability/metrics-server.ts';
 import { useGraphQLJitExecution } from './graphql-jit-executor.ts';
 import { sampleProcess, serveBenchmark } from './protocol.ts';
@@ -42,8 +42,11 @@ serveBenchmark(async () => {
     telemetry.metrics && metricsOptions
       ? await startMetricsServer({ registry: telemetry.metrics.registry, ...metricsOptions })
       : undefined;
-  const edge = await startGatewayServer({ ...gatewayServerOptions(config), host: '127.0.0.1', port: 0 });
-  edge.serve(gateway, webSocketOptions(config));
+  const edge = await startGatewayServer(gateway, {
+    ...gatewayServerOptions(config),
+    host: '127.0.0.1',
+    port: 0,
+  });
   let served = 0;
   edge.server.on('request', () => served++);
   return {

@@ -1,23 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { ConfigError, loadConfig, usesEmbeddedGitLab } from '../../src/config/index.ts';
+import { loadEmbeddedUpstreamConfig } from '../../src/dev/embedded-upstream.ts';
 
 describe('loadConfig', () => {
   it('defaults to port 4000 on loopback and the embedded GitLab when GITLAB_URL is unset', () => {
     const config = loadConfig({});
-    assert.equal(config.port, 4000);
-    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.server.port, 4000);
+    assert.equal(config.server.host, '127.0.0.1');
     assert.equal(config.gitlabUrl, undefined);
     assert.equal(config.gitlabToken, undefined);
-    assert.equal(config.upstreamTimeoutMs, 10_000);
-    assert.ok(config.embedded, 'the embedded GitLab is configured');
+    assert.equal(config.upstream.timeoutMs, 10_000);
+    // npm start then adds the embedded GitLab (src/dev/), configured from its own variables.
+    assert.ok(usesEmbeddedGitLab({}));
+    assert.ok(loadEmbeddedUpstreamConfig({}).embedded, 'the embedded GitLab is configured');
   });
 
   it('uses GITLAB_URL without a trailing slash, and then no embedded GitLab', () => {
-    const config = loadConfig({ GITLAB_URL: 'https://gitlab.example.com/', GITLAB_TOKEN: 'glpat-abc' });
+    const env = { GITLAB_URL: 'https://gitlab.example.com/', GITLAB_TOKEN: 'glpat-abc' };
+    const config = loadConfig(env);
     assert.equal(config.gitlabUrl, 'https://gitlab.example.com');
     assert.deepEqual(config.gitlabToken, { scheme: 'private-token', token: 'glpat-abc' });
-    assert.equal(config.embedded, undefined);
+    assert.equal(usesEmbeddedGitLab(env), false);
   });
 
   it('keeps a relative URL root such as /gitlab', () => {
@@ -87,13 +91,15 @@ describe('loadConfig', () => {
 
   it('reports problems with the embedded GitLab variables together with the others', () => {
     assert.throws(
-      () => loadConfig({ PORT: 'x', EMBEDDED_GITLAB_PORT: 'y' }),
+      () => loadEmbeddedUpstreamConfig({ PORT: 'x', EMBEDDED_GITLAB_PORT: 'y' }),
       (error: unknown) => error instanceof ConfigError && error.problems.length === 2,
     );
   });
 
   it('sets the HTTP edge explicitly by default: timeouts, a connection cap, no names beyond the loopback ones', () => {
     assert.deepEqual(loadConfig({}).server, {
+      host: '127.0.0.1',
+      port: 4000,
       allowedHosts: [],
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
@@ -111,6 +117,8 @@ describe('loadConfig', () => {
       HTTP_MAX_CONNECTIONS: '100',
     });
     assert.deepEqual(server, {
+      host: '127.0.0.1',
+      port: 4000,
       allowedHosts: ['gateway.example.com', '.corp.example', 'gateway_1'],
       headersTimeoutMs: 2000,
       requestTimeoutMs: 2000,

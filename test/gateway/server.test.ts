@@ -119,10 +119,11 @@ describe('the HTTP edge: upgrades', () => {
 
   it('refuses upgrades with 503 while it drains, and /ready answers 503 meanwhile', async () => {
     const client = createGitLabClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
-    const edge = await startGatewayServer({ shutdownGraceMs: 0 });
-    edge.serve(createGateway({ api: client, logging: false, draining: edge.draining }), {
-      maxMessageBytes: 1024,
-    });
+    const shutdown = new AbortController();
+    const edge = await startGatewayServer(
+      createGateway({ api: client, logging: false, draining: shutdown.signal }),
+      { shutdownGraceMs: 0, draining: shutdown, websocket: { maxMessageBytes: 1024 } },
+    );
     // The drain is held at its `endStreams` step, while the server still accepts connections.
     let release = () => {};
     let draining = () => {};

@@ -79,19 +79,16 @@ export async function startGateway(
   const client = createGitLabClient({ baseUrl: gitlabUrl, timeoutMs: 2_000, ...options.upstream });
   const gateway = createGateway({ api: client, logging: false, ...options.gateway });
   // The edge npm start serves through; no grace at close: a test's requests are over or meant to be cut.
-  const edge = await startGatewayServer({
+  const edge = await startGatewayServer(gateway, {
     corsOrigins: options.gateway?.corsOrigins,
     shutdownGraceMs: 0,
     ...options.server,
-  });
-  edge.serve(
-    gateway,
-    options.websocket && {
+    websocket: options.websocket && {
       maxMessageBytes: requestLimits(options.gateway?.limits).maxRequestBodyBytes,
       trustedDocuments: options.gateway?.trustedDocuments,
       ...options.websocket,
     },
-  );
+  });
   const { url } = edge;
 
   const requestText = async (

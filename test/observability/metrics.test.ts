@@ -346,10 +346,12 @@ describe('the WebSocket connections gauge', () => {
     const metrics = createGatewayMetrics({ version: '0.0.0', processMetrics: false });
     const client = createGitLabClient({ baseUrl: 'http://127.0.0.1:9' });
     const gateway = createGateway({ api: client, logging: false, telemetry: { metrics } });
-    const edge = await startGatewayServer({ shutdownGraceMs: 0 });
+    const edge = await startGatewayServer(gateway, {
+      shutdownGraceMs: 0,
+      websocket: { maxMessageBytes: 1024 },
+    });
     const { url } = edge;
-    const sockets = edge.serve(gateway, { maxMessageBytes: 1024 });
-    metrics.watchWebSockets(() => sockets?.connections ?? 0);
+    metrics.watchWebSockets(() => edge.webSocket?.connections ?? 0);
     const connections = async () =>
       sumOf(parseExposition(await metrics.registry.metrics()), 'gateway_websocket_connections');
     try {

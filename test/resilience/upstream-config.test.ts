@@ -1,17 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { createGitLabClient } from '../../src/upstream/client.ts';
+import type { InstrumentedClient } from '../../src/upstream/instrumentation.ts';
 
 const UPSTREAM = { GITLAB_URL: 'https://gitlab.example.com' };
 
 describe('retry and circuit breaker configuration', () => {
   it('retries twice, waits the whole deadline per attempt, and opens the breaker after 5 failures for 10 s', () => {
     const config = loadConfig({ ...UPSTREAM, UPSTREAM_TIMEOUT_MS: '3000' });
-    assert.equal(config.upstreamRetries, 2);
-    assert.equal(config.upstreamAttemptTimeoutMs, 3_000);
-    assert.equal(config.upstreamBreakerFailures, 5);
-    assert.equal(config.upstreamBreakerCooldownMs, 10_000);
-    assert.equal(config.upstreamMaxQueued, 256);
+    assert.equal(config.upstream.retry.retries, 2);
+    assert.equal(config.upstream.attemptTimeoutMs, 3_000);
+    assert.equal(config.upstream.circuitBreaker.failureThreshold, 5);
+    assert.equal(config.upstream.circuitBreaker.coolDownMs, 10_000);
+    assert.equal(config.upstream.maxQueued, 256);
   });
 
   it('reads every variable, 0 turning retries, the breaker and the queue off', () => {
@@ -23,11 +25,33 @@ describe('retry and circuit breaker configuration', () => {
       UPSTREAM_BREAKER_COOLDOWN_MS: '500',
       UPSTREAM_MAX_QUEUED: '0',
     });
-    assert.equal(config.upstreamRetries, 0);
-    assert.equal(config.upstreamAttemptTimeoutMs, 2_500);
-    assert.equal(config.upstreamBreakerFailures, 0);
-    assert.equal(config.upstreamBreakerCooldownMs, 500);
-    assert.equal(config.upstreamMaxQueued, 0);
+    assert.equal(config.upstream.retry.retries, 0);
+    assert.equal(config.upstream.attemptTimeoutMs, 2_500);
+    assert.equal(config.upstream.circuitBreaker.failureThreshold, 0);
+    assert.equal(config.upstream.circuitBreaker.coolDownMs, 500);
+    assert.equal(config.upstream.maxQueued, 0);
+  });
+
+  it('gives the client its section as it takes it: UPSTREAM_BREAKER_FAILURES=0 builds no breaker', async () => {
+    for (const [failures, breaker] of [
+      ['0', false],
+      ['3', true],
+    ] as const) {
+      const { upstream } = loadConfig({ ...UPSTREAM, UPSTREAM_BREAKER_FAILURES: failures });
+      let attached: InstrumentedClient | undefined;
+      const client = createGitLabClient({
+        baseUrl: UPSTREAM.GITLAB_URL,
+        ...upstream,
+        instrumentation: {
+          attach: (instrumented) => {
+            attached = instrumented;
+          },
+          startCall: () => undefined,
+        },
+      });
+      assert.equal(attached?.circuitState !== undefined, breaker, `UPSTREAM_BREAKER_FAILURES=${failures}`);
+      await client.close();
+    }
   });
 
   it('reports every problem at once, including an attempt timeout beyond the call deadline', () => {

@@ -39,19 +39,21 @@ function assertRefused(env: Record<string, string>, variable: string, secrets: s
 describe('the events configuration', () => {
   it('defaults to no receiver secret, one process, and the documented bounds', () => {
     assert.deepEqual(loadConfig({}).events, {
-      secretTokens: [],
-      signingSecrets: [],
-      signatureToleranceSeconds: 300,
-      maxBodyBytes: 1024 * 1024,
-      readTimeoutMs: 15_000,
-      maxConcurrentBodies: 32,
-      redisUrl: undefined,
-      retention: 1000,
-      authRecheckSeconds: 300,
-      authMaxStalenessSeconds: 600,
-      maxSubscriptions: 1000,
-      maxSubscriptionsPerCredential: 100,
-      dedupeWindowSeconds: 86_400,
+      receiver: {
+        secretTokens: [],
+        signingSecrets: [],
+        signatureToleranceSeconds: 300,
+        maxBodyBytes: 1024 * 1024,
+        readTimeoutMs: 15_000,
+        maxConcurrentBodies: 32,
+      },
+      store: { redisUrl: undefined, retention: 1000, dedupeWindowSeconds: 86_400 },
+      subscriptions: {
+        authRecheckMs: 300 * 1000,
+        authMaxStalenessMs: 600 * 1000,
+        maxSubscriptions: 1000,
+        maxSubscriptionsPerCredential: 100,
+      },
     });
   });
 
@@ -72,25 +74,33 @@ describe('the events configuration', () => {
       EVENT_DEDUPE_WINDOW_SECONDS: '3600',
     });
     assert.deepEqual(events, {
-      secretTokens: ['first-token', 'second token'],
-      signingSecrets: [SIGNING_SECRET, ROTATED_SECRET.replace(/=+$/, '')],
-      signatureToleranceSeconds: 60,
-      maxBodyBytes: 2048,
-      readTimeoutMs: 1000,
-      maxConcurrentBodies: 4,
-      redisUrl: 'rediss://default:s3cret@redis.example.com:6380/2',
-      retention: 5,
-      authRecheckSeconds: 1,
-      authMaxStalenessSeconds: 5,
-      maxSubscriptions: 20,
-      maxSubscriptionsPerCredential: 30,
-      dedupeWindowSeconds: 3600,
+      receiver: {
+        secretTokens: ['first-token', 'second token'],
+        signingSecrets: [SIGNING_SECRET, ROTATED_SECRET.replace(/=+$/, '')],
+        signatureToleranceSeconds: 60,
+        maxBodyBytes: 2048,
+        readTimeoutMs: 1000,
+        maxConcurrentBodies: 4,
+      },
+      store: {
+        redisUrl: 'rediss://default:s3cret@redis.example.com:6380/2',
+        retention: 5,
+        dedupeWindowSeconds: 3600,
+      },
+      subscriptions: {
+        authRecheckMs: 1 * 1000,
+        authMaxStalenessMs: 5 * 1000,
+        maxSubscriptions: 20,
+        maxSubscriptionsPerCredential: 30,
+      },
     });
   });
 
   it('defaults EVENT_AUTH_MAX_STALENESS_SECONDS to two rechecks, and refuses one that no recheck could meet', () => {
-    assert.equal(loadConfig({ EVENT_AUTH_RECHECK_SECONDS: '45' }).events.authMaxStalenessSeconds, 90);
-    assert.equal(loadConfig({ EVENT_AUTH_RECHECK_SECONDS: '86400' }).events.authMaxStalenessSeconds, 172_800);
+    const stalenessMs = (env: Record<string, string>) =>
+      loadConfig(env).events.subscriptions.authMaxStalenessMs;
+    assert.equal(stalenessMs({ EVENT_AUTH_RECHECK_SECONDS: '45' }), 90 * 1000);
+    assert.equal(stalenessMs({ EVENT_AUTH_RECHECK_SECONDS: '86400' }), 172_800 * 1000);
     for (const [recheck, staleness] of [
       ['300', '300'],
       ['300', '120'],
@@ -110,7 +120,7 @@ describe('the events configuration', () => {
         EVENT_AUTH_RECHECK_SECONDS: '1',
         EVENT_AUTH_MAX_STALENESS_SECONDS: staleness,
       });
-      assert.equal(events.authMaxStalenessSeconds, Number(staleness));
+      assert.equal(events.subscriptions.authMaxStalenessMs, Number(staleness) * 1000);
     }
     for (const bad of ['1', '172801', '-5', '1.5', 'ten', HUGE]) {
       const problem = assertRefused(
@@ -164,14 +174,18 @@ describe('the events configuration', () => {
   describe('the signature tolerance against the dedupe window', () => {
     it('accepts a tolerance of half the window, so that a replay within the tolerance is still recognised', () => {
       assert.equal(
-        loadConfig({ WEBHOOK_SIGNATURE_TOLERANCE_SECONDS: '43200' }).events.signatureToleranceSeconds,
+        loadConfig({ WEBHOOK_SIGNATURE_TOLERANCE_SECONDS: '43200' }).events.receiver
+          .signatureToleranceSeconds,
         43_200,
       );
       const { events } = loadConfig({
         WEBHOOK_SIGNATURE_TOLERANCE_SECONDS: '1800',
         EVENT_DEDUPE_WINDOW_SECONDS: '3600',
       });
-      assert.deepEqual([events.signatureToleranceSeconds, events.dedupeWindowSeconds], [1800, 3600]);
+      assert.deepEqual(
+        [events.receiver.signatureToleranceSeconds, events.store.dedupeWindowSeconds],
+        [1800, 3600],
+      );
     });
 
     for (const [tolerance, window] of [
@@ -212,7 +226,7 @@ describe('the events configuration', () => {
 
     it('takes "*" as a literal token, not a wildcard', () => {
       // Fails closed: a delivery must then send the token "*" itself.
-      assert.deepEqual(loadConfig({ WEBHOOK_SECRET_TOKENS: '*' }).events.secretTokens, ['*']);
+      assert.deepEqual(loadConfig({ WEBHOOK_SECRET_TOKENS: '*' }).events.receiver.secretTokens, ['*']);
     });
   });
 

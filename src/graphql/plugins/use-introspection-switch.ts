@@ -32,7 +32,12 @@ export interface IntrospectionSwitchOptions {
  * anything runs, with {@link INTROSPECTION_DISABLED_MESSAGE}. Being a validation rule, the verdict is cached with
  * the document by `useValidationCache` like any other.
  */
-export function useIntrospectionSwitch({ enabled = true }: IntrospectionSwitchOptions = {}): Plugin {
+/** Introspection is answered unless turned off (`INTROSPECTION=false`). */
+export const INTROSPECTION_DEFAULT = true;
+
+export function useIntrospectionSwitch({
+  enabled = INTROSPECTION_DEFAULT,
+}: IntrospectionSwitchOptions = {}): Plugin {
   if (enabled) return {};
   return {
     onValidate({ addValidationRule }) {

@@ -10,11 +10,10 @@ export interface ReadinessReport {
 
 export interface ReadinessOptions {
   /**
-   * The path answered: 200 when `check` reports ready, 503 when it reports not ready or fails; the report is
-   * the JSON body.
-   * @default '/ready'
+   * The path answered (the gateway's `ROUTES.ready`): 200 when `check` reports ready, 503 when it reports not
+   * ready or fails; the report is the JSON body.
    */
-  endpoint?: string;
+  endpoint: string;
   /** Whether the gateway can serve now, and why. */
   check: (request: Request) => Promise<ReadinessReport>;
 }
@@ -24,7 +23,7 @@ export interface ReadinessOptions {
  * URL for every request, not only for readiness probes (see docs/performance.md), and answers without a body.
  * It can go when Yoga's plugin matches its endpoint without parsing each URL and can say what is degraded.
  */
-export function useReadiness({ endpoint = '/ready', check }: ReadinessOptions): Plugin {
+export function useReadiness({ endpoint, check }: ReadinessOptions): Plugin {
   return useRoute(endpoint, (request) =>
     check(request).then(
       (report) => Response.json(report, { status: report.ready ? 200 : 503 }),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { type GraphQLError, parse } from 'graphql';
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
@@ -71,6 +72,37 @@ export function parseTrustedDocumentsManifest(text: string): TrustedDocuments {
   if (documents.size === 0 && problems.length === 0) problems.push('it has no documents');
   if (problems.length > 0) throw new TrustedDocumentsManifestError(problems);
   return documents;
+}
+
+/** At most this many manifest problems are listed; the rest are counted. */
+const MANIFEST_PROBLEMS_SHOWN = 5;
+
+/**
+ * The manifest in the file at `path` (`TRUSTED_DOCUMENTS_FILE`; `undefined`: unset, any document runs), or why it
+ * cannot be used: the file cannot be read, or is no manifest (its first problems, and how many more).
+ */
+export function readTrustedDocumentsFile(
+  path: string | undefined,
+  variable = 'TRUSTED_DOCUMENTS_FILE',
+): { value: TrustedDocuments | undefined; problems: string[] } {
+  if (path === undefined) return { value: undefined, problems: [] };
+  const where = `${variable} ${JSON.stringify(path)}`;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    return { value: undefined, problems: [`${where} cannot be read (${code})`] };
+  }
+  try {
+    return { value: parseTrustedDocumentsManifest(text), problems: [] };
+  } catch (error) {
+    if (!(error instanceof TrustedDocumentsManifestError)) throw error;
+    const shown = error.problems.slice(0, MANIFEST_PROBLEMS_SHOWN);
+    const more = error.problems.length - shown.length;
+    const problem = `${where} is not a trusted-documents manifest: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+    return { value: undefined, problems: [problem] };
+  }
 }
 
 function sha256Hex(text: string): string {
