@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { USER_TOKEN } from '../helpers/credentials.ts';
+import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 import { type CallOptions, postSystemHookEvent, useEmbeddedGitLab } from './helpers.ts';
-import { type Receiver, startReceiver } from './receiver.ts';
 
 describe('POST /-/embedded-gitlab/system-hook-events refuses bad input and delivers nothing', () => {
   const t = useEmbeddedGitLab({ version: '19.0.0', maxBodyBytes: 4_096 });

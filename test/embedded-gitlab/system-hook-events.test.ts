@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { closedPort, type ReceivedRequest, type Receiver, startReceiver } from '../helpers/receiver.ts';
 import {
   type Answer,
   type HookEntity,
@@ -9,7 +10,6 @@ import {
   type TestGitLab,
   useEmbeddedGitLab,
 } from './helpers.ts';
-import { closedPort, type ReceivedRequest, type Receiver, startReceiver } from './receiver.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const XMLSCHEMA = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -403,8 +403,10 @@ describe('the delivery log, resends and timing', () => {
   const { receiver, hook } = useHookReceiver(t);
   let failing: Receiver;
   before(async () => {
-    failing = await startReceiver((_request, res) => {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end('boom');
+    failing = await startReceiver({
+      answer: (_request, res) => {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('boom');
+      },
     });
   });
   after(() => failing.close());
@@ -474,11 +476,13 @@ describe('the delivery log, resends and timing', () => {
     const released = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const slow = await startReceiver((_request, res) => {
-      answeredFirst = t.gitlab.requests.some(
-        (served) => served.path === '/-/embedded-gitlab/system-hook-events' && served.status === 202,
-      );
-      void released.then(() => res.writeHead(200).end());
+    const slow = await startReceiver({
+      answer: (_request, res) => {
+        answeredFirst = t.gitlab.requests.some(
+          (served) => served.path === '/-/embedded-gitlab/system-hook-events' && served.status === 202,
+        );
+        void released.then(() => res.writeHead(200).end());
+      },
     });
     try {
       await t.createHook({ url: `${slow.origin}/slow` });

@@ -4,10 +4,10 @@ import { print } from 'graphql';
 import { createGateway } from '../../src/http/gateway.ts';
 import { startGatewayServer } from '../../src/http/server.ts';
 import { createGitLabClient } from '../../src/upstream/client.ts';
-import { closedPort } from '../embedded-gitlab/receiver.ts';
 import { SystemHookEventsDocument } from '../generated/graphql.ts';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
 import { connectRaw, type RawConnection, send, upgradeRequest } from '../helpers/raw-http.ts';
+import { closedPort } from '../helpers/receiver.ts';
 import {
   type EventStack,
   type GatewayHandle,
