@@ -9,6 +9,7 @@ import {
 } from '../../src/embedded-gitlab/delivery.ts';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { closedPort, type Receiver, startReceiver } from '../helpers/receiver.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const MOCK_DATA = {
   event_name: 'project_create',
@@ -332,7 +333,7 @@ describe('deliverHook', () => {
 
     assert.equal(result.status, 200);
     assert.equal(result.error, null);
-    for (let wait = 0; wait < 40 && !connectionClosed; wait++) await sleep(50);
+    await waitUntil('the receiver sees the connection close', () => connectionClosed, { withinMs: 2_000 });
     assert.ok(connectionClosed, 'the receiver saw the connection close');
     assert.ok(writtenBytes < totalBytes, `the receiver wrote ${writtenBytes} of ${totalBytes} bytes`);
   });

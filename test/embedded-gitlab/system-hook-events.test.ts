@@ -3,6 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closedPort, type ReceivedRequest, type Receiver, startReceiver } from '../helpers/receiver.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import {
   type Answer,
   type HookEntity,
@@ -489,7 +490,7 @@ describe('the delivery log, resends and timing', () => {
       const answer = await postSystemHookEvent(t.gitlab, { event_name: 'group_destroy' });
       assert.equal(answer.status, 202);
       assert.equal(t.gitlab.deliveries.length, 0, 'the delivery has not finished');
-      for (let wait = 0; wait < 200 && slow.received.length === 0; wait++) await sleep(10);
+      await waitUntil('the delivery arrives', () => slow.received.length > 0, { withinMs: 2_000 });
       assert.equal(slow.received.length, 1);
       assert.equal(answeredFirst, true, 'the answer was written before the delivery arrived');
       release();

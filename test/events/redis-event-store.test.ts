@@ -9,16 +9,11 @@ import { createRedisEventStore, type RedisEventStoreOptions } from '../../src/ev
 import type { StreamEntry } from '../../src/events/redis-stream.ts';
 import type { SystemHookEventSource } from '../../src/events/types.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { eventInput, eventStoreContract, nothingWithin, take } from './store-contract.ts';
 
-/** Polls `condition` every 20 ms, failing after `timeoutMs`. */
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Redis and the store's reconnection take their time on a busy machine. */
+const REDIS_WAIT = { withinMs: 10_000 };
 
 /** A TCP pipe to Redis that a test can cut (closing every connection and refusing new ones) and restore. */
 async function startCuttablePipe(port: number) {
@@ -77,7 +72,7 @@ describe('the Redis event store', () => {
   async function open(options: Partial<RedisEventStoreOptions> & { keyPrefix: string }): Promise<EventStore> {
     const store = createRedisEventStore({ redis: redis.url, ...options });
     opened.push(store);
-    await waitFor('the store reaches Redis', () => store.status().healthy);
+    await waitUntil('the store reaches Redis', () => store.status().healthy, REDIS_WAIT);
     return store;
   }
 
@@ -270,16 +265,16 @@ describe('the Redis event store', () => {
         const a = await open({ keyPrefix, retention: 10 });
         const b = createRedisEventStore({ redis: pipe.url, keyPrefix, retention: 10 });
         opened.push(b);
-        await waitFor('B reaches Redis', () => b.status().healthy);
+        await waitUntil('B reaches Redis', () => b.status().healthy, REDIS_WAIT);
         const onB = await b.subscribe();
         const cursors = [(await a.append(eventInput(0))).cursor, (await a.append(eventInput(1))).cursor];
         assert.deepEqual(numbers(await take(onB, 2)), [0, 1]);
 
         pipe.cut();
-        await waitFor('B notices', () => !b.status().healthy);
+        await waitUntil('B notices', () => !b.status().healthy, REDIS_WAIT);
         for (let n = 2; n < 30; n += 1) await a.append(eventInput(n));
         pipe.restore();
-        await waitFor('B is healthy again', () => b.status().healthy, 15_000);
+        await waitUntil('B is healthy again', () => b.status().healthy, { withinMs: 15_000 });
 
         await assert.rejects(onB.next(), { code: 'EVENT_CURSOR_EXPIRED' });
         await assert.rejects(b.subscribe({ after: cursors[1] }), { code: 'EVENT_CURSOR_EXPIRED' });
@@ -303,7 +298,7 @@ describe('the Redis event store', () => {
       assert.deepEqual(numbers(await take(onA, 1)), [0]);
 
       await redis.stop();
-      await waitFor('A notices', () => !a.status().healthy);
+      await waitUntil('A notices', () => !a.status().healthy, REDIS_WAIT);
       for (let n = 1; n <= 5; n += 1) assert.equal((await a.append(eventInput(n))).duplicate, false);
       for (let n = 6; n <= 8; n += 1) await b.append(eventInput(n));
       assert.deepEqual(numbers(await take(onA, 5)), [1, 2, 3, 4, 5]);
@@ -315,11 +310,9 @@ describe('the Redis event store', () => {
       assert.doesNotMatch(JSON.stringify(degraded), /127\.0\.0\.1|redis:\/\//);
 
       await redis.start();
-      await waitFor(
-        'both replicas are healthy again',
-        () => a.status().healthy && b.status().healthy,
-        15_000,
-      );
+      await waitUntil('both replicas are healthy again', () => a.status().healthy && b.status().healthy, {
+        withinMs: 15_000,
+      });
       assert.deepEqual(numbers(await take(onA, 3)), [6, 7, 8]);
       assert.deepEqual(numbers(await take(onB, 5)), [1, 2, 3, 4, 5]);
       await a.append(eventInput(9));
@@ -348,11 +341,9 @@ describe('the Redis event store', () => {
       await redis.restart();
       await appending;
       assert.ok(appendedDuringOutage > 0, 'some events were appended while Redis was away');
-      await waitFor(
-        'both replicas are healthy again',
-        () => a.status().healthy && b.status().healthy,
-        15_000,
-      );
+      await waitUntil('both replicas are healthy again', () => a.status().healthy && b.status().healthy, {
+        withinMs: 15_000,
+      });
       for (const events of [onA, onB]) {
         const taken = numbers(await take(events, total, 15_000));
         assert.deepEqual(
@@ -378,7 +369,7 @@ describe('the Redis event store', () => {
       } finally {
         redis.resume();
       }
-      await waitFor('A is healthy again', () => a.status().healthy, 15_000);
+      await waitUntil('A is healthy again', () => a.status().healthy, { withinMs: 15_000 });
       assert.equal(a.status().awaitingRedis, 0);
       assert.equal(await nothingWithin(events, 300), true);
       await a.close();
@@ -389,12 +380,12 @@ describe('the Redis event store', () => {
       const a = await open({ keyPrefix, maxQueuedEvents: 3 });
       await redis.stop();
       try {
-        await waitFor('A notices', () => !a.status().healthy);
+        await waitUntil('A notices', () => !a.status().healthy, REDIS_WAIT);
         for (let n = 0; n < 3; n += 1) await a.append(eventInput(n));
         const overflow = eventInput(3);
         await assert.rejects(a.append(overflow), { code: 'EVENT_STORE_UNAVAILABLE' });
         await redis.start();
-        await waitFor('A is healthy again', () => a.status().healthy, 15_000);
+        await waitUntil('A is healthy again', () => a.status().healthy, { withinMs: 15_000 });
         assert.equal((await a.append(overflow)).duplicate, false, 'the refused delivery was not remembered');
       } finally {
         await redis.start();

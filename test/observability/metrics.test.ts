@@ -18,6 +18,7 @@ import {
   sumOf,
 } from '../helpers/observed-stack.ts';
 import { type GatewayHandle, gid } from '../helpers/stack.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const RECEIVER_TOKEN = 'receiver-token-for-metrics';
 
@@ -363,7 +364,9 @@ describe('the WebSocket connections gauge', () => {
       const closed = new Promise((resolve) => socket.once('close', resolve));
       socket.close();
       await closed;
-      for (let i = 0; i < 50 && (await connections()) !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitUntil('the gauge counts no socket', async () => (await connections()) === 0, {
+        withinMs: 500,
+      });
       assert.equal(await connections(), 0);
     } finally {
       await edge.close();

@@ -5,8 +5,9 @@ import { print } from 'graphql';
 import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { CreateSystemHookDocument, SystemHookDocument, SystemHooksDocument } from '../generated/graphql.ts';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
-import { type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
+import { type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /** Long enough that only a cancellation can end a held request in time. */
 const HOLD_MS = 3_000;
@@ -35,7 +36,9 @@ describe('cancellation of upstream calls', () => {
   });
   afterEach(async () => {
     await gateway.close();
-    await until(() => proxy.openConnections === 0, 2_000, 'every gateway-side socket closed');
+    await waitUntil('every gateway-side socket closed', () => proxy.openConnections === 0, {
+      withinMs: 2_000,
+    });
   });
 
   /** Sends `query` to the gateway and aborts the HTTP request once the proxy holds `upstreamRequests`. */
@@ -48,7 +51,9 @@ describe('cancellation of upstream calls', () => {
       signal: controller.signal,
     });
     response.catch(() => {});
-    await until(() => proxy.requests.length >= upstreamRequests, 2_000, 'the upstream request at the proxy');
+    await waitUntil('the upstream request at the proxy', () => proxy.requests.length >= upstreamRequests, {
+      withinMs: 2_000,
+    });
     const abortedAt = performance.now();
     controller.abort();
     await assert.rejects(response, { name: 'AbortError' });
@@ -58,7 +63,9 @@ describe('cancellation of upstream calls', () => {
   /** Waits until the proxy saw every request's connection closed by the gateway, and says how soon. */
   async function upstreamClosedWithin(sinceMs: number, limitMs: number): Promise<void> {
     for (const request of proxy.requests) {
-      await until(() => !proxy.isConnectionOpen(request.connection), limitMs, 'the upstream call aborted');
+      await waitUntil('the upstream call aborted', () => !proxy.isConnectionOpen(request.connection), {
+        withinMs: limitMs,
+      });
     }
     const elapsed = performance.now() - sinceMs;
     assert.ok(elapsed < limitMs, `upstream calls ended ${Math.round(elapsed)} ms after the cause`);

@@ -10,8 +10,9 @@ import {
   UpdateSystemHookDocument,
 } from '../generated/graphql.ts';
 import { USER_TOKEN } from '../helpers/credentials.ts';
-import { type FaultMode, type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
+import { type FaultMode, type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const MARGIN_MS = 1_500;
 
@@ -44,7 +45,9 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
   afterEach(async () => {
     await gateway?.close();
     gateway = undefined;
-    await until(() => proxy.openConnections === 0, 2_000, 'every gateway-side socket closed');
+    await waitUntil('every gateway-side socket closed', () => proxy.openConnections === 0, {
+      withinMs: 2_000,
+    });
   });
 
   async function start(upstream: Partial<GitLabClientOptions> = {}): Promise<GatewayHandle> {
@@ -107,7 +110,13 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
       assert.equal(sent('GET').length, 2);
       // The silent attempt's socket is destroyed, not reused.
       const first = proxy.requests[0];
-      await until(() => first !== undefined && !proxy.isConnectionOpen(first.connection));
+      await waitUntil(
+        'the first attempt’s socket closed',
+        () => first !== undefined && !proxy.isConnectionOpen(first.connection),
+        {
+          withinMs: 2_000,
+        },
+      );
     });
 
     it('stops retrying at the deadline of the whole call', async () => {
@@ -433,7 +442,7 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
         const done = Promise.all(
           Array.from({ length: count }, () => gateway.request(SystemHookDocument, { id: gid(1) })),
         );
-        await until(() => proxy.requests.length > 0, 2_000, 'a read reached GitLab');
+        await waitUntil('a read reached GitLab', () => proxy.requests.length > 0, { withinMs: 2_000 });
         return { done };
       }
 

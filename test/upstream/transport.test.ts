@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { GitLabClient } from '../../src/upstream/client.ts';
 import { UpstreamError } from '../../src/upstream/errors.ts';
 import { closedPort } from '../helpers/receiver.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { bearer, clientFor, hookJson, privateToken, rejectsWith, serialized, TOKEN } from './fixtures.ts';
 
 const TIMEOUT_MS = 200;
-
-async function until(condition: () => boolean, withinMs = 1_000): Promise<void> {
-  const end = Date.now() + withinMs;
-  while (!condition()) {
-    if (Date.now() > end) assert.fail('condition not met in time');
-    await sleep(10);
-  }
-}
 
 describe('GitLab client: transport failures', () => {
   let server: ScriptedServer;
@@ -107,7 +99,9 @@ describe('GitLab client: transport failures', () => {
       );
       assert.match(error.message, /larger|at most/);
       const connection = server.requests.at(-1)?.connection ?? 0;
-      await until(() => !server.isConnectionOpen(connection));
+      await waitUntil('the connection closed', () => !server.isConnectionOpen(connection), {
+        withinMs: 1_000,
+      });
     }
   });
 
