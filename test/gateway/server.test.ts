@@ -17,7 +17,8 @@ import {
   startGateway,
   startStack,
 } from '../helpers/stack.ts';
-import { closeAll, subscribe, until, within } from '../subscriptions/subscriber.ts';
+import { closeAll, subscribe } from '../helpers/subscribers.ts';
+import { waitUntil, within } from '../helpers/wait-until.ts';
 
 describe('HTTP endpoints', () => {
   let stack: Stack;
@@ -172,10 +173,7 @@ describe('the HTTP edge: timeouts', () => {
       subscribe(stack, 'sse', { query: EVENTS }),
       subscribe(stack, 'ws', { query: EVENTS }),
     ];
-    await until(
-      () => stack.store.status().subscribers === 2,
-      () => 'both subscribed',
-    );
+    await waitUntil('both subscribed', () => stack.store.status().subscribers === 2);
     const slow = await connectRaw(
       stack.url,
       `POST /graphql HTTP/1.1\r\nHost: ${hostOf(stack.url)}\r\nContent-Type: application/json\r\n` +
