@@ -262,9 +262,11 @@ describe('metrics of a gateway in front of GitLab, through a fault proxy', () =>
     assert.equal(sumOf(started, 'graphql_envelop_request', subscription), 1);
     controller.abort();
     await reader?.cancel().catch(() => {});
-    for (let i = 0; i < 50 && sumOf(await scrape(), 'gateway_active_subscriptions') !== 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(
+      'the subscription is no longer counted',
+      async () => sumOf(await scrape(), 'gateway_active_subscriptions') === 0,
+      { withinMs: 1_000, everyMs: 20 },
+    );
     assert.equal(sumOf(await scrape(), 'gateway_active_subscriptions'), 0);
   });
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import type { CircuitState } from '../../src/upstream/circuit-breaker.ts';
 import type { GitLabClientOptions } from '../../src/upstream/client.ts';
+import type { UpstreamInstrumentation } from '../../src/upstream/instrumentation.ts';
 import {
   CreateSystemHookDocument,
   DeleteSystemHookDocument,
@@ -50,8 +52,18 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
     });
   });
 
+  /** The breaker's state, read from the client of the last gateway `start` made. */
+  let circuitState: (() => CircuitState) | undefined;
+
   async function start(upstream: Partial<GitLabClientOptions> = {}): Promise<GatewayHandle> {
-    gateway = await startGateway(proxy.url, { upstream: { timeoutMs: 2_000, ...upstream } });
+    // An instrumentation that observes no call, only the client, so that a test can wait out a cool-down.
+    const instrumentation: UpstreamInstrumentation = {
+      attach: (client) => {
+        circuitState = client.circuitState;
+      },
+      startCall: () => undefined,
+    };
+    gateway = await startGateway(proxy.url, { upstream: { timeoutMs: 2_000, instrumentation, ...upstream } });
     return gateway;
   }
 
@@ -258,6 +270,10 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
 
   describe('circuit breaker', () => {
     const BREAKER = { failureThreshold: 3, coolDownMs: 1_000 };
+    const coolDownOver = () =>
+      waitUntil('the cool-down is over', () => circuitState?.() === 'half-open', {
+        withinMs: BREAKER.coolDownMs + MARGIN_MS,
+      });
 
     it('opens after consecutive failures and then fails fast without calling GitLab', async () => {
       const gateway = await start({ retry: { retries: 0 }, circuitBreaker: BREAKER });
@@ -319,15 +335,15 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
       const gateway = await start({ retry: { retries: 0 }, circuitBreaker: BREAKER });
       proxy.setMode(BAD_GATEWAY);
       for (let i = 0; i < 3; i++) await gateway.request(SystemHookDocument, { id: gid(1) });
-      await new Promise((resolve) => setTimeout(resolve, BREAKER.coolDownMs + 50));
+      await coolDownOver();
       // The probe is slow, so that a second call arrives while it is in flight: that one still fails fast.
       proxy.setMode({ kind: 'latency', ms: 300 });
       const before = proxy.requests.length;
+      const probing = gateway.request(SystemHookDocument, { id: gid(1) });
+      await waitUntil('the probe is held on its way to GitLab', () => proxy.requests.length > before);
       const [probe, concurrent] = await Promise.all([
-        gateway.request(SystemHookDocument, { id: gid(1) }),
-        new Promise((resolve) => setTimeout(resolve, 50)).then(() =>
-          gateway.request(SystemHookDocument, { id: gid(2) }),
-        ),
+        probing,
+        gateway.request(SystemHookDocument, { id: gid(2) }),
       ]);
       assert.equal(probe.data?.systemHook?.id, gid(1));
       assert.match(concurrent.errors?.[0]?.message ?? '', /circuit breaker open/);
@@ -341,7 +357,7 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
       const gateway = await start({ retry: { retries: 0 }, circuitBreaker: BREAKER });
       proxy.setMode(BAD_GATEWAY);
       for (let i = 0; i < 3; i++) await gateway.request(SystemHookDocument, { id: gid(1) });
-      await new Promise((resolve) => setTimeout(resolve, BREAKER.coolDownMs + 50));
+      await coolDownOver();
       const before = proxy.requests.length;
       const probe = await gateway.request(SystemHookDocument, { id: gid(1) });
       assert.equal(probe.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');

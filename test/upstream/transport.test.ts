@@ -113,15 +113,15 @@ describe('GitLab client: transport failures', () => {
   it('propagates the caller’s abort as an abort, not as a timeout', async () => {
     server.setScript(() => ({ stall: 'before-headers' }));
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
-    await assert.rejects(
-      client.getHook(1, { credential: privateToken, signal: controller.signal }),
-      (error: Error) => {
-        assert.ok(!(error instanceof UpstreamError));
-        assert.equal(error.name, 'AbortError');
-        return true;
-      },
-    );
+    const before = server.requests.length;
+    const reading = client.getHook(1, { credential: privateToken, signal: controller.signal });
+    await waitUntil('the request reaches GitLab, which holds it', () => server.requests.length > before);
+    controller.abort();
+    await assert.rejects(reading, (error: Error) => {
+      assert.ok(!(error instanceof UpstreamError));
+      assert.equal(error.name, 'AbortError');
+      return true;
+    });
   });
 
   it('propagates the caller’s own abort reason, also mid-body', async () => {
