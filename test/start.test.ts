@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN } from './helpers/credentials.ts';
 import { type StartedProgram, startProgram } from './helpers/npm-start.ts';
 import { connectRaw, send, upgradeRequest } from './helpers/raw-http.ts';
-import { within } from './subscriptions/subscriber.ts';
+import { within } from './helpers/wait-until.ts';
 
 const ROOT = new URL('..', import.meta.url);
 

@@ -18,17 +18,23 @@ const CLOSE_BRACE = 0x7d;
  */
 export function nestsDeeperThan(text: string, limit: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let index = 0; index < text.length; index += 1) {
     const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === BACKSLASH) index += 1;
-      else if (code === QUOTE) inString = false;
-    } else if (code === QUOTE) inString = true;
+    if (code === QUOTE) index = closingQuote(text, index + 1);
     else if (code === OPEN_BRACKET || code === OPEN_BRACE) {
       depth += 1;
       if (depth > limit) return true;
     } else if (code === CLOSE_BRACKET || code === CLOSE_BRACE) depth -= 1;
   }
   return false;
+}
+
+/** Where the string whose text starts at `from` ends: its closing quote, or the end of an unterminated one. */
+function closingQuote(text: string, from: number): number {
+  for (let index = from; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === BACKSLASH) index += 1;
+    else if (code === QUOTE) return index;
+  }
+  return text.length;
 }

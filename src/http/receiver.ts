@@ -237,6 +237,14 @@ export function createSystemHookReceiver(
     }
   }
 
+  /** The JSON object a verified body carries, or why it is refused. */
+  function payloadOf(body: Uint8Array): Record<string, unknown> | ReceiverRefusal {
+    const text = decode(body);
+    if (text === null) return 'malformed';
+    if (nestsDeeperThan(text, maxNestingDepth)) return 'too_deep';
+    return parseObject(text) ?? 'malformed';
+  }
+
   return async function receive(request: Request): Promise<Response> {
     const verdict = checkHeaders(request);
     if (verdict !== 'TOKEN' && verdict !== 'needs-body') return refuse(verdict, request);
@@ -247,11 +255,8 @@ export function createSystemHookReceiver(
     if (typeof body === 'string') return refuse(body, request);
     const verifiedBy = verdict === 'TOKEN' ? verdict : verifier.checkSignature(headers, body);
     if (verifiedBy === 'refused') return refuse('unauthenticated', request);
-    const text = decode(body);
-    if (text === null) return refuse('malformed', request);
-    if (nestsDeeperThan(text, maxNestingDepth)) return refuse('too_deep', request);
-    const payload = parseObject(text);
-    if (payload === null) return refuse('malformed', request);
+    const payload = payloadOf(body);
+    if (typeof payload === 'string') return refuse(payload, request);
     return store(eventOfDelivery({ headers, body, payload, verifiedBy, receivedAt }), request);
   };
 }

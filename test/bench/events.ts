@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { type BenchChild, startChild } from './children.ts';
 import {
   DeliveryPoster,
@@ -165,23 +166,16 @@ interface GatewayUnderTest {
   poster: DeliveryPoster;
 }
 
-/** Waits until `check` holds, polling; false when `timeoutMs` passed first. */
-async function until(check: () => Promise<boolean>, timeoutMs: number, pollMs = 20): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (await check()) return true;
-    await delay(pollMs);
-  }
-  return check();
-}
-
 async function subscribersOf(gateway: BenchChild): Promise<number> {
   return (await gateway.sample()).eventSubscribers ?? 0;
 }
 
 async function noSubscribersLeft(gateway: BenchChild): Promise<void> {
-  if (!(await until(async () => (await subscribersOf(gateway)) === 0, 5000)))
-    throw new Error('subscriptions of an earlier phase are still open in the gateway');
+  await waitUntil(
+    'the subscriptions of an earlier phase are closed in the gateway',
+    async () => (await subscribersOf(gateway)) === 0,
+    { withinMs: 5_000, everyMs: 20 },
+  );
 }
 
 async function open(subscribers: Subscribers, gateway: BenchChild, count: number): Promise<void> {
@@ -219,10 +213,15 @@ function watchProgress(subscribers: Subscribers) {
  */
 async function catchUp(subscribers: Subscribers, posted: PostResult, base: number): Promise<string | null> {
   let counts = await subscribers.run<SubscriberCounts>({ op: 'counts' });
-  await until(async () => {
-    counts = await subscribers.run<SubscriberCounts>({ op: 'counts' });
-    return counts.min - base >= posted.accepted || counts.open < counts.opened || counts.errors.length > 0;
-  }, CATCH_UP_MS);
+  // A subscriber that never caught up is reported below, from the counts, rather than as a timeout.
+  await waitUntil(
+    'every subscriber catches up',
+    async () => {
+      counts = await subscribers.run<SubscriberCounts>({ op: 'counts' });
+      return counts.min - base >= posted.accepted || counts.open < counts.opened || counts.errors.length > 0;
+    },
+    { withinMs: CATCH_UP_MS, everyMs: 20 },
+  ).catch(() => {});
   if (posted.failures > 0) return `${posted.failures} deliveries not accepted`;
   if (counts.errors.length > 0) return `a subscriber got ${counts.errors[0]}`;
   if (counts.open < counts.opened) return `${counts.opened - counts.open} subscribers dropped`;

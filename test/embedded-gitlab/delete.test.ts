@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { useEmbeddedGitLab } from './helpers.ts';
+
+/** Waits until the wall clock, which the embedded GitLab's store reads for `updated_at`, is past `time`. */
+const clockPast = (time: string) =>
+  waitUntil(`the clock passes ${time}`, () => Date.now() > Date.parse(time), { everyMs: 1 });
 
 describe('DELETE /hooks/:hook_id', () => {
   const t = useEmbeddedGitLab();
@@ -55,7 +59,7 @@ describe('DELETE /hooks/:hook_id', () => {
   it('compares with the time of the last update, not of the creation', async () => {
     const hook = await t.createHook({ url: 'http://example.com' });
     const afterCreation = new Date(Date.parse(hook.created_at) + 1).toISOString();
-    await sleep(5);
+    await clockPast(afterCreation);
     assert.equal((await t.call('PUT', `/hooks/${hook.id}`, { json: { name: 'changed' } })).status, 200);
     const answer = await t.call('DELETE', `/hooks/${hook.id}`, {
       headers: { 'If-Unmodified-Since': afterCreation },
@@ -66,7 +70,7 @@ describe('DELETE /hooks/:hook_id', () => {
   it('leaves updated_at alone when an update changes nothing', async () => {
     const hook = await t.createHook({ url: 'http://example.com', name: 'same' });
     const afterCreation = new Date(Date.parse(hook.created_at) + 1).toISOString();
-    await sleep(5);
+    await clockPast(afterCreation);
     assert.equal((await t.call('PUT', `/hooks/${hook.id}`, { json: { name: 'same' } })).status, 200);
     const answer = await t.call('DELETE', `/hooks/${hook.id}`, {
       headers: { 'If-Unmodified-Since': afterCreation },

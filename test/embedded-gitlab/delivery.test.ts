@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type DeliverableHook,
   DeliveryAgents,
@@ -8,7 +7,8 @@ import {
   deliverHook,
 } from '../../src/embedded-gitlab/delivery.ts';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
-import { closedPort, type Receiver, startReceiver } from './receiver.ts';
+import { closedPort, type Receiver, startReceiver } from '../helpers/receiver.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const MOCK_DATA = {
   event_name: 'project_create',
@@ -228,8 +228,10 @@ describe('deliverHook', () => {
   });
 
   it('returns the status of a receiver that answers 500, without an error', async () => {
-    const failing = await extraReceiver((_request, res) => {
-      res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"boom"}');
+    const failing = await extraReceiver({
+      answer: (_request, res) => {
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"boom"}');
+      },
     });
     const result = await deliverHook(hookTo(failing.origin), MOCK_DATA, OPTIONS);
 
@@ -238,7 +240,7 @@ describe('deliverHook', () => {
   });
 
   it('gives up on a receiver that accepts the request and never answers', async () => {
-    const silent = await extraReceiver(() => {});
+    const silent = await extraReceiver({ answer: () => {} });
     const result = await deliverHook(hookTo(silent.origin), MOCK_DATA, { ...OPTIONS, timeoutMs: 300 });
 
     assert.equal(silent.received.length, 1);
@@ -249,9 +251,11 @@ describe('deliverHook', () => {
   });
 
   it('gives up on a receiver that sends its headers and then stalls the body', async () => {
-    const stalling = await extraReceiver((_request, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.write('partial');
+    const stalling = await extraReceiver({
+      answer: (_request, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('partial');
+      },
     });
     const result = await deliverHook(hookTo(stalling.origin), MOCK_DATA, { ...OPTIONS, timeoutMs: 300 });
 
@@ -272,8 +276,10 @@ describe('deliverHook', () => {
   });
 
   it('reports a receiver that drops the connection without answering', async () => {
-    const rude = await extraReceiver((_request, res) => {
-      res.socket?.destroy();
+    const rude = await extraReceiver({
+      answer: (_request, res) => {
+        res.socket?.destroy();
+      },
     });
     const result = await deliverHook(hookTo(rude.origin), MOCK_DATA, OPTIONS);
 
@@ -283,8 +289,10 @@ describe('deliverHook', () => {
 
   it('does not follow a redirect', async () => {
     const target = await extraReceiver();
-    const redirecting = await extraReceiver((_request, res) => {
-      res.writeHead(302, { location: `${target.origin}/elsewhere` }).end();
+    const redirecting = await extraReceiver({
+      answer: (_request, res) => {
+        res.writeHead(302, { location: `${target.origin}/elsewhere` }).end();
+      },
     });
     const hook = hookTo(redirecting.origin, { token: 'secret' });
     const result = await deliverHook(hook, MOCK_DATA, OPTIONS);
@@ -292,7 +300,7 @@ describe('deliverHook', () => {
     assert.equal(result.status, 302);
     assert.equal(result.error, null);
     assert.equal(redirecting.received.length, 1);
-    await sleep(50);
+    // Following the redirect would have come before deliverHook's result; it resolved with the 302.
     assert.equal(target.received.length, 0);
   });
 
@@ -301,35 +309,39 @@ describe('deliverHook', () => {
     const totalBytes = 64 * chunk.length;
     let writtenBytes = 0;
     let connectionClosed = false;
-    const huge = await extraReceiver((_request, res) => {
-      res.on('close', () => {
-        connectionClosed = true;
-      });
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      const pump = () => {
-        while (writtenBytes < totalBytes && !connectionClosed) {
-          writtenBytes += chunk.length;
-          if (!res.write(chunk)) {
-            res.once('drain', pump);
-            return;
+    const huge = await extraReceiver({
+      answer: (_request, res) => {
+        res.on('close', () => {
+          connectionClosed = true;
+        });
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        const pump = () => {
+          while (writtenBytes < totalBytes && !connectionClosed) {
+            writtenBytes += chunk.length;
+            if (!res.write(chunk)) {
+              res.once('drain', pump);
+              return;
+            }
           }
-        }
-        res.end();
-      };
-      pump();
+          res.end();
+        };
+        pump();
+      },
     });
     const result = await deliverHook(hookTo(huge.origin), MOCK_DATA, OPTIONS);
 
     assert.equal(result.status, 200);
     assert.equal(result.error, null);
-    for (let wait = 0; wait < 40 && !connectionClosed; wait++) await sleep(50);
+    await waitUntil('the receiver sees the connection close', () => connectionClosed, { withinMs: 2_000 });
     assert.ok(connectionClosed, 'the receiver saw the connection close');
     assert.ok(writtenBytes < totalBytes, `the receiver wrote ${writtenBytes} of ${totalBytes} bytes`);
   });
 
   it('reads a whole response body that fits the limit', async () => {
-    const sized = await extraReceiver((_request, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('y'.repeat(8 * 1024 - 1));
+    const sized = await extraReceiver({
+      answer: (_request, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('y'.repeat(8 * 1024 - 1));
+      },
     });
     const result = await deliverHook(hookTo(sized.origin), MOCK_DATA, OPTIONS);
 
@@ -337,7 +349,7 @@ describe('deliverHook', () => {
   });
 
   it('rejects a self-signed certificate when SSL verification is enabled', async () => {
-    const secure = await extraReceiver(undefined, true);
+    const secure = await extraReceiver({ tls: true });
     const result = await deliverHook(
       hookTo(secure.origin, { enableSslVerification: true }),
       MOCK_DATA,
@@ -350,7 +362,7 @@ describe('deliverHook', () => {
   });
 
   it('accepts a self-signed certificate when SSL verification is disabled', async () => {
-    const secure = await extraReceiver(undefined, true);
+    const secure = await extraReceiver({ tls: true });
     const hook = hookTo(`${secure.origin}/tls`, { enableSslVerification: false, token: 't' });
     const result = await deliverHook(hook, MOCK_DATA, OPTIONS);
 

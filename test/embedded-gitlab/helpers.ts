@@ -121,43 +121,6 @@ export function useEmbeddedGitLab(options: Partial<EmbeddedGitLabOptions> = {}):
   };
 }
 
-export interface Delivery {
-  method: string;
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A webhook receiver on loopback that records deliveries and answers with `status`. */
-export async function startReceiver(status = 200) {
-  const { createServer } = await import('node:http');
-  const deliveries: Delivery[] = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      deliveries.push({
-        method: request.method ?? '',
-        path: request.url ?? '',
-        headers: request.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      response.writeHead(status, { 'content-type': 'text/plain' }).end('received');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    deliveries,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
-
 /** A request through node:http, for what fetch will not send (no content type, an absolute target). */
 export async function rawRequest(
   base: string,

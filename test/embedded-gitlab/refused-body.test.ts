@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { useEmbeddedGitLab } from './helpers.ts';
 
 const MAIN = fileURLToPath(new URL('../../src/embedded-gitlab/main.ts', import.meta.url));
@@ -114,8 +115,11 @@ describe('the drain of a refused body', () => {
       await new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
       return !connection.closed;
     });
-    for (let wait = 0; wait < 100 && !connection.closed; wait++) await sleep(50);
-    socket.destroy();
+    try {
+      await waitUntil('the server closes the connection', () => connection.closed, { withinMs: 5_000 });
+    } finally {
+      socket.destroy();
+    }
     return { answer: connection.answer, closed: connection.closed, ms: performance.now() - started };
   }
 
@@ -148,8 +152,13 @@ describe('the drain of a refused body', () => {
       `POST /api/v4/hooks HTTP/1.1\r\nHost: gitlab\r\nContent-Length: ${refused.length}\r\n\r\n${refused}` +
         `GET /api/v4/hooks HTTP/1.1\r\nHost: gitlab\r\nPRIVATE-TOKEN: ${ADMIN_TOKEN}\r\n\r\n`,
     );
-    for (let wait = 0; wait < 100 && !connection.answer.includes('HTTP/1.1 200'); wait++) await sleep(20);
-    connection.socket.destroy();
+    try {
+      await waitUntil('the second request is answered', () => connection.answer.includes('HTTP/1.1 200'), {
+        withinMs: 2_000,
+      });
+    } finally {
+      connection.socket.destroy();
+    }
     assert.match(connection.answer, /^HTTP\/1\.1 413 [\s\S]*HTTP\/1\.1 200 /);
   });
 });

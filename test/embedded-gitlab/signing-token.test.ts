@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { signWebhook } from '../../src/embedded-gitlab/delivery.ts';
+import { startReceiver } from '../helpers/receiver.ts';
 import { useEmbeddedGitLab } from './helpers.ts';
-import { startReceiver } from './receiver.ts';
 
 const signingToken = (bytes = 32) => `whsec_${randomBytes(bytes).toString('base64')}`;
 const FORMAT_MESSAGE = 'must be in whsec_<base64> format encoding a 32-byte key';

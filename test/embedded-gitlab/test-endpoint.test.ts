@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { USER_TOKEN } from '../helpers/credentials.ts';
-import { startReceiver, useEmbeddedGitLab } from './helpers.ts';
+import { startReceiver } from '../helpers/receiver.ts';
+import { useEmbeddedGitLab } from './helpers.ts';
 
 const MOCK_DATA =
   '{"event_name":"project_create","name":"Ruby","path":"ruby","project_id":1,"owner_name":"Someone","owner_email":"example@gitlabhq.com"}';
@@ -21,10 +22,10 @@ describe('POST /hooks/:hook_id (test delivery)', () => {
       assert.equal(answer.status, 201);
       assert.equal(answer.headers.get('content-type'), 'application/json');
       assert.equal(answer.text, MOCK_DATA);
-      assert.equal(receiver.deliveries.length, 1);
-      const [delivery] = receiver.deliveries;
+      assert.equal(receiver.received.length, 1);
+      const [delivery] = receiver.received;
       assert.equal(delivery?.method, 'POST');
-      assert.equal(delivery?.path, '/hook?x=1');
+      assert.equal(delivery?.target, '/hook?x=1');
       assert.equal(delivery?.body, MOCK_DATA);
       assert.equal(delivery?.headers['x-gitlab-event'], 'System Hook');
       assert.equal(delivery?.headers['x-gitlab-token'], 'hook-secret');
@@ -37,13 +38,13 @@ describe('POST /hooks/:hook_id (test delivery)', () => {
   });
 
   it('answers 201 with the mock data when the receiver fails', async () => {
-    const receiver = await startReceiver(500);
+    const receiver = await startReceiver({ status: 500 });
     try {
       const hook = await t.createHook({ url: `${receiver.origin}/fails` });
       const answer = await t.call('POST', `/hooks/${hook.id}`);
       assert.equal(answer.status, 201);
       assert.equal(answer.text, MOCK_DATA);
-      assert.equal(receiver.deliveries.length, 1);
+      assert.equal(receiver.received.length, 1);
     } finally {
       await receiver.close();
     }
@@ -84,7 +85,7 @@ describe('POST /hooks/:hook_id with local requests from web hooks allowed', () =
         url_variables: [{ key: 'path', value: 'secret-path' }],
       });
       assert.equal((await gitlab.call('POST', `/hooks/${hook.id}`)).status, 201);
-      assert.equal(receiver.deliveries[0]?.path, '/secret-path');
+      assert.equal(receiver.received[0]?.target, '/secret-path');
     } finally {
       await receiver.close();
     }

@@ -8,7 +8,8 @@ import {
   runBeforeValidation,
   validateHook,
 } from '../../src/embedded-gitlab/hook-model.ts';
-import { startReceiver, useEmbeddedGitLab } from './helpers.ts';
+import { type Receiver, startReceiver } from '../helpers/receiver.ts';
+import { useEmbeddedGitLab } from './helpers.ts';
 
 describe('PUT /hooks/:hook_id', () => {
   const t = useEmbeddedGitLab();
@@ -223,11 +224,11 @@ describe('PUT /hooks/:hook_id', () => {
 describe('PUT /hooks/:hook_id token reset (reset_token), observed through a test delivery', () => {
   const t = useEmbeddedGitLab({ deliveryTimeoutMs: 1_000 });
 
-  async function deliveredToken(id: number, receiver: Awaited<ReturnType<typeof startReceiver>>) {
-    const before = receiver.deliveries.length;
+  async function deliveredToken(id: number, receiver: Receiver) {
+    const before = receiver.received.length;
     assert.equal((await t.call('POST', `/hooks/${id}`)).status, 201);
-    assert.equal(receiver.deliveries.length, before + 1);
-    return receiver.deliveries.at(-1)?.headers['x-gitlab-token'];
+    assert.equal(receiver.received.length, before + 1);
+    return receiver.received.at(-1)?.headers['x-gitlab-token'];
   }
 
   it('clears the token when the URL changes without a token, and keeps it otherwise', async () => {

@@ -22,7 +22,7 @@ import type { SystemHookEventInput } from '../../src/events/types.ts';
 import { signStandardWebhook } from '../../src/events/verification.ts';
 import { createSystemHookReceiver, type ReceiverRefusal } from '../../src/http/receiver.ts';
 import { postSystemHookEvent, useEmbeddedGitLab } from '../embedded-gitlab/helpers.ts';
-import { type ReceivedRequest, startReceiver } from '../embedded-gitlab/receiver.ts';
+import { type ReceivedRequest, startReceiver } from '../helpers/receiver.ts';
 
 /** 32 random bytes each, padded base64 as the package wants it (and as GitLab generates them). */
 const CURRENT = 'whsec_DU/W3iZXLkPLkUo8Bm8aUU3udCmVMBep/HmNQ9AvlXs=';

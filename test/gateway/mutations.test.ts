@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   CreateSystemHookDocument,
@@ -13,45 +12,27 @@ import {
   TestSystemHookDocument,
   UpdateSystemHookDocument,
 } from '../generated/graphql.ts';
-import { gid, listen, type Stack, startStack } from '../helpers/stack.ts';
+import { type ReceivedRequest, type Receiver, startReceiver } from '../helpers/receiver.ts';
+import { gid, type Stack, startStack } from '../helpers/stack.ts';
 
 const NO_ACCESS =
   "The resource that you are attempting to access does not exist or you don't have permission to perform this action";
 
-interface Delivery {
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
 describe('mutations', () => {
   let stack: Stack;
-  const deliveries: Delivery[] = [];
-  const receiver = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      deliveries.push({ url: req.url ?? '', headers: req.headers, body });
-      res.writeHead(500).end('receiver failure');
-    });
-  });
-  let receiverUrl: string;
+  let receiver: Receiver;
 
   before(async () => {
-    receiverUrl = await listen(receiver);
+    receiver = await startReceiver({ status: 500 });
     stack = await startStack({ gitlab: { allowLocalRequestsFromWebHooksAndServices: true } });
   });
   after(async () => {
     await stack.close();
-    receiver.closeAllConnections();
-    await new Promise((resolve) => receiver.close(resolve));
+    await receiver.close();
   });
   beforeEach(() => {
     stack.gitlab.resetRequestLog();
-    deliveries.length = 0;
+    receiver.received.length = 0;
   });
 
   const create = async (input: CreateSystemHookInput) => {
@@ -156,7 +137,7 @@ describe('mutations', () => {
 
   it('tests a hook: GitLab delivers the mock event and answers with it whatever the receiver did', async () => {
     const created = await create({
-      url: `${receiverUrl}/{path}`,
+      url: `${receiver.origin}/{path}`,
       token: 'delivery-token',
       urlVariables: [{ key: 'path', value: 'events' }],
       customHeaders: [{ key: 'X-Team', value: 'blue' }],
@@ -175,9 +156,9 @@ describe('mutations', () => {
       owner_email: 'example@gitlabhq.com',
     });
     assert.equal(payload?.systemHook?.id, id);
-    assert.equal(deliveries.length, 1);
-    const [delivery] = deliveries as [Delivery];
-    assert.equal(delivery.url, '/events');
+    assert.equal(receiver.received.length, 1);
+    const [delivery] = receiver.received as [ReceivedRequest];
+    assert.equal(delivery.target, '/events');
     assert.equal(delivery.headers['x-gitlab-event'], 'System Hook');
     assert.equal(delivery.headers['x-gitlab-token'], 'delivery-token');
     assert.equal(delivery.headers['x-team'], 'blue');

@@ -4,10 +4,10 @@ import { print } from 'graphql';
 import { createGateway } from '../../src/http/gateway.ts';
 import { startGatewayServer } from '../../src/http/server.ts';
 import { createGitLabClient } from '../../src/upstream/client.ts';
-import { closedPort } from '../embedded-gitlab/receiver.ts';
 import { SystemHookEventsDocument } from '../generated/graphql.ts';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
 import { connectRaw, type RawConnection, send, upgradeRequest } from '../helpers/raw-http.ts';
+import { closedPort } from '../helpers/receiver.ts';
 import {
   type EventStack,
   type GatewayHandle,
@@ -17,7 +17,8 @@ import {
   startGateway,
   startStack,
 } from '../helpers/stack.ts';
-import { closeAll, subscribe, until, within } from '../subscriptions/subscriber.ts';
+import { closeAll, subscribe } from '../helpers/subscribers.ts';
+import { waitUntil, within } from '../helpers/wait-until.ts';
 
 describe('HTTP endpoints', () => {
   let stack: Stack;
@@ -173,10 +174,7 @@ describe('the HTTP edge: timeouts', () => {
       subscribe(stack, 'sse', { query: EVENTS }),
       subscribe(stack, 'ws', { query: EVENTS }),
     ];
-    await until(
-      () => stack.store.status().subscribers === 2,
-      () => 'both subscribed',
-    );
+    await waitUntil('both subscribed', () => stack.store.status().subscribers === 2);
     const slow = await connectRaw(
       stack.url,
       `POST /graphql HTTP/1.1\r\nHost: ${hostOf(stack.url)}\r\nContent-Type: application/json\r\n` +

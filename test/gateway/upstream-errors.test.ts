@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { closedPort } from '../embedded-gitlab/receiver.ts';
 import { CreateSystemHookDocument, SystemHookDocument, SystemHooksDocument } from '../generated/graphql.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
+import { closedPort } from '../helpers/receiver.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
 import { type GatewayHandle, gid, type Stack, startGateway, startStack } from '../helpers/stack.ts';
 

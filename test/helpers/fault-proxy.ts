@@ -16,7 +16,7 @@ import { seedHooks } from './stack.ts';
  * const gateway = await startGateway(proxy.url, { upstream: { timeoutMs: 400 } });
  * proxy.setMode({ kind: 'reset-before-headers' });
  * // ... a GraphQL request, then:
- * await until(() => proxy.openConnections === 0);
+ * await waitUntil('every socket closed', () => proxy.openConnections === 0);
  * ```
  */
 
@@ -301,15 +301,6 @@ export async function startFaultProxy(gitlabUrl: string): Promise<FaultProxy> {
       return closing;
     },
   };
-}
-
-/** Polls `condition` every 10 ms; fails the test if it does not hold within `withinMs`. */
-export async function until(condition: () => boolean, withinMs = 2_000, what = 'condition'): Promise<void> {
-  const end = performance.now() + withinMs;
-  while (!condition()) {
-    if (performance.now() > end) throw new Error(`${what} not met within ${withinMs} ms`);
-    await sleep(10);
-  }
 }
 
 interface Answer {

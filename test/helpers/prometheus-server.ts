@@ -15,6 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './redis-server.ts';
+import { waitUntil } from './wait-until.ts';
 
 const BINARY = process.env.PROMETHEUS ?? 'prometheus';
 const START_TIMEOUT_MS = 20_000;
@@ -66,15 +67,19 @@ async function waitUntilReady(child: ChildProcess, url: string, output: () => st
   child.once('exit', () => {
     exited = true;
   });
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline && !exited) {
-    const ready = await fetch(`${url}/-/ready`).then(
+  const ready = () =>
+    fetch(`${url}/-/ready`).then(
       (response) => response.body?.cancel().then(() => response.ok) ?? response.ok,
       () => false,
     );
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const served = await waitUntil(`${BINARY} is ready`, async () => exited || (await ready()), {
+    withinMs: START_TIMEOUT_MS,
+    everyMs: 100,
+  }).then(
+    () => !exited,
+    () => false,
+  );
+  if (served) return;
   child.kill('SIGKILL');
   throw new Error(`${BINARY} did not become ready at ${url}:\n${output()}`);
 }
@@ -128,16 +133,16 @@ export async function startPrometheus(options: {
     url,
     query,
     async waitFor(promql, done, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
       let samples: PromSample[] = [];
-      while (Date.now() < deadline) {
-        samples = await query(promql);
-        if (done(samples)) return samples;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      throw new Error(
-        `${promql} did not reach the expected value within ${timeoutMs} ms: ${JSON.stringify(samples)}`,
+      await waitUntil(
+        () => `${promql} reaches the expected value: ${JSON.stringify(samples)}`,
+        async () => {
+          samples = await query(promql);
+          return done(samples);
+        },
+        { withinMs: timeoutMs, everyMs: 200 },
       );
+      return samples;
     },
     series: (selector) =>
       api<Record<string, string>[]>(`${url}/api/v1/series?match[]=${encodeURIComponent(selector)}`),

@@ -14,6 +14,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
+import { waitUntil } from './wait-until.ts';
 
 const BINARY = process.env.REDIS_SERVER ?? 'redis-server';
 const START_TIMEOUT_MS = 10_000;
@@ -108,14 +109,19 @@ async function waitUntilServing(child: ChildProcess, port: number): Promise<void
     );
   });
   failed.catch(() => {});
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const ready = await Promise.race([answersPing(port), failed]);
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    await waitUntil(
+      `${BINARY} answers PING on port ${port}`,
+      () => Promise.race([answersPing(port), failed]),
+      {
+        withinMs: START_TIMEOUT_MS,
+        everyMs: 50,
+      },
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
-  child.kill('SIGKILL');
-  throw new Error(`${BINARY} did not answer PING on port ${port} within ${START_TIMEOUT_MS} ms`);
 }
 
 async function terminate(child: ChildProcess): Promise<void> {

@@ -18,6 +18,7 @@ import {
   sumOf,
 } from '../helpers/observed-stack.ts';
 import { type GatewayHandle, gid } from '../helpers/stack.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const RECEIVER_TOKEN = 'receiver-token-for-metrics';
 
@@ -261,9 +262,11 @@ describe('metrics of a gateway in front of GitLab, through a fault proxy', () =>
     assert.equal(sumOf(started, 'graphql_envelop_request', subscription), 1);
     controller.abort();
     await reader?.cancel().catch(() => {});
-    for (let i = 0; i < 50 && sumOf(await scrape(), 'gateway_active_subscriptions') !== 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(
+      'the subscription is no longer counted',
+      async () => sumOf(await scrape(), 'gateway_active_subscriptions') === 0,
+      { withinMs: 1_000, everyMs: 20 },
+    );
     assert.equal(sumOf(await scrape(), 'gateway_active_subscriptions'), 0);
   });
 
@@ -365,7 +368,9 @@ describe('the WebSocket connections gauge', () => {
       const closed = new Promise((resolve) => socket.once('close', resolve));
       socket.close();
       await closed;
-      for (let i = 0; i < 50 && (await connections()) !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitUntil('the gauge counts no socket', async () => (await connections()) === 0, {
+        withinMs: 500,
+      });
       assert.equal(await connections(), 0);
     } finally {
       await edge.close();

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
-import { type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
+import { type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 async function probe(gateway: GatewayHandle, path: '/health' | '/ready') {
   const response = await fetch(`${gateway.url}${path}`);
@@ -83,7 +84,9 @@ describe('liveness and readiness', () => {
       // Should an assertion below fail, the gateway is closed under this request: its error is not the story.
       inFlight.catch(() => {});
       // Held by the proxy from its arrival: on a busy machine, reaching it can take longer than any fixed wait.
-      await until(() => proxy.requests.length === 1, 5_000, 'the request in flight reaching GitLab');
+      await waitUntil('the request in flight reaching GitLab', () => proxy.requests.length === 1, {
+        withinMs: 5_000,
+      });
       draining.abort();
       proxy.setMode({ kind: 'pass' });
       proxy.requests.length = 0;

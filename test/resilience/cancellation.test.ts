@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { print } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import type { UpstreamInstrumentation } from '../../src/upstream/instrumentation.ts';
 import { CreateSystemHookDocument, SystemHookDocument, SystemHooksDocument } from '../generated/graphql.ts';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
-import { type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
+import { type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /** Long enough that only a cancellation can end a held request in time. */
 const HOLD_MS = 3_000;
@@ -19,6 +21,10 @@ describe('cancellation of upstream calls', () => {
   let gitlab: EmbeddedGitLab;
   let proxy: FaultProxy;
   let gateway: GatewayHandle;
+  /** Upstream calls started and ended, as the client reports them to an instrumentation. */
+  const calls = { started: 0, ended: 0 };
+  /** GraphQL executions that have finished: after its own, a request starts no upstream call. */
+  let executed = 0;
 
   before(async () => {
     ({ gitlab, proxy } = await startProxiedGitLab({ hooks: 3 }));
@@ -31,11 +37,17 @@ describe('cancellation of upstream calls', () => {
     proxy.setMode({ kind: 'pass' });
     proxy.requests.length = 0;
     gitlab.resetRequestLog();
-    gateway = await startGateway(proxy.url, { upstream: { timeoutMs: HOLD_MS * 2 } });
+    calls.started = calls.ended = executed = 0;
+    gateway = await startGateway(proxy.url, {
+      upstream: { timeoutMs: HOLD_MS * 2, instrumentation: countCalls(calls) },
+      gateway: { plugins: [countExecutions(() => executed++)] },
+    });
   });
   afterEach(async () => {
     await gateway.close();
-    await until(() => proxy.openConnections === 0, 2_000, 'every gateway-side socket closed');
+    await waitUntil('every gateway-side socket closed', () => proxy.openConnections === 0, {
+      withinMs: 2_000,
+    });
   });
 
   /** Sends `query` to the gateway and aborts the HTTP request once the proxy holds `upstreamRequests`. */
@@ -48,7 +60,9 @@ describe('cancellation of upstream calls', () => {
       signal: controller.signal,
     });
     response.catch(() => {});
-    await until(() => proxy.requests.length >= upstreamRequests, 2_000, 'the upstream request at the proxy');
+    await waitUntil('the upstream request at the proxy', () => proxy.requests.length >= upstreamRequests, {
+      withinMs: 2_000,
+    });
     const abortedAt = performance.now();
     controller.abort();
     await assert.rejects(response, { name: 'AbortError' });
@@ -58,7 +72,9 @@ describe('cancellation of upstream calls', () => {
   /** Waits until the proxy saw every request's connection closed by the gateway, and says how soon. */
   async function upstreamClosedWithin(sinceMs: number, limitMs: number): Promise<void> {
     for (const request of proxy.requests) {
-      await until(() => !proxy.isConnectionOpen(request.connection), limitMs, 'the upstream call aborted');
+      await waitUntil('the upstream call aborted', () => !proxy.isConnectionOpen(request.connection), {
+        withinMs: limitMs,
+      });
     }
     const elapsed = performance.now() - sinceMs;
     assert.ok(elapsed < limitMs, `upstream calls ended ${Math.round(elapsed)} ms after the cause`);
@@ -85,8 +101,9 @@ describe('cancellation of upstream calls', () => {
       input: { url: 'https://example.com/abandoned' },
     });
     await upstreamClosedWithin(abortedAt, 1_000);
-    // The proxy would have forwarded it after HOLD_MS; by then the gateway had given it up.
-    await sleep(100);
+    // The proxy would have forwarded it after HOLD_MS; by then the gateway had given it up. Once the proxy has
+    // settled the request, it will not forward it any more.
+    await waitUntil('the proxy settles the held request', () => proxy.requests[0]?.outcome !== 'pending');
     assert.equal(gitlab.requests.filter((request) => request.method === 'POST').length, 0);
   });
 
@@ -102,14 +119,18 @@ describe('cancellation of upstream calls', () => {
     const abortedAt = await abandon(query, { a: gid(1), b: gid(2) });
     const held = proxy.requests.length;
     await upstreamClosedWithin(abortedAt, 1_000);
-    await sleep(300);
+    // A later call would be started by a resolver, so before the execution ends.
+    await waitUntil('the execution of the abandoned request ends', () => executed === 1);
     assert.equal(proxy.requests.length, held, 'no upstream call was started after the client went away');
   });
 
   it('sends no retry after the client disconnected during the backoff', async () => {
     proxy.setMode({ kind: 'status', status: 503, headers: { 'retry-after': '1' } });
     await abandon(print(SystemHookDocument), { id: gid(1) });
-    await sleep(1_300);
+    // A retry is sent by the call before it ends; the one due after 1 s is not waited for: the call ends first.
+    await waitUntil('the upstream call ends', () => calls.started === 1 && calls.ended === 1, {
+      withinMs: 900,
+    });
     assert.equal(proxy.requests.length, 1, 'the retry due after 1 s was never sent');
   });
 
@@ -126,3 +147,25 @@ describe('cancellation of upstream calls', () => {
     }
   });
 });
+
+/** An instrumentation that only counts the client's calls as they start and end. */
+function countCalls(calls: { started: number; ended: number }): UpstreamInstrumentation {
+  return {
+    startCall() {
+      calls.started += 1;
+      return {
+        startAttempt: () => ({ responded() {}, finish() {} }),
+        circuitOpen() {},
+        retrying() {},
+        end() {
+          calls.ended += 1;
+        },
+      };
+    },
+  };
+}
+
+/** A Yoga plugin that calls `done` when an execution has finished. */
+function countExecutions(done: () => void): Plugin {
+  return { onExecute: () => ({ onExecuteDone: done }) };
+}

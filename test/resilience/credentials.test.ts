@@ -14,10 +14,11 @@ import {
   TestSystemHookDocument,
   UpdateSystemHookDocument,
 } from '../generated/graphql.ts';
-import { type FaultMode, type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
+import { type FaultMode, type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import { type StartedProgram, startProgram } from '../helpers/npm-start.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
 import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /** Every secret below contains this, so one search finds any of them anywhere. */
 const CANARY = 'CANARYq7Zx';
@@ -239,7 +240,9 @@ describe('isolation between callers', () => {
   });
   after(async () => {
     await gateway.close();
-    await until(() => proxy.openConnections === 0);
+    await waitUntil('every gateway-side socket closed', () => proxy.openConnections === 0, {
+      withinMs: 2_000,
+    });
     await proxy.close();
     await gitlab.close();
   });

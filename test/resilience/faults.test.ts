@@ -3,9 +3,10 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { SystemHookDocument } from '../generated/graphql.ts';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
-import { type FaultMode, type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
+import { type FaultMode, type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
 import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
+import { waitUntil, within } from '../helpers/wait-until.ts';
 
 /** The per-call deadline the gateway runs with here. */
 const DEADLINE_MS = 500;
@@ -37,9 +38,13 @@ describe('upstream faults through a TCP proxy', () => {
   });
   afterEach(async () => {
     // The pool gives back every socket it holds; a request still hanging on one would keep it open.
-    await withinMs(gateway.close(), 2_000, 'closing the gateway');
-    await until(() => proxy.openConnections === 0, 2_000, 'every gateway-side socket closed');
-    await until(() => proxy.upstreamConnections === 0, 2_000, 'every proxy-to-GitLab socket closed');
+    await within(gateway.close(), 'closing the gateway', { withinMs: 2_000 });
+    await waitUntil('every gateway-side socket closed', () => proxy.openConnections === 0, {
+      withinMs: 2_000,
+    });
+    await waitUntil('every proxy-to-GitLab socket closed', () => proxy.upstreamConnections === 0, {
+      withinMs: 2_000,
+    });
   });
 
   /** Reads hook 1 through the gateway; returns the answer and how long it took. */
@@ -144,7 +149,9 @@ describe('upstream faults through a TCP proxy', () => {
       if (closesSocket) {
         // A socket in an unknown state is destroyed by the client, not returned to the pool.
         for (const request of sent) {
-          await until(() => !proxy.isConnectionOpen(request.connection), 1_000, 'the faulty socket closed');
+          await waitUntil('the faulty socket closed', () => !proxy.isConnectionOpen(request.connection), {
+            withinMs: 1_000,
+          });
         }
       }
     });
@@ -193,15 +200,3 @@ describe('upstream faults through a TCP proxy', () => {
     assert.equal(result.data?.systemHook?.id, gid(1));
   });
 });
-
-async function withinMs<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

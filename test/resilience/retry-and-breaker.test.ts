@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import type { EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
+import type { CircuitState } from '../../src/upstream/circuit-breaker.ts';
 import type { GitLabClientOptions } from '../../src/upstream/client.ts';
+import type { UpstreamInstrumentation } from '../../src/upstream/instrumentation.ts';
 import {
   CreateSystemHookDocument,
   DeleteSystemHookDocument,
@@ -10,8 +12,9 @@ import {
   UpdateSystemHookDocument,
 } from '../generated/graphql.ts';
 import { USER_TOKEN } from '../helpers/credentials.ts';
-import { type FaultMode, type FaultProxy, startProxiedGitLab, until } from '../helpers/fault-proxy.ts';
+import { type FaultMode, type FaultProxy, startProxiedGitLab } from '../helpers/fault-proxy.ts';
 import { type GatewayHandle, gid, startGateway } from '../helpers/stack.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 const MARGIN_MS = 1_500;
 
@@ -44,11 +47,23 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
   afterEach(async () => {
     await gateway?.close();
     gateway = undefined;
-    await until(() => proxy.openConnections === 0, 2_000, 'every gateway-side socket closed');
+    await waitUntil('every gateway-side socket closed', () => proxy.openConnections === 0, {
+      withinMs: 2_000,
+    });
   });
 
+  /** The breaker's state, read from the client of the last gateway `start` made. */
+  let circuitState: (() => CircuitState) | undefined;
+
   async function start(upstream: Partial<GitLabClientOptions> = {}): Promise<GatewayHandle> {
-    gateway = await startGateway(proxy.url, { upstream: { timeoutMs: 2_000, ...upstream } });
+    // An instrumentation that observes no call, only the client, so that a test can wait out a cool-down.
+    const instrumentation: UpstreamInstrumentation = {
+      attach: (client) => {
+        circuitState = client.circuitState;
+      },
+      startCall: () => undefined,
+    };
+    gateway = await startGateway(proxy.url, { upstream: { timeoutMs: 2_000, instrumentation, ...upstream } });
     return gateway;
   }
 
@@ -107,7 +122,13 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
       assert.equal(sent('GET').length, 2);
       // The silent attempt's socket is destroyed, not reused.
       const first = proxy.requests[0];
-      await until(() => first !== undefined && !proxy.isConnectionOpen(first.connection));
+      await waitUntil(
+        'the first attempt’s socket closed',
+        () => first !== undefined && !proxy.isConnectionOpen(first.connection),
+        {
+          withinMs: 2_000,
+        },
+      );
     });
 
     it('stops retrying at the deadline of the whole call', async () => {
@@ -249,6 +270,10 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
 
   describe('circuit breaker', () => {
     const BREAKER = { failureThreshold: 3, coolDownMs: 1_000 };
+    const coolDownOver = () =>
+      waitUntil('the cool-down is over', () => circuitState?.() === 'half-open', {
+        withinMs: BREAKER.coolDownMs + MARGIN_MS,
+      });
 
     it('opens after consecutive failures and then fails fast without calling GitLab', async () => {
       const gateway = await start({ retry: { retries: 0 }, circuitBreaker: BREAKER });
@@ -310,15 +335,15 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
       const gateway = await start({ retry: { retries: 0 }, circuitBreaker: BREAKER });
       proxy.setMode(BAD_GATEWAY);
       for (let i = 0; i < 3; i++) await gateway.request(SystemHookDocument, { id: gid(1) });
-      await new Promise((resolve) => setTimeout(resolve, BREAKER.coolDownMs + 50));
+      await coolDownOver();
       // The probe is slow, so that a second call arrives while it is in flight: that one still fails fast.
       proxy.setMode({ kind: 'latency', ms: 300 });
       const before = proxy.requests.length;
+      const probing = gateway.request(SystemHookDocument, { id: gid(1) });
+      await waitUntil('the probe is held on its way to GitLab', () => proxy.requests.length > before);
       const [probe, concurrent] = await Promise.all([
-        gateway.request(SystemHookDocument, { id: gid(1) }),
-        new Promise((resolve) => setTimeout(resolve, 50)).then(() =>
-          gateway.request(SystemHookDocument, { id: gid(2) }),
-        ),
+        probing,
+        gateway.request(SystemHookDocument, { id: gid(2) }),
       ]);
       assert.equal(probe.data?.systemHook?.id, gid(1));
       assert.match(concurrent.errors?.[0]?.message ?? '', /circuit breaker open/);
@@ -332,7 +357,7 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
       const gateway = await start({ retry: { retries: 0 }, circuitBreaker: BREAKER });
       proxy.setMode(BAD_GATEWAY);
       for (let i = 0; i < 3; i++) await gateway.request(SystemHookDocument, { id: gid(1) });
-      await new Promise((resolve) => setTimeout(resolve, BREAKER.coolDownMs + 50));
+      await coolDownOver();
       const before = proxy.requests.length;
       const probe = await gateway.request(SystemHookDocument, { id: gid(1) });
       assert.equal(probe.errors?.[0]?.extensions?.code, 'UPSTREAM_UNAVAILABLE');
@@ -433,7 +458,7 @@ describe('retry policy and circuit breaker, through GraphQL over a TCP proxy', (
         const done = Promise.all(
           Array.from({ length: count }, () => gateway.request(SystemHookDocument, { id: gid(1) })),
         );
-        await until(() => proxy.requests.length > 0, 2_000, 'a read reached GitLab');
+        await waitUntil('a read reached GitLab', () => proxy.requests.length > 0, { withinMs: 2_000 });
         return { done };
       }
 

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, it } from 'node:test';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
-import type { UntypedData } from '../helpers/untyped.ts';
 import {
   closeAll,
   errorCodes,
@@ -12,8 +11,9 @@ import {
   subscribe,
   TRANSPORTS,
   type Transport,
-  until,
-} from './subscriber.ts';
+} from '../helpers/subscribers.ts';
+import type { UntypedData } from '../helpers/untyped.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import {
   type CheckAnswer,
   type CheckSeen,
@@ -69,9 +69,9 @@ async function open(
   const before = gateway.subscriptions();
   const opened = Array.from({ length: count }, () => subscribe(gateway, transport, payload, options));
   subscribers.push(...opened);
-  await until(
-    () => gateway.subscriptions() === before + count,
+  await waitUntil(
     () => `${count} subscriptions over ${transport}; the store has ${gateway.subscriptions() - before}`,
+    () => gateway.subscriptions() === before + count,
   );
   return opened;
 }
@@ -83,11 +83,11 @@ async function checksAnswered(
   seen: number,
   count: number,
 ): Promise<CheckSeen[]> {
-  await until(
+  await waitUntil(
+    () => `${count} more checks answered; GitLab has ${gateway.gitlab.checksOf(token).length - seen}`,
     () =>
       gateway.gitlab.checksOf(token).filter((check) => check.answeredAt !== undefined).length >= seen + count,
-    () => `${count} more checks answered; GitLab has ${gateway.gitlab.checksOf(token).length - seen}`,
-    RECHECK_MS * (count + 2) + SLACK_MS * 2,
+    { withinMs: RECHECK_MS * (count + 2) + SLACK_MS * 2 },
   );
   return gateway.gitlab.checksOf(token).slice(seen);
 }
@@ -136,10 +136,7 @@ describe('a credential that GitLab cannot confirm', () => {
         const tries = gateway.gitlab.checksOf(ADMIN_TOKEN).length - seen;
         const reachGitLab = answer.kind !== 'silent' && upstream?.circuitBreaker === undefined;
         assert.ok(tries >= (reachGitLab ? 2 : 1), `${tries} rechecks while GitLab failed`);
-        await until(
-          () => gateway.subscriptions() === 0,
-          () => 'the store lets go of the subscription',
-        );
+        await waitUntil('the store lets go of the subscription', () => gateway.subscriptions() === 0);
 
         // Failing closed costs one reconnect: refused while GitLab cannot say, resumed with `after` once it can.
         await gateway.deliver('meanwhile');
@@ -229,9 +226,9 @@ describe('rechecks shared per credential', () => {
       const end = await subscriber.waitForEnd(RECHECK_MS * 2 + SLACK_MS);
       assert.deepEqual(errorCodes(subscriber, end), ['UNAUTHENTICATED']);
     }
-    await until(
-      () => gateway.subscriptions() === kept.length,
+    await waitUntil(
       () => `only the other credential's subscriptions are left; the store has ${gateway.subscriptions()}`,
+      () => gateway.subscriptions() === kept.length,
     );
     await gateway.deliver('for the other');
     for (const subscriber of kept)

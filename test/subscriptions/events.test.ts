@@ -22,8 +22,9 @@ import { schema } from '../../src/graphql/schema/index.ts';
 import { SystemHookEventsDocument, TestSystemHookDocument } from '../generated/graphql.ts';
 import { selectionOf } from '../helpers/selection.ts';
 import { type EventStack, gid, RECEIVER_SIGNING_SECRET, startEventStack } from '../helpers/stack.ts';
+import { closeAll, type Subscriber, subscribe, TRANSPORTS } from '../helpers/subscribers.ts';
 import type { UntypedData } from '../helpers/untyped.ts';
-import { closeAll, type Subscriber, subscribe, TRANSPORTS, until } from './subscriber.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /**
  * System hook events end to end through the public surface: the embedded GitLab delivers to the gateway's
@@ -126,9 +127,9 @@ function assertTyped(
 async function eventOnEach(subscribers: Subscriber[], deliveryId: string): Promise<UntypedData[]> {
   const find = (subscriber: Subscriber) =>
     subscriber.events.find((event: UntypedData) => event.deliveryId === deliveryId);
-  await until(
-    () => subscribers.every((subscriber) => find(subscriber) !== undefined),
+  await waitUntil(
     () => `delivery ${deliveryId} on every subscriber`,
+    () => subscribers.every((subscriber) => find(subscriber) !== undefined),
   );
   return subscribers.map(find);
 }
@@ -144,9 +145,9 @@ async function subscribeOnEach(stack: EventStack, query: string, variables?: Jso
   const before = stack.store.status().subscribers;
   const subscribers = TRANSPORTS.map((transport) => subscribe(stack, transport, { query, variables }));
   try {
-    await until(
-      () => stack.store.status().subscribers === before + subscribers.length,
+    await waitUntil(
       () => `every subscriber subscribed; got ${JSON.stringify(subscribers.map((s) => s.results))}`,
+      () => stack.store.status().subscribers === before + subscribers.length,
     );
   } catch (error) {
     for (const subscriber of subscribers) await subscriber.close();

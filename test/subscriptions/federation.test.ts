@@ -15,15 +15,14 @@ import {
   startHiveGateway,
 } from '../federation/supergraph.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
+import { deliver, projectCreate } from '../helpers/deliveries.ts';
+import { listen } from '../helpers/stack.ts';
 import {
-  deliver,
-  type EventSubscriber,
   eventsSubscription,
-  projectCreate,
+  type Subscriber,
   subscribeOverSse,
   untilEachReceives,
-} from '../helpers/event-clients.ts';
-import { listen } from '../helpers/stack.ts';
+} from '../helpers/subscribers.ts';
 
 /**
  * `Subscription.systemHookEventReceived` as part of the federation subgraph (`subgraph.graphql`), through the
@@ -67,9 +66,9 @@ describe('the subscription through the Hive gateway runtime', () => {
   /** The Hive gateway's origin: graphql-sse subscribes at `${origin}/graphql`. */
   let hiveOrigin: string;
   const subgraphRequests: SubgraphRequest[] = [];
-  const subscribers: EventSubscriber[] = [];
+  const subscribers: Subscriber[] = [];
 
-  async function subscribe(options: Parameters<typeof subscribeOverSse>[1] = {}): Promise<EventSubscriber> {
+  async function subscribe(options: Parameters<typeof subscribeOverSse>[1] = {}): Promise<Subscriber> {
     const subscriber = await subscribeOverSse(hiveOrigin, options);
     subscribers.push(subscriber);
     return subscriber;
@@ -168,14 +167,14 @@ describe('the subscription through the Hive gateway runtime', () => {
   });
 
   /** Opens a subscription as `options` say, which must end at once; returns it once an admin saw a later event. */
-  async function refusedSubscription(options: { token: string | null }): Promise<EventSubscriber> {
+  async function refusedSubscription(options: { token: string | null }): Promise<Subscriber> {
     const watcher = await subscribe();
     await untilEachReceives([watcher], (name) => deliver(gatewayOrigin, projectCreate(name), RECEIVER_TOKEN));
     const refused = await subscribe(options);
     await refused.waitForEnd();
     await deliver(gatewayOrigin, projectCreate('not for everyone'), RECEIVER_TOKEN);
     await watcher.waitForEvent('not for everyone');
-    assert.deepEqual(refused.events(), []);
+    assert.deepEqual(refused.events, []);
     assert.equal(refused.probesReceived, 0);
     assert.deepEqual(refused.ending, {}, 'the stream completed');
     return refused;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN, graphqlHeaders } from '../helpers/credentials.ts';
 import { type StartedProgram, startProgram } from '../helpers/npm-start.ts';
-import { type Subscriber, subscribe, within } from './subscriber.ts';
+import { type Subscriber, subscribe } from '../helpers/subscribers.ts';
+import { within } from '../helpers/wait-until.ts';
 
 /**
  * What a newcomer does after `npm start`: open GraphiQL, run its `Events` subscription in one tab and its

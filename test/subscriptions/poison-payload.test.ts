@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventInput } from '../events/store-contract.ts';
+import { deliver, projectCreate } from '../helpers/deliveries.ts';
+import { type EventStack, RECEIVER_TOKEN, startEventStack } from '../helpers/stack.ts';
 import {
-  deliver,
   EVENT_SELECTION,
-  type EventSubscriber,
   eventsSubscription,
-  projectCreate,
+  type Subscriber,
   subscribeOverSse,
   subscribeOverWebSocket,
   untilEachReceives,
-} from '../helpers/event-clients.ts';
-import { type EventStack, RECEIVER_TOKEN, startEventStack } from '../helpers/stack.ts';
+} from '../helpers/subscribers.ts';
 
 /**
  * A delivery that parses but cannot be sent back out: JSON nested so deep that `JSON.stringify` overflows the
@@ -27,7 +26,7 @@ const WITH_PAYLOAD = eventsSubscription(`${EVENT_SELECTION} payload`);
 
 describe('a delivery nested deeper than the bound', () => {
   let stack: EventStack;
-  let subscribers: EventSubscriber[];
+  let subscribers: Subscriber[];
 
   before(async () => {
     stack = await startEventStack();
@@ -72,8 +71,8 @@ describe('a delivery nested deeper than the bound', () => {
 
 describe('an event in the store that cannot be serialized', () => {
   let stack: EventStack;
-  let selecting: EventSubscriber[];
-  let other: EventSubscriber;
+  let selecting: Subscriber[];
+  let other: Subscriber;
 
   before(async () => {
     stack = await startEventStack();
@@ -123,10 +122,7 @@ describe('an event in the store that cannot be serialized', () => {
       // A subscriber that does not select the payload receives the event like any other.
       await other.waitForEvent(next);
       assert.deepEqual(
-        other
-          .events()
-          .slice(-2)
-          .map((event) => [event.eventName, event.name ?? null]),
+        other.events.slice(-2).map((event) => [event.eventName, event.name ?? null]),
         [
           ['x', null],
           ['project_create', next],

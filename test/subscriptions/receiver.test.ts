@@ -13,7 +13,8 @@ import {
   startEventStack,
   startStack,
 } from '../helpers/stack.ts';
-import { type Subscriber, subscribe, until } from './subscriber.ts';
+import { type Subscriber, subscribe } from '../helpers/subscribers.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /**
  * The receiver on the gateway's own port, `POST /webhooks/system-hooks`, as GitLab (or anyone else) reaches it:
@@ -124,10 +125,7 @@ describe('the receiver on the gateway port', () => {
       events: { maxBodyBytes: MAX_BODY_BYTES, readTimeoutMs: READ_TIMEOUT_MS },
     });
     watcher = subscribe(stack, 'sse', { query: print(SystemHookEventsDocument) });
-    await until(
-      () => stack.store.status().subscribers === 1,
-      () => 'the watcher subscribed',
-    );
+    await waitUntil('the watcher subscribed', () => stack.store.status().subscribers === 1);
   });
   after(async () => {
     await watcher.close();

@@ -4,18 +4,17 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
+import { deliver, projectCreate } from '../helpers/deliveries.ts';
+import { type GatewayProcess, readyReport, startGatewayProcess } from '../helpers/gateway-process.ts';
+import type { MemorySample } from '../helpers/memory-probe.ts';
 import {
-  deliver,
-  type EventSubscriber,
   eventsSubscription,
-  projectCreate,
+  type Subscriber,
   subscribeOverSse,
   subscribeOverWebSocket,
   untilEachReceives,
-  waitUntil,
-} from '../helpers/event-clients.ts';
-import { type GatewayProcess, readyReport, startGatewayProcess } from '../helpers/gateway-process.ts';
-import type { MemorySample } from '../helpers/memory-probe.ts';
+} from '../helpers/subscribers.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /**
  * Subscribers that stop reading, against a gateway process started as `npm start` runs it: a raw SSE request
@@ -30,6 +29,8 @@ import type { MemorySample } from '../helpers/memory-probe.ts';
  */
 
 const RECEIVER_TOKEN = 'slow-subscriber-receiver-token-3b8e';
+/** Gateway processes and Redis on a busy machine: longer waits, and each poll of `/ready` is a request. */
+const REPLICA_WAIT = { withinMs: 10_000, everyMs: 20 };
 const RETENTION = 50;
 const PAD_BYTES = 256 * 1024;
 const EVENTS = 1000;
@@ -79,7 +80,7 @@ class UnreadSseRequest {
       request.text += chunk.toString('latin1');
     };
     socket.on('data', read);
-    await waitUntil('the SSE head arrives', () => request.text.includes('\r\n\r\n'), 5_000);
+    await waitUntil('the SSE head arrives', () => request.text.includes('\r\n\r\n'), { withinMs: 5_000 });
     // From here the socket is not read: Node stops reading once its 16 KiB buffer is full, then the kernel's
     // buffers fill, then the gateway's writes wait.
     socket.off('data', read);
@@ -97,7 +98,9 @@ class UnreadSseRequest {
       this.text += chunk.toString('latin1');
     });
     this.socket.resume();
-    await waitUntil('the SSE response ends', () => this.text.endsWith('\r\n0\r\n\r\n'), timeoutMs);
+    await waitUntil('the SSE response ends', () => this.text.endsWith('\r\n0\r\n\r\n'), {
+      withinMs: timeoutMs,
+    });
     return this.text.slice(this.text.indexOf('\r\n\r\n') + 4);
   }
 
@@ -125,7 +128,11 @@ class PausableWsClient {
     const client = new PausableWsClient(ws);
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     ws.send(JSON.stringify({ type: 'connection_init', payload: { 'PRIVATE-TOKEN': ADMIN_TOKEN } }));
-    await waitUntil('the connection is acknowledged', () => client.received('connection_ack').length > 0);
+    await waitUntil(
+      'the connection is acknowledged',
+      () => client.received('connection_ack').length > 0,
+      REPLICA_WAIT,
+    );
     for (let id = 0; id < subscriptions; id += 1) client.subscribe(String(id));
     return client;
   }
@@ -171,7 +178,7 @@ class PausableWsClient {
 describe('subscribers that stop reading', () => {
   let gitlab: EmbeddedGitLab;
   let gateway: GatewayProcess;
-  const readers: EventSubscriber[] = [];
+  const readers: Subscriber[] = [];
   let unreadSse: UnreadSseRequest;
   let pausedWs: PausableWsClient;
   let crowdedWs: PausableWsClient;
@@ -189,9 +196,13 @@ describe('subscribers that stop reading', () => {
       },
       { memoryProbe: true },
     );
-    await waitUntil('/ready reports events up', async () => {
-      return (await readyReport(gateway.url)).body.checks.events === 'up';
-    });
+    await waitUntil(
+      '/ready reports events up',
+      async () => {
+        return (await readyReport(gateway.url)).body.checks.events === 'up';
+      },
+      REPLICA_WAIT,
+    );
     const send = (name: string) => deliver(gateway.url, projectCreate(name), RECEIVER_TOKEN);
     readers.push(await subscribeOverSse(gateway.url));
     readers.push(await subscribeOverWebSocket(gateway.url));
@@ -205,10 +216,14 @@ describe('subscribers that stop reading', () => {
     unreadSse = await UnreadSseRequest.open(gateway.url);
     pausedWs = await PausableWsClient.open(gateway.url, 1);
     crowdedWs = await PausableWsClient.open(gateway.url, MAX_SUBSCRIPTIONS_PER_SOCKET + 1);
-    await waitUntil('every WebSocket subscription receives', async () => {
-      await send('probe-ws');
-      return pausedWs.receiving === 1 && crowdedWs.receiving === MAX_SUBSCRIPTIONS_PER_SOCKET;
-    });
+    await waitUntil(
+      'every WebSocket subscription receives',
+      async () => {
+        await send('probe-ws');
+        return pausedWs.receiving === 1 && crowdedWs.receiving === MAX_SUBSCRIPTIONS_PER_SOCKET;
+      },
+      REPLICA_WAIT,
+    );
     pausedWs.pause();
     crowdedWs.pause();
 
@@ -311,7 +326,7 @@ describe('subscribers that stop reading', () => {
   });
 
   it('ends a WebSocket subscription whose client stops reading with EVENT_SUBSCRIBER_TOO_SLOW', async (t) => {
-    await waitUntil('the subscription ends', () => pausedWs.received('error', '0').length > 0);
+    await waitUntil('the subscription ends', () => pausedWs.received('error', '0').length > 0, REPLICA_WAIT);
     const sent = pausedWs.sincePause - 1;
     t.diagnostic(
       `the WebSocket paused for ${WEBSOCKET_PAUSE_EVENTS} deliveries got ${sent} of them once it read again`,
@@ -334,7 +349,7 @@ describe('subscribers that stop reading', () => {
         extensions: { code: 'BAD_REQUEST' },
       },
     ]);
-    await waitUntil('the gateway closes the socket', () => crowdedWs.closed !== null);
+    await waitUntil('the gateway closes the socket', () => crowdedWs.closed !== null, REPLICA_WAIT);
     const sent = crowdedWs.sincePause;
     t.diagnostic(
       `the socket paused for ${WEBSOCKET_PAUSE_EVENTS} deliveries got ${sent} of the ` +

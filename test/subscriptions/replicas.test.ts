@@ -4,16 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
-import {
-  type Delivery,
-  deliver,
-  type EventSubscriber,
-  projectCreate,
-  subscribeOverSse,
-  subscribeOverWebSocket,
-  untilEachReceives,
-  waitUntil,
-} from '../helpers/event-clients.ts';
+import { type Delivery, deliver, projectCreate } from '../helpers/deliveries.ts';
 import {
   type GatewayProcess,
   type ReadyReport,
@@ -21,6 +12,13 @@ import {
   startGatewayProcesses,
 } from '../helpers/gateway-process.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
+import {
+  type Subscriber,
+  subscribeOverSse,
+  subscribeOverWebSocket,
+  untilEachReceives,
+} from '../helpers/subscribers.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /**
  * Two replicas of the gateway, each a process started as `npm start` runs it (`GITLAB_URL`, `REDIS_URL`,
@@ -30,6 +28,8 @@ import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
  */
 
 const RECEIVER_TOKEN = 'replica-receiver-token-7c1d';
+/** Gateway processes and Redis on a busy machine: longer waits, and each poll of `/ready` is a request. */
+const REPLICA_WAIT = { withinMs: 10_000, everyMs: 20 };
 
 const READY_UP: ReadyReport = { status: 200, body: { ready: true, checks: { gitlab: 'up', events: 'up' } } };
 
@@ -38,10 +38,10 @@ describe('two gateway processes sharing Redis', () => {
   let gitlab: EmbeddedGitLab;
   let a: GatewayProcess;
   let b: GatewayProcess;
-  const subscribers: EventSubscriber[] = [];
+  const subscribers: Subscriber[] = [];
 
   /** Subscribers are closed at the end, also when a test fails. */
-  function kept(subscriber: EventSubscriber): EventSubscriber {
+  function kept(subscriber: Subscriber): Subscriber {
     subscribers.push(subscriber);
     return subscriber;
   }
@@ -55,16 +55,20 @@ describe('two gateway processes sharing Redis', () => {
   }
 
   /** Waits until each subscriber holds its subscription (probes sent to replica A). */
-  const ready = (list: EventSubscriber[]) => untilEachReceives(list, (name) => post(a, name));
+  const ready = (list: Subscriber[]) => untilEachReceives(list, (name) => post(a, name));
 
   /** Polls `/ready` until `check` accepts its answer; returns that answer. */
   async function untilReady(replica: GatewayProcess, what: string, check: (report: ReadyReport) => boolean) {
     let last: ReadyReport | undefined;
     try {
-      await waitUntil(`/ready ${what}`, async () => {
-        last = await readyReport(replica.url);
-        return check(last);
-      });
+      await waitUntil(
+        `/ready ${what}`,
+        async () => {
+          last = await readyReport(replica.url);
+          return check(last);
+        },
+        REPLICA_WAIT,
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message}; its last answer: ${JSON.stringify(last)}`);
     }
@@ -140,7 +144,7 @@ describe('two gateway processes sharing Redis', () => {
     for (const subscriber of [onA, onB]) {
       await subscriber.waitForEvent('after the duplicate');
       assert.deepEqual(subscriber.names(), ['sent twice', 'after the duplicate']);
-      assert.equal(subscriber.events()[0]?.deliveryId, delivery.id);
+      assert.equal(subscriber.events[0]?.deliveryId, delivery.id);
     }
   });
 
@@ -167,11 +171,8 @@ describe('two gateway processes sharing Redis', () => {
       assert.deepEqual(subscriber.names(), expected, subscriber.transport);
       // The cursors are the shared stream's: the same on both replicas, in order.
       assert.deepEqual(
-        subscriber.events().map((event) => event.cursor),
-        onA
-          .events()
-          .slice(1)
-          .map((event) => event.cursor),
+        subscriber.events.map((event) => event.cursor),
+        onA.events.slice(1).map((event) => event.cursor),
       );
     }
   });

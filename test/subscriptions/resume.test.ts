@@ -3,8 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { print } from 'graphql';
 import { SystemHookEventsDocument } from '../generated/graphql.ts';
 import { type EventStack, startEventStack } from '../helpers/stack.ts';
+import { closeAll, errorCodes, type Subscriber, subscribe, TRANSPORTS } from '../helpers/subscribers.ts';
 import type { UntypedData } from '../helpers/untyped.ts';
-import { closeAll, errorCodes, type Subscriber, subscribe, TRANSPORTS, until } from './subscriber.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /**
  * `after`: a subscriber that went away resumes from the last cursor it read, and gets exactly the events it
@@ -26,9 +27,9 @@ async function emit(stack: EventStack, count: number): Promise<string[]> {
 }
 
 async function subscribed(stack: EventStack, subscriber: Subscriber): Promise<Subscriber> {
-  await until(
-    () => stack.store.status().subscribers === 1,
+  await waitUntil(
     () => `subscribed; got ${JSON.stringify(subscriber.results)}`,
+    () => stack.store.status().subscribers === 1,
   );
   return subscriber;
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
-import type { UntypedData } from '../helpers/untyped.ts';
 import {
   closeAll,
   errorCodes,
@@ -11,8 +10,9 @@ import {
   subscribe,
   TRANSPORTS,
   type Transport,
-  until,
-} from './subscriber.ts';
+} from '../helpers/subscribers.ts';
+import type { UntypedData } from '../helpers/untyped.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { EVENTS, OTHER_ADMIN_TOKEN, startWatchedGateway, type WatchedGateway } from './watched-gateway.ts';
 
 /**
@@ -51,9 +51,9 @@ describe('subscription caps', () => {
     const before = gateway.subscriptions();
     const subscriber = subscribe(gateway, transport, EVENTS, options);
     open.push(subscriber);
-    await until(
-      () => gateway.subscriptions() === before + 1 || subscriber.results.length > 0,
+    await waitUntil(
       () => `the subscription over ${transport} is held`,
+      () => gateway.subscriptions() === before + 1 || subscriber.results.length > 0,
     );
     assert.deepEqual(errorCodes(subscriber, undefined), [], 'it opened');
     return subscriber;
@@ -115,9 +115,9 @@ describe('subscription caps', () => {
       const leaving = held[index] as Subscriber;
       await leaving.close();
       open.splice(open.indexOf(leaving), 1);
-      await until(
-        () => gateway.subscriptions() === PER_CREDENTIAL - 1,
+      await waitUntil(
         () => `round ${round}: the place is given back`,
+        () => gateway.subscriptions() === PER_CREDENTIAL - 1,
       );
       held[index] = await hold(transport);
     }
@@ -141,18 +141,18 @@ describe('subscription caps', () => {
     const strangers = Array.from({ length: TOTAL }, (_, i) =>
       subscribe(gateway, TRANSPORTS[i % 2] as Transport, EVENTS, { token: `${UNKNOWN_TOKEN}-${i}` }),
     );
-    await until(
-      () => gateway.gitlab.checks.filter((check) => check.token?.startsWith(UNKNOWN_TOKEN)).length === TOTAL,
+    await waitUntil(
       () => "every stranger's check reached GitLab",
+      () => gateway.gitlab.checks.filter((check) => check.token?.startsWith(UNKNOWN_TOKEN)).length === TOTAL,
     );
     const starting = Array.from({ length: PER_CREDENTIAL }, () => subscribe(gateway, 'sse', EVENTS));
     open.push(...starting);
     // A fourth of the same credential while three are still being checked is over its cap.
     const error = await refused('ws');
     assert.equal(error.extensions?.limit, 'subscriptionsPerCredential');
-    await until(
-      () => gateway.subscriptions() === PER_CREDENTIAL,
+    await waitUntil(
       () => `the administrator's subscriptions open; the store has ${gateway.subscriptions()}`,
+      () => gateway.subscriptions() === PER_CREDENTIAL,
     );
     for (const stranger of strangers) {
       const end = await stranger.waitForEnd();

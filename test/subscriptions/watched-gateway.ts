@@ -19,10 +19,11 @@ import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import type { GatewayEvents } from '../../src/http/gateway.ts';
 import type { GitLabClientOptions } from '../../src/upstream/client.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
-import { deliver, eventsSubscription, projectCreate } from '../helpers/event-clients.ts';
+import { deliver, projectCreate } from '../helpers/deliveries.ts';
 import { json, type ScriptedResponse, startScriptedServer } from '../helpers/scripted-server.ts';
 import { type GatewayHandle, RECEIVER_TOKEN, startGateway } from '../helpers/stack.ts';
-import type { OperationPayload } from './subscriber.ts';
+import type { OperationPayload } from '../helpers/subscribers.ts';
+import { eventsSubscription } from '../helpers/subscribers.ts';
 
 /** A second administrator, so that two distinct credentials can subscribe. A test value, not a secret. */
 export const OTHER_ADMIN_TOKEN = 'glpat-admin-test-token-0042';

@@ -13,9 +13,10 @@ import {
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import { captureLogs } from '../helpers/observed-stack.ts';
 import { type EventStack, startEventStack } from '../helpers/stack.ts';
+import { closeAll, errorCodes, subscribe } from '../helpers/subscribers.ts';
 import { documentHash } from '../helpers/trusted-client.ts';
 import type { UntypedData } from '../helpers/untyped.ts';
-import { closeAll, errorCodes, subscribe, until, WAIT_MS, within } from './subscriber.ts';
+import { WAIT_MS, waitUntil, within } from '../helpers/wait-until.ts';
 
 /**
  * GraphQL over WebSocket (`graphql-transport-ws`) on the gateway's `/graphql`: the protocol as raw `ws`
@@ -60,10 +61,7 @@ function openRaw(
     waitForClose: () => within(closed, 'the socket closed'),
     send: (message) => socket.send(typeof message === 'string' ? message : JSON.stringify(message)),
     async next() {
-      await until(
-        () => pending.length > 0,
-        () => 'a message from the server',
-      );
+      await waitUntil('a message from the server', () => pending.length > 0);
       return pending.shift();
     },
   };
@@ -167,16 +165,10 @@ describe('GraphQL over WebSocket', () => {
     it('closes with 4409 a subscribe that reuses a running id', async () => {
       const raw = await initialised(stack.wsUrl);
       raw.send({ id: 'same', type: 'subscribe', payload: { query: EVENTS } });
-      await until(
-        () => stack.store.status().subscribers === 1,
-        () => 'subscribed',
-      );
+      await waitUntil('subscribed', () => stack.store.status().subscribers === 1);
       raw.send({ id: 'same', type: 'subscribe', payload: { query: EVENTS } });
       assert.equal((await raw.waitForClose()).code, 4409);
-      await until(
-        () => stack.store.status().subscribers === 0,
-        () => 'the subscription ends with its socket',
-      );
+      await waitUntil('the subscription ends with its socket', () => stack.store.status().subscribers === 0);
     });
 
     for (const [what, message] of [
@@ -199,10 +191,7 @@ describe('GraphQL over WebSocket', () => {
     it('stops a subscription on complete: no more events for it', async () => {
       const raw = await initialised(stack.wsUrl);
       raw.send({ id: 'a', type: 'subscribe', payload: { query: EVENTS } });
-      await until(
-        () => stack.store.status().subscribers === 1,
-        () => 'subscribed',
-      );
+      await waitUntil('subscribed', () => stack.store.status().subscribers === 1);
       stack.gitlab.emitSystemHookEvent({ eventName: 'group_create' });
       const first = await raw.next();
       assert.equal(first.type, 'next');
@@ -210,10 +199,7 @@ describe('GraphQL over WebSocket', () => {
       assert.equal(first.payload.data.systemHookEventReceived.eventName, 'group_create');
 
       raw.send({ id: 'a', type: 'complete' });
-      await until(
-        () => stack.store.status().subscribers === 0,
-        () => 'the subscription ended',
-      );
+      await waitUntil('the subscription ended', () => stack.store.status().subscribers === 0);
       stack.gitlab.emitSystemHookEvent({ eventName: 'group_destroy' });
       await stack.gitlab.deliveriesSettled();
       // A pong answered after the event was accepted: anything sent for `a` would have come before it.
@@ -403,17 +389,14 @@ describe('GraphQL over WebSocket', () => {
           },
         );
         if (index < MAX_SUBSCRIPTIONS) {
-          await until(
-            () => stack.store.status().subscribers === index + 1,
+          await waitUntil(
             () => `subscription ${index + 1}; got ${JSON.stringify(sink)}`,
+            () => stack.store.status().subscribers === index + 1,
           );
         }
       }
       const refused = sinks[MAX_SUBSCRIPTIONS] as (typeof sinks)[number];
-      await until(
-        () => refused.error !== undefined,
-        () => 'the extra subscription refused',
-      );
+      await waitUntil('the extra subscription refused', () => refused.error !== undefined);
       const [error] = refused.error as UntypedData[];
       assert.equal(error.message, `A socket holds at most ${MAX_SUBSCRIPTIONS} operations at once`);
       assert.equal(error.extensions.code, 'BAD_REQUEST');
@@ -421,19 +404,18 @@ describe('GraphQL over WebSocket', () => {
 
       // The running ones are untouched, and a freed place can be taken again.
       stack.gitlab.emitSystemHookEvent({ eventName: 'user_create' });
-      await until(
-        () => sinks.slice(0, MAX_SUBSCRIPTIONS).every((sink) => sink.results.length === 1),
-        () => 'the event on every running subscription',
+      await waitUntil('the event on every running subscription', () =>
+        sinks.slice(0, MAX_SUBSCRIPTIONS).every((sink) => sink.results.length === 1),
       );
       sinks[0]?.dispose();
-      await until(
+      await waitUntil(
+        'one subscription completed',
         () => stack.store.status().subscribers === MAX_SUBSCRIPTIONS - 1,
-        () => 'one subscription completed',
       );
       const again = subscribe(stack, 'ws', { query: EVENTS });
-      await until(
+      await waitUntil(
+        'a new subscription in the freed place',
         () => stack.store.status().subscribers === MAX_SUBSCRIPTIONS,
-        () => 'a new subscription in the freed place',
       );
       for (const sink of sinks) sink.dispose();
       await client.dispose();
@@ -459,9 +441,9 @@ describe('GraphQL over WebSocket in trusted-documents mode', () => {
       query: '',
       documentId: documentHash(SystemHookEventsDocument),
     });
-    await until(
-      () => stack.store.status().subscribers === 1,
+    await waitUntil(
       () => `subscribed; got ${JSON.stringify(subscriber.results)}`,
+      () => stack.store.status().subscribers === 1,
     );
     const emitted = stack.gitlab.emitSystemHookEvent({ eventName: 'project_destroy' });
     const [event] = await subscriber.waitForEvents(1);

@@ -12,8 +12,8 @@ import {
   subscribe,
   TRANSPORTS,
   type Transport,
-  until,
-} from './subscriber.ts';
+} from '../helpers/subscribers.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 
 /**
  * Only a GitLab administrator may watch events (they carry e-mail addresses and usernames): checked against
@@ -92,10 +92,7 @@ describe('who may watch system hook events', () => {
       subscribers = WAYS.map(({ transport, options }) =>
         subscribe(stack, transport, { query: QUERY }, options),
       );
-      await until(
-        () => stack.store.status().subscribers === WAYS.length,
-        () => 'every subscriber subscribed',
-      );
+      await waitUntil('every subscriber subscribed', () => stack.store.status().subscribers === WAYS.length);
       await emitOne();
       for (const subscriber of subscribers) await subscriber.waitForEvents(1);
     }
@@ -134,10 +131,10 @@ describe('who may watch system hook events', () => {
           .upstreamRequests()
           .filter((request) => request.path === '/api/v4/hooks' && request.status === 200).length;
       const before = answered();
-      await until(
-        () => answered() >= before + 2,
+      await waitUntil(
         () => `two rechecks answered; GitLab answered ${answered() - before}`,
-        RECHECK_MS * 4,
+        () => answered() >= before + 2,
+        { withinMs: RECHECK_MS * 4 },
       );
       await emitOne();
       for (const subscriber of subscribers) {

@@ -46,14 +46,16 @@ describe('call deadline: who ended the call, and what it reports', () => {
     assert.match((error as Error).message, /within 20 ms/);
   });
 
-  it('rejects with the caller’s reason when the caller aborts before the deadline', async (t) => {
+  it('rejects with the caller’s reason when the caller aborts before the deadline', (t) => {
+    // The deadline's timer is a mock, so that it can pass at once.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const caller = listenOnlySignal();
     const deadline = deadlineFor(t, { timeoutMs: 40, caller: caller.signal });
     const reason = new Error('client went away');
     caller.abort(reason);
     assert.equal(deadline.signal.reason, reason);
     assert.equal(deadline.explain(new Error('whatever the transport threw')), reason);
-    await sleep(60);
+    t.mock.timers.tick(60);
     assert.equal(
       deadline.explain(deadline.signal.reason),
       reason,
@@ -134,8 +136,10 @@ describe('call deadline: the wait before a retry', () => {
     const caller = listenOnlySignal();
     const deadline = deadlineFor(t, { timeoutMs: 5_000, caller: caller.signal });
     const reason = new Error('client went away');
-    setTimeout(() => caller.abort(reason), 10);
-    await assert.rejects(deadline.sleep(5_000, badGateway()), (error) => error === reason);
+    // The wait starts as sleep() is called.
+    const waiting = deadline.sleep(5_000, badGateway());
+    caller.abort(reason);
+    await assert.rejects(waiting, (error) => error === reason);
   });
 });
 
@@ -222,11 +226,13 @@ describe('attempt timeout', () => {
     assert.equal(transportCode(error), 'UND_ERR_HEADERS_TIMEOUT');
   });
 
-  it('no longer applies once the headers are in', async () => {
+  it('no longer applies once the headers are in', async (t) => {
+    // The attempt's timer is a mock, so that its time can pass at once.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const { deadline, call } = stubDeadline(10_000);
     const answer = await withAttemptTimeout(deadline, 10, async (attempt) => {
       attempt.headersReceived();
-      await sleep(40);
+      t.mock.timers.tick(40);
       assert.equal(attempt.signal.aborted, false);
       return 'body';
     });
@@ -237,8 +243,10 @@ describe('attempt timeout', () => {
   it('passes the call’s abort on to the attempt, with the call’s reason', async () => {
     const { deadline, call } = stubDeadline(10_000);
     const reason = new Error('client went away');
-    setTimeout(() => call.abort(reason), 10);
-    await assert.rejects(withAttemptTimeout(deadline, 5_000, silent), (error) => error === reason);
+    // The attempt runs, listening to the call's signal, as withAttemptTimeout() is called.
+    const attempt = withAttemptTimeout(deadline, 5_000, silent);
+    call.abort(reason);
+    await assert.rejects(attempt, (error) => error === reason);
     assert.equal(call.listeners, 0);
   });
 

@@ -10,6 +10,7 @@ import type {
 } from '../../src/upstream/instrumentation.ts';
 import type { CallOptions, UpstreamTally } from '../../src/upstream/types.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { hookJson } from './fixtures.ts';
 
 const HOOK = hookJson(1);
@@ -126,7 +127,7 @@ describe('the upstream instrumentation seam', () => {
     await assert.rejects(client.getHook(1, {}));
     assert.equal(attached()?.circuitState?.(), 'open');
     await assert.rejects(client.getHook(1, {}));
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await waitUntil('the cool-down is over', () => attached()?.circuitState?.() === 'half-open');
     server.setScript(() => json(200, HOOK));
     await client.getHook(1, {});
     await client.close();

@@ -13,6 +13,7 @@ import {
   type TransportSettings,
 } from '../../src/upstream/transport.ts';
 import type { CallOptions } from '../../src/upstream/types.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { listenOnlySignal, privateToken } from './fixtures.ts';
 
 /** What one scripted attempt does: answer, fail, or wait for its signal to abort. */
@@ -125,11 +126,10 @@ describe('transport: the caller’s signal', () => {
     const caller = listenOnlySignal();
     const reason = new Error('client went away');
     const { transport, attempts } = scripted(['silent']);
-    setTimeout(() => caller.abort(reason), 10);
-    await assert.rejects(
-      transport.request(call('GET'), { signal: caller.signal }),
-      (error) => error === reason,
-    );
+    const requested = transport.request(call('GET'), { signal: caller.signal });
+    await waitUntil('the attempt is sent', () => attempts.length === 1);
+    caller.abort(reason);
+    await assert.rejects(requested, (error) => error === reason);
     assert.equal(attempts.length, 1);
   });
 
@@ -187,9 +187,11 @@ describe('transport: breaker permits', () => {
   it('ends the permit with the caller’s reason (nothing against GitLab) when the caller aborts', async () => {
     const { breaker, permits } = recordingBreaker();
     const caller = listenOnlySignal();
-    const { transport } = scripted(['silent'], { breaker });
-    setTimeout(() => caller.abort(new Error('gone')), 10);
-    await assert.rejects(transport.request(call('GET'), { signal: caller.signal }));
+    const { transport, attempts } = scripted(['silent'], { breaker });
+    const requested = transport.request(call('GET'), { signal: caller.signal });
+    await waitUntil('the attempt is sent', () => attempts.length === 1);
+    caller.abort(new Error('gone'));
+    await assert.rejects(requested);
     assert.deepEqual(permits, [['settleWith other']]);
   });
 

@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { GitLabClient } from '../../src/upstream/client.ts';
 import { UpstreamError } from '../../src/upstream/errors.ts';
+import { closedPort } from '../helpers/receiver.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { bearer, clientFor, hookJson, privateToken, rejectsWith, serialized, TOKEN } from './fixtures.ts';
 
 const TIMEOUT_MS = 200;
-
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
-}
-
-async function until(condition: () => boolean, withinMs = 1_000): Promise<void> {
-  const end = Date.now() + withinMs;
-  while (!condition()) {
-    if (Date.now() > end) assert.fail('condition not met in time');
-    await sleep(10);
-  }
-}
 
 describe('GitLab client: transport failures', () => {
   let server: ScriptedServer;
@@ -117,7 +99,9 @@ describe('GitLab client: transport failures', () => {
       );
       assert.match(error.message, /larger|at most/);
       const connection = server.requests.at(-1)?.connection ?? 0;
-      await until(() => !server.isConnectionOpen(connection));
+      await waitUntil('the connection closed', () => !server.isConnectionOpen(connection), {
+        withinMs: 1_000,
+      });
     }
   });
 
@@ -129,15 +113,15 @@ describe('GitLab client: transport failures', () => {
   it('propagates the caller’s abort as an abort, not as a timeout', async () => {
     server.setScript(() => ({ stall: 'before-headers' }));
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
-    await assert.rejects(
-      client.getHook(1, { credential: privateToken, signal: controller.signal }),
-      (error: Error) => {
-        assert.ok(!(error instanceof UpstreamError));
-        assert.equal(error.name, 'AbortError');
-        return true;
-      },
-    );
+    const before = server.requests.length;
+    const reading = client.getHook(1, { credential: privateToken, signal: controller.signal });
+    await waitUntil('the request reaches GitLab, which holds it', () => server.requests.length > before);
+    controller.abort();
+    await assert.rejects(reading, (error: Error) => {
+      assert.ok(!(error instanceof UpstreamError));
+      assert.equal(error.name, 'AbortError');
+      return true;
+    });
   });
 
   it('propagates the caller’s own abort reason, also mid-body', async () => {

@@ -1,6 +1,13 @@
 /**
  * Webhook receivers for tests: real HTTP(S) servers on 127.0.0.1 with an OS-chosen port that record what they
- * were sent. Each test that starts one closes it.
+ * were sent and answer as the test says. Each test that starts one closes it.
+ *
+ * ```ts
+ * const receiver = await startReceiver({ status: 500 });
+ * // ... a hook that delivers to `${receiver.origin}/hook` ...
+ * assert.equal(receiver.received[0]?.target, '/hook');
+ * await receiver.close();
+ * ```
  */
 import { once } from 'node:events';
 import http from 'node:http';
@@ -18,8 +25,17 @@ export interface ReceivedRequest {
   body: string;
 }
 
-/** Answers a request whose body has already been read; the default answers 200 `ok`. */
+/** Answers a request whose body has already been read. */
 export type ReceiverHandler = (request: ReceivedRequest, res: http.ServerResponse) => void;
+
+export interface ReceiverOptions {
+  /** Answers each request. @default `status`, `text/plain` `ok` */
+  answer?: ReceiverHandler;
+  /** The status of the default answer. @default 200 */
+  status?: number;
+  /** Serves HTTPS with a self-signed certificate that no default CA trusts. @default false */
+  tls?: boolean;
+}
 
 export interface Receiver {
   /** `http://127.0.0.1:<port>` (or `https://`), without a trailing slash. */
@@ -28,10 +44,6 @@ export interface Receiver {
   received: ReceivedRequest[];
   close(): Promise<void>;
 }
-
-const answerOk: ReceiverHandler = (_request, res) => {
-  res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-};
 
 /** A self-signed P-256 certificate for 127.0.0.1 and localhost, valid until 2126; for tests only. */
 const TEST_TLS = {
@@ -55,8 +67,10 @@ syv8iV/hcixXV06htuW1VVKXMQ4XLMuWXI1Z7ABflA==
 `,
 };
 
-/** Starts a receiver; `tls: true` serves HTTPS with a self-signed certificate no default CA trusts. */
-export async function startReceiver(handler: ReceiverHandler = answerOk, tls = false): Promise<Receiver> {
+export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
+  const { status = 200, tls = false } = options;
+  const handler: ReceiverHandler =
+    options.answer ?? ((_request, res) => res.writeHead(status, { 'content-type': 'text/plain' }).end('ok'));
   const received: ReceivedRequest[] = [];
   const onRequest: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
