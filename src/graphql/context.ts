@@ -5,13 +5,14 @@ import {
   openEventSubscription,
 } from '../events/subscriptions.ts';
 import type { SystemHookEventSource } from '../events/types.ts';
-import { type BoundSystemHooksApi, bindSystemHooksApi, type CallGuard } from '../upstream/bound-api.ts';
+import { type BoundSystemHooksApi, bindHooksApi, type CallGuard } from '../upstream/bound-api.ts';
+import { SYSTEM_HOOKS } from '../upstream/hook-scope.ts';
 import { createRequestGuard } from '../upstream/request-guard.ts';
 import {
   type CallOptions,
   type Credential,
+  type GitLabHooksApi,
   isWellFormedToken,
-  type SystemHooksApi,
   type UpstreamTally,
 } from '../upstream/types.ts';
 import { unauthenticated, upstreamCallsExceeded } from './errors.ts';
@@ -48,7 +49,7 @@ export interface GatewayContext {
 }
 
 export interface ContextDependencies {
-  api: SystemHooksApi;
+  api: GitLabHooksApi;
   /** Used for requests that bring no credential, only when the operator configured one (`GITLAB_TOKEN`). */
   defaultCredential?: Credential | undefined;
   loader?: HookLoaderOptions | undefined;
@@ -154,7 +155,7 @@ export function createContextFactory(deps: ContextDependencies) {
     };
     // The credential is checked when GitLab is first called, not here: `_service`, introspection and `__typename`
     // need none.
-    const gitlab = bindSystemHooksApi(deps.api, callOptions, {
+    const gitlab = bindHooksApi(deps.api.hooks(SYSTEM_HOOKS), callOptions, {
       admit: (access) => {
         usableCredential();
         return guardOf(request).admit(access);

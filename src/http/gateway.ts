@@ -30,13 +30,13 @@ import { useGraphQLMetrics } from '../observability/use-graphql-metrics.ts';
 import { createRequestTelemetry } from '../observability/use-request-telemetry.ts';
 import { createGitLabClient, type GitLabClient } from '../upstream/client.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
-import type { Credential, SystemHooksApi } from '../upstream/types.ts';
+import type { Credential, GitLabHooksApi } from '../upstream/types.ts';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
 import { createSystemHookReceiver, type SystemHookReceiverOptions } from './receiver.ts';
 
 export interface GatewayOptions {
   /** The upstream GitLab the gateway resolves against. */
-  api: SystemHooksApi;
+  api: GitLabHooksApi;
   /** Credential for requests that bring none (`GITLAB_TOKEN`). @default none: such requests are refused */
   defaultCredential?: Credential | undefined;
   /** Headers GraphiQL starts with, such as the embedded GitLab's admin token. @default none */
