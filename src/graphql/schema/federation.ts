@@ -5,6 +5,7 @@ import {
   GraphQLSchema,
   isUnionType,
 } from 'graphql';
+import { SYSTEM_HOOKS } from '../../upstream/hook-scope.ts';
 import { isRecord } from '../../upstream/json.ts';
 import { GITLAB_MAX_PER_PAGE, type HookDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
@@ -43,7 +44,7 @@ export async function resolveSystemHookReference(
   if (typeof id !== 'string' && typeof id !== 'number') {
     throw badUserInput('The "id" of a SystemHook representation must be a global ID or a REST id');
   }
-  return ctx.loaders.hookById.load(parseSystemHookId(String(id)));
+  return ctx.hooks(SYSTEM_HOOKS).loader.load(parseSystemHookId(String(id)));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { SYSTEM_HOOKS } from '../../upstream/hook-scope.ts';
 import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
 import { builder } from './builder.ts';
@@ -50,7 +51,7 @@ function changeSecret(
     input.clientMutationId,
     () => change(id),
     () => {
-      ctx.loaders.hookById.forget(id);
+      ctx.hooks(SYSTEM_HOOKS).loader.forget(id);
       return { hookId: id };
     },
   );
@@ -76,7 +77,9 @@ function defineKeyedSecretMutations(secret: KeyedSecret) {
     input: SetInput,
     payload: keyedSecretPayload(`SetHook${typeName}`),
     resolve: (input, ctx) =>
-      changeSecret(ctx, input, (id) => ctx.gitlab[secret.set](id, checkKey(input.key, noun), input.value)),
+      changeSecret(ctx, input, (id) =>
+        ctx.hooks(SYSTEM_HOOKS).api[secret.set](id, checkKey(input.key, noun), input.value),
+      ),
   });
 
   const DeleteInput = builder.inputType(`DeleteHook${typeName}Input`, {
@@ -92,7 +95,9 @@ function defineKeyedSecretMutations(secret: KeyedSecret) {
     input: DeleteInput,
     payload: keyedSecretPayload(`DeleteHook${typeName}`),
     resolve: (input, ctx) =>
-      changeSecret(ctx, input, (id) => ctx.gitlab[secret.remove](id, checkKey(input.key, noun))),
+      changeSecret(ctx, input, (id) =>
+        ctx.hooks(SYSTEM_HOOKS).api[secret.remove](id, checkKey(input.key, noun)),
+      ),
   });
 }
 

@@ -1,5 +1,6 @@
 import type { InputObjectRef, ObjectRef } from '@pothos/core';
 import { isUpstreamError } from '../../upstream/errors.ts';
+import { SYSTEM_HOOKS } from '../../upstream/hook-scope.ts';
 import type { HookDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
@@ -75,7 +76,7 @@ export function systemHookPayloadField(t: PayloadFieldBuilder, description: stri
     extensions: upstreamCalls(1),
     resolve: (result, _args, ctx) => {
       if (result.hook) return result.hook;
-      return result.hookId ? ctx.loaders.hookById.load(result.hookId) : null;
+      return result.hookId ? ctx.hooks(SYSTEM_HOOKS).loader.load(result.hookId) : null;
     },
   });
 }

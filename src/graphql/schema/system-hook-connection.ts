@@ -1,3 +1,4 @@
+import { SYSTEM_HOOKS } from '../../upstream/hook-scope.ts';
 import type { HookDto, HookPageDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
@@ -40,13 +41,13 @@ export async function resolveSystemHookPage(ctx: GatewayContext, args: WindowArg
   const listed = request.end === null ? await listLength(ctx) : { end: request.end, total: null };
   const window = applyLast(request.start, Math.max(request.start, listed.end), request.last);
   const pages = planPages(window.start, window.end);
-  const listing = Promise.all(pages.map((page) => ctx.gitlab.listHooks(page)));
-  ctx.loaders.hookById.track(listing.then(hooksOf));
+  const listing = Promise.all(pages.map((page) => ctx.hooks(SYSTEM_HOOKS).api.listHooks(page)));
+  ctx.hooks(SYSTEM_HOOKS).loader.track(listing.then(hooksOf));
   return toConnection(window, pages, await listing, listed.total);
 }
 
 async function listLength(ctx: GatewayContext): Promise<{ end: number; total: number }> {
-  const probe = await ctx.gitlab.listHooks({ page: 1, perPage: 1 });
+  const probe = await ctx.hooks(SYSTEM_HOOKS).api.listHooks({ page: 1, perPage: 1 });
   const total = probe.pagination.total;
   if (total === null) {
     throw badUserInput(

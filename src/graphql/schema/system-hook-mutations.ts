@@ -1,3 +1,4 @@
+import { SYSTEM_HOOKS } from '../../upstream/hook-scope.ts';
 import type { HookParamsDto } from '../../upstream/types.ts';
 import { builder } from './builder.ts';
 import { encodeGlobalId, parseSystemHookId } from './global-id.ts';
@@ -91,9 +92,9 @@ relayClassicMutation('createSystemHook', {
   resolve: (input, ctx) =>
     runMutation(
       input.clientMutationId,
-      () => ctx.gitlab.createHook(toHookParams(input)),
+      () => ctx.hooks(SYSTEM_HOOKS).api.createHook(toHookParams(input)),
       (hook) => {
-        ctx.loaders.hookById.prime(hook);
+        ctx.hooks(SYSTEM_HOOKS).loader.prime(hook);
         return { hook };
       },
     ),
@@ -130,9 +131,9 @@ relayClassicMutation('updateSystemHook', {
     const id = parseSystemHookId(String(input.id));
     return runMutation(
       input.clientMutationId,
-      () => ctx.gitlab.updateHook(id, toHookParams(input)),
+      () => ctx.hooks(SYSTEM_HOOKS).api.updateHook(id, toHookParams(input)),
       (hook) => {
-        ctx.loaders.hookById.prime(hook);
+        ctx.hooks(SYSTEM_HOOKS).loader.prime(hook);
         return { hook };
       },
     );
@@ -167,9 +168,9 @@ relayClassicMutation('deleteSystemHook', {
     const id = parseSystemHookId(String(input.id));
     return runMutation(
       input.clientMutationId,
-      () => ctx.gitlab.deleteHook(id),
+      () => ctx.hooks(SYSTEM_HOOKS).api.deleteHook(id),
       () => {
-        ctx.loaders.hookById.primeMissing(id);
+        ctx.hooks(SYSTEM_HOOKS).loader.primeMissing(id);
         return { deletedHookId: id };
       },
     );
@@ -203,7 +204,7 @@ relayClassicMutation('testSystemHook', {
     const id = parseSystemHookId(String(input.id));
     return runMutation(
       input.clientMutationId,
-      () => ctx.gitlab.testHook(id),
+      () => ctx.hooks(SYSTEM_HOOKS).api.testHook(id),
       (mockData) => ({ hookId: id, mockData }),
     );
   },

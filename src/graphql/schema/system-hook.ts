@@ -1,3 +1,4 @@
+import { SYSTEM_HOOKS } from '../../upstream/hook-scope.ts';
 import { GITLAB_MAX_PER_PAGE, type HookDto, type KeyDto } from '../../upstream/types.ts';
 import { badUserInput } from '../errors.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
@@ -199,7 +200,7 @@ builder.queryField('systemHook', (t) =>
         description: 'Global ID `gid://gitlab/SystemHook/<id>`, or the REST id.',
       }),
     },
-    resolve: (_root, args, ctx) => ctx.loaders.hookById.load(parseSystemHookId(String(args.id))),
+    resolve: (_root, args, ctx) => ctx.hooks(SYSTEM_HOOKS).loader.load(parseSystemHookId(String(args.id))),
   }),
 );
 
@@ -210,7 +211,7 @@ builder.queryField('node', (t) =>
     description: 'Any object by global ID; null when it does not exist. REST: GET /api/v4/hooks/:id',
     extensions: upstreamCalls(1),
     args: { id: t.arg.id({ required: true, description: 'A global ID.' }) },
-    resolve: (_root, args, ctx) => ctx.loaders.hookById.load(parseSystemHookId(String(args.id))),
+    resolve: (_root, args, ctx) => ctx.hooks(SYSTEM_HOOKS).loader.load(parseSystemHookId(String(args.id))),
   }),
 );
 
@@ -232,7 +233,7 @@ builder.queryField('nodes', (t) =>
       }
       // Every ID is checked before any is loaded, so one bad ID costs no upstream call.
       const ids = args.ids.map((id) => parseSystemHookId(String(id)));
-      return ids.map((id) => ctx.loaders.hookById.load(id));
+      return ids.map((id) => ctx.hooks(SYSTEM_HOOKS).loader.load(id));
     },
   }),
 );
