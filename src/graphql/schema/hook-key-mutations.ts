@@ -3,12 +3,12 @@ import { badUserInput } from '../errors.ts';
 import type { RequestHooks } from '../loaders/hook-collections.ts';
 import { builder } from './builder.ts';
 import { parseHookId } from './global-id.ts';
-import { type HookRef, type HookResource, hookFieldName, restRoute } from './hook-resource.ts';
+import { restRoute } from './hook-names.ts';
+import type { HookRef, HookResource } from './hook-resource.ts';
 import {
   clientMutationIdField,
   hookIdField,
-  hookPayloadField,
-  payloadType,
+  hookPayload,
   relayClassicMutation,
   runMutation,
 } from './mutation-helpers.ts';
@@ -58,18 +58,7 @@ export function defineKeyedSecretMutations<T extends HookScopeTypes>(
   const route = (method: string) => restRoute(scope, method, `/:id/${restPath}/:key`);
   /** The payload both mutations of a secret return: the hook as GitLab holds it after the change. */
   const payload = (mutation: string) =>
-    payloadType(
-      `${mutation}Payload`,
-      `Result of ${mutation.charAt(0).toLowerCase()}${mutation.slice(1)}.`,
-      (t) => ({
-        [hookFieldName(scope)]: hookPayloadField(
-          t,
-          resource,
-          ref,
-          'The hook after the change; null when GitLab rejected it.',
-        ),
-      }),
-    );
+    hookPayload(resource, ref, mutation, 'The hook after the change; null when GitLab rejected it.');
 
   const SetInput = builder.inputType(`Set${name}Input`, {
     description: `The ${noun} to set on a ${scope.noun}.`,

@@ -1,13 +1,16 @@
 import type { InputFieldMap } from '@pothos/core';
 import type { HookScopeTypes } from '../../upstream/hook-scope.ts';
 import type { HookParamsDto } from '../../upstream/types.ts';
+import type { RequestHooks } from '../loaders/hook-collections.ts';
 import { builder } from './builder.ts';
 import { encodeGlobalId, parseHookId } from './global-id.ts';
 import { eventNoun, flagFieldName, WebhookBranchFilterStrategy } from './hook-fields.ts';
-import { type HookRef, type HookResource, hookFieldName, restRoute } from './hook-resource.ts';
+import { hookFieldName, restRoute } from './hook-names.ts';
+import type { HookRef, HookResource } from './hook-resource.ts';
 import {
   clientMutationIdField,
   hookIdField,
+  hookPayload,
   hookPayloadField,
   type InputFieldBuilder,
   payloadType,
@@ -131,20 +134,12 @@ export function defineHookMutations<T extends HookScopeTypes>(resource: HookReso
   defineTest(resource, ref);
 }
 
-/** The payload of a mutation that returns one hook, in the member the scope names (`systemHook`). */
-function hookPayload<T extends HookScopeTypes>(
-  resource: HookResource<T>,
-  ref: HookRef,
-  mutation: string,
-  hookDescription: string,
-) {
-  return payloadType(
-    `${mutation}Payload`,
-    `Result of ${mutation.charAt(0).toLowerCase()}${mutation.slice(1)}.`,
-    (t) => ({
-      [hookFieldName(resource.scope)]: hookPayloadField(t, resource, ref, hookDescription),
-    }),
-  );
+/** What create and update do with the hook GitLab answered: the request's loader learns it, the payload holds it. */
+function primed<T extends HookScopeTypes>(hooks: RequestHooks<T>) {
+  return (hook: T['hook']) => {
+    hooks.loader.prime(hook);
+    return { hook };
+  };
 }
 
 function defineCreate<T extends HookScopeTypes>(resource: HookResource<T>, ref: HookRef): void {
@@ -174,10 +169,7 @@ function defineCreate<T extends HookScopeTypes>(resource: HookResource<T>, ref: 
       return runMutation(
         input.clientMutationId,
         () => hooks.api.createHook(toHookParams<T['params']>(input)),
-        (hook) => {
-          hooks.loader.prime(hook);
-          return { hook };
-        },
+        primed(hooks),
       );
     },
   });
@@ -211,10 +203,7 @@ function defineUpdate<T extends HookScopeTypes>(resource: HookResource<T>, ref: 
       return runMutation(
         input.clientMutationId,
         () => hooks.api.updateHook(id, toHookParams<T['params']>(input)),
-        (hook) => {
-          hooks.loader.prime(hook);
-          return { hook };
-        },
+        primed(hooks),
       );
     },
   });
@@ -229,7 +218,7 @@ function defineDelete<T extends HookScopeTypes>(resource: HookResource<T>): void
       id: hookIdField(t, 'The hook to delete.', scope.model),
     }),
   });
-  const Payload = payloadType(`Delete${scope.model}Payload`, `Result of delete${scope.model}.`, (t) => ({
+  const Payload = payloadType(`Delete${scope.model}`, (t) => ({
     [`deleted${scope.model}Id`]: t.id({
       nullable: true,
       description: 'Global ID of the deleted hook.',
@@ -265,7 +254,7 @@ function defineTest<T extends HookScopeTypes>(resource: HookResource<T>, ref: Ho
       ...test.inputFields?.(t),
     }),
   });
-  const Payload = payloadType(`Test${scope.model}Payload`, `Result of test${scope.model}.`, (t) => ({
+  const Payload = payloadType(`Test${scope.model}`, (t) => ({
     [hookFieldName(scope)]: hookPayloadField(t, resource, ref, 'The tested hook.'),
     ...test.payloadFields?.(t),
   }));

@@ -11,6 +11,7 @@ import { COUNT_LIMIT, resolveHookPage } from './hook-connection.ts';
 import { type HookFieldBuilder, hookFields } from './hook-fields.ts';
 import { defineKeyedSecretMutations } from './hook-key-mutations.ts';
 import { defineHookMutations } from './hook-mutations.ts';
+import { hookFieldName, restRoute } from './hook-names.ts';
 import type { InputFieldBuilder, PayloadFieldBuilder, PayloadFields } from './mutation-helpers.ts';
 import { defineNodeFields, registerNodeType } from './node.ts';
 import { DEFAULT_PAGE_SIZE } from './page-window.ts';
@@ -60,16 +61,6 @@ export interface HookTestMutation<T extends HookScopeTypes> {
   args(input: Readonly<Record<string, unknown>>): T['testArgs'];
   /** Its payload fields besides `clientMutationId`, `errors` and the hook; they read `testAnswer`. @default none */
   readonly payloadFields?: (t: PayloadFieldBuilder) => PayloadFields;
-}
-
-/** `systemHook` of `SystemHook`: the name of a field or payload member that holds one hook of the scope. */
-export function hookFieldName(scope: HookScope): string {
-  return `${scope.model.charAt(0).toLowerCase()}${scope.model.slice(1)}`;
-}
-
-/** A REST route of a scope as descriptions quote it: `POST /api/v4/hooks`, `GET /api/v4/hooks/:id`. */
-export function restRoute(scope: HookScope, method: string, below = ''): string {
-  return `${method} /api/v4${scope.route}${below}`;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { GatewayContext } from '../context.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
 import { builder } from './builder.ts';
 import { globalIdForm } from './global-id.ts';
+import { hookFieldName, lowerFirst } from './hook-names.ts';
 import type { HookResource } from './hook-resource.ts';
 
 /**
@@ -46,14 +47,13 @@ export function hookIdField(t: InputFieldBuilder, description: string, typename:
 /** Fields of a payload type. */
 export type PayloadFields = Record<string, ReturnType<PayloadFieldBuilder['field']>>;
 
-/** Defines `<Mutation>Payload` with `clientMutationId` and `errors`, plus the fields `fields` adds. */
-export function payloadType(
-  name: string,
-  description: string,
-  fields: (t: PayloadFieldBuilder) => PayloadFields,
-) {
-  return builder.objectRef<MutationResult>(name).implement({
-    description,
+/**
+ * Defines `<Mutation>Payload`, "Result of <mutation>.", with `clientMutationId` and `errors`, plus the fields
+ * `fields` adds; `mutation` is the mutation's name with a capital (`CreateSystemHook`).
+ */
+export function payloadType(mutation: string, fields: (t: PayloadFieldBuilder) => PayloadFields) {
+  return builder.objectRef<MutationResult>(`${mutation}Payload`).implement({
+    description: `Result of ${lowerFirst(mutation)}.`,
     fields: (t) => ({
       clientMutationId: t.string({
         nullable: true,
@@ -92,6 +92,18 @@ export function hookPayloadField<T extends HookScopeTypes>(
       return read;
     },
   });
+}
+
+/** The payload of a mutation that returns one hook, in the member the scope names (`systemHook`). */
+export function hookPayload<T extends HookScopeTypes>(
+  resource: HookResource<T>,
+  type: ObjectRef<Types, HookDto>,
+  mutation: string,
+  hookDescription: string,
+) {
+  return payloadType(mutation, (t) => ({
+    [hookFieldName(resource.scope)]: hookPayloadField(t, resource, type, hookDescription),
+  }));
 }
 
 /**
