@@ -48,14 +48,20 @@ export function createAuthenticator(tokens: Tokens) {
     const isUser = sameToken(candidate, user);
     return isAdmin ? 'admin' : isUser ? 'user' : null;
   };
+  /**
+   * `authenticate!` then `authorize!`: 401 without a known credential, 403 unless its role is one of `roles`
+   * (the administrator alone, for system hooks' `:read_web_hook` / `:admin_web_hook`).
+   */
+  const requireRole = (credential: string | null, roles: readonly Role[]): void => {
+    const role = roleOf(credential);
+    if (role === null) throw unauthorized();
+    if (!roles.includes(role)) throw forbidden();
+  };
   return {
     roleOf,
-    /** `authenticate!` then `authorize! :read_web_hook / :admin_web_hook`: only the administrator passes. */
-    requireAdmin(credential: string | null): void {
-      const role = roleOf(credential);
-      if (role === null) throw unauthorized();
-      if (role !== 'admin') throw forbidden();
-    },
+    requireRole,
+    /** `requireRole` for the administrator alone (the control path). */
+    requireAdmin: (credential: string | null): void => requireRole(credential, ['admin']),
     /** Replaces the tokens: from now on only these authenticate (a test revoking or demoting a credential). */
     setTokens(next: Tokens): void {
       admin = digest(next.adminToken);

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
  * Which hooks an event goes to (`SystemHooksService#execute_hooks(data, hooks_scope)`): `all` hooks, or those
  * whose flag for the scope is set.
  */
-export type HookScope =
+export type TriggerScope =
   | 'all'
   | 'push_hooks'
   | 'tag_push_hooks'
@@ -32,7 +32,7 @@ export interface PayloadContext {
 }
 
 interface CatalogueEntry {
-  scope: HookScope;
+  scope: TriggerScope;
   /** The ref a generated payload uses when the caller gives none. */
   defaultRef?: string;
   build(context: PayloadContext): Payload;
@@ -394,7 +394,7 @@ export const SYSTEM_HOOK_EVENTS: Readonly<Record<string, CatalogueEntry>> = {
 };
 
 /** The scope of any event name; a name outside the catalogue goes to every hook, as lifecycle events do. */
-export function scopeOf(eventName: string): HookScope {
+export function scopeOf(eventName: string): TriggerScope {
   return Object.hasOwn(SYSTEM_HOOK_EVENTS, eventName)
     ? (SYSTEM_HOOK_EVENTS[eventName] as CatalogueEntry).scope
     : 'all';

@@ -1,5 +1,5 @@
 /**
- * Grape's parameter coercion and validation as GitLab's System Hooks endpoints declare them. Messages follow
+ * Grape's parameter coercion and validation as GitLab's hooks endpoints declare them. Messages follow
  * Grape's wording (`<param> is missing`, `<param> is invalid`, `<param> does not have a valid value`) and
  * several are joined with ", " in declaration order.
  */
@@ -7,9 +7,9 @@ import { grapeError } from './errors.ts';
 import { atLeast } from './gitlab-version.ts';
 import {
   type AttributeKind,
+  type AttributeSpec,
   BRANCH_FILTER_STRATEGIES,
   type ByName,
-  HOOK_ATTRIBUTES,
   type HookParams,
   type KeyValueParam,
 } from './hook-attributes.ts';
@@ -179,18 +179,19 @@ const DECLARE_BY_KIND: Record<AttributeKind, Declare> = {
 };
 
 /**
- * The `hook_parameters` of `POST /hooks` (`requires :url`) and `PUT /hooks/:hook_id` (`optional :url`) in the
- * GitLab version played. Undeclared parameters are dropped. A null boolean or strategy is dropped too: GitLab would assign nil to a
- * NOT NULL column and fail with a 500, which is not worth simulating.
+ * The `hook_parameters` a scope's `attributes` declare, of `POST …/hooks` (`requires :url`) and
+ * `PUT …/hooks/:hook_id` (`optional :url`), in the GitLab version played. Undeclared parameters are dropped. A
+ * null boolean or strategy is dropped too: GitLab would assign nil to a NOT NULL column and fail with a 500,
+ * which is not worth simulating.
  */
 export function declareHookParams(
   raw: Record<string, unknown>,
-  options: { urlRequired: boolean; gitlabVersion: string },
+  options: { attributes: readonly AttributeSpec[]; urlRequired: boolean; gitlabVersion: string },
   errors: ParamErrors,
 ): HookParams {
   const declared: ByName = {};
-  for (const spec of HOOK_ATTRIBUTES) {
-    if ('since' in spec && !atLeast(options.gitlabVersion, spec.since)) continue;
+  for (const spec of options.attributes) {
+    if (spec.since !== undefined && !atLeast(options.gitlabVersion, spec.since)) continue;
     const { param, kind } = spec;
     if (kind === 'url' && options.urlRequired && !Object.hasOwn(raw, param))
       errors.add(`${param} is missing`);

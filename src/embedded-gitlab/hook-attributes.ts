@@ -1,8 +1,11 @@
 /**
- * The attributes of a SystemHook, written once: the REST parameter, the model attribute it sets, and its kind.
- * The declared parameters of the API (`grape-params.ts`) and the model's defaults, copy, assignment and change
- * detection (`hook-model.ts`) all follow this table, in its order, which is the order GitLab declares them.
+ * A hook's attributes, each written once: the REST parameter, the model attribute it sets, and its kind. A scope
+ * lists its table (`HookScope.attributes`) in the order its API declares the parameters: the attributes every
+ * scope has, below, and its event flags with their defaults (`eventFlag`). The declared parameters
+ * (`grape-params.ts`) and the model's defaults, copy, assignment and change detection (`hook-model.ts`) all follow
+ * that table, in its order.
  */
+import type { TriggerScope } from './event-payloads.ts';
 import { SINCE } from './gitlab-version.ts';
 
 export type BranchFilterStrategy = 'wildcard' | 'regex' | 'all_branches';
@@ -39,47 +42,96 @@ interface Kinds {
 
 export type AttributeKind = keyof Kinds;
 
-interface AttributeSpec {
+export interface AttributeSpec {
   /** The REST parameter, as `params :hook_parameters` names it. */
-  param: string;
+  readonly param: string;
   /** The model attribute, in camelCase. */
-  attr: string;
-  kind: AttributeKind;
+  readonly attr: string;
+  readonly kind: AttributeKind;
   /** The column default of a boolean or the strategy; the other kinds start as nil or `{}`. */
-  default?: boolean | BranchFilterStrategy;
+  readonly default?: boolean | BranchFilterStrategy;
   /** The GitLab version that declares the parameter; an older one ignores it, as any undeclared parameter. */
-  since?: string;
+  readonly since?: string;
+  /** For an event flag: the trigger scope whose events it selects (`push_hooks`). */
+  readonly trigger?: TriggerScope;
 }
 
-/**
- * `use :requires_url` / `use :optional_url`, then `params :hook_parameters`, in GitLab's order (the place of
- * 19.0's `signing_token` is UNCONFIRMED; it sits with `token`). The defaults are SystemHook's (the request
- * spec's "sets default values for events").
- */
-export const HOOK_ATTRIBUTES = [
-  { param: 'url', attr: 'url', kind: 'url' },
-  { param: 'name', attr: 'name', kind: 'string' },
-  { param: 'description', attr: 'description', kind: 'string' },
-  { param: 'token', attr: 'token', kind: 'string' },
-  { param: 'signing_token', attr: 'signingToken', kind: 'string', since: SINCE.standardWebhooks },
-  { param: 'push_events', attr: 'pushEvents', kind: 'boolean', default: false },
-  { param: 'tag_push_events', attr: 'tagPushEvents', kind: 'boolean', default: false },
-  { param: 'merge_requests_events', attr: 'mergeRequestsEvents', kind: 'boolean', default: false },
-  { param: 'repository_update_events', attr: 'repositoryUpdateEvents', kind: 'boolean', default: true },
-  { param: 'enable_ssl_verification', attr: 'enableSslVerification', kind: 'boolean', default: true },
-  { param: 'push_events_branch_filter', attr: 'pushEventsBranchFilter', kind: 'string' },
-  { param: 'branch_filter_strategy', attr: 'branchFilterStrategy', kind: 'strategy', default: 'wildcard' },
-  { param: 'url_variables', attr: 'urlVariables', kind: 'keyValues' },
-  { param: 'custom_headers', attr: 'customHeaders', kind: 'keyValues' },
+export const URL_ATTRIBUTE = { param: 'url', attr: 'url', kind: 'url' } as const;
+export const NAME_ATTRIBUTE = { param: 'name', attr: 'name', kind: 'string' } as const;
+export const DESCRIPTION_ATTRIBUTE = { param: 'description', attr: 'description', kind: 'string' } as const;
+export const TOKEN_ATTRIBUTE = { param: 'token', attr: 'token', kind: 'string' } as const;
+export const SIGNING_TOKEN_ATTRIBUTE = {
+  param: 'signing_token',
+  attr: 'signingToken',
+  kind: 'string',
+  since: SINCE.standardWebhooks,
+} as const;
+export const ENABLE_SSL_VERIFICATION_ATTRIBUTE = {
+  param: 'enable_ssl_verification',
+  attr: 'enableSslVerification',
+  kind: 'boolean',
+  default: true,
+} as const;
+export const PUSH_EVENTS_BRANCH_FILTER_ATTRIBUTE = {
+  param: 'push_events_branch_filter',
+  attr: 'pushEventsBranchFilter',
+  kind: 'string',
+} as const;
+export const BRANCH_FILTER_STRATEGY_ATTRIBUTE = {
+  param: 'branch_filter_strategy',
+  attr: 'branchFilterStrategy',
+  kind: 'strategy',
+  default: 'wildcard',
+} as const;
+export const URL_VARIABLES_ATTRIBUTE = {
+  param: 'url_variables',
+  attr: 'urlVariables',
+  kind: 'keyValues',
+} as const;
+export const CUSTOM_HEADERS_ATTRIBUTE = {
+  param: 'custom_headers',
+  attr: 'customHeaders',
+  kind: 'keyValues',
+} as const;
+
+/** The attributes every scope's hooks have, which the callbacks, validations and deliveries read. */
+const COMMON_ATTRIBUTES = [
+  URL_ATTRIBUTE,
+  NAME_ATTRIBUTE,
+  DESCRIPTION_ATTRIBUTE,
+  TOKEN_ATTRIBUTE,
+  SIGNING_TOKEN_ATTRIBUTE,
+  ENABLE_SSL_VERIFICATION_ATTRIBUTE,
+  PUSH_EVENTS_BRANCH_FILTER_ATTRIBUTE,
+  BRANCH_FILTER_STRATEGY_ATTRIBUTE,
+  URL_VARIABLES_ATTRIBUTE,
+  CUSTOM_HEADERS_ATTRIBUTE,
 ] as const satisfies readonly AttributeSpec[];
 
-export type HookAttributeSpec = (typeof HOOK_ATTRIBUTES)[number];
+/** An event flag: a boolean column with its default, and the trigger scope whose events it selects. */
+export function eventFlag<const Param extends `${string}_events`, const Attr extends `${string}Events`>(
+  param: Param,
+  attr: Attr,
+  defaultValue: boolean,
+  trigger: TriggerScope,
+) {
+  return { param, attr, kind: 'boolean', default: defaultValue, trigger } as const;
+}
 
-/** A hook's settable attributes. */
-export type HookAttributes = { [S in HookAttributeSpec as S['attr']]: Kinds[S['kind']]['attribute'] };
+type CommonSpec = (typeof COMMON_ATTRIBUTES)[number];
+
+/**
+ * A hook's settable attributes: the common ones, and its scope's event flags (`pushEvents`), which only the
+ * scope's table names.
+ */
+export type HookAttributes = { [S in CommonSpec as S['attr']]: Kinds[S['kind']]['attribute'] } & {
+  [flag: `${string}Events`]: boolean;
+};
 
 /** The declared, coerced hook parameters that were present (`declared_params(include_missing: false)`). */
-export type HookParams = { [S in HookAttributeSpec as S['param']]?: Kinds[S['kind']]['param'] };
+export type HookParams = { [S in CommonSpec as S['param']]?: Kinds[S['kind']]['param'] } & {
+  [flag: `${string}_events`]: boolean | undefined;
+};
 
 /**
  * Attributes or parameters read and written by name, for the code that walks the table. Each entry's value has

@@ -1,26 +1,26 @@
 /**
- * The SystemHook model (docs/gitlab-contract.md): attributes, defaults, the `before_validation` callbacks of §8,
- * the validations of §5 and the error messages the create and update endpoints derive from them. Everything works
- * on copies, so a rejected change leaves the stored hook untouched.
+ * The hook model (docs/gitlab-contract.md), written once over a scope: the `WebHooks::Hook` concern's
+ * attributes, defaults and assignment, its `before_validation` callbacks (§8) and validations (§5), then the
+ * scope's own validations. Everything works on copies, so a rejected change leaves the stored hook untouched.
+ * The entity is `hook-entity.ts`, the error messages the endpoints derive from the validations `hook-errors.ts`.
  */
 
 import { isValidBranchName } from './git-ref.ts';
-import { atLeast, SINCE } from './gitlab-version.ts';
-import {
-  type ByName,
-  HOOK_ATTRIBUTES,
-  type HookAttributeSpec,
-  type HookAttributes,
-  type HookParams,
-  type KeyValueParam,
-  type KeyValues,
+import type {
+  AttributeKind,
+  ByName,
+  HookAttributes,
+  HookParams,
+  KeyValueParam,
+  KeyValues,
 } from './hook-attributes.ts';
+import type { HookScope } from './hook-scope.ts';
 import { rubyStrip, urlBlockedReason } from './url-blocker.ts';
 import { interpolateUrl, missingKeys } from './url-template.ts';
 
 export type { HookAttributes, KeyValues } from './hook-attributes.ts';
 
-export interface StoredHook extends HookAttributes {
+export type StoredHook = HookAttributes & {
   readonly id: number;
   url: string;
   readonly organizationId: number;
@@ -31,7 +31,7 @@ export interface StoredHook extends HookAttributes {
   readonly alertStatus: string;
   readonly createdAt: Date;
   updatedAt: Date;
-}
+};
 
 export interface ValidationSettings {
   allowLocalRequestsFromSystemHooks: boolean;
@@ -64,27 +64,76 @@ export function keyValues(source: KeyValues = {}): KeyValues {
   return Object.assign(Object.create(null) as KeyValues, source);
 }
 
-const byName = (values: HookAttributes | HookParams): ByName => values as ByName;
+export const byName = (values: HookAttributes | HookParams): ByName => values as ByName;
 
-function defaultValue(spec: HookAttributeSpec): unknown {
-  if ('default' in spec) return spec.default;
-  return spec.kind === 'keyValues' ? keyValues() : null;
+/** A scope's model: what walks its attribute table, and its validations after the concern's. */
+export interface HookModel {
+  /** A new hook's attributes. */
+  defaultAttributes(): HookAttributes;
+  copyAttributes(source: HookAttributes): HookAttributes;
+  /** Applies declared parameters the way `create_hook_params` / `update_hook_params` and `assign_attributes` do. */
+  assignParams(base: HookAttributes, params: HookParams, mode: AssignMode): HookAttributes;
+  /** Whether two attribute sets differ (a save without changes does not touch `updated_at`). */
+  attributesDiffer(a: HookAttributes, b: HookAttributes): boolean;
+  /** The model's validations in declaration order; the errors they add. */
+  validateHook(hook: HookAttributes, settings: ValidationSettings): ModelError[];
 }
 
-/** A new SystemHook's attributes. */
-export function defaultAttributes(): HookAttributes {
-  const attributes: ByName = {};
-  for (const spec of HOOK_ATTRIBUTES) attributes[spec.attr] = defaultValue(spec);
-  return attributes as HookAttributes;
-}
+const MODELS = new WeakMap<HookScope, HookModel>();
 
-export function copyAttributes(source: HookAttributes): HookAttributes {
-  const from = byName(source);
-  const copy: ByName = {};
-  for (const { attr, kind } of HOOK_ATTRIBUTES) {
-    copy[attr] = kind === 'keyValues' ? keyValues(from[attr] as KeyValues) : from[attr];
+/** The model of `scope`'s hooks, made once per scope; its functions need no `this`. */
+export function hookModelOf(scope: HookScope): HookModel {
+  let model = MODELS.get(scope);
+  if (model === undefined) {
+    model = createHookModel(scope);
+    MODELS.set(scope, model);
   }
-  return copy as HookAttributes;
+  return model;
+}
+
+function createHookModel(scope: HookScope): HookModel {
+  const { attributes } = scope;
+  const validations = [...CONCERN_VALIDATIONS, ...scope.validations];
+  const copyAttributes = (source: HookAttributes): HookAttributes => {
+    const from = byName(source);
+    const copy: ByName = {};
+    for (const { attr, kind } of attributes) {
+      copy[attr] = kind === 'keyValues' ? keyValues(from[attr] as KeyValues) : from[attr];
+    }
+    return copy as HookAttributes;
+  };
+  return {
+    defaultAttributes() {
+      const values: ByName = {};
+      for (const spec of attributes) {
+        values[spec.attr] = spec.default ?? (spec.kind === 'keyValues' ? keyValues() : null);
+      }
+      return values as HookAttributes;
+    },
+    copyAttributes,
+    assignParams(base, params, mode) {
+      const next = copyAttributes(base);
+      const target = byName(next);
+      const given = byName(params);
+      for (const { param, attr, kind } of attributes) {
+        if (given[param] !== undefined) target[attr] = assignedValue(kind, target[attr], given[param], mode);
+      }
+      return next;
+    },
+    attributesDiffer(a, b) {
+      const [left, right] = [byName(a), byName(b)];
+      return attributes.some(({ attr, kind }) =>
+        kind === 'keyValues'
+          ? !sameKeyValues(left[attr] as KeyValues, right[attr] as KeyValues)
+          : left[attr] !== right[attr],
+      );
+    },
+    validateHook(hook, settings) {
+      const errors = new ModelErrors();
+      for (const validation of validations) validation(hook, errors, settings);
+      return errors.list;
+    },
+  };
 }
 
 /** `params[:url_variables].to_h { [_1[:key], _1[:value]] }`: later duplicates win; a nil key becomes "". */
@@ -99,7 +148,7 @@ function toKeyValues(entries: readonly KeyValueParam[]): KeyValues {
  * `url_changed?` compares stripped URLs. Key-value arrays are merged into the existing hash on update and
  * replace the default `{}` on create; an empty array changes nothing.
  */
-function assignedValue(kind: HookAttributeSpec['kind'], current: unknown, param: unknown, mode: AssignMode) {
+function assignedValue(kind: AttributeKind, current: unknown, param: unknown, mode: AssignMode) {
   if (kind === 'url') return param === null ? null : rubyStrip(param as string);
   if (kind !== 'keyValues') return param;
   const entries = param as KeyValueParam[];
@@ -108,18 +157,7 @@ function assignedValue(kind: HookAttributeSpec['kind'], current: unknown, param:
   return mode === 'update' ? keyValues({ ...(current as KeyValues), ...incoming }) : incoming;
 }
 
-type AssignMode = 'create' | 'update';
-
-/** Applies declared parameters the way `create_hook_params` / `update_hook_params` and `assign_attributes` do. */
-export function assignParams(base: HookAttributes, params: HookParams, mode: AssignMode): HookAttributes {
-  const next = copyAttributes(base);
-  const target = byName(next);
-  const given = byName(params);
-  for (const { param, attr, kind } of HOOK_ATTRIBUTES) {
-    if (given[param] !== undefined) target[attr] = assignedValue(kind, target[attr], given[param], mode);
-  }
-  return next;
-}
+export type AssignMode = 'create' | 'update';
 
 /** Whether `update_hook_params` would be empty, giving "No parameters provided". */
 export function hasUpdateParams(params: HookParams): boolean {
@@ -217,7 +255,7 @@ export function runBeforeValidation(
 const characterCount = (text: string): number => [...text].length;
 
 /** Collects ActiveModel errors in the order the validations add them. */
-class ModelErrors {
+export class ModelErrors {
   readonly list: ModelError[] = [];
   add(attribute: string, message: string): void {
     this.list.push({ attribute, message });
@@ -229,9 +267,9 @@ class ModelErrors {
   }
 }
 
-type Validation = (hook: HookAttributes, errors: ModelErrors, settings: ValidationSettings) => void;
+export type Validation = (hook: HookAttributes, errors: ModelErrors, settings: ValidationSettings) => void;
 
-const hasUrlVariables = (hook: HookAttributes): boolean => Object.keys(hook.urlVariables).length > 0;
+export const hasUrlVariables = (hook: HookAttributes): boolean => Object.keys(hook.urlVariables).length > 0;
 
 /** `validates :url, presence: true`, and its length (whose place among the validations is UNCONFIRMED). */
 const validatesUrl: Validation = (hook, errors) => {
@@ -365,18 +403,11 @@ const validatesCustomHeaders: Validation = (hook, errors) => {
   }
 };
 
-/** SystemHook's `validates :url, system_hook_url: true, unless: url_variables?`. */
-const validatesSystemHookUrl: Validation = (hook, errors, settings) => {
-  if (hook.url === null || hook.url.trim() === '' || hasUrlVariables(hook)) return;
-  const reason = urlBlockedReason(hook.url, { allowLocal: settings.allowLocalRequestsFromSystemHooks });
-  if (reason !== null) errors.add('url', `is blocked: ${reason}`);
-};
-
 /**
- * The model validations in declaration order: the `WebHooks::Hook` concern's, then SystemHook's. The order
- * matters for `errors.empty?` in the interpolated-URL check and for the order of the messages.
+ * The `WebHooks::Hook` concern's validations in declaration order; a scope's own follow them. The order matters
+ * for `errors.empty?` in the interpolated-URL check and for the order of the messages.
  */
-const VALIDATIONS: readonly Validation[] = [
+const CONCERN_VALIDATIONS: readonly Validation[] = [
   validatesUrl,
   validatesToken,
   validatesSigningToken,
@@ -386,95 +417,4 @@ const VALIDATIONS: readonly Validation[] = [
   validatesNoMissingUrlVariables,
   validatesInterpolatedUrl,
   validatesCustomHeaders,
-  validatesSystemHookUrl,
 ];
-
-export function validateHook(hook: HookAttributes, settings: ValidationSettings): ModelError[] {
-  const errors = new ModelErrors();
-  for (const validation of VALIDATIONS) validation(hook, errors, settings);
-  return errors.list;
-}
-
-/** ActiveModel's `full_message`: the humanized attribute name, then the message. */
-function fullMessage({ attribute, message }: ModelError): string {
-  const human = attribute.replaceAll('_', ' ');
-  return `${human.charAt(0).toUpperCase()}${human.slice(1)} ${message}`;
-}
-
-/** ActiveSupport's `Array#to_sentence`. */
-function toSentence(parts: string[]): string {
-  if (parts.length <= 2) return parts.join(' and ');
-  return `${parts.slice(0, -1).join(', ')}, and ${parts[parts.length - 1]}`;
-}
-
-const hasErrorOn = (errors: ModelError[], attribute: string) =>
-  errors.some((error) => error.attribute === attribute);
-
-/** `WebHooks::CreateService#execute` after a failed save: the message of its `422 {"error": ...}`. */
-export function createFailureMessage(errors: ModelError[]): string {
-  if (hasErrorOn(errors, 'url')) return 'Invalid url given';
-  if (hasErrorOn(errors, 'push_events_branch_filter')) return 'Invalid branch filter given';
-  if (hasErrorOn(errors, 'custom_headers')) return 'Custom headers must be a valid json schema';
-  return toSentence(errors.map(fullMessage));
-}
-
-/** `save_hook` after a failed update: a Grape error string, or the `render_validation_error!` hash. */
-export function updateFailure(
-  errors: ModelError[],
-): { error: string } | { message: Record<string, string[]> } {
-  if (hasErrorOn(errors, 'url')) return { error: 'Invalid url given' };
-  if (hasErrorOn(errors, 'push_events_branch_filter')) return { error: 'Invalid branch filter given' };
-  if (hasErrorOn(errors, 'custom_headers')) return { error: 'Custom headers validation failed' };
-  const message: Record<string, string[]> = {};
-  for (const { attribute, message: text } of errors) {
-    const list = message[attribute] ?? [];
-    list.push(text);
-    message[attribute] = list;
-  }
-  return { message };
-}
-
-/** Whether two attribute sets differ (a save without changes does not touch `updated_at`). */
-export function attributesDiffer(a: HookAttributes, b: HookAttributes): boolean {
-  const [left, right] = [byName(a), byName(b)];
-  return HOOK_ATTRIBUTES.some(({ attr, kind }) =>
-    kind === 'keyValues'
-      ? !sameKeyValues(left[attr] as KeyValues, right[attr] as KeyValues)
-      : left[attr] !== right[attr],
-  );
-}
-
-/** Ruby's `present?` for a string: not nil and not only whitespace. */
-const isPresent = (value: string | null): boolean => value !== null && value.trim() !== '';
-
-/**
- * `API::Entities::Hook` for a SystemHook, in the newest field order; never a token, a signing token or any
- * value. GitLab 19.0 adds `token_present` and `signing_token_present` (their place in the order is UNCONFIRMED).
- */
-export function toEntity(hook: StoredHook, gitlabVersion: string): Record<string, unknown> {
-  const entity: Record<string, unknown> = {
-    id: hook.id,
-    url: hook.url,
-    name: hook.name,
-    description: hook.description,
-    created_at: hook.createdAt.toISOString(),
-    push_events: hook.pushEvents,
-    tag_push_events: hook.tagPushEvents,
-    merge_requests_events: hook.mergeRequestsEvents,
-    repository_update_events: hook.repositoryUpdateEvents,
-    enable_ssl_verification: hook.enableSslVerification,
-    organization_id: hook.organizationId,
-    alert_status: hook.alertStatus,
-    disabled_until: null,
-    url_variables: Object.keys(hook.urlVariables).map((key) => ({ key })),
-    push_events_branch_filter: hook.pushEventsBranchFilter,
-    branch_filter_strategy: hook.branchFilterStrategy,
-    custom_webhook_template: null,
-    custom_headers: Object.keys(hook.customHeaders).map((key) => ({ key })),
-  };
-  if (atLeast(gitlabVersion, SINCE.standardWebhooks)) {
-    entity.token_present = isPresent(hook.token);
-    entity.signing_token_present = isPresent(hook.signingToken);
-  }
-  return entity;
-}

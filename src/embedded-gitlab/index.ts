@@ -12,7 +12,7 @@ import { ApiError } from './errors.ts';
 import { isGitLabVersion } from './gitlab-version.ts';
 import { declareHookParams, ParamErrors } from './grape-params.ts';
 import { BRANCH_FILTER_STRATEGIES, type HookParams } from './hook-attributes.ts';
-import { createFailureMessage } from './hook-model.ts';
+import { createFailureMessage } from './hook-errors.ts';
 import {
   type DrainLimits,
   declaredLength,
@@ -25,7 +25,7 @@ import {
   writeAnswer,
 } from './http.ts';
 import { type ParamHash, paramHash, parseNestedQuery } from './rack-params.ts';
-import { handleApiRequest, type RouteContext } from './routes.ts';
+import { HOOK_SCOPES, handleApiRequest, type RouteContext } from './routes.ts';
 import { HookStore, type RawColumns } from './store.ts';
 import {
   type BranchFilterMode,
@@ -34,6 +34,7 @@ import {
   SystemHookEmitter,
   type SystemHookEventRequest,
 } from './system-hook-events.ts';
+import { SYSTEM_HOOKS } from './system-hooks.ts';
 import { createThrottle } from './throttle.ts';
 
 export interface EmbeddedGitLabOptions {
@@ -170,7 +171,7 @@ function seedParams(
   const errors = new ParamErrors();
   const params = declareHookParams(
     Object.assign(paramHash(), rest),
-    { urlRequired: true, gitlabVersion },
+    { attributes: SYSTEM_HOOKS.attributes, urlRequired: true, gitlabVersion },
     errors,
   );
   if (errors.messages.length > 0) throw new Error(`seed hook ${index}: 400 ${errors.messages.join(', ')}`);
@@ -232,7 +233,9 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     allowLocalRequestsFromSystemHooks: options.allowLocalRequestsFromSystemHooks ?? true,
     allowLocalRequestsFromWebHooksAndServices: options.allowLocalRequestsFromWebHooksAndServices ?? false,
   };
-  const store = new HookStore(settings);
+  const stores = new Map(HOOK_SCOPES.map((scope) => [scope, new HookStore(scope, settings)]));
+  // System hook events and `seed()` concern system hooks.
+  const store = stores.get(SYSTEM_HOOKS) as HookStore;
   const auth = createAuthenticator(options);
   const throttle = options.throttle ? createThrottle(options.throttle) : null;
   const log: ServedRequest[] = [];
@@ -250,7 +253,7 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     branchFilter: options.systemHookBranchFilter ?? 'apply',
   });
 
-  const routeContext = (): RouteContext => ({ store, auth, externalUrl: instanceUrl(), version, emitter });
+  const routeContext = (): RouteContext => ({ stores, auth, externalUrl: instanceUrl(), version, emitter });
 
   /** The answer of Rack::Attack's API throttle when this request is over its limit, else null. */
   function throttleAnswer(request: IncomingMessage, pathname: string, query: ParamHash): HttpAnswer | null {

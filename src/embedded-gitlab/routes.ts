@@ -1,20 +1,27 @@
 /**
- * The `/api/v4/hooks*` endpoints of `lib/api/system_hooks.rb` and its mounted `Hooks::UrlVariables`,
- * `Hooks::CustomHeaders` and `Hooks::Test` modules, one small handler each, in the order GitLab declares them.
- * Every endpoint runs in Grape's order: the `before` block (authentication, authorization) first, then
- * parameter validation, then the endpoint body.
+ * The hooks endpoints of each scope (`lib/api/system_hooks.rb` for `/api/v4/hooks*`) and its mounted
+ * `Hooks::UrlVariables`, `Hooks::CustomHeaders` and `Hooks::Test` modules, one small handler each, in the order
+ * GitLab declares them, written once and mounted for each scope in `HOOK_SCOPES`. Every endpoint runs in Grape's
+ * order: the `before` block (authentication, authorization) first, then parameter validation, then the endpoint
+ * body.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Authenticator } from './auth.ts';
 import { findCredential } from './auth.ts';
 import { grapeError, messageError, routeNotFound } from './errors.ts';
 import { declareHookId, declareHookParams, declareRequiredValue, ParamErrors } from './grape-params.ts';
-import { MAX_CUSTOM_HEADER_NAME_LENGTH, type StoredHook, toEntity } from './hook-model.ts';
+import { toEntity } from './hook-entity.ts';
+import { MAX_CUSTOM_HEADER_NAME_LENGTH, type StoredHook } from './hook-model.ts';
+import type { HookScope } from './hook-scope.ts';
 import type { HttpAnswer } from './http.ts';
 import { paginate } from './pagination.ts';
 import type { ParamHash } from './rack-params.ts';
 import type { HookStore } from './store.ts';
-import { type SystemHookEmitter, triggeringEventUuid } from './system-hook-events.ts';
+import type { SystemHookEmitter } from './system-hook-events.ts';
+import { SYSTEM_HOOKS } from './system-hooks.ts';
+
+/** The hook scopes this server serves; a new one is added here, after its value. */
+export const HOOK_SCOPES: readonly HookScope[] = [SYSTEM_HOOKS];
 
 export interface ApiRequest {
   method: string;
@@ -28,7 +35,8 @@ export interface ApiRequest {
 }
 
 export interface RouteContext {
-  store: HookStore;
+  /** The hooks of each scope. */
+  stores: ReadonlyMap<HookScope, HookStore>;
   auth: Authenticator;
   /** The base URL GitLab reports (pagination links). */
   externalUrl: string;
@@ -37,39 +45,35 @@ export interface RouteContext {
   emitter: SystemHookEmitter;
 }
 
-/** One call of an endpoint: the request, the server, the path parameters and Grape's error collector. */
+/**
+ * One call of an endpoint: the request, the server, the endpoint's scope and its hooks, the path parameters and
+ * Grape's error collector.
+ */
 interface EndpointCall {
   request: ApiRequest;
   context: RouteContext;
+  scope: HookScope;
+  store: HookStore;
   /** Path parameters by name (`hook_id`, `key`), percent-decoded and not yet coerced. */
   path: Readonly<Record<string, string>>;
   errors: ParamErrors;
 }
 
 interface Endpoint {
+  scope: HookScope;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Segments after `/api/v4/`; `:name` captures one non-empty segment. */
   path: string;
+  /** Whether the last segment may carry the `.json` format suffix: the collection's and one hook's routes. */
+  formatSuffix: boolean;
   handle(call: EndpointCall): HttpAnswer | Promise<HttpAnswer>;
 }
 
-/** The mock payload `Hooks::Test` is mounted with for system hooks, in its Ruby hash order. */
-function systemHookTestData(): Record<string, unknown> {
-  return {
-    event_name: 'project_create',
-    name: 'Ruby',
-    path: 'ruby',
-    project_id: 1,
-    owner_name: 'Someone',
-    owner_email: 'example@gitlabhq.com',
-  };
-}
-
 /** `requires :hook_id, type: Integer`, then the hook (`find_hook`): 400 for a bad id before 404. */
-function findHook({ path, context, errors }: EndpointCall): StoredHook {
+function findHook({ path, store, errors }: EndpointCall): StoredHook {
   const hookId = declareHookId(path.hook_id ?? '', errors);
   errors.throwIfAny();
-  return context.store.find(hookId);
+  return store.find(hookId);
 }
 
 /** GitLab's `check_unmodified_since!`: an unparsable date is ignored, as `Time.parse ... rescue nil` does. */
@@ -81,57 +85,50 @@ function checkUnmodifiedSince(headers: IncomingHttpHeaders, lastModified: Date):
   if (lastModified.getTime() > since) throw messageError(412, '412 Precondition Failed');
 }
 
-function listHooks({ request, context }: EndpointCall): HttpAnswer {
+function listHooks({ request, context, scope, store }: EndpointCall): HttpAnswer {
   const baseUrl = `${new URL(context.externalUrl).origin}${request.pathname}`;
-  const page = paginate(context.store.list(), request.params, request.query, baseUrl);
+  const page = paginate(store.list(), request.params, request.query, baseUrl);
   return {
     status: 200,
     headers: page.headers,
-    json: page.items.map((hook) => toEntity(hook, context.version)),
+    json: page.items.map((hook) => toEntity(scope, hook, context.version)),
   };
 }
 
 function getHook(call: EndpointCall): HttpAnswer {
-  return { status: 200, json: toEntity(findHook(call), call.context.version) };
+  return { status: 200, json: toEntity(call.scope, findHook(call), call.context.version) };
 }
 
-function createHook({ request, context, errors }: EndpointCall): HttpAnswer {
-  const hookParams = declareHookParams(
-    request.params,
-    { urlRequired: true, gitlabVersion: context.version },
-    errors,
-  );
-  errors.throwIfAny();
-  return { status: 201, json: toEntity(context.store.create(hookParams), context.version) };
+/** The `hook_parameters` of the endpoint's scope. */
+function declareParams({ request, context, scope, errors }: EndpointCall, urlRequired: boolean) {
+  const options = { attributes: scope.attributes, urlRequired, gitlabVersion: context.version };
+  return declareHookParams(request.params, options, errors);
 }
 
-function updateHook({ request, context, path, errors }: EndpointCall): HttpAnswer {
-  const hookId = declareHookId(path.hook_id ?? '', errors);
-  const hookParams = declareHookParams(
-    request.params,
-    { urlRequired: false, gitlabVersion: context.version },
-    errors,
-  );
-  errors.throwIfAny();
-  return { status: 200, json: toEntity(context.store.update(hookId, hookParams), context.version) };
+function createHook(call: EndpointCall): HttpAnswer {
+  const hookParams = declareParams(call, true);
+  call.errors.throwIfAny();
+  return { status: 201, json: toEntity(call.scope, call.store.create(hookParams), call.context.version) };
 }
 
-/**
- * `Hooks::Test`: a synchronous delivery whose result GitLab ignores; the answer is always the mock data. A
- * request that carries `X-Gitlab-Event-UUID` (it came from a webhook receiver) passes it on, as GitLab's
- * recursion detection does.
- */
+function updateHook(call: EndpointCall): HttpAnswer {
+  const hookId = declareHookId(call.path.hook_id ?? '', call.errors);
+  const hookParams = declareParams(call, false);
+  call.errors.throwIfAny();
+  const hook = call.store.update(hookId, hookParams);
+  return { status: 200, json: toEntity(call.scope, hook, call.context.version) };
+}
+
+/** `Hooks::Test`, as the scope mounts it. */
 async function testHook(call: EndpointCall): Promise<HttpAnswer> {
   const hook = findHook(call);
-  const data = systemHookTestData();
-  await call.context.emitter.test(hook, data, triggeringEventUuid(call.request.headers));
-  return { status: 201, json: data };
+  return call.scope.test.handle(hook, call.request, call.context);
 }
 
 function deleteHook(call: EndpointCall): HttpAnswer {
   const hook = findHook(call);
   checkUnmodifiedSince(call.request.headers, hook.updatedAt);
-  call.context.store.remove(hook.id);
+  call.store.remove(hook.id);
   return { status: 204 };
 }
 
@@ -161,7 +158,7 @@ function putKeyValue(resource: KeyValueResource) {
     const { hookId, key } = declareHookAndKey(call, resource);
     const value = declareRequiredValue(call.request.params, call.errors);
     call.errors.throwIfAny();
-    const { store } = call.context;
+    const { store } = call;
     const hook = store.find(hookId);
     const values = { ...hook[resource.field], [key]: value };
     if (!store.updateKeyValues(hook, resource.field, values)) throw grapeError(422, 'Illegal key or value');
@@ -174,7 +171,7 @@ function deleteKeyValue(resource: KeyValueResource) {
   return (call: EndpointCall): HttpAnswer => {
     const { hookId, key } = declareHookAndKey(call, resource);
     call.errors.throwIfAny();
-    const { store } = call.context;
+    const { store } = call;
     const hook = store.find(hookId);
     if (!Object.hasOwn(hook[resource.field], key)) throw messageError(404, resource.notFound);
     const values = { ...hook[resource.field] };
@@ -196,19 +193,36 @@ const CUSTOM_HEADERS: KeyValueResource = {
   unsetFailed: 'Could not unset custom header',
 };
 
-/** `resource :hooks`, in declaration order: the two mounted key-value modules first, `Hooks::Test` late. */
-const ENDPOINTS: readonly Endpoint[] = [
-  { method: 'PUT', path: 'hooks/:hook_id/url_variables/:key', handle: putKeyValue(URL_VARIABLES) },
-  { method: 'DELETE', path: 'hooks/:hook_id/url_variables/:key', handle: deleteKeyValue(URL_VARIABLES) },
-  { method: 'PUT', path: 'hooks/:hook_id/custom_headers/:key', handle: putKeyValue(CUSTOM_HEADERS) },
-  { method: 'DELETE', path: 'hooks/:hook_id/custom_headers/:key', handle: deleteKeyValue(CUSTOM_HEADERS) },
-  { method: 'GET', path: 'hooks', handle: listHooks },
-  { method: 'GET', path: 'hooks/:hook_id', handle: getHook },
-  { method: 'POST', path: 'hooks', handle: createHook },
-  { method: 'PUT', path: 'hooks/:hook_id', handle: updateHook },
-  { method: 'POST', path: 'hooks/:hook_id', handle: testHook },
-  { method: 'DELETE', path: 'hooks/:hook_id', handle: deleteHook },
-];
+/**
+ * A scope's `resource :hooks`, in declaration order: the two mounted key-value modules first, `Hooks::Test`
+ * late.
+ */
+function mountHooksApi(scope: HookScope): Endpoint[] {
+  const collection = scope.path;
+  const hook = `${collection}/:hook_id`;
+  const test = scope.test.path === '' ? hook : `${hook}/${scope.test.path}`;
+  const rows: [Endpoint['method'], string, Endpoint['handle']][] = [
+    ['PUT', `${hook}/url_variables/:key`, putKeyValue(URL_VARIABLES)],
+    ['DELETE', `${hook}/url_variables/:key`, deleteKeyValue(URL_VARIABLES)],
+    ['PUT', `${hook}/custom_headers/:key`, putKeyValue(CUSTOM_HEADERS)],
+    ['DELETE', `${hook}/custom_headers/:key`, deleteKeyValue(CUSTOM_HEADERS)],
+    ['GET', collection, listHooks],
+    ['GET', hook, getHook],
+    ['POST', collection, createHook],
+    ['PUT', hook, updateHook],
+    ['POST', test, testHook],
+    ['DELETE', hook, deleteHook],
+  ];
+  return rows.map(([method, path, handle]) => ({
+    scope,
+    method,
+    path,
+    formatSuffix: path === collection || path === hook,
+    handle,
+  }));
+}
+
+const ENDPOINTS: readonly Endpoint[] = HOOK_SCOPES.flatMap(mountHooksApi);
 
 const API_PREFIX = '/api/v4/';
 const FORMAT_SUFFIX = '.json';
@@ -225,14 +239,15 @@ function apiSegments(pathname: string): string[] | null {
 }
 
 /**
- * The path parameters when `segments` fit `pattern`, else null. A `.json` format suffix is accepted on the last
- * segment of `hooks` and `hooks/:hook_id` only. Keys may contain dots: Grape's treatment of `.` as a format
- * separator in `:key` is UNCONFIRMED, and GitLab's key grammar allows dots (`f.o.o`), so keys are taken whole.
+ * The path parameters when `segments` fit the endpoint's path, else null. A `.json` format suffix is accepted on
+ * the last segment of the collection's and one hook's routes only (`hooks`, `hooks/:hook_id`). Keys may contain
+ * dots: Grape's treatment of `.` as a format separator in `:key` is UNCONFIRMED, and GitLab's key grammar allows
+ * dots (`f.o.o`), so keys are taken whole.
  */
-function matchPath(pattern: string, segments: readonly string[]): Record<string, string> | null {
-  const expected = pattern.split('/');
+function matchPath(endpoint: Endpoint, segments: readonly string[]): Record<string, string> | null {
+  const expected = endpoint.path.split('/');
   if (expected.length !== segments.length) return null;
-  const formatAt = expected.length <= 2 ? expected.length - 1 : -1;
+  const formatAt = endpoint.formatSuffix ? expected.length - 1 : -1;
   const path: Record<string, string> = {};
   for (const [index, part] of expected.entries()) {
     const raw = segments[index] as string;
@@ -251,7 +266,7 @@ function findEndpoint(method: string, pathname: string) {
   if (segments === null) return null;
   for (const endpoint of ENDPOINTS) {
     if (endpoint.method !== method) continue;
-    const path = matchPath(endpoint.path, segments);
+    const path = matchPath(endpoint, segments);
     if (path !== null) return { endpoint, path };
   }
   return null;
@@ -262,7 +277,10 @@ export async function handleApiRequest(request: ApiRequest, context: RouteContex
   const found = findEndpoint(request.method === 'HEAD' ? 'GET' : request.method, request.pathname);
   // GitLab's catch-all `route :any, '*path'` answers every other method and path, without authentication.
   if (found === null) throw routeNotFound();
+  const { endpoint, path } = found;
   // AuthFinders reads `private_token` from ActionDispatch's params: query, form and JSON body alike.
-  context.auth.requireAdmin(findCredential(request.headers, request.params));
-  return found.endpoint.handle({ request, context, path: found.path, errors: new ParamErrors() });
+  context.auth.requireRole(findCredential(request.headers, request.params), endpoint.scope.managers);
+  const store = context.stores.get(endpoint.scope);
+  if (store === undefined) throw new Error(`No store for ${endpoint.scope.model}`);
+  return endpoint.handle({ request, context, scope: endpoint.scope, store, path, errors: new ParamErrors() });
 }

@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { type DeliverableHook, type DeliveryAgents, deliverHook } from './delivery.ts';
 import {
-  type HookScope,
   type PayloadContext,
   SYSTEM_HOOK_EVENTS,
   scopeOf,
+  type TriggerScope,
   xmlschema,
 } from './event-payloads.ts';
-import type { StoredHook } from './hook-model.ts';
+import { byName, type StoredHook } from './hook-model.ts';
 import type { HookStore } from './store.ts';
 
 /** Whether the push branch filter decides which system hooks get a `push` (see `branchFilterMatches`). */
@@ -108,7 +108,7 @@ const MAX_LOGGED_ATTEMPTS = 1_000;
 /** The first id of generated payloads; each payload takes the next ones. */
 const FIRST_PAYLOAD_ID = 1_000;
 const BRANCH_REF_PREFIX = 'refs/heads/';
-const REF_PREFIXES: Partial<Record<HookScope, string>> = {
+const REF_PREFIXES: Partial<Record<TriggerScope, string>> = {
   push_hooks: BRANCH_REF_PREFIX,
   repository_update_hooks: BRANCH_REF_PREFIX,
   tag_push_hooks: 'refs/tags/',
@@ -186,11 +186,18 @@ interface Job {
 export class SystemHookEmitter {
   readonly log: DeliveryAttempt[] = [];
   readonly #settings: EmitterSettings;
+  /** The attribute of the store's scope that selects each trigger's events (`push_hooks`: `pushEvents`). */
+  readonly #flags: ReadonlyMap<TriggerScope, string>;
   readonly #pending = new Set<Promise<void>>();
   #lastPayloadId = FIRST_PAYLOAD_ID - 1;
 
   constructor(settings: EmitterSettings) {
     this.#settings = settings;
+    this.#flags = new Map(
+      settings.store.scope.attributes.flatMap(({ attr, trigger }) =>
+        trigger === undefined ? [] : [[trigger, attr] as const],
+      ),
+    );
   }
 
   /**
@@ -271,22 +278,16 @@ export class SystemHookEmitter {
     return { emitted: { eventName, payload, deliveries }, start };
   }
 
-  #selects(hook: StoredHook, scope: HookScope, payload: Record<string, unknown>): boolean {
-    switch (scope) {
-      case 'push_hooks':
-        return (
-          hook.pushEvents &&
-          (this.#settings.branchFilter === 'ignore' || branchFilterMatches(hook, payload.ref))
-        );
-      case 'tag_push_hooks':
-        return hook.tagPushEvents;
-      case 'merge_request_hooks':
-        return hook.mergeRequestsEvents;
-      case 'repository_update_hooks':
-        return hook.repositoryUpdateEvents;
-      case 'all':
-        return true;
-    }
+  /** `hook.executable?` for the trigger: `all`, or the hook's flag for it, and for a push its branch filter. */
+  #selects(hook: StoredHook, scope: TriggerScope, payload: Record<string, unknown>): boolean {
+    if (scope === 'all') return true;
+    const flag = this.#flags.get(scope);
+    if (flag === undefined || byName(hook)[flag] !== true) return false;
+    return (
+      scope !== 'push_hooks' ||
+      this.#settings.branchFilter === 'ignore' ||
+      branchFilterMatches(hook, payload.ref)
+    );
   }
 
   #buildPayload(eventName: string, ref: string | undefined): Record<string, unknown> {

@@ -5,17 +5,19 @@ import {
   openEventSubscription,
 } from '../events/subscriptions.ts';
 import type { SystemHookEventSource } from '../events/types.ts';
-import { type BoundSystemHooksApi, bindSystemHooksApi, type CallGuard } from '../upstream/bound-api.ts';
+import { bindHooksApi, type CallGuard } from '../upstream/bound-api.ts';
+import { SYSTEM_HOOKS } from '../upstream/hook-scope.ts';
 import { createRequestGuard } from '../upstream/request-guard.ts';
 import {
   type CallOptions,
   type Credential,
+  type GitLabHooksApi,
   isWellFormedToken,
-  type SystemHooksApi,
   type UpstreamTally,
 } from '../upstream/types.ts';
 import { unauthenticated, upstreamCallsExceeded } from './errors.ts';
-import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loaders/hook-by-id.ts';
+import type { HookLoaderOptions } from './loaders/hook-by-id.ts';
+import { createHookCollections, type HookCollections } from './loaders/hook-collections.ts';
 
 /**
  * Per-request state. Everything a resolver reaches GitLab through lives here and dies with the request, so
@@ -23,14 +25,15 @@ import { createHookLoader, type HookLoader, type HookLoaderOptions } from './loa
  */
 export interface GatewayContext {
   /**
-   * GitLab's System Hooks API with this request's credential and signal applied. A call without a usable
-   * credential is refused with `UNAUTHENTICATED` before anything is sent; so is every call after GitLab refused
-   * the credential (`createRequestGuard`), and every call past `maxUpstreamCalls` with `QUERY_LIMIT_EXCEEDED`. A
-   * failed call rejects with the client's `UpstreamError`, which a mutation payload or the gateway's error
-   * masking turns into what the client sees.
+   * This request's hooks of one collection: a scope, and the parent its hooks live under (system hooks have
+   * none), made at first use. `api` is GitLab's API of the collection with this request's credential and signal
+   * applied; `loader` reads its hooks by id through it. A call without a usable credential is refused with
+   * `UNAUTHENTICATED` before anything is sent; so is every call after GitLab refused the credential
+   * (`createRequestGuard`), and every call past `maxUpstreamCalls` with `QUERY_LIMIT_EXCEEDED`, whichever
+   * collection it is of. A failed call rejects with the client's `UpstreamError`, which a mutation payload or the
+   * gateway's error masking turns into what the client sees.
    */
-  gitlab: BoundSystemHooksApi;
-  loaders: { hookById: HookLoader };
+  hooks: HookCollections;
   /**
    * The system hook events that subscriptions read; undefined when the gateway receives none. Only events of
    * `types` are yielded, `SystemHookEventType` values (null: all); `after` is a cursor to resume after. Only an
@@ -48,7 +51,7 @@ export interface GatewayContext {
 }
 
 export interface ContextDependencies {
-  api: SystemHooksApi;
+  api: GitLabHooksApi;
   /** Used for requests that bring no credential, only when the operator configured one (`GITLAB_TOKEN`). */
   defaultCredential?: Credential | undefined;
   loader?: HookLoaderOptions | undefined;
@@ -154,16 +157,19 @@ export function createContextFactory(deps: ContextDependencies) {
     };
     // The credential is checked when GitLab is first called, not here: `_service`, introspection and `__typename`
     // need none.
-    const gitlab = bindSystemHooksApi(deps.api, callOptions, {
+    const guard: CallGuard = {
       admit: (access) => {
         usableCredential();
         return guardOf(request).admit(access);
       },
       settle: (access, error) => guardOf(request).settle?.(access, error),
-    });
+    };
+    const hooks = createHookCollections(
+      (scope, ...parent) => bindHooksApi(deps.api.hooks(scope, ...parent), callOptions, guard),
+      deps.loader,
+    );
     return {
-      gitlab,
-      loaders: { hookById: createHookLoader(gitlab, deps.loader) },
+      hooks,
       events: events &&
         watch && {
           subscribe: async (args, signal) =>
@@ -171,7 +177,7 @@ export function createContextFactory(deps: ContextDependencies) {
               {
                 store: events.store,
                 observer: events.observer,
-                gitlab,
+                gitlab: hooks(SYSTEM_HOOKS).api,
                 credential: usableCredential(),
                 watch,
               },

@@ -29,7 +29,7 @@ import { instrumentGateway } from '../observability/instrument-gateway.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createGitLabClient, type GitLabClient } from '../upstream/client.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
-import type { Credential, SystemHooksApi } from '../upstream/types.ts';
+import type { Credential, GitLabHooksApi } from '../upstream/types.ts';
 import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
 import { createOriginPolicy } from './origin-policy.ts';
 import { createSystemHookReceiver, type SystemHookReceiverOptions } from './receiver.ts';
@@ -37,7 +37,7 @@ import { ROUTES } from './routes.ts';
 
 export interface GatewayOptions {
   /** The upstream GitLab the gateway resolves against. */
-  api: SystemHooksApi;
+  api: GitLabHooksApi;
   /** Credential for requests that bring none (`GITLAB_TOKEN`). @default none: such requests are refused */
   defaultCredential?: Credential | undefined;
   /** Headers GraphiQL starts with, such as the embedded GitLab's admin token. @default none */

@@ -1,4 +1,5 @@
-import type { CallOptions, SystemHooksApi } from './types.ts';
+import type { HookScopeTypes, SystemHookTypes } from './hook-scope.ts';
+import type { CallOptions, HooksApi } from './types.ts';
 
 /** A method of the API without its trailing `CallOptions`. */
 type WithoutCallOptions<Method> = Method extends (...args: [...infer Args, CallOptions]) => infer Result
@@ -6,12 +7,15 @@ type WithoutCallOptions<Method> = Method extends (...args: [...infer Args, CallO
   : never;
 
 /**
- * The System Hooks API as one caller sees it: the caller's credential and signal are applied to every call, so
+ * A hook collection's API as one caller sees it: the caller's credential and signal are applied to every call, so
  * that a request's resolvers and loaders cannot call GitLab with anything else.
  */
-export type BoundSystemHooksApi = {
-  [Name in keyof SystemHooksApi]: WithoutCallOptions<SystemHooksApi[Name]>;
+export type BoundHooksApi<T extends HookScopeTypes = HookScopeTypes> = {
+  [Name in keyof HooksApi<T>]: WithoutCallOptions<HooksApi<T>[Name]>;
 };
+
+/** The System Hooks API as one caller sees it. */
+export type BoundSystemHooksApi = BoundHooksApi<SystemHookTypes>;
 
 /**
  * Whether a call only reads (`GET`) or changes something. GitLab's token scopes tell them apart: a `read_api`
@@ -30,22 +34,35 @@ export interface CallGuard {
   settle?(access: CallAccess, error: unknown): void;
 }
 
+/** The access of each call of a hooks API, the same in every scope; binding follows this table. */
+const ACCESS: { readonly [Name in keyof HooksApi]: CallAccess } = {
+  listHooks: 'read',
+  getHook: 'read',
+  createHook: 'write',
+  updateHook: 'write',
+  deleteHook: 'write',
+  testHook: 'write',
+  setUrlVariable: 'write',
+  deleteUrlVariable: 'write',
+  setCustomHeader: 'write',
+  deleteCustomHeader: 'write',
+};
+
+type AnyCall = (...args: unknown[]) => Promise<unknown>;
+
 /**
  * Binds `options` to every call of `api`, each call going through `guard` first (the gateway refuses a request
  * without a usable credential this way, lazily, so that requests that never reach GitLab need none; and it keeps
  * each request within its budget of calls).
  */
-export function bindSystemHooksApi(
-  api: SystemHooksApi,
+export function bindHooksApi<T extends HookScopeTypes>(
+  api: HooksApi<T>,
   options: CallOptions,
   guard?: CallGuard,
-): BoundSystemHooksApi {
+): BoundHooksApi<T> {
   const bind =
-    <Args extends unknown[], Result>(
-      method: (...args: [...Args, CallOptions]) => Promise<Result>,
-      access: CallAccess,
-    ) =>
-    async (...args: Args): Promise<Result> => {
+    (method: AnyCall, access: CallAccess) =>
+    async (...args: unknown[]): Promise<unknown> => {
       const admitted = guard?.admit(access);
       if (admitted) await admitted;
       const settle = guard?.settle;
@@ -59,16 +76,9 @@ export function bindSystemHooksApi(
         throw error;
       }
     };
-  return {
-    listHooks: bind(api.listHooks, 'read'),
-    getHook: bind(api.getHook, 'read'),
-    createHook: bind(api.createHook, 'write'),
-    updateHook: bind(api.updateHook, 'write'),
-    deleteHook: bind(api.deleteHook, 'write'),
-    testHook: bind(api.testHook, 'write'),
-    setUrlVariable: bind(api.setUrlVariable, 'write'),
-    deleteUrlVariable: bind(api.deleteUrlVariable, 'write'),
-    setCustomHeader: bind(api.setCustomHeader, 'write'),
-    deleteCustomHeader: bind(api.deleteCustomHeader, 'write'),
-  };
+  const bound: Record<string, unknown> = {};
+  for (const [name, access] of Object.entries(ACCESS)) {
+    bound[name] = bind(api[name as keyof HooksApi] as AnyCall, access);
+  }
+  return bound as BoundHooksApi<T>;
 }

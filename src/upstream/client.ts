@@ -1,18 +1,19 @@
 /**
- * The client's wiring: options, one undici `Pool` for the GitLab origin, and the System Hooks API over a
- * transport (`transport.ts`: attempts, deadline, retries, breaker).
+ * The client's wiring: options, one undici `Pool` for the GitLab origin, and the hooks APIs of every scope over
+ * one transport (`transport.ts`: attempts, deadline, retries, breaker).
  */
 
 import { Pool } from 'undici';
 import { parseBaseUrl } from './base-url.ts';
 import { createCallQueue } from './call-queue.ts';
 import { type CircuitBreakerOptions, createCircuitBreaker } from './circuit-breaker.ts';
+import { type HookScope, type HookScopeTypes, type ParentArgs, SYSTEM_HOOKS } from './hook-scope.ts';
+import { createHooksApi } from './hooks-api.ts';
 import type { UpstreamInstrumentation } from './instrumentation.ts';
 import { integerOptions } from './options.ts';
 import { type RetryOptions, retryPolicy } from './retry.ts';
-import { createSystemHooksApi } from './system-hooks-api.ts';
 import { createTransport, sendOverPool } from './transport.ts';
-import type { SystemHooksApi } from './types.ts';
+import type { GitLabHooksApi, HooksApi } from './types.ts';
 
 export interface GitLabClientOptions {
   /**
@@ -84,8 +85,8 @@ export interface GitLabClientOptions {
   instrumentation?: UpstreamInstrumentation | undefined;
 }
 
-/** The System Hooks API of one GitLab, over one connection pool. */
-export interface GitLabClient extends SystemHooksApi {
+/** The hooks APIs of one GitLab, over one connection pool. */
+export interface GitLabClient extends GitLabHooksApi {
   /** The GitLab origin every call (and every credential) goes to, e.g. `https://gitlab.example.com`. */
   readonly origin: string;
   /** Closes the pool once calls in flight have finished. */
@@ -111,7 +112,7 @@ const KEEP_ALIVE_THRESHOLD_MS = 1_000;
 const MAX_HEADER_BYTES = 16 * 1024;
 
 /**
- * A client of one GitLab's System Hooks API. Each call carries the caller's credential to this GitLab only,
+ * A client of one GitLab's hooks APIs. Each call carries the caller's credential to this GitLab only,
  * is bounded by `timeoutMs` and `maxResponseBytes`, and fails with an `UpstreamError`, except when the
  * caller's own signal aborts it: that rejects with the signal's reason. Invalid ids, page numbers or keys
  * reject with a `RangeError` before any request. Throws a `TypeError` (a `BaseUrlError`) for a base URL it
@@ -167,7 +168,13 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
 
   let closing: Promise<void> | undefined;
   return {
-    ...createSystemHooksApi(transport),
+    ...createHooksApi(transport, SYSTEM_HOOKS, undefined),
+    hooks<T extends HookScopeTypes>(scope: HookScope<T>, ...parent: ParentArgs<T>): HooksApi<T> {
+      // The system hooks' calls are this object's own methods, so a copy that replaces one of them (a test
+      // double spreading a client) is served through the copy.
+      if ((scope as HookScope) === SYSTEM_HOOKS) return this as unknown as HooksApi<T>;
+      return createHooksApi(transport, scope, parent[0] as T['parent']);
+    },
     origin: base.origin,
     close() {
       closing ??= pool.close();

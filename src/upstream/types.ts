@@ -1,7 +1,10 @@
 /**
- * Wire types of GitLab's System Hooks REST API (`/api/v4/hooks*`), as GitLab's `API::Entities::Hook` renders
- * them. Fields newer than GitLab 14 are optional: an older GitLab simply does not send them.
+ * Wire types of GitLab's hooks REST APIs, as GitLab's `API::Entities::Hook` renders them, and the calls of one
+ * hook collection (`HooksApi`, over a scope of `hook-scope.ts`). Fields newer than GitLab 14 are optional: an
+ * older GitLab simply does not send them.
  */
+
+import type { HookScope, HookScopeTypes, ParentArgs, SystemHookTypes } from './hook-scope.ts';
 
 export type AlertStatusDto = 'executable' | 'temporarily_disabled' | 'disabled';
 export type BranchFilterStrategyDto = 'wildcard' | 'regex' | 'all_branches';
@@ -10,6 +13,7 @@ export interface KeyDto {
   key: string;
 }
 
+/** `API::Entities::Hook`: a system hook's entity whole, and the base of every other scope's. */
 export interface HookDto {
   id: number;
   url: string;
@@ -40,7 +44,7 @@ export interface KeyValueDto {
   value: string;
 }
 
-/** Parameters of `POST /hooks` and `PUT /hooks/:id`; absent keys are not sent. */
+/** Parameters of `POST /hooks` and `PUT /hooks/:id` (system hooks); absent keys are not sent. */
 export interface HookParamsDto {
   url?: string;
   name?: string;
@@ -73,8 +77,8 @@ export interface PaginationDto {
   totalPages: number | null;
 }
 
-export interface HookPageDto {
-  hooks: HookDto[];
+export interface HookPageDto<Hook extends HookDto = HookDto> {
+  hooks: Hook[];
   pagination: PaginationDto;
 }
 
@@ -133,26 +137,41 @@ export interface UpstreamTally {
   readonly traceParent?: unknown;
 }
 
-/** The ten REST calls of the System Hooks API. Every method rejects with an `UpstreamError` on failure. */
-export interface SystemHooksApi {
-  /** `GET /hooks?page&per_page` */
-  listHooks(query: { page: number; perPage: number }, options: CallOptions): Promise<HookPageDto>;
-  /** `GET /hooks/:id` */
-  getHook(id: number, options: CallOptions): Promise<HookDto>;
-  /** `POST /hooks` */
-  createHook(params: HookParamsDto, options: CallOptions): Promise<HookDto>;
-  /** `PUT /hooks/:id` */
-  updateHook(id: number, params: HookParamsDto, options: CallOptions): Promise<HookDto>;
-  /** `DELETE /hooks/:id` */
+/**
+ * The ten REST calls of one hook collection: a scope's hooks under one parent. Every method rejects with an
+ * `UpstreamError` on failure. Paths are below the collection (`GET /hooks/:id` for system hooks).
+ */
+export interface HooksApi<T extends HookScopeTypes = HookScopeTypes> {
+  /** `GET …/hooks?page&per_page` */
+  listHooks(query: { page: number; perPage: number }, options: CallOptions): Promise<HookPageDto<T['hook']>>;
+  /** `GET …/hooks/:id` */
+  getHook(id: number, options: CallOptions): Promise<T['hook']>;
+  /** `POST …/hooks` */
+  createHook(params: T['params'], options: CallOptions): Promise<T['hook']>;
+  /** `PUT …/hooks/:id` */
+  updateHook(id: number, params: T['params'], options: CallOptions): Promise<T['hook']>;
+  /** `DELETE …/hooks/:id` */
   deleteHook(id: number, options: CallOptions): Promise<void>;
-  /** `POST /hooks/:id` */
-  testHook(id: number, options: CallOptions): Promise<MockDataDto>;
-  /** `PUT /hooks/:id/url_variables/:key` */
+  /** The scope's test endpoint: `POST /hooks/:id` for system hooks. */
+  testHook(id: number, ...args: [...T['testArgs'], CallOptions]): Promise<T['testAnswer']>;
+  /** `PUT …/hooks/:id/url_variables/:key` */
   setUrlVariable(id: number, key: string, value: string, options: CallOptions): Promise<void>;
-  /** `DELETE /hooks/:id/url_variables/:key` */
+  /** `DELETE …/hooks/:id/url_variables/:key` */
   deleteUrlVariable(id: number, key: string, options: CallOptions): Promise<void>;
-  /** `PUT /hooks/:id/custom_headers/:key` */
+  /** `PUT …/hooks/:id/custom_headers/:key` */
   setCustomHeader(id: number, key: string, value: string, options: CallOptions): Promise<void>;
-  /** `DELETE /hooks/:id/custom_headers/:key` */
+  /** `DELETE …/hooks/:id/custom_headers/:key` */
   deleteCustomHeader(id: number, key: string, options: CallOptions): Promise<void>;
+}
+
+/** The ten REST calls of the System Hooks API (`/api/v4/hooks*`). */
+export type SystemHooksApi = HooksApi<SystemHookTypes>;
+
+/**
+ * The hooks of one GitLab: every collection's calls through `hooks`, and the system hooks' as methods of their
+ * own, which the readiness probe and the subscriptions' administrator check call.
+ */
+export interface GitLabHooksApi extends SystemHooksApi {
+  /** The calls of `scope`'s hooks under `parent` (none for system hooks, whose calls are this object's own). */
+  hooks<T extends HookScopeTypes>(scope: HookScope<T>, ...parent: ParentArgs<T>): HooksApi<T>;
 }

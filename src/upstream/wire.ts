@@ -69,18 +69,34 @@ const CHECKS: Record<Kind, (value: unknown) => boolean> = {
   'optional flag': absentOr((value) => typeof value === 'boolean'),
 };
 
-const FIELD_CHECKS = Object.entries(HOOK_FIELDS).map(([field, kind]) => [field, kind, CHECKS[kind]] as const);
+type FieldCheck = readonly [field: string, kind: Kind, check: (value: unknown) => boolean];
 
-/** A hook entity, or `undefined` when `value` is not one. Fields a newer GitLab adds are kept as they are. */
-export function toHook(value: unknown): HookDto | undefined {
-  if (!isRecord(value)) return undefined;
-  let hook = value;
-  for (const [field, kind, check] of FIELD_CHECKS) {
-    if (!check(value[field])) return undefined;
-    if (kind === 'flag' && value[field] === null) hook = { ...hook, [field]: false };
-  }
-  return hook as unknown as HookDto;
+const checkOf = (field: string, kind: Kind): FieldCheck => [field, kind, CHECKS[kind]];
+const FIELD_CHECKS = Object.entries(HOOK_FIELDS).map(([field, kind]) => checkOf(field, kind));
+
+/**
+ * The check of a scope's entity: `HookDto`'s fields, and as flags the `eventFlags` of the scope that `HookDto`
+ * lacks. It returns the hook, or `undefined` when `value` is not one; fields a newer GitLab adds are kept as they
+ * are.
+ */
+export function hookReader<Hook extends HookDto>(
+  eventFlags: readonly string[],
+): (value: unknown) => Hook | undefined {
+  const added = eventFlags.filter((flag) => !Object.hasOwn(HOOK_FIELDS, flag));
+  const checks = [...FIELD_CHECKS, ...added.map((flag) => checkOf(flag, 'flag'))];
+  return (value) => {
+    if (!isRecord(value)) return undefined;
+    let hook = value;
+    for (const [field, kind, check] of checks) {
+      if (!check(value[field])) return undefined;
+      if (kind === 'flag' && value[field] === null) hook = { ...hook, [field]: false };
+    }
+    return hook as unknown as Hook;
+  };
 }
+
+/** A hook entity, or `undefined` when `value` is not one. */
+export const toHook: (value: unknown) => HookDto | undefined = hookReader([]);
 
 /** A list of hook entities, or `undefined` when any element is not one. */
 export function toHookList(value: unknown): HookDto[] | undefined {

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  copyAttributes,
-  defaultAttributes,
   type HookAttributes,
+  hookModelOf,
   keyValues,
   runBeforeValidation,
-  validateHook,
 } from '../../src/embedded-gitlab/hook-model.ts';
+import { SYSTEM_HOOKS } from '../../src/embedded-gitlab/system-hooks.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 import { useEmbeddedGitLab } from './helpers.ts';
+
+const { copyAttributes, defaultAttributes, validateHook } = hookModelOf(SYSTEM_HOOKS);
 
 describe('PUT /hooks/:hook_id', () => {
   const t = useEmbeddedGitLab();

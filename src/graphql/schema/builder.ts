@@ -25,7 +25,7 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   relay: {
     cursorType: 'String',
-    // `node` and `nodes` are defined in system-hook.ts so that ID errors and list bounds are ours to state.
+    // `node` and `nodes` are defined in node.ts so that ID errors and list bounds are ours to state.
     nodeQueryOptions: false,
     nodesQueryOptions: false,
     nodeTypeOptions: { description: 'An object with a global ID, `gid://gitlab/<Type>/<id>`.' },
@@ -50,7 +50,7 @@ export const builder = new SchemaBuilder<{
     nodeFieldOptions: { nullable: false, description: 'The item.' },
     encodeGlobalID: (typename, id) => encodeGlobalId(typename, id),
     decodeGlobalID: () => {
-      throw new Error('Global IDs are parsed by parseSystemHookId, not by the relay plugin');
+      throw new Error('Global IDs are parsed by parseGlobalId, not by the relay plugin');
     },
   },
 });

@@ -5,18 +5,21 @@ import {
   GraphQLSchema,
   isUnionType,
 } from 'graphql';
+import type { HookScopeTypes } from '../../upstream/hook-scope.ts';
 import { isRecord } from '../../upstream/json.ts';
 import { GITLAB_MAX_PER_PAGE, type HookDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
-import { parseSystemHookId, quoteValue } from './global-id.ts';
+import { parseHookId, quoteValue } from './global-id.ts';
+import type { HookResource } from './hook-resource.ts';
+import { nodeRoutes } from './node.ts';
 
 /**
  * The gateway as an Apollo Federation 2 subgraph. The federation plugin adds `_service` and `_entities`;
  * this module states what they accept. A federating gateway sends `_entities` the representations it
  * collected from other subgraphs, so they are checked as strictly as the arguments of `nodes`: bounded in
- * number, each an entity this subgraph owns, each with an `id` that names a SystemHook.
+ * number, each an entity this subgraph owns, each with an `id` that names a hook of its type.
  */
 
 /** The most representations one `_entities` call resolves, as many as `nodes` takes IDs (same reason). */
@@ -28,22 +31,22 @@ export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
 type Representation = Record<string, unknown>;
 
 /**
- * The hook a `SystemHook` representation names, read through the request's loader, so a batch of
- * representations is batched like `nodes`. Async on purpose: a bad key fails its own entity (an error at
- * `_entities.<index>`), not the others of the call, and costs no upstream request.
+ * How a representation of the scope's type is resolved: the hook its `id` names, read through the request's
+ * loader, so a batch of representations is batched like `nodes`. Async on purpose: a bad key fails its own
+ * entity (an error at `_entities.<index>`), not the others of the call, and costs no upstream request.
  */
-export async function resolveSystemHookReference(
-  representation: Representation,
-  ctx: GatewayContext,
-): Promise<HookDto | null> {
-  const { id } = representation;
-  if (id === undefined || id === null) {
-    throw badUserInput('A SystemHook representation needs its key field "id"');
-  }
-  if (typeof id !== 'string' && typeof id !== 'number') {
-    throw badUserInput('The "id" of a SystemHook representation must be a global ID or a REST id');
-  }
-  return ctx.loaders.hookById.load(parseSystemHookId(String(id)));
+export function hookReferenceResolver<T extends HookScopeTypes>(resource: HookResource<T>) {
+  const { model } = resource.scope;
+  return async (representation: Representation, ctx: GatewayContext): Promise<HookDto | null> => {
+    const { id } = representation;
+    if (id === undefined || id === null) {
+      throw badUserInput(`A ${model} representation needs its key field "id"`);
+    }
+    if (typeof id !== 'string' && typeof id !== 'number') {
+      throw badUserInput(`The "id" of a ${model} representation must be a global ID or a REST id`);
+    }
+    return resource.hooksOf(ctx).loader.load(parseHookId(String(id), model));
+  };
 }
 
 /**
@@ -70,6 +73,11 @@ function checkRepresentations(representations: readonly unknown[], entityTypes: 
       );
     }
   }
+}
+
+/** The representations a call may carry, for the argument's description: `{ __typename: "SystemHook", id }`. */
+function representationForms(entityTypes: ReadonlySet<string>): string {
+  return [...entityTypes].map((typename) => `\`{ __typename: "${typename}", id }\``).join(', ');
 }
 
 /**
@@ -105,11 +113,11 @@ export function guardFederationFields(subgraph: GraphQLSchema): GraphQLSchema {
     },
     description:
       `Federation: the entities that the representations name, in their order, null for each that does not ` +
-      `exist; at most ${MAX_REPRESENTATIONS}. Batched like \`nodes\`. REST: GET /api/v4/hooks/:id, batched`,
+      `exist; at most ${MAX_REPRESENTATIONS}. Batched like \`nodes\`. REST: ${nodeRoutes()}, batched`,
     args: {
       representations: {
         ...representationsArg,
-        description: `Entity representations, \`{ __typename: "SystemHook", id }\`, at most ${MAX_REPRESENTATIONS}.`,
+        description: `Entity representations, ${representationForms(entityTypes)}, at most ${MAX_REPRESENTATIONS}.`,
       },
     },
     resolve: (source, args, ctx, info) => {

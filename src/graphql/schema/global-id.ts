@@ -1,3 +1,4 @@
+import { SYSTEM_HOOKS } from '../../upstream/hook-scope.ts';
 import { badUserInput } from '../errors.ts';
 
 /**
@@ -16,6 +17,11 @@ export function encodeGlobalId(typename: string, id: bigint | number | string): 
   return `${GID_PREFIX}${typename}/${id}`;
 }
 
+/** How an argument that names a hook of `typename` is written, for its description. */
+export function globalIdForm(typename: string): string {
+  return `Global ID \`gid://gitlab/${typename}/<id>\`, or the REST id.`;
+}
+
 /** The value as an error message may quote it: bounded, and with control characters shown as escapes. */
 export function quoteValue(value: string): string {
   const shown = value.length > ECHO_LIMIT ? `${value.slice(0, ECHO_LIMIT)}…` : value;
@@ -28,18 +34,36 @@ function parseDecimalId(text: string): number | null {
   return Number.isSafeInteger(id) && id > 0 ? id : null;
 }
 
-/** The REST id of a SystemHook global ID or plain id; a `BAD_USER_INPUT` error naming the value otherwise. */
-export function parseSystemHookId(value: string): number {
+/**
+ * The type and REST id a global ID names, when it names one of `typenames`; a `BAD_USER_INPUT` error naming the
+ * value otherwise. A plain REST id (`"7"`) names the first of them: the arguments that take one name one type,
+ * and `node` takes it for the type the gateway served first, system hooks.
+ */
+export function parseGlobalId(
+  value: string,
+  typenames: readonly [string, ...string[]],
+): { typename: string; id: number } {
+  const [plainType] = typenames;
   const plain = parseDecimalId(value);
-  if (plain !== null) return plain;
-  if (NUMERIC.test(value)) throw badUserInput(`${quoteValue(value)} is not a valid SystemHook ID`);
+  if (plain !== null) return { typename: plainType, id: plain };
+  if (NUMERIC.test(value)) throw badUserInput(`${quoteValue(value)} is not a valid ${plainType} ID`);
   const match = GID.exec(value);
   if (!match) throw badUserInput(`${quoteValue(value)} is not a valid Global ID`);
   const [, typename, id] = match as unknown as [string, string, string];
-  if (typename !== 'SystemHook') {
-    throw badUserInput(`${quoteValue(value)} does not represent an instance of SystemHook`);
+  if (!typenames.includes(typename)) {
+    throw badUserInput(`${quoteValue(value)} does not represent an instance of ${typenames.join(' or ')}`);
   }
   const parsed = parseDecimalId(id);
-  if (parsed === null) throw badUserInput(`${quoteValue(value)} is not a valid SystemHook ID`);
-  return parsed;
+  if (parsed === null) throw badUserInput(`${quoteValue(value)} is not a valid ${typename} ID`);
+  return { typename, id: parsed };
+}
+
+/** The REST id of a `typename` global ID or plain id; a `BAD_USER_INPUT` error naming the value otherwise. */
+export function parseHookId(value: string, typename: string): number {
+  return parseGlobalId(value, [typename]).id;
+}
+
+/** The REST id of a SystemHook global ID or plain id, as `parseHookId` reads it. */
+export function parseSystemHookId(value: string): number {
+  return parseHookId(value, SYSTEM_HOOKS.model);
 }

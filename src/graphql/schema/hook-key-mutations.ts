@@ -1,21 +1,23 @@
-import type { GatewayContext } from '../context.ts';
+import type { HookScopeTypes } from '../../upstream/hook-scope.ts';
 import { badUserInput } from '../errors.ts';
+import type { RequestHooks } from '../loaders/hook-collections.ts';
 import { builder } from './builder.ts';
-import { parseSystemHookId } from './global-id.ts';
+import { parseHookId } from './global-id.ts';
+import { restRoute } from './hook-names.ts';
+import type { HookRef, HookResource } from './hook-resource.ts';
 import {
   clientMutationIdField,
   hookIdField,
-  payloadType,
+  hookPayload,
   relayClassicMutation,
   runMutation,
-  systemHookPayloadField,
 } from './mutation-helpers.ts';
 
 /**
  * URL variables and custom headers are both secret key/value maps on a hook, each with a PUT and a DELETE
- * endpoint of the same shape; one definition makes their four mutations.
+ * endpoint of the same shape in every scope; one definition makes their four mutations for a scope.
  */
-interface KeyedSecret {
+export interface KeyedSecret {
   /** `UrlVariable` or `CustomHeader`, as in the mutation names. */
   typeName: string;
   /** What a user calls it, in descriptions. */
@@ -32,38 +34,37 @@ function checkKey(key: string, noun: string): string {
   return key;
 }
 
-/** The payload both mutations of a secret return: the hook as GitLab holds it after the change. */
-function keyedSecretPayload(name: string) {
-  return payloadType(`${name}Payload`, `Result of ${name.charAt(0).toLowerCase()}${name.slice(1)}.`, (t) => ({
-    systemHook: systemHookPayloadField(t, 'The hook after the change; null when GitLab rejected it.'),
-  }));
-}
-
 /** Runs a change of a hook's secret; GitLab answers 204, so the hook is read only if the payload selects it. */
-function changeSecret(
-  ctx: GatewayContext,
-  input: { clientMutationId?: string | null | undefined; hookId: string | number },
-  change: (id: number) => Promise<void>,
+function changeSecret<T extends HookScopeTypes>(
+  hooks: RequestHooks<T>,
+  id: number,
+  clientMutationId: string | null | undefined,
+  change: () => Promise<void>,
 ) {
-  const id = parseSystemHookId(String(input.hookId));
-  return runMutation(
-    input.clientMutationId,
-    () => change(id),
-    () => {
-      ctx.loaders.hookById.forget(id);
-      return { hookId: id };
-    },
-  );
+  return runMutation(clientMutationId, change, () => {
+    hooks.loader.forget(id);
+    return { hookId: id };
+  });
 }
 
-function defineKeyedSecretMutations(secret: KeyedSecret) {
+export function defineKeyedSecretMutations<T extends HookScopeTypes>(
+  resource: HookResource<T>,
+  ref: HookRef,
+  secret: KeyedSecret,
+): void {
+  const { scope } = resource;
   const { typeName, noun, restPath } = secret;
+  const name = `${resource.keyMutationPrefix}${typeName}`;
+  const route = (method: string) => restRoute(scope, method, `/:id/${restPath}/:key`);
+  /** The payload both mutations of a secret return: the hook as GitLab holds it after the change. */
+  const payload = (mutation: string) =>
+    hookPayload(resource, ref, mutation, 'The hook after the change; null when GitLab rejected it.');
 
-  const SetInput = builder.inputType(`SetHook${typeName}Input`, {
-    description: `The ${noun} to set on a system hook.`,
+  const SetInput = builder.inputType(`Set${name}Input`, {
+    description: `The ${noun} to set on a ${scope.noun}.`,
     fields: (t) => ({
       clientMutationId: clientMutationIdField(t),
-      hookId: hookIdField(t, 'The hook.'),
+      hookId: hookIdField(t, 'The hook.', scope.model),
       key: t.string({ required: true, description: `Name of the ${noun}.` }),
       value: t.string({
         required: true,
@@ -71,43 +72,37 @@ function defineKeyedSecretMutations(secret: KeyedSecret) {
       }),
     }),
   });
-  relayClassicMutation(`setHook${typeName}`, {
-    description: `Creates or overwrites a ${noun} of a system hook. REST: PUT /api/v4/hooks/:id/${restPath}/:key`,
+  relayClassicMutation(`set${name}`, {
+    description: `Creates or overwrites a ${noun} of a ${scope.noun}. REST: ${route('PUT')}`,
     input: SetInput,
-    payload: keyedSecretPayload(`SetHook${typeName}`),
-    resolve: (input, ctx) =>
-      changeSecret(ctx, input, (id) => ctx.gitlab[secret.set](id, checkKey(input.key, noun), input.value)),
+    payload: payload(`Set${name}`),
+    resolve: (input, ctx) => {
+      const id = parseHookId(String(input.hookId), scope.model);
+      const hooks = resource.hooksOf(ctx);
+      return changeSecret(hooks, id, input.clientMutationId, () =>
+        hooks.api[secret.set](id, checkKey(input.key, noun), input.value),
+      );
+    },
   });
 
-  const DeleteInput = builder.inputType(`DeleteHook${typeName}Input`, {
-    description: `The ${noun} to remove from a system hook.`,
+  const DeleteInput = builder.inputType(`Delete${name}Input`, {
+    description: `The ${noun} to remove from a ${scope.noun}.`,
     fields: (t) => ({
       clientMutationId: clientMutationIdField(t),
-      hookId: hookIdField(t, 'The hook.'),
+      hookId: hookIdField(t, 'The hook.', scope.model),
       key: t.string({ required: true, description: `Name of the ${noun}.` }),
     }),
   });
-  relayClassicMutation(`deleteHook${typeName}`, {
-    description: `Removes a ${noun} from a system hook. REST: DELETE /api/v4/hooks/:id/${restPath}/:key`,
+  relayClassicMutation(`delete${name}`, {
+    description: `Removes a ${noun} from a ${scope.noun}. REST: ${route('DELETE')}`,
     input: DeleteInput,
-    payload: keyedSecretPayload(`DeleteHook${typeName}`),
-    resolve: (input, ctx) =>
-      changeSecret(ctx, input, (id) => ctx.gitlab[secret.remove](id, checkKey(input.key, noun))),
+    payload: payload(`Delete${name}`),
+    resolve: (input, ctx) => {
+      const id = parseHookId(String(input.hookId), scope.model);
+      const hooks = resource.hooksOf(ctx);
+      return changeSecret(hooks, id, input.clientMutationId, () =>
+        hooks.api[secret.remove](id, checkKey(input.key, noun)),
+      );
+    },
   });
 }
-
-defineKeyedSecretMutations({
-  typeName: 'UrlVariable',
-  noun: 'URL variable',
-  restPath: 'url_variables',
-  set: 'setUrlVariable',
-  remove: 'deleteUrlVariable',
-});
-
-defineKeyedSecretMutations({
-  typeName: 'CustomHeader',
-  noun: 'custom header',
-  restPath: 'custom_headers',
-  set: 'setCustomHeader',
-  remove: 'deleteCustomHeader',
-});

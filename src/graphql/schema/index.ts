@@ -2,9 +2,7 @@ import { builder } from './builder.ts';
 import { FEDERATION_LINK_URL, guardFederationFields } from './federation.ts';
 import './scalars.ts';
 import './system-hook.ts';
-import './system-hook-mutations.ts';
 import './events/index.ts';
-import './hook-key-mutations.ts';
 
 /**
  * The gateway's schema, built once, and an Apollo Federation 2 subgraph (`_service`, `_entities`);

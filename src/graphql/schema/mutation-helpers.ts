@@ -1,10 +1,13 @@
 import type { InputObjectRef, ObjectRef } from '@pothos/core';
 import { isUpstreamError } from '../../upstream/errors.ts';
+import type { HookScopeTypes } from '../../upstream/hook-scope.ts';
 import type { HookDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
 import { builder } from './builder.ts';
-import { SystemHook } from './system-hook.ts';
+import { globalIdForm } from './global-id.ts';
+import { hookFieldName, lowerFirst } from './hook-names.ts';
+import type { HookResource } from './hook-resource.ts';
 
 /**
  * What the mutation files share. Mutations are Relay-classic, as GitLab's are: one `input` argument carrying
@@ -15,7 +18,7 @@ import { SystemHook } from './system-hook.ts';
 
 type Types = typeof builder.$inferSchemaTypes;
 export type InputFieldBuilder = PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>;
-type PayloadFieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<Types, MutationResult>;
+export type PayloadFieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<Types, MutationResult>;
 
 /** What every mutation resolves to. */
 export interface MutationResult {
@@ -23,10 +26,11 @@ export interface MutationResult {
   errors: string[];
   /** The hook as GitLab returned it, when it did. */
   hook?: HookDto | null;
-  /** A hook to read (through the request's loader) only if the payload's `systemHook` is selected. */
+  /** A hook to read (through the request's loader) only if the payload's hook field is selected. */
   hookId?: number | null;
   deletedHookId?: number | null;
-  mockData?: Record<string, unknown> | null;
+  /** What a scope's test endpoint answered: the sample event, for system hooks. */
+  testAnswer?: unknown;
 }
 
 export function clientMutationIdField(t: InputFieldBuilder) {
@@ -35,21 +39,21 @@ export function clientMutationIdField(t: InputFieldBuilder) {
   });
 }
 
-export function hookIdField(t: InputFieldBuilder, description: string) {
-  return t.id({
-    required: true,
-    description: `${description} Global ID \`gid://gitlab/SystemHook/<id>\`, or the REST id.`,
-  });
+/** The input field that names the hook a mutation changes, one of `typename`. */
+export function hookIdField(t: InputFieldBuilder, description: string, typename: string) {
+  return t.id({ required: true, description: `${description} ${globalIdForm(typename)}` });
 }
 
-/** Defines `<Mutation>Payload` with `clientMutationId` and `errors`, plus the fields `fields` adds. */
-export function payloadType(
-  name: string,
-  description: string,
-  fields: (t: PayloadFieldBuilder) => Record<string, ReturnType<PayloadFieldBuilder['field']>>,
-) {
-  return builder.objectRef<MutationResult>(name).implement({
-    description,
+/** Fields of a payload type. */
+export type PayloadFields = Record<string, ReturnType<PayloadFieldBuilder['field']>>;
+
+/**
+ * Defines `<Mutation>Payload`, "Result of <mutation>.", with `clientMutationId` and `errors`, plus the fields
+ * `fields` adds; `mutation` is the mutation's name with a capital (`CreateSystemHook`).
+ */
+export function payloadType(mutation: string, fields: (t: PayloadFieldBuilder) => PayloadFields) {
+  return builder.objectRef<MutationResult>(`${mutation}Payload`).implement({
+    description: `Result of ${lowerFirst(mutation)}.`,
     fields: (t) => ({
       clientMutationId: t.string({
         nullable: true,
@@ -65,19 +69,41 @@ export function payloadType(
   });
 }
 
-/** The payload's `systemHook`: the hook GitLab returned, or one read after a change GitLab answered with 204. */
-export function systemHookPayloadField(t: PayloadFieldBuilder, description: string) {
+/**
+ * The payload's hook (`systemHook`), of `type`: the hook GitLab returned, or one read through the request's loader
+ * after a change GitLab answered with 204.
+ */
+export function hookPayloadField<T extends HookScopeTypes>(
+  t: PayloadFieldBuilder,
+  resource: HookResource<T>,
+  type: ObjectRef<Types, HookDto>,
+  description: string,
+) {
   return t.field({
-    type: SystemHook,
+    type,
     nullable: true,
     description,
     // A read after a change GitLab answered with 204.
     extensions: upstreamCalls(1),
     resolve: (result, _args, ctx) => {
       if (result.hook) return result.hook;
-      return result.hookId ? ctx.loaders.hookById.load(result.hookId) : null;
+      if (!result.hookId) return null;
+      const read: Promise<HookDto | null> = resource.hooksOf(ctx).loader.load(result.hookId);
+      return read;
     },
   });
+}
+
+/** The payload of a mutation that returns one hook, in the member the scope names (`systemHook`). */
+export function hookPayload<T extends HookScopeTypes>(
+  resource: HookResource<T>,
+  type: ObjectRef<Types, HookDto>,
+  mutation: string,
+  hookDescription: string,
+) {
+  return payloadType(mutation, (t) => ({
+    [hookFieldName(resource.scope)]: hookPayloadField(t, resource, type, hookDescription),
+  }));
 }
 
 /**

@@ -1,6 +1,7 @@
+import type { HookScopeTypes } from '../../upstream/hook-scope.ts';
 import type { HookDto, HookPageDto } from '../../upstream/types.ts';
-import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
+import type { RequestHooks } from '../loaders/hook-collections.ts';
 import {
   applyLast,
   encodeCursor,
@@ -13,7 +14,7 @@ import {
 /** GitLab's convention for a count it will not compute exactly: the limit plus one. */
 export const COUNT_LIMIT = 10_000;
 
-/** An edge of `systemHooks`; its cursor is encoded only if a query selects it. */
+/** An edge of a hook connection (`systemHooks`); its cursor is encoded only if a query selects it. */
 class HookEdge {
   constructor(
     readonly node: HookDto,
@@ -31,22 +32,28 @@ interface Window {
 }
 
 /**
- * A page of `systemHooks`: the window the Relay arguments name, read with the fewest GitLab pages that cover it.
- * The hooks those pages return also feed the request's loader, so hooks the same query reads by id cost nothing.
+ * A page of a collection's hooks (`systemHooks`): the window the Relay arguments name, read with the fewest GitLab
+ * pages that cover it. The hooks those pages return also feed the request's loader, so hooks the same query
+ * reads by id cost nothing.
  */
-export async function resolveSystemHookPage(ctx: GatewayContext, args: WindowArguments) {
+export async function resolveHookPage<T extends HookScopeTypes>(
+  hooks: RequestHooks<T>,
+  args: WindowArguments,
+) {
   const request = windowRequest(args);
   // `last` without `before`: the end of the list has to be known first.
-  const listed = request.end === null ? await listLength(ctx) : { end: request.end, total: null };
+  const listed = request.end === null ? await listLength(hooks) : { end: request.end, total: null };
   const window = applyLast(request.start, Math.max(request.start, listed.end), request.last);
   const pages = planPages(window.start, window.end);
-  const listing = Promise.all(pages.map((page) => ctx.gitlab.listHooks(page)));
-  ctx.loaders.hookById.track(listing.then(hooksOf));
+  const listing = Promise.all(pages.map((page) => hooks.api.listHooks(page)));
+  hooks.loader.track(listing.then(hooksOf));
   return toConnection(window, pages, await listing, listed.total);
 }
 
-async function listLength(ctx: GatewayContext): Promise<{ end: number; total: number }> {
-  const probe = await ctx.gitlab.listHooks({ page: 1, perPage: 1 });
+async function listLength<T extends HookScopeTypes>(
+  hooks: RequestHooks<T>,
+): Promise<{ end: number; total: number }> {
+  const probe = await hooks.api.listHooks({ page: 1, perPage: 1 });
   const total = probe.pagination.total;
   if (total === null) {
     throw badUserInput(
@@ -56,7 +63,7 @@ async function listLength(ctx: GatewayContext): Promise<{ end: number; total: nu
   return { end: total, total };
 }
 
-function hooksOf(results: readonly HookPageDto[]): HookDto[] {
+function hooksOf<Hook extends HookDto>(results: readonly HookPageDto<Hook>[]): Hook[] {
   return results.flatMap((result) => result.hooks);
 }
 
