@@ -119,9 +119,6 @@ export interface GatewayEvents {
   maxSubscriptionsPerCredential?: number | undefined;
 }
 
-/** Where GitLab delivers system hook events to the gateway. */
-export const SYSTEM_HOOK_RECEIVER_PATH = ROUTES.receiver;
-
 export type Gateway = YogaServerInstance<Record<string, never>, GatewayContext>;
 
 /** What `/ready` reports of GitLab: `busy` when the gateway's own load kept its probe from asking. */
@@ -177,7 +174,7 @@ function useSystemHookReceiver(
   hooks: Pick<SystemHookReceiverOptions, 'onRefused' | 'onAccepted'> | undefined,
 ): Plugin {
   return useRoute(
-    SYSTEM_HOOK_RECEIVER_PATH,
+    ROUTES.receiver,
     createSystemHookReceiver({ ...events.receiver, ...hooks, store: events.store }),
   );
 }

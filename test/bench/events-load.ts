@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
+import { ROUTES } from '../../src/http/routes.ts';
 
 export type SubscribersCommand =
   /**
@@ -83,7 +83,7 @@ export class DeliveryPoster {
     try {
       const response = await this.pool.request({
         method: 'POST',
-        path: SYSTEM_HOOK_RECEIVER_PATH,
+        path: ROUTES.receiver,
         headers: {
           'content-type': 'application/json',
           'x-gitlab-event': 'System Hook',

@@ -9,7 +9,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
+import { ROUTES } from '../../src/http/routes.ts';
 import { serveBenchmark, serveHandler } from './protocol.ts';
 
 export interface FanoutProcessOptions {
@@ -63,7 +63,7 @@ serveBenchmark(async () => {
 
   const served = await serveHandler((request, response) => {
     if (request.headers.accept?.includes('text/event-stream')) subscribe(request, response);
-    else if (request.method === 'POST' && request.url === SYSTEM_HOOK_RECEIVER_PATH)
+    else if (request.method === 'POST' && request.url === ROUTES.receiver)
       receive(request, response).catch(() => response.destroy());
     else response.writeHead(404).end();
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { GraphQLError } from 'graphql';
-import { encodeGlobalId, parseSystemHookId } from '../../src/graphql/schema/global-id.ts';
+import { encodeGlobalId, parseHookId } from '../../src/graphql/schema/global-id.ts';
 import { propertyRuns } from '../helpers/property.ts';
 
 const RUNS = propertyRuns(200);
@@ -17,7 +17,7 @@ function expectedId(value: string): number | null {
 
 function parse(value: string): { id: number } | { error: GraphQLError } {
   try {
-    return { id: parseSystemHookId(value) };
+    return { id: parseHookId(value, 'SystemHook') };
   } catch (error) {
     assert.ok(error instanceof GraphQLError, `threw ${String(error)} for ${JSON.stringify(value)}`);
     return { error };
@@ -69,8 +69,8 @@ describe('global ID parsing, property-based', () => {
   it('round-trips every hook id through encodeGlobalId, and takes the plain REST id too', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (id) => {
-        assert.equal(parseSystemHookId(encodeGlobalId('SystemHook', id)), id);
-        assert.equal(parseSystemHookId(String(id)), id);
+        assert.equal(parseHookId(encodeGlobalId('SystemHook', id), 'SystemHook'), id);
+        assert.equal(parseHookId(String(id), 'SystemHook'), id);
       }),
       RUNS,
     );

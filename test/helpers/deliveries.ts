@@ -7,7 +7,7 @@
  * ```
  */
 import { randomUUID } from 'node:crypto';
-import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
+import { ROUTES } from '../../src/http/routes.ts';
 
 /** A delivery as GitLab sends it: the body, byte for byte, and its headers without the credential. */
 export interface Delivery {
@@ -60,7 +60,7 @@ export async function deliver(
   token: string,
 ): Promise<{ status: number; ms: number }> {
   const started = performance.now();
-  const response = await fetch(`${origin}${SYSTEM_HOOK_RECEIVER_PATH}`, {
+  const response = await fetch(`${origin}${ROUTES.receiver}`, {
     method: 'POST',
     headers: { ...delivery.headers, 'x-gitlab-token': token },
     body: delivery.body,

@@ -10,7 +10,8 @@ import {
 import type { EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import { requestLimits } from '../../src/graphql/plugins/use-request-limits.ts';
-import { createGateway, type GatewayOptions, SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
+import { createGateway, type GatewayOptions } from '../../src/http/gateway.ts';
+import { ROUTES } from '../../src/http/routes.ts';
 import { type GatewayServerOptions, startGatewayServer } from '../../src/http/server.ts';
 import type { GraphQLWebSocketOptions } from '../../src/http/websocket.ts';
 import {
@@ -236,7 +237,7 @@ export async function startEventStack(
       },
     },
   });
-  const receiverUrl = `${stack.url}${SYSTEM_HOOK_RECEIVER_PATH}`;
+  const receiverUrl = `${stack.url}${ROUTES.receiver}`;
   return {
     ...stack,
     receiverUrl,

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import type { EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
-import { createGateway, SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
+import { createGateway } from '../../src/http/gateway.ts';
+import { ROUTES } from '../../src/http/routes.ts';
 import { createGitLabClient, type GitLabClient } from '../../src/upstream/client.ts';
 import {
   composeSupergraph,
@@ -97,7 +98,7 @@ describe('the subscription through the Hive gateway runtime', () => {
     gatewayOrigin = await listen(server);
     subgraphUrl = `${gatewayOrigin}/graphql`;
     await gitlab.seed([
-      { url: `${gatewayOrigin}${SYSTEM_HOOK_RECEIVER_PATH}`, name: 'gateway', token: RECEIVER_TOKEN },
+      { url: `${gatewayOrigin}${ROUTES.receiver}`, name: 'gateway', token: RECEIVER_TOKEN },
     ]);
     supergraphSdl = composeSupergraph([{ name: 'system-hooks', url: subgraphUrl, sdl: SUBGRAPH_SDL }]);
     hive = await startHiveGateway(supergraphSdl);

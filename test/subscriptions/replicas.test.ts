@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createEmbeddedGitLab, type EmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
-import { SYSTEM_HOOK_RECEIVER_PATH } from '../../src/http/gateway.ts';
+import { ROUTES } from '../../src/http/routes.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import { type Delivery, deliver, projectCreate } from '../helpers/deliveries.ts';
 import {
@@ -102,9 +102,7 @@ describe('two gateway processes sharing Redis', () => {
   });
 
   it('delivers an event GitLab sent to replica A to an SSE and a WebSocket subscriber on replica B, once each', async () => {
-    await gitlab.seed([
-      { url: `${a.url}${SYSTEM_HOOK_RECEIVER_PATH}`, name: 'replica A', token: RECEIVER_TOKEN },
-    ]);
+    await gitlab.seed([{ url: `${a.url}${ROUTES.receiver}`, name: 'replica A', token: RECEIVER_TOKEN }]);
     const onB = [kept(await subscribeOverSse(b.url)), kept(await subscribeOverWebSocket(b.url))];
     await ready(onB);
 

@@ -1,4 +1,3 @@
-import { SYSTEM_HOOKS } from '../../upstream/hook-scope.ts';
 import { badUserInput } from '../errors.ts';
 
 /**
@@ -61,9 +60,4 @@ export function parseGlobalId(
 /** The REST id of a `typename` global ID or plain id; a `BAD_USER_INPUT` error naming the value otherwise. */
 export function parseHookId(value: string, typename: string): number {
   return parseGlobalId(value, [typename]).id;
-}
-
-/** The REST id of a SystemHook global ID or plain id, as `parseHookId` reads it. */
-export function parseSystemHookId(value: string): number {
-  return parseHookId(value, SYSTEM_HOOKS.model);
 }
