@@ -180,7 +180,7 @@ function seedParams(
 
 /** GitLab's answer for an error; 499 (nginx's "client closed request", logged only) when the client left. */
 function errorAnswer(error: unknown, request: IncomingMessage, response: ServerResponse): HttpAnswer {
-  if (error instanceof ApiError) return { status: error.status, json: error.body };
+  if (error instanceof ApiError) return { status: error.status, headers: error.headers, json: error.body };
   if (response.destroyed || request.destroyed) return CLIENT_CLOSED;
   // Never echo details: the message could quote a request value.
   console.error('embedded GitLab: unexpected error', error instanceof Error ? error.stack : error);
