@@ -53,7 +53,7 @@ export interface HookTestEndpoint {
   /** The path below the hook: `''` for system hooks (`POST hooks/:hook_id`), `test/:trigger` elsewhere. */
   readonly path: string;
   /** Declares the path parameters beyond `hook_id` (`trigger`), adding Grape's messages to `errors`. */
-  declare?(path: Readonly<Record<string, string>>, errors: ParamErrors): void;
+  declare?(path: Readonly<Record<string, string>>, errors: ParamErrors, context: RouteContext): void;
   /**
    * Tests `hook`, which the endpoint has found under its parent (`hook.parentId`), and answers as GitLab does.
    * `path` holds the path parameters (`trigger`), percent-decoded and not yet validated.

@@ -151,7 +151,7 @@ function updateHook(call: EndpointCall): HttpAnswer {
 /** `Hooks::Test` / `Hooks::TriggerTest`, as the scope mounts it: its path parameters together, then the hook. */
 async function testHook(call: EndpointCall): Promise<HttpAnswer> {
   const hookId = declareHookId(call.path.hook_id ?? '', call.errors);
-  call.scope.test.declare?.(call.path, call.errors);
+  call.scope.test.declare?.(call.path, call.errors, call.context);
   call.errors.throwIfAny();
   const hook = call.store.find(hookId, call.parentId);
   return call.scope.test.handle(hook, call.request, call.context, call.path, { userId: call.userId });

@@ -200,6 +200,9 @@ describe('POST /-/embedded-gitlab/webhook-events', () => {
       [{ event_name: 'push', group: t.world.projectId }, 404, /no group/],
       [{ event_name: 'push', project: { id: 1 } }, 400, /project must be an id or a full path/],
       [{ event_name: 'nope', project: t.world.projectId }, 400, /not in the catalogue/],
+      [{ event_name: '__proto__', project: t.world.projectId }, 400, /not in the catalogue/],
+      [{ event_name: 'x', project: t.world.projectId, payload: {}, trigger: 'constructor' }, 400, /trigger must/],
+      [{ event_name: 'push', project: 'x'.repeat(2000) }, 400, /project must be an id or a full path/],
       [{ event_name: 'nope', project: t.world.projectId, payload: {} }, 400, /not in the catalogue/],
       [
         { event_name: 'push', project: t.world.projectId, payload: [1] },

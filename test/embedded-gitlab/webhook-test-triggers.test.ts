@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
@@ -185,7 +186,16 @@ describe('POST /projects/:id/hooks/:hook_id/test/:trigger', () => {
 
   it('rejects triggers outside the project list with 400, group-only ones included, before the hook', async () => {
     const hook = await t.createHook({ url: `${receiver.origin}/bad` });
-    for (const trigger of ['member_events', 'subgroup_events', 'project_events', 'xyz', 'push_hooks']) {
+    // 18.10's resource_deploy_token_events is not a trigger of the version played (18.6.5).
+    const invalid = [
+      'member_events',
+      'subgroup_events',
+      'project_events',
+      'xyz',
+      'push_hooks',
+      'resource_deploy_token_events',
+    ];
+    for (const trigger of invalid) {
       const answer = await test(hook.id, trigger);
       assert.deepEqual([answer.status, answer.body], [400, { error: 'trigger does not have a valid value' }]);
     }
@@ -281,5 +291,43 @@ describe('POST /groups/:id/hooks/:hook_id/test/:trigger', () => {
     const hook = await t.createHook({ url: `${receiver.origin}/g` }, { groups: t.world.groupId });
     const answer = await t.call('POST', `/groups/${t.world.subgroupId}/hooks/${hook.id}/test/push_events`);
     assert.deepEqual([answer.status, answer.body], [404, { message: '404 Not found' }]);
+  });
+});
+
+describe('test deliveries of GitLab 19.0', () => {
+  const t = useWebhookGitLab({ version: '19.0.0' });
+  let receiver: Receiver;
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(() => receiver.close());
+
+  it('signs them as Standard Webhooks, webhook-id being the Idempotency-Key, at the clock’s time', async () => {
+    const key = randomBytes(32);
+    const hook = await t.createHook({
+      url: `${receiver.origin}/signed`,
+      signing_token: `whsec_${key.toString('base64')}`,
+    });
+    const answer = await t.call('POST', `/projects/${t.world.projectId}/hooks/${hook.id}/test/push_events`);
+    assert.equal(answer.status, 201, answer.text);
+    const delivery = receiver.received.at(-1);
+    const id = String(delivery?.headers['webhook-id']);
+    const timestamp = String(delivery?.headers['webhook-timestamp']);
+    assert.equal(id, delivery?.headers['idempotency-key']);
+    assert.equal(timestamp, String(Math.floor(t.clock.now / 1000)));
+    const expected = createHmac('sha256', key)
+      .update(`${id}.${timestamp}.${delivery?.body}`)
+      .digest('base64');
+    assert.equal(delivery?.headers['webhook-signature'], `v1,${expected}`);
+    assert.equal(delivery?.headers['user-agent'], 'GitLab/19.0.0');
+  });
+
+  it('knows 18.10’s resource_deploy_token_events, which has no test data', async () => {
+    const hook = await t.createHook({ url: `${receiver.origin}/deploy-token` });
+    const answer = await t.call(
+      'POST',
+      `/projects/${t.world.projectId}/hooks/${hook.id}/test/resource_deploy_token_events`,
+    );
+    assert.deepEqual([answer.status, answer.body], [422, { message: 'Testing not available for this hook' }]);
   });
 });
