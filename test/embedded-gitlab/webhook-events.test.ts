@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { USER_TOKEN } from '../helpers/credentials.ts';
-import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait-until.ts';
-import { useWebhookGitLab } from './webhook-world.ts';
+import { useReceiver, useWebhookGitLab } from './webhook-world.ts';
 
 describe('POST /-/embedded-gitlab/webhook-events', () => {
   const t = useWebhookGitLab();
-  let receiver: Receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(() => receiver.close());
+  const receiver = useReceiver();
 
   /** The deliveries that arrived at `path`. */
   const at = (path: string) => receiver.received.filter((request) => request.target === path);
@@ -201,7 +196,11 @@ describe('POST /-/embedded-gitlab/webhook-events', () => {
       [{ event_name: 'push', project: { id: 1 } }, 400, /project must be an id or a full path/],
       [{ event_name: 'nope', project: t.world.projectId }, 400, /not in the catalogue/],
       [{ event_name: '__proto__', project: t.world.projectId }, 400, /not in the catalogue/],
-      [{ event_name: 'x', project: t.world.projectId, payload: {}, trigger: 'constructor' }, 400, /trigger must/],
+      [
+        { event_name: 'x', project: t.world.projectId, payload: {}, trigger: 'constructor' },
+        400,
+        /trigger must/,
+      ],
       [{ event_name: 'push', project: 'x'.repeat(2000) }, 400, /project must be an id or a full path/],
       [{ event_name: 'nope', project: t.world.projectId, payload: {} }, 400, /not in the catalogue/],
       [
