@@ -164,6 +164,26 @@ describe('POST /-/embedded-gitlab/webhook-events', () => {
     assert.ok(own.id > 0);
   });
 
+  it('passes the triggering request’s X-Gitlab-Event-UUID on; fires from code too', async () => {
+    await t.createHook({ url: `${receiver.origin}/uuid`, releases_events: true, push_events: false });
+    const uuid = '6a1c1e1e-0000-4000-8000-000000000001';
+    const answer = await t.fire(
+      { event_name: 'release', project: t.world.projectId },
+      { headers: { 'X-Gitlab-Event-UUID': uuid } },
+    );
+    assert.equal(answer.status, 202);
+    await waitUntil('the release', () => at('/uuid').length === 1);
+    assert.equal(at('/uuid')[0]?.headers['x-gitlab-event-uuid'], uuid);
+    const emitted = t.gitlab.fireWebHookEvent({ eventName: 'release', project: 'acme/platform/api' });
+    assert.equal(emitted.payload.object_kind, 'release');
+    await waitUntil('the second release', () => at('/uuid').length === 2);
+    assert.notEqual(at('/uuid')[1]?.headers['x-gitlab-event-uuid'], uuid);
+    assert.throws(
+      () => t.gitlab.fireWebHookEvent({ eventName: 'release', project: 'no/such' }),
+      /no project/,
+    );
+  });
+
   it('delivers a payload of the caller’s own with the trigger it names', async () => {
     const hook = await t.createHook({
       url: `${receiver.origin}/custom`,
