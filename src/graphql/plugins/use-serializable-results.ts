@@ -1,6 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { gatewayError } from '../errors.ts';
+import { isGroupedFlush } from '../grouped-stream.ts';
 
 /**
  * No subscription result that cannot be serialized reaches a transport. Such a result (JSON nested too deep for
@@ -47,24 +48,32 @@ function unserializableBecause(value: unknown): string | null {
   return null;
 }
 
+/** `JSON.stringify(value)`, or the masked error's text when it cannot be written (told to `failed`). */
+export function stringifyOrMasked(value: unknown, failed?: (error: unknown) => void): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    failed?.(error);
+    return UNSERIALIZABLE_TEXT;
+  }
+}
+
+/** `result`, or the masked error in its place when its `data` holds what JSON cannot write (told to `failed`). */
+export function checkedResult(result: ExecutionResult, failed?: (error: unknown) => void): ExecutionResult {
+  const reason = unserializableBecause(result.data);
+  if (reason === null) return result;
+  failed?.(new Error(`A subscription result cannot be serialized: its data holds ${reason}`));
+  return unserializable();
+}
+
 export function useSerializableResults(): Plugin {
   let logger: YogaLogger | undefined;
   const failed = (error: unknown) => logger?.error(error);
-
-  const stringify = (value: unknown): string => {
-    try {
-      return JSON.stringify(value);
-    } catch (error) {
-      failed(error);
-      return UNSERIALIZABLE_TEXT;
-    }
-  };
+  const stringify = (value: unknown): string => stringifyOrMasked(value, failed);
 
   const checked = (result: ExecutionResult): ExecutionResult => {
-    const reason = unserializableBecause(result.data);
-    if (reason === null) return { ...result, stringify } as ExecutionResult;
-    failed(new Error(`A subscription result cannot be serialized: its data holds ${reason}`));
-    return unserializable();
+    const safe = checkedResult(result, failed);
+    return safe === result ? ({ ...result, stringify } as ExecutionResult) : safe;
   };
 
   return {
@@ -73,7 +82,10 @@ export function useSerializableResults(): Plugin {
     },
     onSubscribe: () => ({
       onSubscribeResult: () => ({
-        onNext: ({ result, setResult }) => setResult(checked(result)),
+        // A grouped flush was checked and serialized once for its whole group (subscription-groups.ts).
+        onNext: ({ result, setResult }) => {
+          if (!isGroupedFlush(result)) setResult(checked(result));
+        },
       }),
     }),
   };
