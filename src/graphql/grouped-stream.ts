@@ -13,6 +13,7 @@
  */
 import type { ExecutionResult } from 'graphql';
 import type { ScopedEventSubscription } from '../events/subscriptions.ts';
+import { serializedResult } from './plugins/use-serializable-results.ts';
 import type { GroupAnswer, SubscriptionGroup } from './subscription-groups.ts';
 
 /** A WebSocket operation's way to its socket (`src/http/websocket.ts`). */
@@ -38,17 +39,9 @@ const FLUSH_MAX_CHARS = 1 << 20;
 /** Between the data of two events in one flush: the end of one SSE frame and the start of the next. */
 const SSE_FRAME_BOUNDARY = '\n\nevent: next\ndata: ';
 
-const GROUPED_FLUSH = Symbol('grouped flush');
-
-/** Whether `result` is a flush of grouped events, checked and serialized already. */
-export function isGroupedFlush(result: unknown): boolean {
-  return typeof result === 'object' && result !== null && GROUPED_FLUSH in result;
-}
-
-function flushOf(texts: readonly string[]): ExecutionResult {
-  const text = texts.join(SSE_FRAME_BOUNDARY);
-  return { [GROUPED_FLUSH]: true, stringify: () => text } as ExecutionResult;
-}
+/** The flush as one result: checked per event by the group already, and its text made. */
+const flushOf = (texts: readonly string[]): ExecutionResult =>
+  serializedResult(texts.join(SSE_FRAME_BOUNDARY));
 
 let turnEnd: Promise<void> | undefined;
 

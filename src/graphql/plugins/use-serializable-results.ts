@@ -1,7 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import { gatewayError } from '../errors.ts';
-import { isGroupedFlush } from '../grouped-stream.ts';
 
 /**
  * No subscription result that cannot be serialized reaches a transport. Such a result (JSON nested too deep for
@@ -48,6 +47,18 @@ function unserializableBecause(value: unknown): string | null {
   return null;
 }
 
+const SERIALIZED = Symbol('serialized already');
+
+/**
+ * A result whose text was checked and made already (a flush of the grouped fan-out, `grouped-stream.ts`): its own
+ * `stringify` returns `text`, and this plugin leaves it as it is.
+ */
+export function serializedResult(text: string): ExecutionResult {
+  return { [SERIALIZED]: true, stringify: () => text } as ExecutionResult;
+}
+
+const isSerialized = (result: ExecutionResult) => SERIALIZED in result;
+
 /** `JSON.stringify(value)`, or the masked error's text when it cannot be written (told to `failed`). */
 export function stringifyOrMasked(value: unknown, failed?: (error: unknown) => void): string {
   try {
@@ -82,9 +93,8 @@ export function useSerializableResults(): Plugin {
     },
     onSubscribe: () => ({
       onSubscribeResult: () => ({
-        // A grouped flush was checked and serialized once for its whole group (subscription-groups.ts).
         onNext: ({ result, setResult }) => {
-          if (!isGroupedFlush(result)) setResult(checked(result));
+          if (!isSerialized(result)) setResult(checked(result));
         },
       }),
     }),
