@@ -193,14 +193,20 @@ function rootResumeVariables(operation: OperationDefinitionNode): string[] {
   return names;
 }
 
-/** `value` with object keys in order, so that equal variables give equal keys whatever order they came in. */
+/**
+ * `value` with object keys in order, so that equal variables give equal keys whatever order they came in. Built
+ * with `fromEntries`, which defines every key as the object's own: a `__proto__` key assigned would set the
+ * prototype instead and drop out of the key.
+ */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (typeof value !== 'object' || value === null) return value;
-  const sorted: Record<string, unknown> = {};
-  for (const name of Object.keys(value).sort())
-    sorted[name] = canonical((value as Record<string, unknown>)[name]);
-  return sorted;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((name) => [name, canonical(record[name])]),
+  );
 }
 
 /** A result as graphql-ws's `next` puts it in its message: its errors last, each as its `toJSON()`. */

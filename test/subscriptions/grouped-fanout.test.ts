@@ -318,4 +318,17 @@ describe('the group key', () => {
     for (const group of [one, other, a, b]) group.leave();
     assert.equal(groups.count, 0);
   });
+
+  it('keeps every variable a client sends in the key, `__proto__` too, and none it sends in another order', () => {
+    const sent = (json: string) => ({ schema, document, variableValues: JSON.parse(json) });
+    const one = groups.join(sent('{"__proto__": {"x": 1}, "a": [1, {"b": 2, "c": 3}]}'), 's');
+    const other = groups.join(sent('{"__proto__": {"x": 2}, "a": [1, {"b": 2, "c": 3}]}'), 's');
+    const reordered = groups.join(sent('{"a": [1, {"c": 3, "b": 2}], "__proto__": {"x": 1}}'), 's');
+    const list = groups.join(sent('{"__proto__": {"x": 1}, "a": [[1], {"b": 2, "c": 3}]}'), 's');
+    assert.notEqual(one, other);
+    assert.equal(one, reordered);
+    assert.notEqual(one, list);
+    for (const group of [one, other, reordered, list]) group.leave();
+    assert.equal(groups.count, 0);
+  });
 });
