@@ -44,8 +44,13 @@ export interface SubscriptionGroupsOptions {
 
 type GroupExecution = Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>;
 
-/** Answers kept per group: more than a flush takes at any rate the receiver sustains. */
+/**
+ * Answers kept per group, in count and in text (UTF-16 units, both forms counted when they differ): more than the
+ * members at the head take in a flush at the rates the receiver sustains, and a bounded cost per group however
+ * large the events (a 1 MiB payload selected is a 1 MiB answer). The newest is always kept.
+ */
 const ANSWERS_PER_GROUP = 256;
+const ANSWER_CHARS_PER_GROUP = 1 << 21;
 
 /** The argument of the subscription field that says where to resume; it never changes an event's answer. */
 const RESUME_ARGUMENT = 'after';
@@ -53,6 +58,7 @@ const RESUME_ARGUMENT = 'after';
 export class SubscriptionGroup {
   private members = 0;
   private readonly answers = new Map<SystemHookEventSource, GroupAnswer>();
+  private answerChars = 0;
 
   constructor(
     readonly key: string,
@@ -67,8 +73,14 @@ export class SubscriptionGroup {
     if (known !== undefined) return known;
     const answer = this.registry.execute(this.args, event);
     this.answers.set(event, answer);
-    if (this.answers.size > ANSWERS_PER_GROUP) {
-      this.answers.delete(this.answers.keys().next().value as SystemHookEventSource);
+    this.answerChars += charsOf(answer);
+    while (
+      this.answers.size > 1 &&
+      (this.answers.size > ANSWERS_PER_GROUP || this.answerChars > ANSWER_CHARS_PER_GROUP)
+    ) {
+      const [oldest, dropped] = this.answers.entries().next().value as [SystemHookEventSource, GroupAnswer];
+      this.answers.delete(oldest);
+      this.answerChars -= charsOf(dropped);
     }
     return answer;
   }
@@ -88,6 +100,9 @@ export class SubscriptionGroup {
     return this.members;
   }
 }
+
+const charsOf = (answer: GroupAnswer) =>
+  answer.sse.length + (answer.ws === answer.sse ? 0 : answer.ws.length);
 
 /** What the grouped execution gives resolvers as context: no viewer, no GitLab. */
 const NO_VIEWER: Record<string, never> = Object.freeze({});

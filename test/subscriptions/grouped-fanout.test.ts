@@ -319,6 +319,23 @@ describe('the group key', () => {
     assert.equal(groups.count, 0);
   });
 
+  it('keeps a bounded text of answers per group, whatever the size of the events', () => {
+    const group = groups.join(args({ after: null }), 'large');
+    const events = Array.from({ length: 20 }, (_, n) => ({
+      ...eventOf({ ...project(`large-${n}`), description: 'x'.repeat(200_000) }),
+      cursor: `c.${n}`,
+    }));
+    const first = events.map((event) => group.answer(event));
+    assert.equal(group.answer(events[19] as never), first[19], 'the newest is kept');
+    assert.notEqual(
+      group.answer(events[0] as never),
+      first[0],
+      'the oldest was dropped, and is executed again',
+    );
+    assert.equal(group.answer(events[0] as never).sse, first[0]?.sse, 'to the same bytes');
+    group.leave();
+  });
+
   it('keeps every variable a client sends in the key, `__proto__` too, and none it sends in another order', () => {
     const sent = (json: string) => ({ schema, document, variableValues: JSON.parse(json) });
     const one = groups.join(sent('{"__proto__": {"x": 1}, "a": [1, {"b": 2, "c": 3}]}'), 's');
