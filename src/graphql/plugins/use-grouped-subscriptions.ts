@@ -7,8 +7,6 @@ import { type ResultErrorMask, SubscriptionGroups } from '../subscription-groups
 export interface GroupedSubscriptionsOptions {
   /** How the gateway masks an error in a result, as Yoga's `maskedErrors` does for every other result. */
   maskError: ResultErrorMask;
-  /** Told the groups of this gateway, once, for metrics and tests. @default none */
-  watchGroups?: ((groups: SubscriptionGroups) => void) | undefined;
 }
 
 /**
@@ -24,7 +22,6 @@ export function useGroupedSubscriptions(options: GroupedSubscriptionsOptions): P
     maskError: options.maskError,
     onUnserializable: (error) => logger?.error(error),
   });
-  options.watchGroups?.(groups);
 
   async function subscribe(args: ExecutionArgs) {
     const source = await createSourceEventStream(args);
