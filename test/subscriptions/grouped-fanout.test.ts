@@ -303,17 +303,21 @@ describe('the group key', () => {
 
   it('keeps a variable used anywhere but `after` in the key', () => {
     const reused = parse(/* GraphQL */ `
-      subscription Reused($after: String) {
-        systemHookEventReceived(after: $after) { cursor }
-        again: systemHookEventReceived(after: $after) { eventName }
-      }
+      subscription A($after: String) { systemHookEventReceived(after: $after) { cursor } }
+      subscription B($after: String) { systemHookEventReceived(after: $after) { eventName } }
     `);
     const one = groups.join({ schema, document: parse(VARIABLES), variableValues: { full: true } }, 's');
     const other = groups.join({ schema, document: parse(VARIABLES), variableValues: { full: false } }, 's');
     assert.notEqual(one, other);
-    // Twice as `after` is still only `after`: one group.
-    const a = groups.join({ schema, document: reused, variableValues: { after: 'x.1' } }, 's');
-    const b = groups.join({ schema, document: reused, variableValues: { after: 'x.2' } }, 's');
+    // Only ever `after`, in each operation of the document: one group.
+    const a = groups.join(
+      { schema, document: reused, operationName: 'B', variableValues: { after: 'x.1' } },
+      's',
+    );
+    const b = groups.join(
+      { schema, document: reused, operationName: 'B', variableValues: { after: 'x.2' } },
+      's',
+    );
     assert.equal(a, b);
     for (const group of [one, other, a, b]) group.leave();
     assert.equal(groups.count, 0);
