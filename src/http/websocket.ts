@@ -79,6 +79,8 @@ function operationRequest(upgrade: IncomingMessage, params: ConnectionParams, si
   return new Request(`http://gateway${upgrade.url ?? '/'}`, { method: 'POST', headers, signal });
 }
 
+type ServerContext = Context<ConnectionParams, Extra & Partial<Record<PropertyKey, never>>>;
+
 /** One controller per socket: its signal is every operation's request signal, aborted when the socket closes. */
 const socketSignals = new WeakMap<object, AbortController>();
 
@@ -92,8 +94,6 @@ function signalOf(ctx: ServerContext): AbortSignal {
   }
   return controller.signal;
 }
-
-type ServerContext = Context<ConnectionParams, Extra & Partial<Record<PropertyKey, never>>>;
 
 /** The TCP socket under each WebSocket, corked around a flush so that its messages leave in one write. */
 const transports = new WeakMap<WebSocket, Duplex>();
