@@ -9,6 +9,7 @@
  * - Memory does not grow with slow subscribers: every subscription reads the one retained buffer through a
  *   position of its own, and one that falls behind the buffer's start is dropped (`SubscriberTooSlowError`).
  */
+import type { HistoryPage, HistoryRequest } from './event-history.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
 
 /** `EVENT_RETENTION`'s default: how many recent events are kept for `after`. */
@@ -119,6 +120,13 @@ export interface EventStore {
    * `SubscriberTooSlowError` when the subscriber falls behind the retained events.
    */
   subscribe(options?: SubscribeOptions): Promise<AsyncIterableIterator<SystemHookEventSource>>;
+  /**
+   * A page of the retained events, oldest first, with the cursors `subscribe` takes as `after` (see
+   * `readHistory`). Rejects with `InvalidEventCursorError` for an `after` or `before` that names no event of this
+   * store (another store's, one never handed out), and with `EventCursorExpiredError` for one whose event is no
+   * longer retained. Reads what every replica shares: with Redis, the stream.
+   */
+  history(request: HistoryRequest): Promise<HistoryPage>;
   status(): EventStoreStatus;
   /** Ends every subscription (they return `done`) and releases what the store holds. */
   close(): Promise<void>;

@@ -10,6 +10,7 @@
  */
 import { localCursor, newStoreId, parseCursor } from './cursor.ts';
 import { EventCursorExpiredError, EventStoreUnavailableError, InvalidEventCursorError } from './errors.ts';
+import { readHistory } from './event-history.ts';
 import { EventLog } from './event-log.ts';
 import {
   type AppendResult,
@@ -19,6 +20,7 @@ import {
   type SubscribeOptions,
   storeSettings,
 } from './event-store.ts';
+import { logHistory } from './log-history.ts';
 import { RecentDeliveries } from './recent-deliveries.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
 
@@ -46,6 +48,16 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): EventSt
     return at + 1;
   }
 
+  const history = logHistory(log, (cursor) => {
+    const parsed = parseCursor(cursor);
+    // A stream id, or another store's cursor (an earlier process's, another replica's): nothing of this store.
+    if (parsed.kind !== 'local' || parsed.storeId !== storeId || parsed.sequence >= sequence)
+      throw new InvalidEventCursorError();
+    const at = log.sequenceOf(cursor);
+    if (at === undefined) throw new EventCursorExpiredError();
+    return at;
+  });
+
   return {
     async append(input: SystemHookEventInput): Promise<AppendResult> {
       if (closed) throw new EventStoreUnavailableError('The event store is closed.');
@@ -65,6 +77,11 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): EventSt
       if (closed) throw new EventStoreUnavailableError('The event store is closed.');
       const position = after == null ? log.head : positionAfter(after);
       return log.subscribe({ position, accept, signal });
+    },
+
+    async history(request) {
+      if (closed) throw new EventStoreUnavailableError('The event store is closed.');
+      return readHistory(history, request);
     },
 
     status() {

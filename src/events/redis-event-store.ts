@@ -44,6 +44,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
 import { localCursor, newStoreId, parseCursor } from './cursor.ts';
 import { EventCursorExpiredError, EventStoreUnavailableError, InvalidEventCursorError } from './errors.ts';
+import { type HistoryRequest, type HistorySource, readHistory } from './event-history.ts';
 import { EventLog } from './event-log.ts';
 import {
   type AppendResult,
@@ -67,6 +68,7 @@ import {
   type StreamKeys,
   streamKeys,
 } from './redis-stream.ts';
+import { streamHistory } from './redis-stream-history.ts';
 import { BLOCK_MS, StreamReader } from './redis-stream-reader.ts';
 import { createPageReader, type PageReader, StreamReplay } from './redis-stream-replay.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
@@ -169,6 +171,7 @@ class RedisEventStore implements EventStore {
   private readonly queue: OutageQueue;
   private readonly reader: StreamReader;
   private readonly pageAfter: PageReader;
+  private readonly stream: HistorySource<string>;
   /** Written to Redis by this process, not yet read back from the stream. */
   private readonly inFlight = new Map<string, SystemHookEventInput>();
   private localSequence = 0;
@@ -229,6 +232,14 @@ class RedisEventStore implements EventStore {
       pageBytes: options.replayPageBytes ?? REPLAY_PAGE_BYTES,
       logHead: () => this.log.head,
       deliveredHereAs: (deliveryId) => this.seen.get(deliveryId)?.cursor ?? null,
+      onUnreachable: () => this.link.markUnreachable(),
+    });
+    this.stream = streamHistory({
+      client: this.client,
+      keys: this.keys,
+      pageBytes: options.replayPageBytes ?? REPLAY_PAGE_BYTES,
+      usable: () => this.link.usable(),
+      ownLocalCursor: (storeId) => storeId === this.storeId,
       onUnreachable: () => this.link.markUnreachable(),
     });
     this.reader = new StreamReader({
@@ -378,6 +389,11 @@ class RedisEventStore implements EventStore {
       prefix: replay,
       skip: (event, sequence) => replay.alreadyGiven(event, sequence),
     });
+  }
+
+  async history(request: HistoryRequest) {
+    if (this.closed) throw new EventStoreUnavailableError('The event store is closed.');
+    return readHistory(this.stream, request);
   }
 
   status(): EventStoreStatus {

@@ -5,8 +5,10 @@
  * once, and replaying an append whose answer was lost stores nothing twice.
  *
  * The stream is bounded in body bytes as well as in count, as each replica's log is: a list holds
- * `<entry id> <body bytes>` for each entry, in the stream's order, and a key their sum; the append script trims
+ * `<entry id> <body bytes> <event name>` for each entry, in the stream's order, and a key their sum; the append script trims
  * the oldest entries while the sum is over the bound. (Entries written before sizes were kept leave by count.)
+ * A hash counts the entries by event name, kept with the list, so that the history counts by type without
+ * reading the entries.
  * Replay pages are bounded in bytes by a script too, so that a resuming subscriber never holds more than a page.
  */
 import type { Redis, Result } from 'ioredis';
@@ -15,8 +17,8 @@ import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /**
-     * KEYS: dedupe key, stream, sizes list, bytes total. ARGV: TTL seconds, MAXLEN, deliveryId, event JSON, the
-     * stream's byte bound, the event's body bytes.
+     * KEYS: dedupe key, stream, sizes list, bytes total, names. ARGV: TTL seconds, MAXLEN, deliveryId, event
+     * JSON, the stream's byte bound, the event's body bytes, its event name.
      */
     appendSystemHookEvent(...args: AppendArguments): Result<[number, string], Context>;
     /**
@@ -29,6 +31,22 @@ declare module 'ioredis' {
       count: number,
       maxBytes: number,
     ): Result<[number, StreamEntry[]], Context>;
+    /**
+     * KEYS: stream. ARGV: `forward` or `backward`, the first id (`-`, `+`, `<id>`, or `(<id>` to start past it),
+     * the most entries, the most bytes after the first entry. Answers whether the stream ended within the page,
+     * and the entries, nearest first.
+     */
+    systemHookEventRange(
+      streamKey: string,
+      direction: 'forward' | 'backward',
+      start: string,
+      count: number,
+      maxBytes: number,
+    ): Result<[number, StreamEntry[]], Context>;
+    /** KEYS: stream. ARGV: an id. The id of the newest entry at or before it, or null. */
+    systemHookEventAtOrBefore(streamKey: string, id: string): Result<string | null, Context>;
+    /** KEYS: stream, names. The stream's length, and `[name, count, ...]` of its entries. */
+    systemHookEventCount(streamKey: string, namesKey: string): Result<[number, string[]], Context>;
   }
 }
 
@@ -37,20 +55,24 @@ local cursor = redis.call('GET', KEYS[1])
 if cursor then return {0, cursor} end
 cursor = redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '*', 'd', ARGV[3], 'e', ARGV[4])
 redis.call('SET', KEYS[1], cursor, 'EX', ARGV[1])
-redis.call('RPUSH', KEYS[3], cursor .. ' ' .. ARGV[6])
+redis.call('RPUSH', KEYS[3], cursor .. ' ' .. ARGV[6] .. ' ' .. ARGV[7])
+redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
 local total = redis.call('INCRBY', KEYS[4], ARGV[6])
+local function forget(listed)
+  local id, size, name = string.match(listed, '^(%S+) (%d+) ?(.*)$')
+  if name ~= '' and redis.call('HINCRBY', KEYS[5], name, -1) <= 0 then redis.call('HDEL', KEYS[5], name) end
+  total = redis.call('DECRBY', KEYS[4], size)
+  return id
+end
 local length = redis.call('XLEN', KEYS[2])
 local listed = redis.call('LLEN', KEYS[3])
 while listed > length do
-  local trimmed = redis.call('LPOP', KEYS[3])
-  total = redis.call('DECRBY', KEYS[4], string.match(trimmed, ' (%d+)$'))
+  forget(redis.call('LPOP', KEYS[3]))
   listed = listed - 1
 end
 if listed == length then
   while total > tonumber(ARGV[5]) and length > 1 do
-    local id, size = string.match(redis.call('LPOP', KEYS[3]), '^(%S+) (%d+)$')
-    redis.call('XDEL', KEYS[2], id)
-    total = redis.call('DECRBY', KEYS[4], size)
+    redis.call('XDEL', KEYS[2], forget(redis.call('LPOP', KEYS[3])))
     length = length - 1
   end
 end
@@ -71,17 +93,54 @@ end
 return {#entries < tonumber(ARGV[2]) and 1 or 0, entries}
 `;
 
+/** A history page: as the replay page, in either direction, from a bound that may be exclusive (`(<id>`). */
+const RANGE_SCRIPT = `
+local entries
+if ARGV[1] == 'forward' then
+  entries = redis.call('XRANGE', KEYS[1], ARGV[2], '+', 'COUNT', ARGV[3])
+else
+  entries = redis.call('XREVRANGE', KEYS[1], ARGV[2], '-', 'COUNT', ARGV[3])
+end
+local bytes = 0
+for index = 2, #entries do
+  for _, value in ipairs(entries[index][2]) do bytes = bytes + string.len(value) end
+  if bytes > tonumber(ARGV[4]) then
+    local page = {}
+    for kept = 1, index - 1 do page[kept] = entries[kept] end
+    return {0, page}
+  end
+end
+return {#entries < tonumber(ARGV[3]) and 1 or 0, entries}
+`;
+
+/** The id of the newest entry at or before an id, without its fields; false when there is none. */
+const AT_OR_BEFORE_SCRIPT = `
+local entries = redis.call('XREVRANGE', KEYS[1], ARGV[1], '-', 'COUNT', 1)
+if #entries == 0 then return false end
+return entries[1][1]
+`;
+
+/** The stream's length and its entries counted by event name (`HGETALL`, flat). */
+const COUNT_SCRIPT = `
+return {redis.call('XLEN', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+`;
+
 export function defineStreamScripts(redis: Redis): void {
-  redis.defineCommand('appendSystemHookEvent', { numberOfKeys: 4, lua: APPEND_SCRIPT });
+  redis.defineCommand('appendSystemHookEvent', { numberOfKeys: 5, lua: APPEND_SCRIPT });
   redis.defineCommand('systemHookEventPage', { numberOfKeys: 1, lua: PAGE_SCRIPT });
+  redis.defineCommand('systemHookEventRange', { numberOfKeys: 1, lua: RANGE_SCRIPT });
+  redis.defineCommand('systemHookEventAtOrBefore', { numberOfKeys: 1, lua: AT_OR_BEFORE_SCRIPT });
+  redis.defineCommand('systemHookEventCount', { numberOfKeys: 2, lua: COUNT_SCRIPT });
 }
 
 export interface StreamKeys {
   stream: string;
-  /** `<entry id> <body bytes>` of each entry, in the stream's order. */
+  /** `<entry id> <body bytes> <event name>` of each entry, in the stream's order. */
   sizes: string;
   /** The sum of the sizes. */
   bytes: string;
+  /** A hash of event name to how many entries of the stream have it, for counting by type without reading them. */
+  names: string;
   delivery(deliveryId: string): string;
 }
 
@@ -90,6 +149,7 @@ export function streamKeys(prefix: string): StreamKeys {
     stream: `${prefix}:stream`,
     sizes: `${prefix}:stream-sizes`,
     bytes: `${prefix}:stream-bytes`,
+    names: `${prefix}:stream-names`,
     delivery: (deliveryId) => `${prefix}:delivery:${deliveryId}`,
   };
 }
@@ -99,12 +159,14 @@ type AppendArguments = [
   streamKey: string,
   sizesKey: string,
   bytesKey: string,
+  namesKey: string,
   ttlSeconds: number,
   maxLength: number,
   deliveryId: string,
   event: string,
   maxBytes: number,
   bodyBytes: number,
+  eventName: string,
 ];
 
 /** What the append script bounds the stream with: the dedupe keys' lifetime, and the stream's length and bytes. */
@@ -125,12 +187,14 @@ export function appendArguments(
     keys.stream,
     keys.sizes,
     keys.bytes,
+    keys.names,
     bounds.ttlSeconds,
     bounds.maxLength,
     event.deliveryId,
     serializeEvent(event),
     bounds.maxBytes,
     event.bodyBytes,
+    event.eventName,
   ];
 }
 

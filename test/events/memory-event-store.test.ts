@@ -5,7 +5,18 @@ import type { SystemHookEventInput } from '../../src/events/types.ts';
 import { eventInput, eventStoreContract, take } from './store-contract.ts';
 
 describe('the in-memory event store', () => {
-  eventStoreContract({ open: async ({ retention }) => createMemoryEventStore({ retention }) });
+  eventStoreContract({
+    open: async ({ retention }) => createMemoryEventStore({ retention }),
+    foreignCursors: async (store) => {
+      const other = createMemoryEventStore();
+      const { cursor } = await other.append(eventInput(1));
+      await other.close();
+      const [own] = (await store.history({ last: 1 })).events;
+      const ahead = own?.cursor.replace(/\.\d+$/, '.999') ?? '';
+      // Another store's, one of its own never handed out, and a stream id, which only Redis hands out.
+      return [cursor, ahead, '1718000000000-0', '18446744073709551615-18446744073709551615'];
+    },
+  });
 
   it('reports a cursor of another store (an earlier process) as expired', async () => {
     const earlier = createMemoryEventStore();

@@ -78,7 +78,15 @@ describe('the Redis event store', () => {
 
   const newPrefix = () => `test-${randomBytes(6).toString('hex')}`;
 
-  eventStoreContract({ open: ({ retention }) => open({ retention, keyPrefix: newPrefix() }) });
+  eventStoreContract({
+    open: ({ retention }) => open({ retention, keyPrefix: newPrefix() }),
+    foreignCursors: async (store) => {
+      const [oldest] = (await store.history({ first: 1 })).events;
+      const [ms] = (oldest?.cursor ?? '').split('-');
+      // Ids at or past the oldest entry that no entry has (never this stream's), and another store's outage cursor.
+      return [`${ms}-99999`, '18446744073709551615-18446744073709551615', 'abcdef012345.3'];
+    },
+  });
 
   describe('two replicas on one Redis', () => {
     it('hands an event appended on either replica to the subscribers of both, once each', async () => {
@@ -153,6 +161,114 @@ describe('the Redis event store', () => {
       const events = await b.subscribe({ after: cursors[20] });
       assert.deepEqual(numbers(await take(events, 4)), [21, 22, 23, 24]);
       await Promise.all([a.close(), b.close()]);
+    });
+  });
+
+  describe('history through the shared stream', () => {
+    const listed = (page: { events: SystemHookEventSource[] }) => numbers(page.events);
+
+    it('lists on each replica what either received, also on one started afterwards', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix });
+      const b = await open({ keyPrefix });
+      const cursors: string[] = [];
+      for (let n = 0; n < 12; n += 1)
+        cursors.push((await (n % 3 === 0 ? b : a).append(eventInput(n))).cursor);
+      // Started afterwards, it holds none of them in its own log: it reads them from the stream.
+      const c = await open({ keyPrefix });
+      assert.equal(c.status().retained, 0);
+      for (const store of [a, b, c]) {
+        const page = await store.history({ last: 5 });
+        assert.deepEqual(listed(page), range(7, 12));
+        assert.deepEqual(
+          page.events.map((event) => event.cursor),
+          cursors.slice(7),
+        );
+        assert.equal(page.count, 12);
+        const older = await store.history({
+          last: 5,
+          before: page.events[0]?.cursor,
+          types: ['USER_CREATE'],
+        });
+        assert.deepEqual(listed(older), [1, 3, 5]);
+        assert.equal(older.count, 6);
+      }
+      // The newest listed on C resumes on A with the next event, the seam between the list and the stream.
+      const events = await a.subscribe({ after: (await c.history({ last: 1 })).events[0]?.cursor });
+      await c.append(eventInput(12));
+      assert.deepEqual(numbers(await take(events, 1)), [12]);
+      assert.equal(await nothingBefore(a, [events]), true);
+      await Promise.all([a.close(), b.close(), c.close()]);
+    });
+
+    it('counts by type from the names kept beside the stream, through trims by count and by bytes', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, retention: 4, maxRetainedBytes: 25_000 });
+      const raw = new Redis(redis.url);
+      try {
+        const sizes = [...Array(6).fill(5_000), ...Array(3).fill(10_000)];
+        for (const [n, bodyBytes] of sizes.entries()) {
+          await a.append(eventInput(n, { bodyBytes }));
+          const all = await a.history({ first: 100 });
+          const users = await a.history({ first: 100, types: ['USER_CREATE'] });
+          assert.equal(all.count, all.events.length);
+          assert.equal(users.count, users.events.length);
+          const names = await raw.hgetall(`${keyPrefix}:stream-names`);
+          const total = Object.values(names).reduce((sum, count) => sum + Number(count), 0);
+          assert.equal(total, all.count, JSON.stringify(names));
+        }
+        assert.deepEqual(listed(await a.history({})), [7, 8]);
+      } finally {
+        raw.disconnect();
+      }
+      await a.close();
+    });
+
+    it('counts entries written before names were kept by reading them', async () => {
+      const keyPrefix = newPrefix();
+      const raw = new Redis(redis.url);
+      try {
+        for (let n = 0; n < 3; n += 1) {
+          const input = eventInput(n);
+          await raw.xadd(`${keyPrefix}:stream`, '*', 'd', input.deliveryId, 'e', JSON.stringify(input));
+        }
+        const a = await open({ keyPrefix });
+        for (let n = 3; n < 6; n += 1) await a.append(eventInput(n));
+        const projects = await a.history({ types: ['PROJECT_CREATE'] });
+        assert.deepEqual([listed(projects), projects.count], [[0, 2, 4], 3]);
+        assert.equal((await a.history({})).count, 6);
+        await a.close();
+      } finally {
+        raw.disconnect();
+      }
+    });
+
+    it('reads the stream in pages bounded in bytes, as a replay does', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, replayPageBytes: 25_000 });
+      const padded = (n: number) =>
+        eventInput(n, {
+          payload: { event_name: n < 10 ? 'project_create' : 'user_create', n, pad: 'x'.repeat(10_000) },
+        });
+      for (let n = 0; n <= 12; n += 1) await a.append(padded(n));
+      const watcher = new Redis(redis.url);
+      const monitor = await watcher.monitor();
+      const reads: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (/^XREV?RANGE$/i.test(args[0] ?? '') && args[1] === `${keyPrefix}:stream`) reads.push(args);
+      });
+      try {
+        // The newest 12 projects: back past 3 users to the first event, a page of at most 3 entries at a time.
+        const page = await a.history({ last: 20, types: ['PROJECT_CREATE'] });
+        assert.deepEqual(listed(page), range(0, 10));
+        await a.append(padded(13));
+      } finally {
+        monitor.disconnect();
+        watcher.disconnect();
+      }
+      // 13 entries of about 10 KB, two or three a page (25,000 bytes past the first): no read takes the stream.
+      assert.ok(reads.length >= 5, `${reads.length} reads`);
+      await a.close();
     });
   });
 
@@ -299,6 +415,7 @@ describe('the Redis event store', () => {
 
       await redis.stop();
       await waitUntil('A notices', () => !a.status().healthy, REDIS_WAIT);
+      await assert.rejects(a.history({}), { code: 'EVENT_STORE_UNAVAILABLE' });
       for (let n = 1; n <= 5; n += 1) assert.equal((await a.append(eventInput(n))).duplicate, false);
       for (let n = 6; n <= 8; n += 1) await b.append(eventInput(n));
       assert.deepEqual(numbers(await take(onA, 5)), [1, 2, 3, 4, 5]);

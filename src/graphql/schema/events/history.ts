@@ -1,0 +1,75 @@
+/**
+ * `Query.systemHookEvents`: the retained events as a connection, oldest first, whose cursors are the events' own,
+ * so that a client can show the recent events and subscribe after the newest one with no gap and no repeat.
+ */
+import { DEFAULT_HISTORY_LAST, MAX_HISTORY_PAGE } from '../../../events/event-history.ts';
+import { DEFAULT_EVENT_RETENTION } from '../../../events/event-store.ts';
+import type { SystemHookEventSource } from '../../../events/types.ts';
+import { gatewayError } from '../../errors.ts';
+import { upstreamCalls } from '../../plugins/use-query-limits.ts';
+import { builder } from '../builder.ts';
+import { checkSize } from '../page-window.ts';
+import { SystemHookEvent, SystemHookEventType } from './event-interface.ts';
+
+const edgeOf = (event: SystemHookEventSource) => ({ cursor: event.cursor, node: event });
+
+builder.queryField('systemHookEvents', (t) =>
+  t.connection(
+    {
+      type: SystemHookEvent,
+      description:
+        "The system hook deliveries the gateway's receiver accepted and still retains (the last " +
+        `\`EVENT_RETENTION\`, ${DEFAULT_EVENT_RETENTION} by default), oldest first as the subscription delivers ` +
+        "them: no REST call reads them, they are the gateway's own, shared by every replica through Redis. " +
+        `Without \`first\` or \`last\`, the newest ${DEFAULT_HISTORY_LAST} (\`last: ${DEFAULT_HISTORY_LAST}\`); ` +
+        `pages of at most ${MAX_HISTORY_PAGE}. Each edge's cursor is its event's \`cursor\`: subscribe to ` +
+        '`systemHookEventReceived` with `after` set to the newest one to continue live with no gap and no ' +
+        'repeat. Administrators only (`UNAUTHENTICATED`, `FORBIDDEN`; GitLab is asked as for a subscription, ' +
+        'REST: GET /api/v4/hooks). A cursor that names no event of this gateway is `BAD_USER_INPUT`, one whose ' +
+        'event is no longer retained `EVENT_CURSOR_EXPIRED`; `EVENTS_DISABLED` when this gateway receives no ' +
+        'system hook deliveries.',
+      // The administrator check, as at the start of a subscription.
+      extensions: upstreamCalls(1),
+      args: {
+        types: t.arg({
+          type: [SystemHookEventType],
+          description: 'Only events of these types (also in `count`); null or empty for all.',
+        }),
+      },
+      resolve: async (_root, args, ctx) => {
+        const history = ctx.events?.history;
+        if (!history)
+          throw gatewayError('EVENTS_DISABLED', 'System hook events are not enabled on this gateway');
+        const page = await history({
+          first: checkSize(args.first, 'first'),
+          last: checkSize(args.last, 'last'),
+          after: args.after,
+          before: args.before,
+          types: args.types,
+        });
+        const edges = page.events.map(edgeOf);
+        return {
+          edges,
+          pageInfo: {
+            hasPreviousPage: page.hasPrevious,
+            hasNextPage: page.hasNext,
+            startCursor: edges[0]?.cursor ?? null,
+            endCursor: edges.at(-1)?.cursor ?? null,
+          },
+          count: page.count,
+        };
+      },
+    },
+    {
+      name: 'SystemHookEventConnection',
+      description: 'A page of the retained system hook events, oldest first.',
+      fields: (c) => ({
+        count: c.int({
+          description: 'Number of retained events of the types asked for, all pages together.',
+          resolve: (connection) => connection.count,
+        }),
+      }),
+    },
+    { name: 'SystemHookEventEdge', description: 'A system hook event and its cursor.' },
+  ),
+);
