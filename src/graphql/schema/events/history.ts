@@ -20,14 +20,14 @@ builder.queryField('systemHookEvents', (t) =>
       description:
         "The system hook deliveries the gateway's receiver accepted and still retains (the last " +
         `\`EVENT_RETENTION\`, ${DEFAULT_EVENT_RETENTION} by default), oldest first as the subscription delivers ` +
-        "them: no REST call reads them, they are the gateway's own, shared by every replica through Redis. " +
+        "them. GitLab has no list of them: they are the gateway's own, shared by every replica through Redis. " +
         `Without \`first\` or \`last\`, the newest ${DEFAULT_HISTORY_LAST} (\`last: ${DEFAULT_HISTORY_LAST}\`); ` +
         `pages of at most ${MAX_HISTORY_PAGE}. Each edge's cursor is its event's \`cursor\`: subscribe to ` +
         '`systemHookEventReceived` with `after` set to the newest one to continue live with no gap and no ' +
-        'repeat. Administrators only (`UNAUTHENTICATED`, `FORBIDDEN`; GitLab is asked as for a subscription, ' +
-        'REST: GET /api/v4/hooks). A cursor that names no event of this gateway is `BAD_USER_INPUT`, one whose ' +
-        'event is no longer retained `EVENT_CURSOR_EXPIRED`; `EVENTS_DISABLED` when this gateway receives no ' +
-        'system hook deliveries.',
+        'repeat. A cursor that names no event of this gateway is `BAD_USER_INPUT`, one whose event is no longer ' +
+        'retained `EVENT_CURSOR_EXPIRED`; `EVENTS_DISABLED` when this gateway receives no system hook ' +
+        'deliveries. Administrators only (`UNAUTHENTICATED`, `FORBIDDEN`): the one GitLab call is the check a ' +
+        'subscription starts with. REST: GET /api/v4/hooks',
       // The administrator check, as at the start of a subscription.
       extensions: upstreamCalls(1),
       args: {
