@@ -105,12 +105,14 @@ export async function readHistory<Position>(
     request.after == null ? null : source.positionOf(request.after),
     request.before == null ? null : source.positionOf(request.before),
   ]);
-  const count = source.count(types);
-  const page =
+  // Together, so that a failure of either is the request's, and none is left unhandled.
+  const [page, count] = await Promise.all([
     first === null
-      ? await lastOfWindow(source, accept, after, before, last as number)
-      : await firstOfWindow(source, accept, after, before, first, last);
-  return { ...page, count: await count };
+      ? lastOfWindow(source, accept, after, before, last as number)
+      : firstOfWindow(source, accept, after, before, first, last),
+    source.count(types),
+  ]);
+  return { ...page, count };
 }
 
 type Accept = (event: SystemHookEventSource) => boolean;

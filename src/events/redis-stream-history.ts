@@ -1,8 +1,8 @@
 /**
  * The history of the Redis event store: the shared stream itself, so that every replica lists the same events,
  * whichever received them. Positions are stream entry ids. Scans go through `XRANGE`/`XREVRANGE` a page at a
- * time, each page bounded in entries and in bytes as a replay page is; counts come from the names hash that the
- * append script keeps beside the stream.
+ * time, each page bounded in entries and in bytes as a replay page is; counts come from the names that the append
+ * script keeps beside the stream.
  */
 import { type Redis, ReplyError } from 'ioredis';
 import { systemHookEventInfo } from './catalogue.ts';
@@ -56,7 +56,7 @@ export function streamHistory(options: StreamHistoryOptions): HistorySource<stri
     let count = Math.min(SCAN_PAGE, Math.max(limit, 1));
     while (found.length < limit) {
       const [ended, entries] = await call(() =>
-        client.systemHookEventRange(keys.stream, direction, next, count, options.pageBytes),
+        client.systemHookEventRange(keys.stream, direction, next, count, options.pageBytes, 1),
       );
       collect(entries, limit, accept, found);
       const last = entries.at(-1);
@@ -94,7 +94,9 @@ export function streamHistory(options: StreamHistoryOptions): HistorySource<stri
     },
 
     async count(types) {
-      const [length, names] = await call(() => client.systemHookEventCount(keys.stream, keys.names));
+      const [length, names] = await call(() =>
+        client.systemHookEventCount(keys.stream, keys.sizes, keys.names, keys.nameCounts),
+      );
       if (types === null) return length;
       const wanted = (name: string) => types.has(systemHookEventInfo(name)?.type ?? 'UNKNOWN');
       let named = 0;

@@ -51,7 +51,15 @@ async function readPage(options: PageReaderOptions, id: string): Promise<ReplayP
   let ended: number;
   let entries: StreamEntry[];
   try {
-    [ended, entries] = await client.systemHookEventPage(keys.stream, id, REPLAY_PAGE + 1, pageBytes);
+    // The cursor's own entry, and at least one event after it.
+    [ended, entries] = await client.systemHookEventRange(
+      keys.stream,
+      'forward',
+      id,
+      REPLAY_PAGE + 1,
+      pageBytes,
+      2,
+    );
   } catch (error) {
     // An answer is no outage: Redis refused the command (parseCursor lets through no id it would refuse).
     if (error instanceof ReplyError) {

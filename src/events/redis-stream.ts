@@ -5,10 +5,11 @@
  * once, and replaying an append whose answer was lost stores nothing twice.
  *
  * The stream is bounded in body bytes as well as in count, as each replica's log is: a list holds
- * `<entry id> <body bytes> <event name>` for each entry, in the stream's order, and a key their sum; the append script trims
+ * `<entry id> <body bytes>` for each entry, in the stream's order, and a key their sum; the append script trims
  * the oldest entries while the sum is over the bound. (Entries written before sizes were kept leave by count.)
- * A hash counts the entries by event name, kept with the list, so that the history counts by type without
- * reading the entries.
+ * A second list holds `<entry id> <event name>` and a hash the entries per name, so that the history counts by
+ * type without reading entries; both scripts forget the names of entries that left, whoever trimmed them, so a
+ * replica of an earlier version (which keeps no names) can share the stream.
  * Replay pages are bounded in bytes by a script too, so that a resuming subscriber never holds more than a page.
  */
 import type { Redis, Result } from 'ioredis';
@@ -17,24 +18,14 @@ import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     /**
-     * KEYS: dedupe key, stream, sizes list, bytes total, names. ARGV: TTL seconds, MAXLEN, deliveryId, event
-     * JSON, the stream's byte bound, the event's body bytes, its event name.
+     * KEYS: dedupe key, stream, sizes list, bytes total, names list, names hash. ARGV: TTL seconds, MAXLEN,
+     * deliveryId, event JSON, the stream's byte bound, the event's body bytes, its event name.
      */
     appendSystemHookEvent(...args: AppendArguments): Result<[number, string], Context>;
     /**
-     * KEYS: stream. ARGV: the first id, the most entries, the most bytes after the first entry. Answers whether
-     * the stream ended within the page, and the entries.
-     */
-    systemHookEventPage(
-      streamKey: string,
-      firstId: string,
-      count: number,
-      maxBytes: number,
-    ): Result<[number, StreamEntry[]], Context>;
-    /**
      * KEYS: stream. ARGV: `forward` or `backward`, the first id (`-`, `+`, `<id>`, or `(<id>` to start past it),
-     * the most entries, the most bytes after the first entry. Answers whether the stream ended within the page,
-     * and the entries, nearest first.
+     * the most entries, the most bytes after the first entry, the fewest entries kept whatever their bytes.
+     * Answers whether the stream ended within the page, and the entries, nearest first.
      */
     systemHookEventRange(
       streamKey: string,
@@ -42,58 +33,87 @@ declare module 'ioredis' {
       start: string,
       count: number,
       maxBytes: number,
+      minEntries: number,
     ): Result<[number, StreamEntry[]], Context>;
     /** KEYS: stream. ARGV: an id. The id of the newest entry at or before it, or null. */
     systemHookEventAtOrBefore(streamKey: string, id: string): Result<string | null, Context>;
-    /** KEYS: stream, names. The stream's length, and `[name, count, ...]` of its entries. */
-    systemHookEventCount(streamKey: string, namesKey: string): Result<[number, string[]], Context>;
+    /** KEYS: stream, sizes list, names list, names hash. The stream's length, and `[name, count, ...]`. */
+    systemHookEventCount(
+      streamKey: string,
+      sizesKey: string,
+      namesKey: string,
+      countsKey: string,
+    ): Result<[number, string[]], Context>;
   }
 }
 
-const APPEND_SCRIPT = `
+/**
+ * Lua shared by the append and count scripts: forgets the names of entries that have left the stream, whoever
+ * trimmed them (a replica of an earlier version trims without knowing the names). The oldest retained id is the
+ * sizes list's head when the list matches the stream, else read from the stream. KEYS: stream, sizes list, names
+ * list, names hash.
+ */
+const FORGET_TRIMMED_NAMES = `
+local function precedes(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  if #am ~= #bm then return #am < #bm end
+  if am ~= bm then return am < bm end
+  if #as ~= #bs then return #as < #bs end
+  return as < bs
+end
+local function forgetTrimmedNames(stream, sizes, names, counts)
+  local length = redis.call('XLEN', stream)
+  local oldest = nil
+  if length > 0 and redis.call('LLEN', sizes) == length then
+    oldest = string.match(redis.call('LINDEX', sizes, 0), '^(%S+) ')
+  elseif length > 0 then
+    oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1]
+  end
+  while true do
+    local head = redis.call('LINDEX', names, 0)
+    if not head then return end
+    local id, name = string.match(head, '^(%S+) (.*)$')
+    if oldest and not precedes(id, oldest) then return end
+    redis.call('LPOP', names)
+    if redis.call('HINCRBY', counts, name, -1) <= 0 then redis.call('HDEL', counts, name) end
+  end
+end
+`;
+
+const APPEND_SCRIPT = `${FORGET_TRIMMED_NAMES}
 local cursor = redis.call('GET', KEYS[1])
 if cursor then return {0, cursor} end
 cursor = redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '*', 'd', ARGV[3], 'e', ARGV[4])
 redis.call('SET', KEYS[1], cursor, 'EX', ARGV[1])
-redis.call('RPUSH', KEYS[3], cursor .. ' ' .. ARGV[6] .. ' ' .. ARGV[7])
-redis.call('HINCRBY', KEYS[5], ARGV[7], 1)
+redis.call('RPUSH', KEYS[3], cursor .. ' ' .. ARGV[6])
+redis.call('RPUSH', KEYS[5], cursor .. ' ' .. ARGV[7])
+redis.call('HINCRBY', KEYS[6], ARGV[7], 1)
 local total = redis.call('INCRBY', KEYS[4], ARGV[6])
-local function forget(listed)
-  local id, size, name = string.match(listed, '^(%S+) (%d+) ?(.*)$')
-  if name ~= '' and redis.call('HINCRBY', KEYS[5], name, -1) <= 0 then redis.call('HDEL', KEYS[5], name) end
-  total = redis.call('DECRBY', KEYS[4], size)
-  return id
-end
 local length = redis.call('XLEN', KEYS[2])
 local listed = redis.call('LLEN', KEYS[3])
 while listed > length do
-  forget(redis.call('LPOP', KEYS[3]))
+  local trimmed = redis.call('LPOP', KEYS[3])
+  total = redis.call('DECRBY', KEYS[4], string.match(trimmed, ' (%d+)$'))
   listed = listed - 1
 end
 if listed == length then
   while total > tonumber(ARGV[5]) and length > 1 do
-    redis.call('XDEL', KEYS[2], forget(redis.call('LPOP', KEYS[3])))
+    local id, size = string.match(redis.call('LPOP', KEYS[3]), '^(%S+) (%d+)$')
+    redis.call('XDEL', KEYS[2], id)
+    total = redis.call('DECRBY', KEYS[4], size)
     length = length - 1
   end
 end
+forgetTrimmedNames(KEYS[2], KEYS[3], KEYS[5], KEYS[6])
 return {1, cursor}
 `;
 
-const PAGE_SCRIPT = `
-local entries = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
-local bytes = 0
-for index = 2, #entries do
-  for _, value in ipairs(entries[index][2]) do bytes = bytes + string.len(value) end
-  if index > 2 and bytes > tonumber(ARGV[3]) then
-    local page = {}
-    for kept = 1, index - 1 do page[kept] = entries[kept] end
-    return {0, page}
-  end
-end
-return {#entries < tonumber(ARGV[2]) and 1 or 0, entries}
-`;
-
-/** A history page: as the replay page, in either direction, from a bound that may be exclusive (`(<id>`). */
+/**
+ * A page of entries in either direction, from a bound that may be exclusive (`(<id>`), cut once the entries past
+ * the first add up to more than a bound in bytes, though never below a number of entries: a replay keeps the
+ * cursor's own entry and one event, a history page one event.
+ */
 const RANGE_SCRIPT = `
 local entries
 if ARGV[1] == 'forward' then
@@ -104,7 +124,7 @@ end
 local bytes = 0
 for index = 2, #entries do
   for _, value in ipairs(entries[index][2]) do bytes = bytes + string.len(value) end
-  if bytes > tonumber(ARGV[4]) then
+  if index > tonumber(ARGV[5]) and bytes > tonumber(ARGV[4]) then
     local page = {}
     for kept = 1, index - 1 do page[kept] = entries[kept] end
     return {0, page}
@@ -120,27 +140,29 @@ if #entries == 0 then return false end
 return entries[1][1]
 `;
 
-/** The stream's length and its entries counted by event name (`HGETALL`, flat). */
-const COUNT_SCRIPT = `
-return {redis.call('XLEN', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+/** The stream's length and its entries counted by event name (`HGETALL`, flat). KEYS: as forgetTrimmedNames. */
+const COUNT_SCRIPT = `${FORGET_TRIMMED_NAMES}
+forgetTrimmedNames(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+return {redis.call('XLEN', KEYS[1]), redis.call('HGETALL', KEYS[4])}
 `;
 
 export function defineStreamScripts(redis: Redis): void {
-  redis.defineCommand('appendSystemHookEvent', { numberOfKeys: 5, lua: APPEND_SCRIPT });
-  redis.defineCommand('systemHookEventPage', { numberOfKeys: 1, lua: PAGE_SCRIPT });
+  redis.defineCommand('appendSystemHookEvent', { numberOfKeys: 6, lua: APPEND_SCRIPT });
   redis.defineCommand('systemHookEventRange', { numberOfKeys: 1, lua: RANGE_SCRIPT });
   redis.defineCommand('systemHookEventAtOrBefore', { numberOfKeys: 1, lua: AT_OR_BEFORE_SCRIPT });
-  redis.defineCommand('systemHookEventCount', { numberOfKeys: 2, lua: COUNT_SCRIPT });
+  redis.defineCommand('systemHookEventCount', { numberOfKeys: 4, lua: COUNT_SCRIPT });
 }
 
 export interface StreamKeys {
   stream: string;
-  /** `<entry id> <body bytes> <event name>` of each entry, in the stream's order. */
+  /** `<entry id> <body bytes>` of each entry, in the stream's order. */
   sizes: string;
   /** The sum of the sizes. */
   bytes: string;
-  /** A hash of event name to how many entries of the stream have it, for counting by type without reading them. */
+  /** `<entry id> <event name>` of each entry, in the stream's order (entries of earlier versions have none). */
   names: string;
+  /** Event name to how many of the entries in `names` have it, for counting by type without reading entries. */
+  nameCounts: string;
   delivery(deliveryId: string): string;
 }
 
@@ -150,6 +172,7 @@ export function streamKeys(prefix: string): StreamKeys {
     sizes: `${prefix}:stream-sizes`,
     bytes: `${prefix}:stream-bytes`,
     names: `${prefix}:stream-names`,
+    nameCounts: `${prefix}:stream-name-counts`,
     delivery: (deliveryId) => `${prefix}:delivery:${deliveryId}`,
   };
 }
@@ -160,6 +183,7 @@ type AppendArguments = [
   sizesKey: string,
   bytesKey: string,
   namesKey: string,
+  nameCountsKey: string,
   ttlSeconds: number,
   maxLength: number,
   deliveryId: string,
@@ -188,6 +212,7 @@ export function appendArguments(
     keys.sizes,
     keys.bytes,
     keys.names,
+    keys.nameCounts,
     bounds.ttlSeconds,
     bounds.maxLength,
     event.deliveryId,

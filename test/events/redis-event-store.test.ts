@@ -53,6 +53,40 @@ async function startCuttablePipe(port: number) {
   };
 }
 
+/** The append script of a gateway that kept no event names, as a replica of that version runs it. */
+const EARLIER_APPEND_SCRIPT = `
+local cursor = redis.call('GET', KEYS[1])
+if cursor then return {0, cursor} end
+cursor = redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '*', 'd', ARGV[3], 'e', ARGV[4])
+redis.call('SET', KEYS[1], cursor, 'EX', ARGV[1])
+redis.call('RPUSH', KEYS[3], cursor .. ' ' .. ARGV[6])
+local total = redis.call('INCRBY', KEYS[4], ARGV[6])
+local length = redis.call('XLEN', KEYS[2])
+local listed = redis.call('LLEN', KEYS[3])
+while listed > length do
+  local trimmed = redis.call('LPOP', KEYS[3])
+  total = redis.call('DECRBY', KEYS[4], string.match(trimmed, ' (%d+)$'))
+  listed = listed - 1
+end
+if listed == length then
+  while total > tonumber(ARGV[5]) and length > 1 do
+    local id, size = string.match(redis.call('LPOP', KEYS[3]), '^(%S+) (%d+)$')
+    redis.call('XDEL', KEYS[2], id)
+    total = redis.call('DECRBY', KEYS[4], size)
+    length = length - 1
+  end
+end
+return {1, cursor}
+`;
+
+/** Events 0..count-1 written as an earlier version of the gateway wrote them: no sizes, no names recorded. */
+async function writeAsBefore(raw: Redis, keyPrefix: string, count: number): Promise<void> {
+  for (let n = 0; n < count; n += 1) {
+    const input = eventInput(n);
+    await raw.xadd(`${keyPrefix}:stream`, '*', 'd', input.deliveryId, 'e', JSON.stringify(input));
+  }
+}
+
 const numbers = (events: SystemHookEventSource[]) => events.map((event) => event.payload.n as number);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
@@ -213,7 +247,7 @@ describe('the Redis event store', () => {
           const users = await a.history({ first: 100, types: ['USER_CREATE'] });
           assert.equal(all.count, all.events.length);
           assert.equal(users.count, users.events.length);
-          const names = await raw.hgetall(`${keyPrefix}:stream-names`);
+          const names = await raw.hgetall(`${keyPrefix}:stream-name-counts`);
           const total = Object.values(names).reduce((sum, count) => sum + Number(count), 0);
           assert.equal(total, all.count, JSON.stringify(names));
         }
@@ -228,10 +262,7 @@ describe('the Redis event store', () => {
       const keyPrefix = newPrefix();
       const raw = new Redis(redis.url);
       try {
-        for (let n = 0; n < 3; n += 1) {
-          const input = eventInput(n);
-          await raw.xadd(`${keyPrefix}:stream`, '*', 'd', input.deliveryId, 'e', JSON.stringify(input));
-        }
+        await writeAsBefore(raw, keyPrefix, 3);
         const a = await open({ keyPrefix });
         for (let n = 3; n < 6; n += 1) await a.append(eventInput(n));
         const projects = await a.history({ types: ['PROJECT_CREATE'] });
@@ -241,6 +272,36 @@ describe('the Redis event store', () => {
       } finally {
         raw.disconnect();
       }
+    });
+
+    it('counts right beside a replica of an earlier version, which appends and trims without names', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, retention: 4 });
+      const raw = new Redis(redis.url);
+      const earlier = async (n: number) => {
+        const input = eventInput(n);
+        const keys = ['delivery:', 'stream', 'stream-sizes', 'stream-bytes'].map(
+          (key) => `${keyPrefix}:${key}`,
+        );
+        keys[0] += input.deliveryId;
+        const args = [86_400, 4, input.deliveryId, JSON.stringify(input), 64 * 1024 * 1024, input.bodyBytes];
+        await raw.eval(EARLIER_APPEND_SCRIPT, 4, ...keys, ...args);
+      };
+      try {
+        for (let n = 0; n < 3; n += 1) await a.append(eventInput(n));
+        // The earlier version trims two of the named entries, and adds three without names.
+        for (let n = 3; n < 6; n += 1) await earlier(n);
+        const projects = await a.history({ types: ['PROJECT_CREATE'], first: 100 });
+        assert.deepEqual([listed(projects), projects.count], [[2, 4], 2]);
+        for (let n = 6; n < 10; n += 1) await a.append(eventInput(n));
+        const users = await a.history({ types: ['USER_CREATE'], first: 100 });
+        assert.deepEqual([listed(users), users.count], [[7, 9], 2]);
+        const counts = await raw.hgetall(`${keyPrefix}:stream-name-counts`);
+        assert.deepEqual(counts, { project_create: '2', user_create: '2' });
+      } finally {
+        raw.disconnect();
+      }
+      await a.close();
     });
 
     it('reads the stream in pages bounded in bytes, as a replay does', async () => {
@@ -310,11 +371,7 @@ describe('the Redis event store', () => {
       const keyPrefix = newPrefix();
       const raw = new Redis(redis.url);
       try {
-        // Three entries as an earlier version of the gateway wrote them: no sizes recorded.
-        for (let n = 0; n < 3; n += 1) {
-          const input = eventInput(n);
-          await raw.xadd(`${keyPrefix}:stream`, '*', 'd', input.deliveryId, 'e', JSON.stringify(input));
-        }
+        await writeAsBefore(raw, keyPrefix, 3);
         const a = await open({ keyPrefix, retention: 5, maxRetainedBytes: 15_000 });
         const ids = async () =>
           ((await raw.xrange(`${keyPrefix}:stream`, '-', '+')) as StreamEntry[]).map(([id]) => id);
