@@ -23,7 +23,10 @@ export interface HistoryRequest {
   first?: number | null | undefined;
   /** Only events after this cursor. */
   after?: string | null | undefined;
-  /** The last `last` events of the window (of the first `first`, with both). */
+  /**
+   * The last `last` events of the window (of the first `first`, with both).
+   * @default DEFAULT_HISTORY_LAST (50) when `first` is not given either
+   */
   last?: number | null | undefined;
   /** Only events before this cursor. */
   before?: string | null | undefined;
