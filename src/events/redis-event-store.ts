@@ -108,7 +108,7 @@ export interface RedisEventStoreOptions extends EventStoreOptions {
   onRedisStateChange?: ((reachable: boolean) => void) | undefined;
   /**
    * The most bytes of entries a replay page holds besides its first event (it holds at least one), so that a
-   * resuming subscriber holds no more than that at a time.
+   * resuming subscriber holds no more than that at a time; a page of the history (`history`) is read the same way.
    * @default 4 MiB
    */
   replayPageBytes?: number | undefined;
@@ -226,10 +226,12 @@ class RedisEventStore implements EventStore {
       maxEvents: options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS,
       maxBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
     });
+    // Replay pages and history pages are bounded alike.
+    const pageBytes = options.replayPageBytes ?? REPLAY_PAGE_BYTES;
     this.pageAfter = createPageReader({
       client: this.client,
       keys: this.keys,
-      pageBytes: options.replayPageBytes ?? REPLAY_PAGE_BYTES,
+      pageBytes,
       logHead: () => this.log.head,
       deliveredHereAs: (deliveryId) => this.seen.get(deliveryId)?.cursor ?? null,
       onUnreachable: () => this.link.markUnreachable(),
@@ -237,7 +239,7 @@ class RedisEventStore implements EventStore {
     this.stream = streamHistory({
       client: this.client,
       keys: this.keys,
-      pageBytes: options.replayPageBytes ?? REPLAY_PAGE_BYTES,
+      pageBytes,
       usable: () => this.link.usable(),
       ownLocalCursor: (storeId) => storeId === this.storeId,
       onUnreachable: () => this.link.markUnreachable(),
