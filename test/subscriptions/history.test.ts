@@ -30,6 +30,10 @@ async function emit(stack: EventStack, count: number, from = 0): Promise<string[
   return ids;
 }
 
+/** The `extensions.code` of each error of a response. */
+const codesOf = (response: { errors?: { extensions?: { code?: string } }[] }) =>
+  response.errors?.map((error) => error.extensions?.code);
+
 type Variables = Parameters<EventStack['request']>[1] & Record<string, unknown>;
 
 describe('systemHookEvents over HTTP', () => {
@@ -136,10 +140,7 @@ describe('systemHookEvents over HTTP', () => {
     it(`refuses ${what} with ${code}, showing no event`, async () => {
       stack.gitlab.resetRequestLog();
       const response = await list({}, token);
-      assert.deepEqual(
-        response.errors?.map((error) => error.extensions?.code),
-        [code],
-      );
+      assert.deepEqual(codesOf(response), [code]);
       assert.equal(response.data, null);
       assert.ok(stack.upstreamRequests().length <= 1);
     });
@@ -159,11 +160,7 @@ describe('systemHookEvents over HTTP', () => {
     for (const variables of bad) {
       stack.gitlab.resetRequestLog();
       const response = await list(variables);
-      assert.deepEqual(
-        response.errors?.map((error) => error.extensions?.code),
-        ['BAD_USER_INPUT'],
-        JSON.stringify(variables).slice(0, 100),
-      );
+      assert.deepEqual(codesOf(response), ['BAD_USER_INPUT'], JSON.stringify(variables).slice(0, 100));
       assert.deepEqual(stack.upstreamRequests(), [], 'GitLab was not asked');
     }
   });
@@ -188,11 +185,7 @@ describe('systemHookEvents over HTTP', () => {
     for (const cursor of [otherCursor, own.replace(/\.\d+$/, '.99999'), '1718000000000-0']) {
       for (const variables of [{ after: cursor }, { before: cursor }]) {
         const response = await list(variables);
-        assert.deepEqual(
-          response.errors?.map((error) => error.extensions?.code),
-          ['BAD_USER_INPUT'],
-          cursor,
-        );
+        assert.deepEqual(codesOf(response), ['BAD_USER_INPUT'], cursor);
         assert.doesNotMatch(JSON.stringify(response.errors), /glpat-|receiver-test-token/);
       }
     }
@@ -209,10 +202,7 @@ describe('systemHookEvents over HTTP', () => {
         (await small.request(RecentSystemHookEventsDocument, {})).data?.systemHookEvents.edges ?? [];
       await emit(small, 3);
       const response = await small.request(RecentSystemHookEventsDocument, { after: oldest?.cursor });
-      assert.deepEqual(
-        response.errors?.map((error) => error.extensions?.code),
-        ['EVENT_CURSOR_EXPIRED'],
-      );
+      assert.deepEqual(codesOf(response), ['EVENT_CURSOR_EXPIRED']);
     } finally {
       await small.close();
     }
@@ -224,10 +214,7 @@ describe('systemHookEvents on a gateway that receives no events', () => {
     const stack = await startStack();
     try {
       const response = await stack.request(RecentSystemHookEventsDocument, {});
-      assert.deepEqual(
-        response.errors?.map((error) => error.extensions?.code),
-        ['EVENTS_DISABLED'],
-      );
+      assert.deepEqual(codesOf(response), ['EVENTS_DISABLED']);
     } finally {
       await stack.close();
     }
