@@ -3,7 +3,10 @@
  * serve, written once over what each store can do, scan its retained events from a position in either direction.
  *
  * The events and their cursors are the subscription's own, so a client can list the recent events and then
- * subscribe with `after` set to the newest one's cursor: the subscription's replay starts right behind it.
+ * subscribe with `after` set to the newest one's cursor: the subscription's replay starts right behind it. Each
+ * page also names the stream's place at the time of the read (`streamCursor`), which exists when no event does
+ * (nothing retained yet, none of the wanted types): the page shows nothing past it, and a subscription after it
+ * receives exactly what came later.
  */
 import type { BoundSystemHooksApi } from '../upstream/bound-api.ts';
 import { systemHookEventType } from './catalogue.ts';
@@ -43,6 +46,12 @@ export interface HistoryPage {
   hasNext: boolean;
   /** The retained events of the wanted types, all pages together. */
   count: number;
+  /**
+   * The stream's place when the page was read, whatever the types and the window: the newest event's cursor, or
+   * the cursor of the stream's start while there is none. No event after it is on the page; `subscribe` and
+   * `after` take it, and continue with exactly the events appended after the read.
+   */
+  streamCursor: string;
 }
 
 /** Where a scan starts: at a position, or past it. */
@@ -56,11 +65,21 @@ export interface ScannedEvent<Position> {
   position: Position;
 }
 
+/** The stream's place now, and how many retained events have the wanted types. */
+export interface HistorySnapshot<Position> {
+  /** The newest event's position, or a position before every event while there is none. */
+  head: Position;
+  /** The cursor of that place, which `subscribe` takes as `after`. */
+  headCursor: string;
+  count: number;
+}
+
 /** What a store provides for its history: its retained events, by position. */
 export interface HistorySource<Position> {
   /**
-   * The position of a cursor's event. Throws `InvalidEventCursorError` for a cursor that names no event of this
-   * store, and `EventCursorExpiredError` for one whose event is no longer retained.
+   * The position of a cursor's event (of the place before every event, for the stream's start cursor). Throws as
+   * `subscribe` does for the same `after`: `InvalidEventCursorError` for a cursor this store never handed out,
+   * `EventCursorExpiredError` for one behind the retained events (or another process's).
    */
   positionOf(cursor: string): Promise<Position>;
   /**
@@ -73,8 +92,8 @@ export interface HistorySource<Position> {
     limit: number,
     accept: (event: SystemHookEventSource) => boolean,
   ): Promise<ScannedEvent<Position>[]>;
-  /** How many retained events have one of `types` (null: all). */
-  count(types: ReadonlySet<string> | null): Promise<number>;
+  /** The stream's head, and how many retained events have one of `types` (null: all), read together. */
+  snapshot(types: ReadonlySet<string> | null): Promise<HistorySnapshot<Position>>;
   /** Orders two positions (`a` before `b`: negative). */
   compare(a: Position, b: Position): number;
 }
@@ -108,50 +127,56 @@ export async function readHistory<Position>(
     request.after == null ? null : source.positionOf(request.after),
     request.before == null ? null : source.positionOf(request.before),
   ]);
-  // Together, so that a failure of either is the request's, and none is left unhandled.
-  const [page, count] = await Promise.all([
+  // The head is read before the events and bounds them: an event appended meanwhile is past `streamCursor`, so
+  // it is left off the page and reaches a subscription after `streamCursor` instead, never both or neither.
+  const { head, headCursor, count } = await source.snapshot(types);
+  const window = { accept, after, before, head };
+  const page =
     first === null
-      ? lastOfWindow(source, accept, after, before, last as number)
-      : firstOfWindow(source, accept, after, before, first, last),
-    source.count(types),
-  ]);
-  return { ...page, count };
+      ? await lastOfWindow(source, window, last as number)
+      : await firstOfWindow(source, window, first, last);
+  return { ...page, count, streamCursor: headCursor };
 }
 
 type Accept = (event: SystemHookEventSource) => boolean;
-type Window = Omit<HistoryPage, 'count'>;
+type Window = Omit<HistoryPage, 'count' | 'streamCursor'>;
+
+/** What a page is cut from: the wanted events between `after` and `before`, none past `head`. */
+interface Bounds<Position> {
+  accept: Accept;
+  after: Position | null;
+  before: Position | null;
+  head: Position;
+}
 
 async function firstOfWindow<Position>(
   source: HistorySource<Position>,
-  accept: Accept,
-  after: Position | null,
-  before: Position | null,
+  { accept, after, before, head }: Bounds<Position>,
   first: number,
   last: number | null,
 ): Promise<Window> {
   const from = after === null ? null : { position: after, inclusive: false };
   const scanned = await source.scan('forward', from, first + 1, accept);
+  const visible = scanned.filter(({ position }) => source.compare(position, head) <= 0);
   const inWindow =
-    before === null ? scanned : scanned.filter(({ position }) => source.compare(position, before) < 0);
+    before === null ? visible : visible.filter(({ position }) => source.compare(position, before) < 0);
   const taken = inWindow.slice(0, first);
   const kept = last === null ? taken : taken.slice(Math.max(0, taken.length - last));
-  const hasPrevious = kept.length < taken.length || (await anyFrom(source, 'backward', after, accept));
-  return { events: kept.map(({ event }) => event), hasPrevious, hasNext: scanned.length > taken.length };
+  const hasPrevious = kept.length < taken.length || (await anyFrom(source, 'backward', after, accept, head));
+  return { events: kept.map(({ event }) => event), hasPrevious, hasNext: visible.length > taken.length };
 }
 
 async function lastOfWindow<Position>(
   source: HistorySource<Position>,
-  accept: Accept,
-  after: Position | null,
-  before: Position | null,
+  { accept, after, before, head }: Bounds<Position>,
   last: number,
 ): Promise<Window> {
-  const from = before === null ? null : { position: before, inclusive: false };
+  const from = { position: before ?? head, inclusive: before === null };
   const scanned = await source.scan('backward', from, last + 1, accept);
   const inWindow =
     after === null ? scanned : scanned.filter(({ position }) => source.compare(position, after) > 0);
   const taken = inWindow.slice(0, last);
-  const hasNext = await anyFrom(source, 'forward', before, accept);
+  const hasNext = await anyFrom(source, 'forward', before, accept, head);
   return {
     events: taken.reverse().map(({ event }) => event),
     hasPrevious: scanned.length > taken.length,
@@ -159,15 +184,17 @@ async function lastOfWindow<Position>(
   };
 }
 
-/** Whether a wanted event sits at `cursor` or beyond it in `direction`; false without a cursor. */
+/** Whether a wanted event up to `head` sits at `cursor` or beyond it in `direction`; false without a cursor. */
 async function anyFrom<Position>(
   source: HistorySource<Position>,
   direction: 'forward' | 'backward',
   cursor: Position | null,
   accept: Accept,
+  head: Position,
 ): Promise<boolean> {
   if (cursor === null) return false;
-  return (await source.scan(direction, { position: cursor, inclusive: true }, 1, accept)).length > 0;
+  const [found] = await source.scan(direction, { position: cursor, inclusive: true }, 1, accept);
+  return found !== undefined && source.compare(found.position, head) <= 0;
 }
 
 /** Who may read the history: an administrator, checked against GitLab as a subscription's start is. */

@@ -7,8 +7,15 @@ import { systemHookEventType } from './catalogue.ts';
 import type { HistorySource, ScannedEvent, ScanStart } from './event-history.ts';
 import type { EventLog } from './event-log.ts';
 
-/** The log's retained events as a history; `positionOf` says where a cursor's event sits, or throws. */
-export function logHistory(log: EventLog, positionOf: (cursor: string) => number): HistorySource<number> {
+/**
+ * The log's retained events as a history; `positionOf` says where a cursor's event sits (-1: before the first),
+ * or throws; `headCursor` names the place after the newest event.
+ */
+export function logHistory(
+  log: EventLog,
+  positionOf: (cursor: string) => number,
+  headCursor: () => string,
+): HistorySource<number> {
   return {
     positionOf: async (cursor) => positionOf(cursor),
     async scan(direction, from, limit, accept) {
@@ -24,21 +31,26 @@ export function logHistory(log: EventLog, positionOf: (cursor: string) => number
       }
       return found;
     },
-    async count(types) {
-      if (types === null) return log.size;
-      let count = 0;
-      for (let at = log.oldest; at < log.head; at += 1) {
-        const event = log.at(at);
-        if (event !== undefined && types.has(systemHookEventType(event.payload))) count += 1;
-      }
-      return count;
+    async snapshot(types) {
+      return { head: log.head - 1, headCursor: headCursor(), count: countOf(log, types) };
     },
     compare: (a, b) => a - b,
   };
 }
 
-/** The first sequence number a scan in the direction of `step` reads. */
+function countOf(log: EventLog, types: ReadonlySet<string> | null): number {
+  if (types === null) return log.size;
+  let count = 0;
+  for (let at = log.oldest; at < log.head; at += 1) {
+    const event = log.at(at);
+    if (event !== undefined && types.has(systemHookEventType(event.payload))) count += 1;
+  }
+  return count;
+}
+
+/** The first sequence number a scan in the direction of `step` reads: within the log, from a place outside it too. */
 function startOf(log: EventLog, step: 1 | -1, from: ScanStart<number> | null): number {
   if (from === null) return step === 1 ? log.oldest : log.head - 1;
-  return from.inclusive ? from.position : from.position + step;
+  const start = from.inclusive ? from.position : from.position + step;
+  return step === 1 ? Math.max(start, log.oldest) : Math.min(start, log.head - 1);
 }

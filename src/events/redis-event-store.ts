@@ -42,7 +42,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
-import { localCursor, newStoreId, parseCursor } from './cursor.ts';
+import { localCursor, newStoreId, type ParsedCursor, parseCursor } from './cursor.ts';
 import { EventCursorExpiredError, EventStoreUnavailableError, InvalidEventCursorError } from './errors.ts';
 import { type HistoryRequest, type HistorySource, readHistory } from './event-history.ts';
 import { EventLog } from './event-log.ts';
@@ -241,7 +241,7 @@ class RedisEventStore implements EventStore {
       keys: this.keys,
       pageBytes,
       usable: () => this.link.usable(),
-      ownLocalCursor: (storeId) => storeId === this.storeId,
+      refuseLocalCursor: (cursor) => this.refuseLocalCursor(cursor),
       onUnreachable: () => this.link.markUnreachable(),
     });
     this.reader = new StreamReader({
@@ -306,8 +306,8 @@ class RedisEventStore implements EventStore {
         'Redis is unreachable and the queue of events waiting for it is full; try again later.',
       );
     }
-    const event = { ...input, cursor: localCursor(this.storeId, this.localSequence) };
     this.localSequence += 1;
+    const event = { ...input, cursor: localCursor(this.storeId, this.localSequence) };
     this.deliverLocally(event);
     return { duplicate: false, cursor: event.cursor };
   }
@@ -362,12 +362,18 @@ class RedisEventStore implements EventStore {
     const cursor = parseCursor(after);
     const at = this.log.sequenceOf(after);
     if (at !== undefined) return this.log.subscribe({ position: at + 1, accept, signal });
-    if (cursor.kind === 'local') {
-      if (cursor.storeId === this.storeId && cursor.sequence >= this.localSequence)
-        throw new InvalidEventCursorError();
-      throw new EventCursorExpiredError();
-    }
+    if (cursor.kind === 'local') throw this.refuseLocalCursor(cursor);
     return this.replayFromRedis(after, accept, signal);
+  }
+
+  /**
+   * An outage cursor that the log does not hold, for `subscribe` and the history alike: one this store never
+   * handed out is invalid; another's (a replica's, an earlier process's) or one the log has let go is expired.
+   */
+  private refuseLocalCursor(cursor: Extract<ParsedCursor, { kind: 'local' }>): Error {
+    if (cursor.storeId === this.storeId && cursor.sequence > this.localSequence)
+      return new InvalidEventCursorError();
+    return new EventCursorExpiredError();
   }
 
   /** Replays the stream after `after`, then hands over to the local log at the position it had when we began. */
@@ -382,6 +388,7 @@ class RedisEventStore implements EventStore {
       );
     const position = this.log.head;
     const first = await this.pageAfter(after);
+    if (first === 'never') throw new InvalidEventCursorError();
     if (first === null) throw new EventCursorExpiredError();
     const replay = new StreamReplay(this.pageAfter, first);
     return this.log.subscribe({

@@ -2,11 +2,11 @@
  * The history of the Redis event store: the shared stream itself, so that every replica lists the same events,
  * whichever received them. Positions are stream entry ids. Scans go through `XRANGE`/`XREVRANGE` a page at a
  * time, each page bounded in entries and in bytes as a replay page is; counts come from the names that the append
- * script keeps beside the stream.
+ * script keeps beside the stream, read in one step with the stream's head (the last id Redis generated for it).
  */
 import { type Redis, ReplyError } from 'ioredis';
 import { systemHookEventInfo } from './catalogue.ts';
-import { compareStreamIds, parseCursor } from './cursor.ts';
+import { compareStreamIds, type ParsedCursor, parseCursor } from './cursor.ts';
 import { EventCursorExpiredError, EventStoreUnavailableError, InvalidEventCursorError } from './errors.ts';
 import type { HistorySource, ScannedEvent } from './event-history.ts';
 import { eventOfEntry, type StreamEntry, type StreamKeys } from './redis-stream.ts';
@@ -22,8 +22,11 @@ export interface StreamHistoryOptions {
   pageBytes: number;
   /** Whether Redis is usable now; while it is not, the history fails rather than show a partial list. */
   usable: () => boolean;
-  /** Whether a local cursor (`<store id>.<n>`) is this store's own, handed out during an outage. */
-  ownLocalCursor: (storeId: string) => boolean;
+  /**
+   * Why a local cursor (`<store id>.<n>`, handed out during an outage) names no place in the stream: the error
+   * `subscribe` gives for it where the replica's log does not hold it.
+   */
+  refuseLocalCursor: (cursor: Extract<ParsedCursor, { kind: 'local' }>) => Error;
   /** Redis did not answer: it is unreachable for the moment. */
   onUnreachable: () => void;
 }
@@ -70,16 +73,11 @@ export function streamHistory(options: StreamHistoryOptions): HistorySource<stri
   return {
     async positionOf(cursor) {
       const parsed = parseCursor(cursor);
-      if (parsed.kind === 'local') {
-        // This replica's outage cursor names no place in the stream; any other is no cursor of this store.
-        if (options.ownLocalCursor(parsed.storeId)) throw new EventCursorExpiredError();
-        throw new InvalidEventCursorError();
-      }
-      const atOrBefore = await call(() => client.systemHookEventAtOrBefore(keys.stream, parsed.id));
-      if (atOrBefore === parsed.id) return parsed.id;
-      // Entries leave from the oldest end only, so an id at or past the oldest entry that is not an entry was
-      // never one of this stream's. An id before every entry may have been one: it has left the retention.
-      if (atOrBefore === null) throw new EventCursorExpiredError();
+      if (parsed.kind === 'local') throw options.refuseLocalCursor(parsed);
+      // As a replay answers for the same id, so that the list and the subscription agree on every cursor.
+      const place = await call(() => client.systemHookEventPlace(keys.stream, parsed.id));
+      if (place === 1) return parsed.id;
+      if (place === 0) throw new EventCursorExpiredError();
       throw new InvalidEventCursorError();
     },
 
@@ -93,31 +91,39 @@ export function streamHistory(options: StreamHistoryOptions): HistorySource<stri
       return scanPages(direction, start, limit, accept);
     },
 
-    async count(types) {
-      const [length, names] = await call(() =>
+    async snapshot(types) {
+      const [length, names, head] = await call(() =>
         client.systemHookEventCount(keys.stream, keys.sizes, keys.names, keys.nameCounts),
       );
-      if (types === null) return length;
-      const wanted = (name: string) => types.has(systemHookEventInfo(name)?.type ?? 'UNKNOWN');
-      let named = 0;
-      let count = 0;
-      for (let index = 0; index + 1 < names.length; index += 2) {
-        const entries = Number(names[index + 1]);
-        named += entries;
-        if (wanted(names[index] as string)) count += entries;
-      }
-      if (named === length) return count;
-      // Entries written before the names were counted: read them all, a page at a time, keeping none.
-      count = 0;
-      await scanPages('forward', '-', 1, (event) => {
-        if (wanted(event.eventName)) count += 1;
-        return false;
-      });
-      return count;
+      return { head, headCursor: head, count: await countOf(types, length, names) };
     },
 
     compare: compareStreamIds,
   };
+
+  async function countOf(
+    types: ReadonlySet<string> | null,
+    length: number,
+    names: string[],
+  ): Promise<number> {
+    if (types === null) return length;
+    const wanted = (name: string) => types.has(systemHookEventInfo(name)?.type ?? 'UNKNOWN');
+    let named = 0;
+    let count = 0;
+    for (let index = 0; index + 1 < names.length; index += 2) {
+      const entries = Number(names[index + 1]);
+      named += entries;
+      if (wanted(names[index] as string)) count += entries;
+    }
+    if (named === length) return count;
+    // Entries written before the names were counted: read them all, a page at a time, keeping none.
+    count = 0;
+    await scanPages('forward', '-', 1, (event) => {
+      if (wanted(event.eventName)) count += 1;
+      return false;
+    });
+    return count;
+  }
 }
 
 function collect(

@@ -35,15 +35,21 @@ declare module 'ioredis' {
       maxBytes: number,
       minEntries: number,
     ): Result<[number, StreamEntry[]], Context>;
-    /** KEYS: stream. ARGV: an id. The id of the newest entry at or before it, or null. */
-    systemHookEventAtOrBefore(streamKey: string, id: string): Result<string | null, Context>;
-    /** KEYS: stream, sizes list, names list, names hash. The stream's length, and `[name, count, ...]`. */
+    /**
+     * KEYS: stream. ARGV: an id. What resuming after it means: 1, a place (an entry, or see `PLACE_SCRIPT`); 0,
+     * behind the retained entries (it may have been one); -1, never one of this stream's.
+     */
+    systemHookEventPlace(streamKey: string, id: string): Result<1 | 0 | -1, Context>;
+    /**
+     * KEYS: stream, sizes list, names list, names hash. The stream's length, `[name, count, ...]`, and its head:
+     * the last id Redis generated for it (`0-0` for no stream).
+     */
     systemHookEventCount(
       streamKey: string,
       sizesKey: string,
       namesKey: string,
       countsKey: string,
-    ): Result<[number, string[]], Context>;
+    ): Result<[number, string[], string], Context>;
   }
 }
 
@@ -133,23 +139,49 @@ end
 return {#entries < tonumber(ARGV[3]) and 1 or 0, entries}
 `;
 
-/** The id of the newest entry at or before an id, without its fields; false when there is none. */
-const AT_OR_BEFORE_SCRIPT = `
-local entries = redis.call('XREVRANGE', KEYS[1], ARGV[1], '-', 'COUNT', 1)
-if #entries == 0 then return false end
-return entries[1][1]
+/** Lua: the stream's `XINFO STREAM` fields by name (Redis 7 has `entries-added`), or nil for no stream. */
+const STREAM_INFO = `
+local function streamInfo(stream)
+  if redis.call('EXISTS', stream) == 0 then return nil end
+  local info = redis.call('XINFO', 'STREAM', stream)
+  local fields = {}
+  for index = 1, #info, 2 do fields[info[index]] = info[index + 1] end
+  return fields
+end
 `;
 
-/** The stream's length and its entries counted by event name (`HGETALL`, flat). KEYS: as forgetTrimmedNames. */
-const COUNT_SCRIPT = `${FORGET_TRIMMED_NAMES}
+/**
+ * Whether an id is a place to resume after. An entry is. So are the two places a list names while it shows no
+ * entry: the start, `0-0`, while no entry has ever left the stream (no stream, or as many entries as were
+ * added), and the last id Redis generated, while nothing came after it. An id behind the oldest entry may have
+ * been one, and resuming there would skip what left (0); any other id was never this stream's (-1).
+ */
+const PLACE_SCRIPT = `${FORGET_TRIMMED_NAMES}${STREAM_INFO}
+local info = streamInfo(KEYS[1])
+if not info then return ARGV[1] == '0-0' and 1 or 0 end
+if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 1 then return 1 end
+if ARGV[1] == info['last-generated-id'] then return 1 end
+if ARGV[1] == '0-0' and info['entries-added'] == info['length'] then return 1 end
+local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+if not oldest or precedes(ARGV[1], oldest[1]) then return 0 end
+return -1
+`;
+
+/**
+ * The stream's length, its entries counted by event name (`HGETALL`, flat), and its head, in one step so that
+ * the count and the head agree. KEYS: as forgetTrimmedNames.
+ */
+const COUNT_SCRIPT = `${FORGET_TRIMMED_NAMES}${STREAM_INFO}
 forgetTrimmedNames(KEYS[1], KEYS[2], KEYS[3], KEYS[4])
-return {redis.call('XLEN', KEYS[1]), redis.call('HGETALL', KEYS[4])}
+local info = streamInfo(KEYS[1])
+local head = info and info['last-generated-id'] or '0-0'
+return {redis.call('XLEN', KEYS[1]), redis.call('HGETALL', KEYS[4]), head}
 `;
 
 export function defineStreamScripts(redis: Redis): void {
   redis.defineCommand('appendSystemHookEvent', { numberOfKeys: 6, lua: APPEND_SCRIPT });
   redis.defineCommand('systemHookEventRange', { numberOfKeys: 1, lua: RANGE_SCRIPT });
-  redis.defineCommand('systemHookEventAtOrBefore', { numberOfKeys: 1, lua: AT_OR_BEFORE_SCRIPT });
+  redis.defineCommand('systemHookEventPlace', { numberOfKeys: 1, lua: PLACE_SCRIPT });
   redis.defineCommand('systemHookEventCount', { numberOfKeys: 4, lua: COUNT_SCRIPT });
 }
 

@@ -114,12 +114,14 @@ describe('the Redis event store', () => {
 
   eventStoreContract({
     open: ({ retention }) => open({ retention, keyPrefix: newPrefix() }),
-    foreignCursors: async (store) => {
+    neverIssued: async (store) => {
       const [oldest] = (await store.history({ first: 1 })).events;
       const [ms] = (oldest?.cursor ?? '').split('-');
-      // Ids at or past the oldest entry that no entry has (never this stream's), and another store's outage cursor.
-      return [`${ms}-99999`, '18446744073709551615-18446744073709551615', 'abcdef012345.3'];
+      // Ids at or past the oldest entry that no entry has, and that Redis never generated.
+      return [`${ms}-99999`, '18446744073709551615-18446744073709551615'];
     },
+    // Another replica's outage cursor, and an id behind the oldest entry (it may have been one that left).
+    outOfReach: async () => ['abcdef012345.3', '1-0'],
   });
 
   describe('two replicas on one Redis', () => {
@@ -233,6 +235,62 @@ describe('the Redis event store', () => {
       assert.deepEqual(numbers(await take(events, 1)), [12]);
       assert.equal(await nothingBefore(a, [events]), true);
       await Promise.all([a.close(), b.close(), c.close()]);
+    });
+
+    it('names the start of a stream no replica has written, which another replica resumes from', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix });
+      const b = await open({ keyPrefix });
+      const raw = new Redis(redis.url);
+      try {
+        assert.equal(await raw.exists(`${keyPrefix}:stream`), 0);
+        const empty = await b.history({});
+        assert.deepEqual([listed(empty), empty.count], [[], 0]);
+        // Appended on A between B's read and B's subscribe: B's log has it, the start is not in it.
+        await a.append(eventInput(0));
+        await waitUntil('B reads the event', async () => (await b.history({})).count === 1, REDIS_WAIT);
+        const events = await b.subscribe({ after: empty.streamCursor });
+        await a.append(eventInput(1));
+        assert.deepEqual(numbers(await take(events, 2)), [0, 1]);
+        assert.equal(await nothingBefore(a, [events]), true);
+        // A replica started afterwards replays it all from the stream.
+        const c = await open({ keyPrefix });
+        assert.deepEqual(numbers(await take(await c.subscribe({ after: empty.streamCursor }), 2)), [0, 1]);
+        await c.close();
+      } finally {
+        raw.disconnect();
+      }
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('names a stream that every entry has left by its last id, a place until the next event', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, retention: 5 });
+      const raw = new Redis(redis.url);
+      try {
+        const cursors: string[] = [];
+        for (let n = 0; n < 8; n += 1) cursors.push((await a.append(eventInput(n))).cursor);
+        // An operator empties the stream: nothing is retained, and the start is behind what left.
+        await raw.xtrim(`${keyPrefix}:stream`, 'MAXLEN', 0);
+        const empty = await a.history({ types: ['USER_CREATE'] });
+        assert.deepEqual([listed(empty), empty.count], [[], 0]);
+        assert.equal(empty.streamCursor, cursors[7]);
+        const b = await open({ keyPrefix, retention: 5 });
+        const events = await b.subscribe({ after: empty.streamCursor });
+        assert.deepEqual(listed(await b.history({ after: empty.streamCursor })), []);
+        await a.append(eventInput(9));
+        await a.append(eventInput(11));
+        assert.deepEqual(numbers(await take(events, 2)), [9, 11]);
+        assert.equal(await nothingBefore(a, [events]), true);
+        // Once an event came, Redis cannot tell whether one between left too: the place has expired, loudly.
+        await assert.rejects(b.subscribe({ after: empty.streamCursor }), { code: 'EVENT_CURSOR_EXPIRED' });
+        await assert.rejects(b.subscribe({ after: '0-0' }), { code: 'EVENT_CURSOR_EXPIRED' });
+        await assert.rejects(b.history({ after: '0-0' }), { code: 'EVENT_CURSOR_EXPIRED' });
+        await b.close();
+      } finally {
+        raw.disconnect();
+      }
+      await a.close();
     });
 
     it('counts by type from the names kept beside the stream, through trims by count and by bytes', async () => {

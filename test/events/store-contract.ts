@@ -82,13 +82,18 @@ export interface ContractOptions {
   /** A new, empty store with this retention; the contract closes it. */
   open(options: { retention: number }): Promise<EventStore>;
   /**
-   * Well-formed cursors that name no event of a store that has retained events (another store's, one never
-   * handed out), which `history` refuses as invalid.
+   * Well-formed cursors that a store with retained events never handed out (past its newest, between its
+   * entries), which `subscribe` and `history` both refuse as invalid.
    */
-  foreignCursors(store: EventStore): Promise<string[]>;
+  neverIssued(store: EventStore): Promise<string[]>;
+  /**
+   * Well-formed cursors of events this store cannot have (another store's: an earlier process's, another
+   * replica's outage cursor), which `subscribe` and `history` both refuse as expired.
+   */
+  outOfReach(store: EventStore): Promise<string[]>;
 }
 
-export function eventStoreContract({ open, foreignCursors }: ContractOptions): void {
+export function eventStoreContract({ open, neverIssued, outOfReach }: ContractOptions): void {
   async function withStore(retention: number, run: (store: EventStore) => Promise<void>): Promise<void> {
     const store = await open({ retention });
     try {
@@ -201,10 +206,7 @@ export function eventStoreContract({ open, foreignCursors }: ContractOptions): v
         for (const after of ['18446744073709551616-0', '0-18446744073709551616', '99999999999999999999-0']) {
           await assert.rejects(store.subscribe({ after }), { code: 'EVENT_CURSOR_INVALID' }, after);
         }
-        // The largest id Redis takes is a cursor, of no event this store retains.
-        await assert.rejects(store.subscribe({ after: '18446744073709551615-18446744073709551615' }), {
-          code: 'EVENT_CURSOR_EXPIRED',
-        });
+        // The largest id Redis takes is a cursor (`neverIssued` or `outOfReach` says which the store makes of it).
         assert.equal(store.status().healthy, true);
       });
     });
@@ -350,6 +352,78 @@ export function eventStoreContract({ open, foreignCursors }: ContractOptions): v
         });
       });
 
+      it('names the stream at the read, and a subscription after it gets exactly what came later', async () => {
+        await withStore(1000, async (store) => {
+          // Nothing retained yet: no edge, no endCursor, but a place to subscribe after.
+          const empty = await store.history({});
+          assert.deepEqual(
+            [listed(empty), empty.count, empty.hasPrevious, empty.hasNext],
+            [[], 0, false, false],
+          );
+          // Delivered between the read and the subscribe.
+          await store.append(eventInput(0));
+          await store.append(eventInput(1));
+          const events = await store.subscribe({ after: empty.streamCursor });
+          await store.append(eventInput(2));
+          assert.deepEqual((await take(events, 3)).map(numberOf), [0, 1, 2]);
+          assert.equal(await nothingBefore(store, [events]), true);
+          // The list takes it too, and then names the newest event.
+          const since = await store.history({ after: empty.streamCursor, first: 100 });
+          assert.deepEqual(listed(since).slice(0, 3), [0, 1, 2]);
+          const newest = since.events.at(-1)?.cursor;
+          assert.equal(since.streamCursor, newest);
+          assert.equal((await store.history({ last: 1 })).streamCursor, newest);
+        });
+      });
+
+      it('names the stream also when no event has the types asked for, past the newest of them', async () => {
+        await withStore(1000, async (store) => {
+          const cursors = await fill(store, 6);
+          const pushes = await store.history({ types: ['PUSH'] });
+          assert.deepEqual([listed(pushes), pushes.count], [[], 0]);
+          assert.equal(pushes.streamCursor, cursors[5]);
+          const users = await store.history({ types: ['USER_CREATE'], first: 1 });
+          assert.equal(users.streamCursor, cursors[5]);
+          await store.append(eventInput(6));
+          await store.append(eventInput(7));
+          const wanted = (event: SystemHookEventSource) => event.eventName === 'user_create';
+          const events = await store.subscribe({ after: pushes.streamCursor, accept: wanted });
+          await store.append(eventInput(9));
+          assert.deepEqual((await take(events, 2)).map(numberOf), [7, 9]);
+          assert.equal(await nothingBefore(store, [events]), true);
+        });
+      });
+
+      it('expires the start it named once an event has left the retention, in the list and the subscription', async () => {
+        await withStore(3, async (store) => {
+          const { streamCursor } = await store.history({});
+          await fill(store, 3);
+          assert.equal((await store.history({ after: streamCursor })).events.length, 3);
+          await store.append(eventInput(3));
+          await assert.rejects(store.subscribe({ after: streamCursor }), { code: 'EVENT_CURSOR_EXPIRED' });
+          await assert.rejects(store.history({ after: streamCursor }), { code: 'EVENT_CURSOR_EXPIRED' });
+          await assert.rejects(store.history({ before: streamCursor }), { code: 'EVENT_CURSOR_EXPIRED' });
+        });
+      });
+
+      it('refuses every cursor the same way in the list and in the subscription', async () => {
+        await withStore(10, async (store) => {
+          await fill(store, 3);
+          for (const [cursors, code] of [
+            [await neverIssued(store), 'EVENT_CURSOR_INVALID'],
+            [await outOfReach(store), 'EVENT_CURSOR_EXPIRED'],
+          ] as const) {
+            for (const cursor of cursors) {
+              await assert.rejects(store.subscribe({ after: cursor }), { code }, `subscribe ${cursor}`);
+              await assert.rejects(store.history({ after: cursor }), { code }, `after ${cursor}`);
+              await assert.rejects(store.history({ before: cursor }), { code }, `before ${cursor}`);
+            }
+          }
+          assert.equal(store.status().subscribers, 0);
+          assert.equal((await store.history({})).count, 3);
+        });
+      });
+
       it('refuses a cursor that names no event of the store with EVENT_CURSOR_INVALID, and bad sizes', async () => {
         await withStore(10, async (store) => {
           await fill(store, 3);
@@ -359,7 +433,7 @@ export function eventStoreContract({ open, foreignCursors }: ContractOptions): v
             '01-1',
             '18446744073709551616-0',
             '0-18446744073709551616',
-            ...(await foreignCursors(store)),
+            ...(await neverIssued(store)),
           ];
           for (const cursor of invalid) {
             await assert.rejects(store.history({ after: cursor }), { code: 'EVENT_CURSOR_INVALID' }, cursor);

@@ -3,11 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import { print } from 'graphql';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import { createRedisEventStore } from '../../src/events/redis-event-store.ts';
-import { RecentSystemHookEventsDocument, SystemHookEventsDocument } from '../generated/graphql.ts';
+import {
+  RecentSystemHookEventsDocument,
+  SystemHookEventsDocument,
+  type SystemHookEventType,
+} from '../generated/graphql.ts';
 import { USER_TOKEN } from '../helpers/credentials.ts';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.ts';
 import { type EventStack, startEventStack, startStack } from '../helpers/stack.ts';
-import { closeAll, subscribe, TRANSPORTS } from '../helpers/subscribers.ts';
+import { closeAll, errorCodes, subscribe, TRANSPORTS, type Transport } from '../helpers/subscribers.ts';
 import type { UntypedData } from '../helpers/untyped.ts';
 import { waitUntil } from '../helpers/wait-until.ts';
 
@@ -165,7 +169,7 @@ describe('systemHookEvents over HTTP', () => {
     }
   });
 
-  it('refuses a cursor of another store or stream with BAD_USER_INPUT, changing nothing', async () => {
+  it('refuses a cursor of another store or stream as the subscription does, changing nothing', async () => {
     const other = createMemoryEventStore();
     const { cursor: otherCursor } = await other.append({
       deliveryId: 'other-store-1',
@@ -182,12 +186,22 @@ describe('systemHookEvents over HTTP', () => {
     await other.close();
     const before = await page();
     const own = before.pageInfo.endCursor as string;
-    for (const cursor of [otherCursor, own.replace(/\.\d+$/, '.99999'), '1718000000000-0']) {
+    // An earlier process's cursor (another store's) and a stream id (an earlier process's with Redis) expired, as
+    // docs/errors.md says of the subscription; one of this store's that it never handed out is bad input.
+    const cases: [cursor: string, code: string][] = [
+      [otherCursor, 'EVENT_CURSOR_EXPIRED'],
+      ['1718000000000-0', 'EVENT_CURSOR_EXPIRED'],
+      [own.replace(/\.\d+$/, '.99999'), 'BAD_USER_INPUT'],
+    ];
+    for (const [cursor, code] of cases) {
       for (const variables of [{ after: cursor }, { before: cursor }]) {
         const response = await list(variables);
-        assert.deepEqual(codesOf(response), ['BAD_USER_INPUT'], cursor);
+        assert.deepEqual(codesOf(response), [code], cursor);
         assert.doesNotMatch(JSON.stringify(response.errors), /glpat-|receiver-test-token/);
       }
+      const subscriber = subscribe(stack, 'sse', { query: SUBSCRIPTION, variables: { after: cursor } });
+      assert.deepEqual(errorCodes(subscriber, await subscriber.waitForEnd()), [code], cursor);
+      await subscriber.close();
     }
     assert.deepEqual(await page(), before);
     assert.equal(stack.store.status().healthy, true);
@@ -207,6 +221,88 @@ describe('systemHookEvents over HTTP', () => {
       await small.close();
     }
   });
+});
+
+describe('systemHookEvents names the stream to subscribe after, also with no edge', () => {
+  /** What a frontend does: read the list, then subscribe after its `streamCursor`. */
+  async function readThenSubscribe(
+    stack: EventStack,
+    transport: Transport,
+    types: SystemHookEventType[] | null,
+    emitBetween: () => Promise<string[]>,
+  ) {
+    const response = await stack.request(RecentSystemHookEventsDocument, { types });
+    assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+    const connection = response.data?.systemHookEvents;
+    assert.deepEqual([connection?.edges, connection?.count, connection?.pageInfo.endCursor], [[], 0, null]);
+    const streamCursor = connection?.streamCursor as string;
+    assert.equal(typeof streamCursor, 'string');
+    // Delivered between the read and the subscribe: the list did not show it, the subscription must bring it.
+    const between = await emitBetween();
+    const subscriber = subscribe(stack, transport, {
+      query: SUBSCRIPTION,
+      variables: { after: streamCursor, types },
+    });
+    await waitUntil('subscribed', () => stack.store.status().subscribers === 1);
+    return { streamCursor, between, subscriber };
+  }
+
+  for (const transport of TRANSPORTS) {
+    const over = transport === 'sse' ? 'over SSE' : 'over WebSocket';
+
+    it(`hands an empty history over to a subscription ${over}, each event once`, async () => {
+      const stack = await startEventStack();
+      try {
+        await stack.addReceiverHook();
+        const { streamCursor, between, subscriber } = await readThenSubscribe(stack, transport, null, () =>
+          emit(stack, 1),
+        );
+        const live = await emit(stack, 2, 1);
+        // In order: a repeat of the event between would come before the live ones.
+        const events = await subscriber.waitForEvents(3);
+        assert.deepEqual(
+          events.map((event: UntypedData) => event.deliveryId),
+          [...between, ...live],
+        );
+        await closeAll([subscriber], stack.store);
+        const since = await stack.request(RecentSystemHookEventsDocument, { after: streamCursor, first: 10 });
+        assert.deepEqual(
+          since.data?.systemHookEvents.edges.map((edge) => edge.node.deliveryId),
+          [...between, ...live],
+        );
+      } finally {
+        await stack.close();
+      }
+    });
+
+    it(`hands a history with no event of the types over to a subscription ${over}, each event once`, async () => {
+      const stack = await startEventStack();
+      try {
+        await stack.addReceiverHook();
+        // A project_create, and no user_create yet: the page of user_create is empty, the stream is not.
+        await emit(stack, 1);
+        const newest = (await stack.request(RecentSystemHookEventsDocument, { last: 1 })).data
+          ?.systemHookEvents;
+        const { streamCursor, between, subscriber } = await readThenSubscribe(
+          stack,
+          transport,
+          ['USER_CREATE'],
+          () => emit(stack, 2, 1),
+        );
+        assert.equal(streamCursor, newest?.edges[0]?.cursor);
+        const live = await emit(stack, 3, 3);
+        const events = await subscriber.waitForEvents(3);
+        // user_create only: the first of those between, then the first and the last live one.
+        assert.deepEqual(
+          events.map((event: UntypedData) => event.deliveryId),
+          [between[0], live[0], live[2]],
+        );
+        await closeAll([subscriber], stack.store);
+      } finally {
+        await stack.close();
+      }
+    });
+  }
 });
 
 describe('systemHookEvents on a gateway that receives no events', () => {
@@ -273,4 +369,55 @@ describe('systemHookEvents through Redis', () => {
     );
     await closeAll([subscriber], b.store);
   });
+});
+
+describe('systemHookEvents through Redis, from a stream not yet written', () => {
+  let redis: RedisServer;
+  let a: EventStack;
+  let b: EventStack;
+
+  before(async () => {
+    redis = await startRedisServer();
+    const storeOf = () =>
+      createRedisEventStore({ redis: redis.url, keyPrefix: `history-empty-${process.pid}` });
+    [a, b] = [
+      await startEventStack({ events: { store: storeOf() } }),
+      await startEventStack({ events: { store: storeOf() } }),
+    ];
+    for (const stack of [a, b])
+      await waitUntil('the store reaches Redis', () => stack.store.status().healthy, { withinMs: 10_000 });
+    await a.addReceiverHook();
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await redis?.close();
+  });
+
+  // Over SSE with no event in the stream at all; then over WebSocket with none of the type asked for (the events
+  // of the first are project_create: emit's even indexes).
+  const runs: [Transport, SystemHookEventType[] | null, number][] = [
+    ['sse', null, 0],
+    ['ws', ['USER_CREATE'], 1],
+  ];
+  for (const [transport, types, from] of runs) {
+    it(`hands an empty page on one replica over to a subscription on the other ${transport === 'sse' ? 'over SSE, types null' : 'over WebSocket, types USER_CREATE'}`, async () => {
+      const response = await b.request(RecentSystemHookEventsDocument, { types });
+      const page = response.data?.systemHookEvents;
+      assert.deepEqual([page?.edges, page?.count, page?.pageInfo.endCursor], [[], 0, null]);
+      // Delivered through A between B's read and the subscribe on B.
+      const between = await emit(a, 1, from);
+      const subscriber = subscribe(b, transport, {
+        query: SUBSCRIPTION,
+        variables: { after: page?.streamCursor, types },
+      });
+      await waitUntil('subscribed', () => b.store.status().subscribers === 1);
+      const live = await emit(a, 1, from + 2);
+      const events = await subscriber.waitForEvents(2);
+      assert.deepEqual(
+        events.map((event: UntypedData) => event.deliveryId),
+        [...between, ...live],
+      );
+      await closeAll([subscriber], b.store);
+    });
+  }
 });

@@ -22,10 +22,12 @@ builder.queryField('systemHookEvents', (t) =>
         `\`EVENT_RETENTION\`, ${DEFAULT_EVENT_RETENTION} by default), oldest first as the subscription delivers ` +
         "them. GitLab has no list of them: they are the gateway's own, shared by every replica through Redis. " +
         `Without \`first\` or \`last\`, the newest ${DEFAULT_HISTORY_LAST} (\`last: ${DEFAULT_HISTORY_LAST}\`); ` +
-        `pages of at most ${MAX_HISTORY_PAGE}. Each edge's cursor is its event's \`cursor\`: subscribe to ` +
-        '`systemHookEventReceived` with `after` set to the newest one to continue live with no gap and no ' +
-        'repeat. A cursor that names no event of this gateway is `BAD_USER_INPUT`, one whose event is no longer ' +
-        'retained `EVENT_CURSOR_EXPIRED`; `EVENTS_DISABLED` when this gateway receives no system hook ' +
+        `pages of at most ${MAX_HISTORY_PAGE}. Each edge's cursor is its event's \`cursor\`, and ` +
+        "`pageInfo.endCursor` the newest edge's (null for an empty page). To continue live with no gap and no " +
+        'repeat, subscribe to `systemHookEventReceived` with `after` set to `streamCursor`, which names the ' +
+        'stream at the time of this read also when the page is empty. `after` and `before` are refused as the ' +
+        "subscription's `after` is: a cursor this gateway never handed out is `BAD_USER_INPUT`, one whose " +
+        'event is no longer retained (or from an earlier process) `EVENT_CURSOR_EXPIRED`; `EVENTS_DISABLED` when this gateway receives no system hook ' +
         'deliveries. Administrators only (`UNAUTHENTICATED`, `FORBIDDEN`): the one GitLab call is the check a ' +
         'subscription starts with. REST: GET /api/v4/hooks',
       // The administrator check, as at the start of a subscription.
@@ -57,6 +59,7 @@ builder.queryField('systemHookEvents', (t) =>
             endCursor: edges.at(-1)?.cursor ?? null,
           },
           count: page.count,
+          streamCursor: page.streamCursor,
         };
       },
     },
@@ -67,6 +70,18 @@ builder.queryField('systemHookEvents', (t) =>
         count: c.int({
           description: 'Number of retained events of the types asked for, all pages together.',
           resolve: (connection) => connection.count,
+        }),
+        streamCursor: c.string({
+          description:
+            'The stream of events at the time of this read, whatever `types` and the page: the newest retained ' +
+            "event's cursor, or the stream's start while none is retained. The page holds nothing after it, and " +
+            '`systemHookEventReceived(after: streamCursor)` delivers exactly the events received after this read ' +
+            '(of its own `types`), none of them twice; `systemHookEvents(after: streamCursor)` lists them. ' +
+            'Unlike `pageInfo.endCursor` it is never null, and with `types` it is not held back at the newest ' +
+            'event of those types. It expires as an event cursor does (`EVENT_CURSOR_EXPIRED`, once ' +
+            '`EVENT_RETENTION` newer events have come; the start, once any event has left): subscribe soon after ' +
+            'the read.',
+          resolve: (connection) => connection.streamCursor,
         }),
       }),
     },
