@@ -122,9 +122,10 @@ export interface EventStore {
   subscribe(options?: SubscribeOptions): Promise<AsyncIterableIterator<SystemHookEventSource>>;
   /**
    * A page of the retained events, oldest first, with the cursors `subscribe` takes as `after` (see
-   * `readHistory`). Rejects with `InvalidEventCursorError` for an `after` or `before` that names no event of this
-   * store (another store's, one never handed out), and with `EventCursorExpiredError` for one whose event is no
-   * longer retained. Reads what every replica shares: with Redis, the stream.
+   * `readHistory`), and the stream's place at the read (`streamCursor`), which `subscribe` takes too. Refuses an
+   * `after` or `before` as `subscribe` refuses the same `after`: `InvalidEventCursorError` for one this store
+   * never handed out, `EventCursorExpiredError` for one behind the retained events or another store's. Reads
+   * what every replica shares: with Redis, the stream.
    */
   history(request: HistoryRequest): Promise<HistoryPage>;
   status(): EventStoreStatus;

@@ -45,10 +45,11 @@ mutation DeliverATestEvent {
   testSystemHook(input: { id: "${receiverHookId}" }) { systemHook { url } errors }
 }
 
-# The events the gateway retains, newest last: what a page shows before it subscribes after the newest.
+# The events the gateway retains, newest last: what a page shows before it subscribes after streamCursor.
 query RecentEvents {
   systemHookEvents(last: 20) {
     count
+    streamCursor
     edges { node { __typename type eventName receivedAt cursor } }
     pageInfo { hasPreviousPage endCursor }
   }
