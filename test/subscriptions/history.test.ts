@@ -317,29 +317,32 @@ describe('systemHookEvents on a gateway that receives no events', () => {
   });
 });
 
-describe('systemHookEvents through Redis', () => {
-  let redis: RedisServer;
-  let a: EventStack;
-  let b: EventStack;
-
+/** Two gateways sharing one Redis, the receiver hook delivering to A: started before the suite, closed after. */
+function twoReplicasOnRedis(keyPrefix: string): { a: EventStack; b: EventStack } {
+  const replicas = {} as { a: EventStack; b: EventStack };
+  let redis: RedisServer | undefined;
   before(async () => {
-    redis = await startRedisServer();
-    const keyPrefix = `history-${process.pid}`;
-    const storeOf = () => createRedisEventStore({ redis: redis.url, keyPrefix });
-    [a, b] = [
-      await startEventStack({ events: { store: storeOf() } }),
-      await startEventStack({ events: { store: storeOf() } }),
-    ];
-    for (const stack of [a, b])
+    const server = await startRedisServer();
+    redis = server;
+    const storeOf = () => createRedisEventStore({ redis: server.url, keyPrefix });
+    replicas.a = await startEventStack({ events: { store: storeOf() } });
+    replicas.b = await startEventStack({ events: { store: storeOf() } });
+    for (const stack of [replicas.a, replicas.b])
       await waitUntil('the store reaches Redis', () => stack.store.status().healthy, { withinMs: 10_000 });
-    await a.addReceiverHook();
+    await replicas.a.addReceiverHook();
   });
   after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
+    await Promise.all([replicas.a?.close(), replicas.b?.close()]);
     await redis?.close();
   });
+  return replicas;
+}
+
+describe('systemHookEvents through Redis', () => {
+  const replicas = twoReplicasOnRedis(`history-${process.pid}`);
 
   it('lists on one replica what the other received, and hands over to a subscription there', async () => {
+    const { a, b } = replicas;
     const received = await emit(a, 6);
     const response = await b.request(RecentSystemHookEventsDocument, {
       last: 4,
@@ -372,26 +375,7 @@ describe('systemHookEvents through Redis', () => {
 });
 
 describe('systemHookEvents through Redis, from a stream not yet written', () => {
-  let redis: RedisServer;
-  let a: EventStack;
-  let b: EventStack;
-
-  before(async () => {
-    redis = await startRedisServer();
-    const storeOf = () =>
-      createRedisEventStore({ redis: redis.url, keyPrefix: `history-empty-${process.pid}` });
-    [a, b] = [
-      await startEventStack({ events: { store: storeOf() } }),
-      await startEventStack({ events: { store: storeOf() } }),
-    ];
-    for (const stack of [a, b])
-      await waitUntil('the store reaches Redis', () => stack.store.status().healthy, { withinMs: 10_000 });
-    await a.addReceiverHook();
-  });
-  after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await redis?.close();
-  });
+  const replicas = twoReplicasOnRedis(`history-empty-${process.pid}`);
 
   // Over SSE with no event in the stream at all; then over WebSocket with none of the type asked for (the events
   // of the first are project_create: emit's even indexes).
@@ -401,6 +385,7 @@ describe('systemHookEvents through Redis, from a stream not yet written', () => 
   ];
   for (const [transport, types, from] of runs) {
     it(`hands an empty page on one replica over to a subscription on the other ${transport === 'sse' ? 'over SSE, types null' : 'over WebSocket, types USER_CREATE'}`, async () => {
+      const { a, b } = replicas;
       const response = await b.request(RecentSystemHookEventsDocument, { types });
       const page = response.data?.systemHookEvents;
       assert.deepEqual([page?.edges, page?.count, page?.pageInfo.endCursor], [[], 0, null]);
