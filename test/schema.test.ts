@@ -60,6 +60,7 @@ describe('schema.graphql', () => {
       'node',
       'nodes',
       'systemHook',
+      'systemHookEvents',
       'systemHooks',
     ]);
     assert.deepEqual(Object.keys(mutation).sort(), [

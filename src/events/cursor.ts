@@ -2,10 +2,13 @@
  * The two kinds of cursor the stores hand out. They are opaque to clients; this is what they hold.
  *
  * - A Redis stream entry id, `<milliseconds>-<sequence>`: the event's place in the shared stream, the same on
- *   every replica.
- * - A local cursor, `<store id>.<sequence>`: the event's place in one store object's own order (the in-memory
- *   store, or a Redis store's events accepted while Redis was away). The store id is random per store, so a
- *   cursor from an earlier process, or another replica, is recognised as not this store's.
+ *   every replica. `0-0`, which Redis never gives an entry, is the stream's start (`STREAM_START`).
+ * - A local cursor, `<store id>.<n>`: the place after the n-th event of one store object's own order (the
+ *   in-memory store, or a Redis store's events accepted while Redis was away); `.0` is its start. The store id is
+ *   random per store, so a cursor from an earlier process, or another replica, is recognised as not this store's.
+ *
+ * A start cursor is what a list names as the stream's place while no event is retained: a subscription after it
+ * receives every event appended since, and it expires once an event has left the retention.
  */
 import { randomBytes } from 'node:crypto';
 import { InvalidEventCursorError } from './errors.ts';
@@ -24,6 +27,9 @@ const LOCAL = /^([0-9a-f]{12})\.(0|[1-9][0-9]{0,14})$/;
 export function newStoreId(): string {
   return randomBytes(6).toString('hex');
 }
+
+/** The place before a Redis stream's first entry. */
+export const STREAM_START = '0-0';
 
 export function localCursor(storeId: string, sequence: number): string {
   return `${storeId}.${sequence}`;

@@ -9,6 +9,7 @@
  * - Memory does not grow with slow subscribers: every subscription reads the one retained buffer through a
  *   position of its own, and one that falls behind the buffer's start is dropped (`SubscriberTooSlowError`).
  */
+import type { HistoryPage, HistoryRequest } from './event-history.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
 
 /** `EVENT_RETENTION`'s default: how many recent events are kept for `after`. */
@@ -131,6 +132,14 @@ export interface EventStore {
    * `SubscriberTooSlowError` when the subscriber falls behind the retained events.
    */
   subscribe(options?: SubscribeOptions): Promise<EventSubscription>;
+  /**
+   * A page of the retained events, oldest first, with the cursors `subscribe` takes as `after` (see
+   * `readHistory`), and the stream's place at the read (`streamCursor`), which `subscribe` takes too. Refuses an
+   * `after` or `before` as `subscribe` refuses the same `after`: `InvalidEventCursorError` for one this store
+   * never handed out, `EventCursorExpiredError` for one behind the retained events or another store's. Reads
+   * what every replica shares: with Redis, the stream.
+   */
+  history(request: HistoryRequest): Promise<HistoryPage>;
   status(): EventStoreStatus;
   /** Ends every subscription (they return `done`) and releases what the store holds. */
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 /**
  * The event store of a gateway without Redis: one process, everything in memory, lost when the process ends.
- * Cursors are local (`<store id>.<sequence>`); one from an earlier process is reported as expired.
+ * Cursors are local (`<store id>.<n>`, the place after the store's n-th event; `.0` its start); one from an
+ * earlier process is reported as expired, by the list and the subscription alike.
  *
  * Every `deliveryId` inside the dedupe window is remembered, whatever their number, up to `maxDedupeEntries`;
  * past that, `append` refuses new deliveries (`EventStoreUnavailableError`) until older ids leave the window.
@@ -10,6 +11,7 @@
  */
 import { localCursor, newStoreId, parseCursor } from './cursor.ts';
 import { EventCursorExpiredError, EventStoreUnavailableError, InvalidEventCursorError } from './errors.ts';
+import { readHistory } from './event-history.ts';
 import { EventLog } from './event-log.ts';
 import {
   type AppendResult,
@@ -19,6 +21,7 @@ import {
   type SubscribeOptions,
   storeSettings,
 } from './event-store.ts';
+import { logHistory } from './log-history.ts';
 import { RecentDeliveries } from './recent-deliveries.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
 
@@ -33,30 +36,42 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): EventSt
     isRetained: (cursor) => log.sequenceOf(cursor) !== undefined,
     whenFull: 'refuse',
   });
-  let sequence = 0;
+  /** Events appended; the n-th has the cursor `<store id>.<n>`, and sits at n - 1 in the log. */
+  let appended = 0;
   let closed = false;
 
-  /** The log position right after `after`'s event. */
+  /**
+   * The log position right after a cursor's place, for `subscribe` and the history alike. Another store's cursor
+   * (an earlier process's, docs/errors.md) or a stream id names events this process never had: expired, since
+   * resuming there would skip whatever came between.
+   */
   function positionAfter(after: string): number {
     const cursor = parseCursor(after);
-    if (cursor.kind === 'local' && cursor.storeId === storeId && cursor.sequence >= sequence)
-      throw new InvalidEventCursorError();
-    const at = log.sequenceOf(after);
-    if (at === undefined) throw new EventCursorExpiredError();
-    return at + 1;
+    if (cursor.kind !== 'local' || cursor.storeId !== storeId) throw new EventCursorExpiredError();
+    if (cursor.sequence > appended) throw new InvalidEventCursorError();
+    // The start resumes while nothing has left the log; an event's place while the event is retained.
+    if (cursor.sequence === 0 ? log.oldest > 0 : cursor.sequence - 1 < log.oldest)
+      throw new EventCursorExpiredError();
+    return cursor.sequence;
   }
+
+  const history = logHistory(
+    log,
+    (cursor) => positionAfter(cursor) - 1,
+    () => localCursor(storeId, appended),
+  );
 
   return {
     async append(input: SystemHookEventInput): Promise<AppendResult> {
       if (closed) throw new EventStoreUnavailableError('The event store is closed.');
       const known = seen.get(input.deliveryId);
       if (known !== undefined) return { duplicate: true, cursor: known };
-      const event: SystemHookEventSource = { ...input, cursor: localCursor(storeId, sequence) };
+      const event: SystemHookEventSource = { ...input, cursor: localCursor(storeId, appended + 1) };
       if (!seen.set(event.deliveryId, event.cursor))
         throw new EventStoreUnavailableError(
           'The event store remembers as many delivery ids as it may within the dedupe window; try again later.',
         );
-      sequence += 1;
+      appended += 1;
       log.append(event);
       return { duplicate: false, cursor: event.cursor };
     },
@@ -65,6 +80,11 @@ export function createMemoryEventStore(options: EventStoreOptions = {}): EventSt
       if (closed) throw new EventStoreUnavailableError('The event store is closed.');
       const position = after == null ? log.head : positionAfter(after);
       return log.subscribe({ position, accept, signal });
+    },
+
+    async history(request) {
+      if (closed) throw new EventStoreUnavailableError('The event store is closed.');
+      return readHistory(history, request);
     },
 
     status() {

@@ -42,8 +42,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
-import { localCursor, newStoreId, parseCursor } from './cursor.ts';
+import { localCursor, newStoreId, type ParsedCursor, parseCursor } from './cursor.ts';
 import { EventCursorExpiredError, EventStoreUnavailableError, InvalidEventCursorError } from './errors.ts';
+import { type HistoryRequest, type HistorySource, readHistory } from './event-history.ts';
 import { EventLog } from './event-log.ts';
 import {
   type AppendResult,
@@ -68,6 +69,7 @@ import {
   type StreamKeys,
   streamKeys,
 } from './redis-stream.ts';
+import { streamHistory } from './redis-stream-history.ts';
 import { BLOCK_MS, StreamReader } from './redis-stream-reader.ts';
 import { createPageReader, type PageReader, StreamReplay } from './redis-stream-replay.ts';
 import type { SystemHookEventInput, SystemHookEventSource } from './types.ts';
@@ -107,7 +109,7 @@ export interface RedisEventStoreOptions extends EventStoreOptions {
   onRedisStateChange?: ((reachable: boolean) => void) | undefined;
   /**
    * The most bytes of entries a replay page holds besides its first event (it holds at least one), so that a
-   * resuming subscriber holds no more than that at a time.
+   * resuming subscriber holds no more than that at a time; a page of the history (`history`) is read the same way.
    * @default 4 MiB
    */
   replayPageBytes?: number | undefined;
@@ -170,6 +172,7 @@ class RedisEventStore implements EventStore {
   private readonly queue: OutageQueue;
   private readonly reader: StreamReader;
   private readonly pageAfter: PageReader;
+  private readonly stream: HistorySource<string>;
   /** Written to Redis by this process, not yet read back from the stream. */
   private readonly inFlight = new Map<string, SystemHookEventInput>();
   private localSequence = 0;
@@ -224,12 +227,22 @@ class RedisEventStore implements EventStore {
       maxEvents: options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS,
       maxBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
     });
+    // Replay pages and history pages are bounded alike.
+    const pageBytes = options.replayPageBytes ?? REPLAY_PAGE_BYTES;
     this.pageAfter = createPageReader({
       client: this.client,
       keys: this.keys,
-      pageBytes: options.replayPageBytes ?? REPLAY_PAGE_BYTES,
+      pageBytes,
       logHead: () => this.log.head,
       deliveredHereAs: (deliveryId) => this.seen.get(deliveryId)?.cursor ?? null,
+      onUnreachable: () => this.link.markUnreachable(),
+    });
+    this.stream = streamHistory({
+      client: this.client,
+      keys: this.keys,
+      pageBytes,
+      usable: () => this.link.usable(),
+      refuseLocalCursor: (cursor) => this.refuseLocalCursor(cursor),
       onUnreachable: () => this.link.markUnreachable(),
     });
     this.reader = new StreamReader({
@@ -294,8 +307,8 @@ class RedisEventStore implements EventStore {
         'Redis is unreachable and the queue of events waiting for it is full; try again later.',
       );
     }
-    const event = { ...input, cursor: localCursor(this.storeId, this.localSequence) };
     this.localSequence += 1;
+    const event = { ...input, cursor: localCursor(this.storeId, this.localSequence) };
     this.deliverLocally(event);
     return { duplicate: false, cursor: event.cursor };
   }
@@ -350,12 +363,18 @@ class RedisEventStore implements EventStore {
     const cursor = parseCursor(after);
     const at = this.log.sequenceOf(after);
     if (at !== undefined) return this.log.subscribe({ position: at + 1, accept, signal });
-    if (cursor.kind === 'local') {
-      if (cursor.storeId === this.storeId && cursor.sequence >= this.localSequence)
-        throw new InvalidEventCursorError();
-      throw new EventCursorExpiredError();
-    }
+    if (cursor.kind === 'local') throw this.refuseLocalCursor(cursor);
     return this.replayFromRedis(after, accept, signal);
+  }
+
+  /**
+   * An outage cursor that the log does not hold, for `subscribe` and the history alike: one this store never
+   * handed out is invalid; another's (a replica's, an earlier process's) or one the log has let go is expired.
+   */
+  private refuseLocalCursor(cursor: Extract<ParsedCursor, { kind: 'local' }>): Error {
+    if (cursor.storeId === this.storeId && cursor.sequence > this.localSequence)
+      return new InvalidEventCursorError();
+    return new EventCursorExpiredError();
   }
 
   /** Replays the stream after `after`, then hands over to the local log at the position it had when we began. */
@@ -370,6 +389,7 @@ class RedisEventStore implements EventStore {
       );
     const position = this.log.head;
     const first = await this.pageAfter(after);
+    if (first === 'never') throw new InvalidEventCursorError();
     if (first === null) throw new EventCursorExpiredError();
     const replay = new StreamReplay(this.pageAfter, first);
     return this.log.subscribe({
@@ -379,6 +399,11 @@ class RedisEventStore implements EventStore {
       prefix: replay,
       skip: (event, sequence) => replay.alreadyGiven(event, sequence),
     });
+  }
+
+  async history(request: HistoryRequest) {
+    if (this.closed) throw new EventStoreUnavailableError('The event store is closed.');
+    return readHistory(this.stream, request);
   }
 
   status(): EventStoreStatus {

@@ -7,7 +7,7 @@ import { type Redis, ReplyError } from 'ioredis';
 import { compareStreamIds, isStreamId } from './cursor.ts';
 import { EventStoreUnavailableError, InvalidEventCursorError, SubscriberTooSlowError } from './errors.ts';
 import type { ReplayPrefix } from './event-log.ts';
-import { eventOfEntry, type StreamEntry, type StreamKeys } from './redis-stream.ts';
+import { eventOfEntry, type StreamKeys } from './redis-stream.ts';
 import type { SystemHookEventSource } from './types.ts';
 
 /** Entries per replay page, besides the cursor's own. */
@@ -25,8 +25,11 @@ export interface ReplayPage {
   deliveredHereAs: (deliveryId: string) => string | null;
 }
 
-/** The page of events after `id`, or `null` when `id` is no longer in the stream. */
-export type PageReader = (id: string) => Promise<ReplayPage | null>;
+/**
+ * The page of events after `id`: `null` when `id` is behind the stream's retained entries (resuming there would
+ * skip what left), `'never'` when it was never a place of the stream.
+ */
+export type PageReader = (id: string) => Promise<ReplayPage | null | 'never'>;
 
 export interface PageReaderOptions {
   client: Redis;
@@ -45,25 +48,24 @@ export function createPageReader(options: PageReaderOptions): PageReader {
   return (id) => readPage(options, id);
 }
 
-/** The cursor's own entry is asked for too, to tell a trimmed position from the end of the stream. */
-async function readPage(options: PageReaderOptions, id: string): Promise<ReplayPage | null> {
+/**
+ * The cursor's own entry is asked for too, to tell a trimmed position from the end of the stream. An id that is
+ * no entry may still be a place (the start, the head a list named): asked after the page is read, so that a
+ * yes means the page missed nothing.
+ */
+async function readPage(options: PageReaderOptions, id: string): Promise<ReplayPage | null | 'never'> {
   const { client, keys, pageBytes } = options;
-  let ended: number;
-  let entries: StreamEntry[];
-  try {
-    [ended, entries] = await client.systemHookEventPage(keys.stream, id, REPLAY_PAGE + 1, pageBytes);
-  } catch (error) {
-    // An answer is no outage: Redis refused the command (parseCursor lets through no id it would refuse).
-    if (error instanceof ReplyError) {
-      if (/invalid stream id/i.test((error as Error).message)) throw new InvalidEventCursorError();
-      throw new EventStoreUnavailableError('Redis refused to replay events.');
-    }
-    options.onUnreachable();
-    throw new EventStoreUnavailableError('Redis became unreachable while replaying events.');
+  // The cursor's own entry, and at least one event after it.
+  let [ended, entries] = await replayCall(options, () =>
+    client.systemHookEventRange(keys.stream, 'forward', id, REPLAY_PAGE + 1, pageBytes, 2),
+  );
+  if (entries[0]?.[0] === id) entries = entries.slice(1);
+  else {
+    const place = await replayCall(options, () => client.systemHookEventPlace(keys.stream, id));
+    if (place !== 1) return place === 0 ? null : 'never';
   }
-  if (entries[0]?.[0] !== id) return null;
   const events: SystemHookEventSource[] = [];
-  for (const entry of entries.slice(1)) {
+  for (const entry of entries) {
     const event = eventOfEntry(entry);
     if (event) events.push(event);
   }
@@ -74,6 +76,21 @@ async function readPage(options: PageReaderOptions, id: string): Promise<ReplayP
     logHead: options.logHead(),
     deliveredHereAs: options.deliveredHereAs,
   };
+}
+
+/** Runs a command of the replay, with Redis's failures as the store's. */
+async function replayCall<T>(options: PageReaderOptions, command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch (error) {
+    // An answer is no outage: Redis refused the command (parseCursor lets through no id it would refuse).
+    if (error instanceof ReplyError) {
+      if (/invalid stream id/i.test((error as Error).message)) throw new InvalidEventCursorError();
+      throw new EventStoreUnavailableError('Redis refused to replay events.');
+    }
+    options.onUnreachable();
+    throw new EventStoreUnavailableError('Redis became unreachable while replaying events.');
+  }
 }
 
 /**
@@ -100,7 +117,8 @@ export class StreamReplay implements ReplayPrefix {
     if (this.complete) return [];
     const page = this.next ?? (await this.pageAfter(this.lastId));
     this.next = null;
-    if (page === null) throw new SubscriberTooSlowError();
+    // A page's last entry that has left since: the subscriber read more slowly than the stream was trimmed.
+    if (page === null || page === 'never') throw new SubscriberTooSlowError();
     this.lastId = page.lastId;
     for (const event of page.events) {
       const here = page.deliveredHereAs(event.deliveryId);

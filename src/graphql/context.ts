@@ -1,4 +1,6 @@
 import { type CredentialWatchOptions, createCredentialWatch } from '../events/credential-watch.ts';
+import { type HistoryPage, type HistoryRequest, readHistoryAs } from '../events/event-history.ts';
+import type { EventStore } from '../events/event-store.ts';
 import {
   type EventSubscriptionOptions,
   type EventSubscriptionRequest,
@@ -40,7 +42,8 @@ export interface GatewayContext {
    * `types` are yielded, `SystemHookEventType` values (null: all); `after` is a cursor to resume after. Only an
    * instance administrator may subscribe. The iteration ends when `signal` aborts, which happens when the
    * subscriber goes away. A `ScopedEventSubscription` is served by the grouped fan-out; any other iterable
-   * (a test's) by ordinary per-subscriber execution.
+   * (a test's) by ordinary per-subscriber execution. `history` reads a page of the retained events, for an
+   * instance administrator only.
    */
   events?:
     | {
@@ -51,6 +54,7 @@ export interface GatewayContext {
           | ScopedEventSubscription
           | AsyncIterable<SystemHookEventSource>
           | Promise<ScopedEventSubscription | AsyncIterable<SystemHookEventSource>>;
+        history?(request: HistoryRequest): Promise<HistoryPage>;
       }
     | undefined;
 }
@@ -70,7 +74,10 @@ export interface ContextDependencies {
    * again, and how many subscriptions may be open.
    */
   events?:
-    | (Pick<EventSubscriptionOptions, 'store' | 'observer'> & Omit<CredentialWatchOptions, 'api'>)
+    | (Pick<EventSubscriptionOptions, 'store' | 'observer'> & {
+        /** The history (`Query.systemHookEvents`) reads the same store. */
+        store: Pick<EventStore, 'history'>;
+      } & Omit<CredentialWatchOptions, 'api'>)
     | undefined;
   /**
    * The request's id, sent to GitLab as `x-request-id`, and where its GitLab calls are counted (the access
@@ -189,6 +196,8 @@ export function createContextFactory(deps: ContextDependencies) {
               args,
               signal,
             ),
+          history: (request) =>
+            readHistoryAs({ store: events.store, gitlab: hooks(SYSTEM_HOOKS).api }, request),
         },
     };
   };

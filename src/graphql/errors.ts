@@ -30,13 +30,13 @@ export const GATEWAY_ERROR_CODES = {
   GATEWAY_OVERLOADED:
     'The gateway’s own queue of calls to GitLab is full, or a call waited in it past its deadline; GitLab was not called.',
   EVENTS_DISABLED:
-    'A subscription to system hook events on a gateway that receives none (no receiver secret).',
+    'A subscription to system hook events, or their list, on a gateway that receives none (no receiver secret).',
   EVENT_CURSOR_EXPIRED:
-    'A subscription’s `after` names an event that is no longer retained; subscribe again without it.',
+    'A subscription’s `after` (or a list’s `after` or `before`) names an event that is no longer retained; subscribe again without it.',
   EVENT_SUBSCRIBER_TOO_SLOW:
     'The subscriber fell further behind than the gateway retains events, and its stream was ended; resume with `after`.',
   EVENT_STORE_UNAVAILABLE:
-    'The event store cannot serve the subscription now: the gateway is shutting down, or Redis is unreachable and `after` names an event this replica no longer holds.',
+    'The event store cannot serve the subscription now: the gateway is shutting down, or Redis is unreachable and `after` names an event this replica no longer holds (or, for the list of events, Redis is unreachable).',
   EVENT_CREDENTIAL_UNCONFIRMED:
     'No recheck could confirm the subscriber’s credential with GitLab for longer than `EVENT_AUTH_MAX_STALENESS_SECONDS`, and its stream was ended; resume with `after`.',
   SUBSCRIPTION_LIMIT_EXCEEDED:

@@ -20,7 +20,8 @@ query SystemHooks {
 
 /**
  * What GraphiQL adds when a hook delivers to this gateway's own receiver (`npm start` with the embedded GitLab):
- * a subscription to watch in one tab while the mutation, run in another, makes GitLab deliver a test event.
+ * a subscription to watch in one tab while the mutation, run in another, makes GitLab deliver a test event, and
+ * the list of the events received so far.
  */
 function eventsExample(receiverHookId: string): string {
   return `
@@ -42,6 +43,16 @@ subscription Events {
 
 mutation DeliverATestEvent {
   testSystemHook(input: { id: "${receiverHookId}" }) { systemHook { url } errors }
+}
+
+# The events the gateway retains, newest last: what a page shows before it subscribes after streamCursor.
+query RecentEvents {
+  systemHookEvents(last: 20) {
+    count
+    streamCursor
+    edges { node { __typename type eventName receivedAt cursor } }
+    pageInfo { hasPreviousPage endCursor }
+  }
 }
 `;
 }

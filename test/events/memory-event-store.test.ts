@@ -5,7 +5,21 @@ import type { SystemHookEventInput } from '../../src/events/types.ts';
 import { eventInput, eventStoreContract, take } from './store-contract.ts';
 
 describe('the in-memory event store', () => {
-  eventStoreContract({ open: async ({ retention }) => createMemoryEventStore({ retention }) });
+  eventStoreContract({
+    open: async ({ retention }) => createMemoryEventStore({ retention }),
+    neverIssued: async (store) => {
+      const [own] = (await store.history({ last: 1 })).events;
+      return [own?.cursor.replace(/\.\d+$/, '.999') ?? ''];
+    },
+    outOfReach: async () => {
+      const other = createMemoryEventStore();
+      const { cursor } = await other.append(eventInput(1));
+      await other.close();
+      // Another store's (an earlier process's), and stream ids, which only a Redis store (an earlier process
+      // with REDIS_URL) hands out: resuming from them would skip what this process never had.
+      return [cursor, '1718000000000-0', '0-0', '18446744073709551615-18446744073709551615'];
+    },
+  });
 
   it('reports a cursor of another store (an earlier process) as expired', async () => {
     const earlier = createMemoryEventStore();

@@ -53,6 +53,40 @@ async function startCuttablePipe(port: number) {
   };
 }
 
+/** The append script of a gateway that kept no event names, as a replica of that version runs it. */
+const EARLIER_APPEND_SCRIPT = `
+local cursor = redis.call('GET', KEYS[1])
+if cursor then return {0, cursor} end
+cursor = redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '*', 'd', ARGV[3], 'e', ARGV[4])
+redis.call('SET', KEYS[1], cursor, 'EX', ARGV[1])
+redis.call('RPUSH', KEYS[3], cursor .. ' ' .. ARGV[6])
+local total = redis.call('INCRBY', KEYS[4], ARGV[6])
+local length = redis.call('XLEN', KEYS[2])
+local listed = redis.call('LLEN', KEYS[3])
+while listed > length do
+  local trimmed = redis.call('LPOP', KEYS[3])
+  total = redis.call('DECRBY', KEYS[4], string.match(trimmed, ' (%d+)$'))
+  listed = listed - 1
+end
+if listed == length then
+  while total > tonumber(ARGV[5]) and length > 1 do
+    local id, size = string.match(redis.call('LPOP', KEYS[3]), '^(%S+) (%d+)$')
+    redis.call('XDEL', KEYS[2], id)
+    total = redis.call('DECRBY', KEYS[4], size)
+    length = length - 1
+  end
+end
+return {1, cursor}
+`;
+
+/** Events 0..count-1 written as an earlier version of the gateway wrote them: no sizes, no names recorded. */
+async function writeAsBefore(raw: Redis, keyPrefix: string, count: number): Promise<void> {
+  for (let n = 0; n < count; n += 1) {
+    const input = eventInput(n);
+    await raw.xadd(`${keyPrefix}:stream`, '*', 'd', input.deliveryId, 'e', JSON.stringify(input));
+  }
+}
+
 const numbers = (events: SystemHookEventSource[]) => events.map((event) => event.payload.n as number);
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
@@ -78,7 +112,17 @@ describe('the Redis event store', () => {
 
   const newPrefix = () => `test-${randomBytes(6).toString('hex')}`;
 
-  eventStoreContract({ open: ({ retention }) => open({ retention, keyPrefix: newPrefix() }) });
+  eventStoreContract({
+    open: ({ retention }) => open({ retention, keyPrefix: newPrefix() }),
+    neverIssued: async (store) => {
+      const [oldest] = (await store.history({ first: 1 })).events;
+      const [ms] = (oldest?.cursor ?? '').split('-');
+      // Ids at or past the oldest entry that no entry has, and that Redis never generated.
+      return [`${ms}-99999`, '18446744073709551615-18446744073709551615'];
+    },
+    // Another replica's outage cursor, and an id behind the oldest entry (it may have been one that left).
+    outOfReach: async () => ['abcdef012345.3', '1-0'],
+  });
 
   describe('two replicas on one Redis', () => {
     it('hands an event appended on either replica to the subscribers of both, once each', async () => {
@@ -156,6 +200,197 @@ describe('the Redis event store', () => {
     });
   });
 
+  describe('history through the shared stream', () => {
+    const listed = (page: { events: SystemHookEventSource[] }) => numbers(page.events);
+
+    it('lists on each replica what either received, also on one started afterwards', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix });
+      const b = await open({ keyPrefix });
+      const cursors: string[] = [];
+      for (let n = 0; n < 12; n += 1)
+        cursors.push((await (n % 3 === 0 ? b : a).append(eventInput(n))).cursor);
+      // Started afterwards, it holds none of them in its own log: it reads them from the stream.
+      const c = await open({ keyPrefix });
+      assert.equal(c.status().retained, 0);
+      for (const store of [a, b, c]) {
+        const page = await store.history({ last: 5 });
+        assert.deepEqual(listed(page), range(7, 12));
+        assert.deepEqual(
+          page.events.map((event) => event.cursor),
+          cursors.slice(7),
+        );
+        assert.equal(page.count, 12);
+        const older = await store.history({
+          last: 5,
+          before: page.events[0]?.cursor,
+          types: ['USER_CREATE'],
+        });
+        assert.deepEqual(listed(older), [1, 3, 5]);
+        assert.equal(older.count, 6);
+      }
+      // The newest listed on C resumes on A with the next event, the seam between the list and the stream.
+      const events = await a.subscribe({ after: (await c.history({ last: 1 })).events[0]?.cursor });
+      await c.append(eventInput(12));
+      assert.deepEqual(numbers(await take(events, 1)), [12]);
+      assert.equal(await nothingBefore(a, [events]), true);
+      await Promise.all([a.close(), b.close(), c.close()]);
+    });
+
+    it('names the start of a stream no replica has written, which another replica resumes from', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix });
+      const b = await open({ keyPrefix });
+      const raw = new Redis(redis.url);
+      try {
+        assert.equal(await raw.exists(`${keyPrefix}:stream`), 0);
+        const empty = await b.history({});
+        assert.deepEqual([listed(empty), empty.count], [[], 0]);
+        // Appended on A between B's read and B's subscribe: B's log has it, the start is not in it.
+        await a.append(eventInput(0));
+        await waitUntil('B reads the event', async () => (await b.history({})).count === 1, REDIS_WAIT);
+        const events = await b.subscribe({ after: empty.streamCursor });
+        await a.append(eventInput(1));
+        assert.deepEqual(numbers(await take(events, 2)), [0, 1]);
+        assert.equal(await nothingBefore(a, [events]), true);
+        // A replica started afterwards replays it all from the stream.
+        const c = await open({ keyPrefix });
+        assert.deepEqual(numbers(await take(await c.subscribe({ after: empty.streamCursor }), 2)), [0, 1]);
+        await c.close();
+      } finally {
+        raw.disconnect();
+      }
+      await Promise.all([a.close(), b.close()]);
+    });
+
+    it('names a stream that every entry has left by its last id, a place until the next event', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, retention: 5 });
+      const raw = new Redis(redis.url);
+      try {
+        const cursors: string[] = [];
+        for (let n = 0; n < 8; n += 1) cursors.push((await a.append(eventInput(n))).cursor);
+        // An operator empties the stream: nothing is retained, and the start is behind what left.
+        await raw.xtrim(`${keyPrefix}:stream`, 'MAXLEN', 0);
+        const empty = await a.history({ types: ['USER_CREATE'] });
+        assert.deepEqual([listed(empty), empty.count], [[], 0]);
+        assert.equal(empty.streamCursor, cursors[7]);
+        const b = await open({ keyPrefix, retention: 5 });
+        const events = await b.subscribe({ after: empty.streamCursor });
+        assert.deepEqual(listed(await b.history({ after: empty.streamCursor })), []);
+        await a.append(eventInput(9));
+        await a.append(eventInput(11));
+        assert.deepEqual(numbers(await take(events, 2)), [9, 11]);
+        assert.equal(await nothingBefore(a, [events]), true);
+        // Once an event came, Redis cannot tell whether one between left too: the place has expired, loudly.
+        await assert.rejects(b.subscribe({ after: empty.streamCursor }), { code: 'EVENT_CURSOR_EXPIRED' });
+        await assert.rejects(b.subscribe({ after: '0-0' }), { code: 'EVENT_CURSOR_EXPIRED' });
+        await assert.rejects(b.history({ after: '0-0' }), { code: 'EVENT_CURSOR_EXPIRED' });
+        await b.close();
+      } finally {
+        raw.disconnect();
+      }
+      await a.close();
+    });
+
+    it('counts by type from the names kept beside the stream, through trims by count and by bytes', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, retention: 4, maxRetainedBytes: 25_000 });
+      const raw = new Redis(redis.url);
+      try {
+        const sizes = [...Array(6).fill(5_000), ...Array(3).fill(10_000)];
+        for (const [n, bodyBytes] of sizes.entries()) {
+          await a.append(eventInput(n, { bodyBytes }));
+          const all = await a.history({ first: 100 });
+          const users = await a.history({ first: 100, types: ['USER_CREATE'] });
+          assert.equal(all.count, all.events.length);
+          assert.equal(users.count, users.events.length);
+          const names = await raw.hgetall(`${keyPrefix}:stream-name-counts`);
+          const total = Object.values(names).reduce((sum, count) => sum + Number(count), 0);
+          assert.equal(total, all.count, JSON.stringify(names));
+        }
+        assert.deepEqual(listed(await a.history({})), [7, 8]);
+      } finally {
+        raw.disconnect();
+      }
+      await a.close();
+    });
+
+    it('counts entries written before names were kept by reading them', async () => {
+      const keyPrefix = newPrefix();
+      const raw = new Redis(redis.url);
+      try {
+        await writeAsBefore(raw, keyPrefix, 3);
+        const a = await open({ keyPrefix });
+        for (let n = 3; n < 6; n += 1) await a.append(eventInput(n));
+        const projects = await a.history({ types: ['PROJECT_CREATE'] });
+        assert.deepEqual([listed(projects), projects.count], [[0, 2, 4], 3]);
+        assert.equal((await a.history({})).count, 6);
+        await a.close();
+      } finally {
+        raw.disconnect();
+      }
+    });
+
+    it('counts right beside a replica of an earlier version, which appends and trims without names', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, retention: 4 });
+      const raw = new Redis(redis.url);
+      const earlier = async (n: number) => {
+        const input = eventInput(n);
+        const keys = ['delivery:', 'stream', 'stream-sizes', 'stream-bytes'].map(
+          (key) => `${keyPrefix}:${key}`,
+        );
+        keys[0] += input.deliveryId;
+        const args = [86_400, 4, input.deliveryId, JSON.stringify(input), 64 * 1024 * 1024, input.bodyBytes];
+        await raw.eval(EARLIER_APPEND_SCRIPT, 4, ...keys, ...args);
+      };
+      try {
+        for (let n = 0; n < 3; n += 1) await a.append(eventInput(n));
+        // The earlier version trims two of the named entries, and adds three without names.
+        for (let n = 3; n < 6; n += 1) await earlier(n);
+        const projects = await a.history({ types: ['PROJECT_CREATE'], first: 100 });
+        assert.deepEqual([listed(projects), projects.count], [[2, 4], 2]);
+        for (let n = 6; n < 10; n += 1) await a.append(eventInput(n));
+        const users = await a.history({ types: ['USER_CREATE'], first: 100 });
+        assert.deepEqual([listed(users), users.count], [[7, 9], 2]);
+        const counts = await raw.hgetall(`${keyPrefix}:stream-name-counts`);
+        assert.deepEqual(counts, { project_create: '2', user_create: '2' });
+      } finally {
+        raw.disconnect();
+      }
+      await a.close();
+    });
+
+    it('reads the stream in pages bounded in bytes, as a replay does', async () => {
+      const keyPrefix = newPrefix();
+      const a = await open({ keyPrefix, replayPageBytes: 25_000 });
+      const padded = (n: number) =>
+        eventInput(n, {
+          payload: { event_name: n < 10 ? 'project_create' : 'user_create', n, pad: 'x'.repeat(10_000) },
+        });
+      for (let n = 0; n <= 12; n += 1) await a.append(padded(n));
+      const watcher = new Redis(redis.url);
+      const monitor = await watcher.monitor();
+      const reads: string[][] = [];
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (/^XREV?RANGE$/i.test(args[0] ?? '') && args[1] === `${keyPrefix}:stream`) reads.push(args);
+      });
+      try {
+        // The newest 12 projects: back past 3 users to the first event, a page of at most 3 entries at a time.
+        const page = await a.history({ last: 20, types: ['PROJECT_CREATE'] });
+        assert.deepEqual(listed(page), range(0, 10));
+        await a.append(padded(13));
+      } finally {
+        monitor.disconnect();
+        watcher.disconnect();
+      }
+      // 13 entries of about 10 KB, two or three a page (25,000 bytes past the first): no read takes the stream.
+      assert.ok(reads.length >= 5, `${reads.length} reads`);
+      await a.close();
+    });
+  });
+
   describe('bounds in bytes', () => {
     const trimming: [what: string, bounds: Partial<RedisEventStoreOptions>, sizes: number[], kept: number][] =
       [
@@ -194,11 +429,7 @@ describe('the Redis event store', () => {
       const keyPrefix = newPrefix();
       const raw = new Redis(redis.url);
       try {
-        // Three entries as an earlier version of the gateway wrote them: no sizes recorded.
-        for (let n = 0; n < 3; n += 1) {
-          const input = eventInput(n);
-          await raw.xadd(`${keyPrefix}:stream`, '*', 'd', input.deliveryId, 'e', JSON.stringify(input));
-        }
+        await writeAsBefore(raw, keyPrefix, 3);
         const a = await open({ keyPrefix, retention: 5, maxRetainedBytes: 15_000 });
         const ids = async () =>
           ((await raw.xrange(`${keyPrefix}:stream`, '-', '+')) as StreamEntry[]).map(([id]) => id);
@@ -299,6 +530,7 @@ describe('the Redis event store', () => {
 
       await redis.stop();
       await waitUntil('A notices', () => !a.status().healthy, REDIS_WAIT);
+      await assert.rejects(a.history({}), { code: 'EVENT_STORE_UNAVAILABLE' });
       for (let n = 1; n <= 5; n += 1) assert.equal((await a.append(eventInput(n))).duplicate, false);
       for (let n = 6; n <= 8; n += 1) await b.append(eventInput(n));
       assert.deepEqual(numbers(await take(onA, 5)), [1, 2, 3, 4, 5]);

@@ -28,6 +28,7 @@ export function eventInput(n: number, overrides: Partial<SystemHookEventInput> =
 }
 
 const numberOf = (event: SystemHookEventSource) => event.payload.n as number;
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 /** The next `count` events, failing after `timeoutMs` instead of waiting forever. */
 export async function take(
@@ -80,9 +81,19 @@ export async function nothingBefore(
 export interface ContractOptions {
   /** A new, empty store with this retention; the contract closes it. */
   open(options: { retention: number }): Promise<EventStore>;
+  /**
+   * Well-formed cursors that a store with retained events never handed out (past its newest, between its
+   * entries), which `subscribe` and `history` both refuse as invalid.
+   */
+  neverIssued(store: EventStore): Promise<string[]>;
+  /**
+   * Well-formed cursors of events this store cannot have (another store's: an earlier process's, another
+   * replica's outage cursor), which `subscribe` and `history` both refuse as expired.
+   */
+  outOfReach(store: EventStore): Promise<string[]>;
 }
 
-export function eventStoreContract({ open }: ContractOptions): void {
+export function eventStoreContract({ open, neverIssued, outOfReach }: ContractOptions): void {
   async function withStore(retention: number, run: (store: EventStore) => Promise<void>): Promise<void> {
     const store = await open({ retention });
     try {
@@ -195,10 +206,7 @@ export function eventStoreContract({ open }: ContractOptions): void {
         for (const after of ['18446744073709551616-0', '0-18446744073709551616', '99999999999999999999-0']) {
           await assert.rejects(store.subscribe({ after }), { code: 'EVENT_CURSOR_INVALID' }, after);
         }
-        // The largest id Redis takes is a cursor, of no event this store retains.
-        await assert.rejects(store.subscribe({ after: '18446744073709551615-18446744073709551615' }), {
-          code: 'EVENT_CURSOR_EXPIRED',
-        });
+        // The largest id Redis takes is a cursor (`neverIssued` or `outOfReach` says which the store makes of it).
         assert.equal(store.status().healthy, true);
       });
     });
@@ -233,6 +241,211 @@ export function eventStoreContract({ open }: ContractOptions): void {
         await returned.return?.();
         assert.deepEqual(await returned.next(), { done: true, value: undefined });
         assert.equal(store.status().subscribers, 0);
+      });
+    });
+
+    describe('history', () => {
+      /** Appends events 0..count-1 (even: project_create, odd: user_create); returns their cursors. */
+      async function fill(store: EventStore, count: number): Promise<string[]> {
+        const cursors: string[] = [];
+        for (let n = 0; n < count; n += 1) cursors.push((await store.append(eventInput(n))).cursor);
+        return cursors;
+      }
+      const listed = (page: { events: SystemHookEventSource[] }) => page.events.map(numberOf);
+
+      it('lists the newest 50 by default, oldest first, with the cursors events are delivered with', async () => {
+        await withStore(1000, async (store) => {
+          const live = await store.subscribe();
+          const cursors = await fill(store, 60);
+          const delivered = await take(live, 60);
+          const page = await store.history({});
+          assert.deepEqual(listed(page), range(10, 60));
+          assert.deepEqual(
+            page.events.map((event) => event.cursor),
+            cursors.slice(10),
+          );
+          assert.deepEqual(page.events, delivered.slice(10));
+          assert.equal(page.count, 60);
+          assert.equal(page.hasPrevious, true);
+          assert.equal(page.hasNext, false);
+        });
+      });
+
+      it('pages forward with first/after and backward with last/before, meeting every event once', async () => {
+        await withStore(1000, async (store) => {
+          const cursors = await fill(store, 25);
+          const forward: number[] = [];
+          let after: string | undefined;
+          for (;;) {
+            const page = await store.history({ first: 7, after });
+            forward.push(...listed(page));
+            assert.equal(page.hasPrevious, after !== undefined);
+            if (!page.hasNext) break;
+            after = page.events.at(-1)?.cursor;
+          }
+          assert.deepEqual(forward, range(0, 25));
+          const backward: number[] = [];
+          let before: string | undefined;
+          for (;;) {
+            const page = await store.history({ last: 7, before });
+            backward.unshift(...listed(page));
+            assert.equal(page.hasNext, before !== undefined);
+            if (!page.hasPrevious) break;
+            before = page.events[0]?.cursor;
+          }
+          assert.deepEqual(backward, range(0, 25));
+          const between = await store.history({ after: cursors[4], before: cursors[10], first: 100 });
+          assert.deepEqual(listed(between), [5, 6, 7, 8, 9]);
+          assert.deepEqual([between.hasPrevious, between.hasNext], [true, true]);
+          const both = await store.history({ after: cursors[4], first: 6, last: 2 });
+          assert.deepEqual(listed(both), [9, 10]);
+          assert.deepEqual([both.hasPrevious, both.hasNext], [true, true]);
+          const none = await store.history({ first: 0 });
+          assert.deepEqual([listed(none), none.hasPrevious, none.hasNext, none.count], [[], false, true, 25]);
+          const newest = await store.history({ last: 0 });
+          assert.deepEqual([listed(newest), newest.hasPrevious, newest.hasNext], [[], true, false]);
+        });
+      });
+
+      it('keeps only the wanted types, in the page and in the count', async () => {
+        await withStore(1000, async (store) => {
+          const cursors = await fill(store, 30);
+          const users = await store.history({ types: ['USER_CREATE'], last: 5 });
+          assert.deepEqual(listed(users), [21, 23, 25, 27, 29]);
+          assert.equal(users.count, 15);
+          assert.equal(users.hasPrevious, true);
+          const before = await store.history({ types: ['PROJECT_CREATE'], before: cursors[5], first: 10 });
+          assert.deepEqual(listed(before), [0, 2, 4]);
+          assert.deepEqual([before.hasPrevious, before.hasNext], [false, true]);
+          const pushes = await store.history({ types: ['PUSH'] });
+          assert.deepEqual(
+            [listed(pushes), pushes.count, pushes.hasPrevious, pushes.hasNext],
+            [[], 0, false, false],
+          );
+          assert.equal((await store.history({ types: [] })).count, 30);
+        });
+      });
+
+      it('counts and lists only what is retained', async () => {
+        await withStore(10, async (store) => {
+          const cursors = await fill(store, 25);
+          const page = await store.history({ first: 100 });
+          assert.deepEqual(listed(page), range(15, 25));
+          assert.equal(page.count, 10);
+          assert.equal(page.hasPrevious, false);
+          await assert.rejects(store.history({ after: cursors[3] }), { code: 'EVENT_CURSOR_EXPIRED' });
+          await assert.rejects(store.history({ before: cursors[3] }), { code: 'EVENT_CURSOR_EXPIRED' });
+        });
+      });
+
+      it('hands over to a subscription after the newest event listed, with no gap and no repeat', async () => {
+        await withStore(1000, async (store) => {
+          await fill(store, 20);
+          const page = await store.history({ last: 5 });
+          // Delivered between the list and the subscribe: the subscription's replay must carry them.
+          await store.append(eventInput(20));
+          await store.append(eventInput(21));
+          const events = await store.subscribe({ after: page.events.at(-1)?.cursor });
+          await store.append(eventInput(22));
+          assert.deepEqual((await take(events, 3)).map(numberOf), [20, 21, 22]);
+          assert.equal(await nothingBefore(store, [events]), true);
+        });
+      });
+
+      it('names the stream at the read, and a subscription after it gets exactly what came later', async () => {
+        await withStore(1000, async (store) => {
+          // Nothing retained yet: no edge, no endCursor, but a place to subscribe after.
+          const empty = await store.history({});
+          assert.deepEqual(
+            [listed(empty), empty.count, empty.hasPrevious, empty.hasNext],
+            [[], 0, false, false],
+          );
+          // Delivered between the read and the subscribe.
+          await store.append(eventInput(0));
+          await store.append(eventInput(1));
+          const events = await store.subscribe({ after: empty.streamCursor });
+          await store.append(eventInput(2));
+          assert.deepEqual((await take(events, 3)).map(numberOf), [0, 1, 2]);
+          assert.equal(await nothingBefore(store, [events]), true);
+          // The list takes it too, and then names the newest event.
+          const since = await store.history({ after: empty.streamCursor, first: 100 });
+          assert.deepEqual(listed(since).slice(0, 3), [0, 1, 2]);
+          const newest = since.events.at(-1)?.cursor;
+          assert.equal(since.streamCursor, newest);
+          assert.equal((await store.history({ last: 1 })).streamCursor, newest);
+        });
+      });
+
+      it('names the stream also when no event has the types asked for, past the newest of them', async () => {
+        await withStore(1000, async (store) => {
+          const cursors = await fill(store, 6);
+          const pushes = await store.history({ types: ['PUSH'] });
+          assert.deepEqual([listed(pushes), pushes.count], [[], 0]);
+          assert.equal(pushes.streamCursor, cursors[5]);
+          const users = await store.history({ types: ['USER_CREATE'], first: 1 });
+          assert.equal(users.streamCursor, cursors[5]);
+          await store.append(eventInput(6));
+          await store.append(eventInput(7));
+          const wanted = (event: SystemHookEventSource) => event.eventName === 'user_create';
+          const events = await store.subscribe({ after: pushes.streamCursor, accept: wanted });
+          await store.append(eventInput(9));
+          assert.deepEqual((await take(events, 2)).map(numberOf), [7, 9]);
+          assert.equal(await nothingBefore(store, [events]), true);
+        });
+      });
+
+      it('expires the start it named once an event has left the retention, in the list and the subscription', async () => {
+        await withStore(3, async (store) => {
+          const { streamCursor } = await store.history({});
+          await fill(store, 3);
+          assert.equal((await store.history({ after: streamCursor })).events.length, 3);
+          await store.append(eventInput(3));
+          await assert.rejects(store.subscribe({ after: streamCursor }), { code: 'EVENT_CURSOR_EXPIRED' });
+          await assert.rejects(store.history({ after: streamCursor }), { code: 'EVENT_CURSOR_EXPIRED' });
+          await assert.rejects(store.history({ before: streamCursor }), { code: 'EVENT_CURSOR_EXPIRED' });
+        });
+      });
+
+      it('refuses every cursor the same way in the list and in the subscription', async () => {
+        await withStore(10, async (store) => {
+          await fill(store, 3);
+          for (const [cursors, code] of [
+            [await neverIssued(store), 'EVENT_CURSOR_INVALID'],
+            [await outOfReach(store), 'EVENT_CURSOR_EXPIRED'],
+          ] as const) {
+            for (const cursor of cursors) {
+              await assert.rejects(store.subscribe({ after: cursor }), { code }, `subscribe ${cursor}`);
+              await assert.rejects(store.history({ after: cursor }), { code }, `after ${cursor}`);
+              await assert.rejects(store.history({ before: cursor }), { code }, `before ${cursor}`);
+            }
+          }
+          assert.equal(store.status().subscribers, 0);
+          assert.equal((await store.history({})).count, 3);
+        });
+      });
+
+      it('refuses a cursor that names no event of the store with EVENT_CURSOR_INVALID, and bad sizes', async () => {
+        await withStore(10, async (store) => {
+          await fill(store, 3);
+          const invalid = [
+            '',
+            'nonsense',
+            '01-1',
+            '18446744073709551616-0',
+            '0-18446744073709551616',
+            ...(await neverIssued(store)),
+          ];
+          for (const cursor of invalid) {
+            await assert.rejects(store.history({ after: cursor }), { code: 'EVENT_CURSOR_INVALID' }, cursor);
+            await assert.rejects(store.history({ before: cursor }), { code: 'EVENT_CURSOR_INVALID' }, cursor);
+          }
+          for (const size of [-1, 101, 1.5, Number.NaN]) {
+            await assert.rejects(store.history({ first: size }), RangeError);
+            await assert.rejects(store.history({ last: size }), RangeError);
+          }
+          assert.equal((await store.history({})).count, 3);
+          assert.equal(store.status().healthy, true);
+        });
       });
     });
 

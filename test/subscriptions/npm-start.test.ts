@@ -42,6 +42,7 @@ describe('npm start: a test event from GraphiQL to a subscription', () => {
     document = defaultDocument(await response.text());
     assert.match(document, /^subscription Events \{$/m);
     assert.match(document, /^mutation DeliverATestEvent \{$/m);
+    assert.match(document, /^query RecentEvents \{$/m);
     assert.match(program.output(), /hook \d+ delivers to the gateway's receiver/);
   });
 
@@ -72,6 +73,23 @@ describe('npm start: a test event from GraphiQL to a subscription', () => {
     assert.equal(event.eventName, 'project_create');
     assert.equal(event.verifiedBy, 'TOKEN');
     assert.match(event.projectId, /^gid:\/\/gitlab\/Project\/\d+$/);
+  });
+
+  it('lists the test event with RecentEvents, under the cursor it was delivered with', async () => {
+    const [delivered] = subscriber.events;
+    assert.ok(delivered, 'the test event was delivered');
+    const response = await fetch(`${program.url}/graphql`, {
+      method: 'POST',
+      headers: graphqlHeaders(ADMIN_TOKEN),
+      body: JSON.stringify({ query: document, operationName: 'RecentEvents' }),
+    });
+    const body = (await response.json()) as {
+      data?: { systemHookEvents?: { count: number; pageInfo: { endCursor: string | null } } };
+      errors?: unknown;
+    };
+    assert.equal(body.errors, undefined, JSON.stringify(body));
+    assert.ok((body.data?.systemHookEvents?.count ?? 0) >= 1, JSON.stringify(body));
+    assert.equal(body.data?.systemHookEvents?.pageInfo.endCursor, delivered.cursor);
   });
 
   it('serves GraphQL over WebSocket on the same port', async () => {

@@ -43,7 +43,7 @@ export interface WindowRequest {
   last: number | null;
 }
 
-function checkSize(value: number | null | undefined, argument: 'first' | 'last'): number | null {
+export function checkSize(value: number | null | undefined, argument: 'first' | 'last'): number | null {
   if (value === null || value === undefined) return null;
   if (value < 0 || value > GITLAB_MAX_PER_PAGE) {
     throw badUserInput(`${argument} must be between 0 and ${GITLAB_MAX_PER_PAGE}, got ${value}`);

@@ -6,7 +6,9 @@
  * - `payload-readers.ts`: JSON values as GraphQL may return them;
  * - `payload-fields.ts`: the field description (`payload.text(...)`) and the Pothos fields it makes;
  * - `nested-types.ts`, `event-interface.ts`, `event-families.ts`: the types, as data;
- * - `subscription.ts`: the subscription field.
+ * - `subscription.ts`: the subscription field;
+ * - `history.ts`: the query of the retained events.
  */
 import './event-families.ts';
+import './history.ts';
 import './subscription.ts';
