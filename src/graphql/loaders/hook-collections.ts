@@ -1,11 +1,20 @@
 import type { BoundHooksApi } from '../../upstream/bound-api.ts';
 import {
+  GROUP_HOOKS,
   type HookScope,
   type HookScopeTypes,
   type ParentArgs,
+  PROJECT_HOOKS,
   SYSTEM_HOOKS,
 } from '../../upstream/hook-scope.ts';
-import { type BatchRead, createHookLoader, type HookLoader, type HookLoaderOptions } from './hook-by-id.ts';
+import { GITLAB_MAX_PER_PAGE } from '../../upstream/types.ts';
+import {
+  type BatchRead,
+  createHookLoader,
+  type HookLoader,
+  type HookLoaderOptions,
+  readEach,
+} from './hook-by-id.ts';
 import { readByPageWalk } from './page-walk.ts';
 
 /**
@@ -13,12 +22,45 @@ import { readByPageWalk } from './page-walk.ts';
  * list instead when that is cheaper, which only its complete, id-ordered list allows. A new scope with a
  * cheaper way of its own is added here.
  */
-const BATCH_READS: ReadonlyMap<HookScope, BatchRead> = new Map([[SYSTEM_HOOKS as HookScope, readByPageWalk]]);
+const BATCH_READS: ReadonlyMap<HookScope, BatchRead> = new Map([
+  [SYSTEM_HOOKS as HookScope, readByPageWalk],
+  [PROJECT_HOOKS as unknown as HookScope, readByWholeList],
+  [GROUP_HOOKS as unknown as HookScope, readByWholeList],
+]);
+
+/** The page that holds a parent's whole list: a project has at most 100 hooks and a group 50 (§2.4). */
+export const WHOLE_LIST = { page: 1, perPage: GITLAB_MAX_PER_PAGE } as const;
+
+/**
+ * A project's or group's batch: its whole list in one call (which the request's other reads of the list share),
+ * then one `GET …/hooks/:id` for each id the list could not settle (a list longer than one page).
+ */
+async function readByWholeList(...[reads, ids, concurrency, found]: Parameters<BatchRead>): Promise<void> {
+  let page: Awaited<ReturnType<typeof reads.listHooks>>;
+  try {
+    page = await reads.listHooks(WHOLE_LIST);
+  } catch (error) {
+    for (const id of ids) found.set(id, error instanceof Error ? error : new Error(String(error)));
+    return;
+  }
+  for (const hook of page.hooks) if (ids.includes(hook.id)) found.set(hook.id, hook);
+  const complete = page.pagination.nextPage === null && page.hooks.length < GITLAB_MAX_PER_PAGE;
+  const unsettled = ids.filter((id) => !found.has(id));
+  if (complete) for (const id of unsettled) found.set(id, null);
+  else await readEach(reads, unsettled, concurrency, found);
+}
 
 /** A request's hooks of one collection: GitLab's API bound to the request, and the loader that reads through it. */
 export interface RequestHooks<T extends HookScopeTypes = HookScopeTypes> {
+  /**
+   * GitLab's API of the collection for this request. Its reads of the parent and of the whole list are made
+   * once per request and shared by every field that needs them.
+   */
   readonly api: BoundHooksApi<T>;
+  /** Hooks by id, as any read returned them (a project's list leaves out URL variables and custom headers). */
   readonly loader: HookLoader<T['hook']>;
+  /** Hooks by id as `GET …/hooks/:id` returns them, whole; what it reads also feeds `loader`. */
+  readonly detail: HookLoader<T['hook']>;
 }
 
 /** A request's hook collections, each made at its first use: one per scope and parent. */
@@ -42,10 +84,44 @@ export function createHookCollections(
     const key = parent.length === 0 ? scope.model : `${scope.model}\0${String(parent[0])}`;
     let hooks = collections.get(key) as RequestHooks<T> | undefined;
     if (hooks === undefined) {
-      const api = bind(scope, ...parent);
-      hooks = { api, loader: createHookLoader(api, options, BATCH_READS.get(scope as HookScope)) };
+      const api = scope.parent ? sharedReads(bind(scope, ...parent)) : bind(scope, ...parent);
+      const loader = createHookLoader(api, options, BATCH_READS.get(scope as HookScope));
+      const whole = {
+        listHooks: api.listHooks,
+        getHook: async (id: number) => {
+          const hook = await api.getHook(id);
+          loader.prime(hook);
+          return hook;
+        },
+      };
+      hooks = { api, loader, detail: createHookLoader(whole, options, readEach) };
       collections.set(key, hooks);
     }
     return hooks;
+  };
+}
+
+/**
+ * The API with its parent read and its list pages made once per request: the parent's visibility, its fields,
+ * its connection and a batch of its hooks by id all read the same answers.
+ */
+function sharedReads<T extends HookScopeTypes>(api: BoundHooksApi<T>): BoundHooksApi<T> {
+  const pages = new Map<string, ReturnType<BoundHooksApi<T>['listHooks']>>();
+  let parent: ReturnType<BoundHooksApi<T>['getParent']> | undefined;
+  return {
+    ...api,
+    listHooks: (query) => {
+      const key = `${query.page}/${query.perPage}`;
+      let page = pages.get(key);
+      if (page === undefined) {
+        page = api.listHooks(query);
+        pages.set(key, page);
+      }
+      return page;
+    },
+    getParent: () => {
+      parent ??= api.getParent();
+      return parent;
+    },
   };
 }
