@@ -73,6 +73,7 @@ describe('schema.graphql', () => {
       'deleteHookUrlVariable',
       'deleteProjectHook',
       'deleteSystemHook',
+      'resendWebhookEvent',
       'setHookCustomHeader',
       'setHookUrlVariable',
       'testGroupHook',

@@ -322,6 +322,7 @@ export type NodeQuery = { node:
     | { id: string }
     | { id: string }
     | { url: string, id: string }
+    | { id: string }
    | null };
 
 export type NodesQueryVariables = Exact<{
@@ -333,6 +334,7 @@ export type NodesQuery = { nodes: Array<
     | { id: string }
     | { id: string }
     | { url: string, id: string }
+    | { id: string }
    | null> };
 
 export type SystemHookEventsSubscriptionVariables = Exact<{

@@ -4,7 +4,7 @@ import './scalars.ts';
 import './system-hook.ts';
 import './project-hook.ts';
 import './group-hook.ts';
-import './keyed-secrets.ts';
+import './every-scope.ts';
 import './events/index.ts';
 
 /**

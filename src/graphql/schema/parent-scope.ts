@@ -18,6 +18,7 @@ import { COUNT_LIMIT, resolveParentHookPage } from './hook-connection.ts';
 import { idQueryForm, isHookUnder } from './hook-fields.ts';
 import { defineHookResource, type HookRef, type HookResource } from './hook-resource.ts';
 import { DEFAULT_PAGE_SIZE } from './page-window.ts';
+import { defineWebhookEvents } from './webhook-event.ts';
 
 /**
  * A scope whose hooks live under a parent (a project, a group): its hook type, and the parent's type with the
@@ -125,6 +126,7 @@ export function defineParentScope<T extends HookScopeTypes & { parent: ParentRef
     },
   };
   const hook = defineHookResource(resource, webhook);
+  defineWebhookEvents(resource, hook);
   defineParentType(options, parentType, hook, resource);
   return { resource, hook, parentType };
 }

@@ -4,8 +4,12 @@ import type { HookResource } from './hook-resource.ts';
 import { PROJECT_SCOPE } from './project-hook.ts';
 import { SYSTEM_HOOK_RESOURCE, SystemHook } from './system-hook.ts';
 import { Webhook } from './webhook.ts';
+import { defineWebhookEventRoots } from './webhook-event.ts';
 
-/** The URL-variable and custom-header mutations, for the hooks of every scope. */
+/**
+ * What spans the scopes: the URL-variable and custom-header mutations, which take any hook's ID, and the
+ * delivery log's `node` and `resendWebhookEvent`, which take any logged delivery's.
+ */
 for (const secret of KEYED_SECRETS) {
   defineKeyedSecretMutations(
     {
@@ -20,3 +24,5 @@ for (const secret of KEYED_SECRETS) {
     secret,
   );
 }
+
+defineWebhookEventRoots([PROJECT_SCOPE.resource, GROUP_SCOPE.resource] as unknown as HookResource[]);
