@@ -47,6 +47,16 @@ export interface DeliveryOptions {
    * @default a new UUID
    */
   eventUuid?: string;
+  /**
+   * `X-Gitlab-Event`: `hook_name.to_s.singularize.titleize` of the delivery's trigger (`Push Hook`).
+   * @default 'System Hook'
+   */
+  eventHeader?: string;
+  /**
+   * The clock of `webhook-timestamp`, in epoch milliseconds, so that a test can move it.
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 export interface DeliveryResult {
@@ -60,6 +70,10 @@ export interface DeliveryResult {
    * `[REDACTED]` (GitLab's hook log masks them too); null when no request was made.
    */
   requestHeaders: Record<string, string> | null;
+  /** The receiver's headers (lower-case names, repeated ones joined with `, `); empty without an answer. */
+  responseHeaders: Record<string, string>;
+  /** The first 8 KB of the receiver's body, decoded as UTF-8; `''` without an answer. */
+  responseBody: string;
 }
 
 /** GitLab keeps 8 KB of the response for its logs; we read that much and no more. */
@@ -239,7 +253,7 @@ function buildHeaders(hook: DeliverableHook, options: DeliveryOptions, inputs: H
   headers.set('Content-Type', 'application/json');
   headers.set('User-Agent', `GitLab/${version}`);
   if (atLeast(version, SINCE.idempotencyKeyHeader)) headers.set('Idempotency-Key', idempotencyKey);
-  headers.set('X-Gitlab-Event', 'System Hook');
+  headers.set('X-Gitlab-Event', options.eventHeader ?? 'System Hook');
   if (atLeast(version, SINCE.webhookUuidHeader)) headers.set('X-Gitlab-Webhook-UUID', randomUUID());
   headers.set('X-Gitlab-Instance', options.instanceUrl);
   headers.set('X-Gitlab-Event-UUID', options.eventUuid ?? randomUUID());
@@ -249,7 +263,7 @@ function buildHeaders(hook: DeliverableHook, options: DeliveryOptions, inputs: H
     headers.setSecret('X-Gitlab-Token', hook.token.replace(/[\r\n]/g, ''));
   }
   if (atLeast(version, SINCE.standardWebhooks)) {
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(Math.floor((options.now ?? Date.now)() / 1000));
     headers.set('webhook-id', idempotencyKey);
     headers.set('webhook-timestamp', timestamp);
     const signingToken = hook.signingToken ?? '';
@@ -345,6 +359,17 @@ function deadlineMs(value: number): number {
   return Number.isFinite(value) && value > 0 ? Math.min(value, MAX_TIMER_MS) : DEFAULT_TIMEOUT_MS;
 }
 
+const NO_ANSWER = { status: null, responseHeaders: {}, responseBody: '' } as const;
+
+/** Net::HTTP's `each_header`: one value per name, repeated headers joined with `, `. */
+function joinHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const joined: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) joined[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return joined;
+}
+
 /**
  * POSTs `data` as JSON to the hook's interpolated URL with GitLab's headers. Redirects are not followed (the 3xx
  * is the result), the response body is read up to 8 KB, and the call never rejects.
@@ -367,7 +392,7 @@ export async function deliverHook(
     headers = buildHeaders(hook, options, { authorization: target.authorization, body });
   } catch (error) {
     const reason = error instanceof DeliveryRefused ? error.message : 'Delivery failed';
-    return { status: null, error: reason, durationMs: elapsed(), requestHeaders: null };
+    return { ...NO_ANSWER, error: reason, durationMs: elapsed(), requestHeaders: null };
   }
   const requestHeaders = headers.redacted();
 
@@ -386,18 +411,27 @@ export async function deliverHook(
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
+    const chunks: Buffer[] = [];
     let received = 0;
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
       received += chunk.length;
       // Leaving the loop destroys the body, which closes the connection instead of draining a body of any size.
       if (received >= RESPONSE_BODY_LIMIT_BYTES) break;
     }
-    return { status: response.statusCode, error: null, durationMs: elapsed(), requestHeaders };
+    return {
+      status: response.statusCode,
+      error: null,
+      durationMs: elapsed(),
+      requestHeaders,
+      responseHeaders: joinHeaders(response.headers),
+      responseBody: Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT_BYTES).toString('utf8'),
+    };
   } catch (error) {
     const reason = deadline.signal.aborted
       ? `Timed out after ${timeoutMs} ms`
       : describeFailure(error, timeoutMs);
-    return { status: null, error: reason, durationMs: elapsed(), requestHeaders };
+    return { ...NO_ANSWER, error: reason, durationMs: elapsed(), requestHeaders };
   } finally {
     clearTimeout(timer);
   }

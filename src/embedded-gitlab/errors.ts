@@ -7,6 +7,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly body: Record<string, unknown>,
+    /** Headers the answer carries besides the body's, such as a 429's `retry-after`. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(`GitLab API error ${status}`);
     this.name = 'ApiError';

@@ -15,7 +15,26 @@ export type TriggerScope =
   | 'push_hooks'
   | 'tag_push_hooks'
   | 'merge_request_hooks'
-  | 'repository_update_hooks';
+  | 'repository_update_hooks'
+  // Project and group hooks' scopes (`TriggerableHooks`, `ee/app/models/concerns/ee/triggerable_hooks.rb`).
+  | 'issue_hooks'
+  | 'confidential_issue_hooks'
+  | 'note_hooks'
+  | 'confidential_note_hooks'
+  | 'job_hooks'
+  | 'pipeline_hooks'
+  | 'wiki_page_hooks'
+  | 'deployment_hooks'
+  | 'feature_flag_hooks'
+  | 'release_hooks'
+  | 'milestone_hooks'
+  | 'emoji_hooks'
+  | 'resource_access_token_hooks'
+  | 'resource_deploy_token_hooks'
+  | 'vulnerability_hooks'
+  | 'member_hooks'
+  | 'subgroup_hooks'
+  | 'project_hooks';
 
 type Payload = Record<string, unknown>;
 

@@ -23,7 +23,7 @@ type Invalid = typeof INVALID;
  * Grape maps `String` to dry-types' `Coercible::String` (its `Params` scope has no String), so numbers and
  * booleans become their Ruby `to_s`; arrays and hashes are rejected by `PrimitiveCoercer#reject?`.
  */
-function coerceString(value: unknown): string | null | Invalid {
+export function coerceString(value: unknown): string | null | Invalid {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -65,7 +65,7 @@ const FALSE_VALUES = new Set([
 ]);
 
 /** `Grape::API::Boolean` (dry-types `Params::Bool`); an empty string is nil (`treat_as_nil?`). */
-function coerceBoolean(value: unknown): boolean | null | Invalid {
+export function coerceBoolean(value: unknown): boolean | null | Invalid {
   if (value === null || value === undefined || value === '') return null;
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number' || typeof value === 'string') {

@@ -48,7 +48,7 @@ export interface AttributeSpec {
   /** The model attribute, in camelCase. */
   readonly attr: string;
   readonly kind: AttributeKind;
-  /** The column default of a boolean or the strategy; the other kinds start as nil or `{}`. */
+  /** The column default of a boolean or the strategy; the other kinds (and a flag defaulting to nil) start as nil or `{}`. */
   readonly default?: boolean | BranchFilterStrategy;
   /** The GitLab version that declares the parameter; an older one ignores it, as any undeclared parameter. */
   readonly since?: string;
@@ -108,14 +108,25 @@ const COMMON_ATTRIBUTES = [
   CUSTOM_HEADERS_ATTRIBUTE,
 ] as const satisfies readonly AttributeSpec[];
 
-/** An event flag: a boolean column with its default, and the trigger scope whose events it selects. */
+/**
+ * An event flag: a boolean column with its default (null for a nullable column without one, as
+ * `confidential_note_events`), the trigger scope whose events it selects, and the GitLab version that added it.
+ */
 export function eventFlag<const Param extends `${string}_events`, const Attr extends `${string}Events`>(
   param: Param,
   attr: Attr,
-  defaultValue: boolean,
+  defaultValue: boolean | null,
   trigger: TriggerScope,
-) {
-  return { param, attr, kind: 'boolean', default: defaultValue, trigger } as const;
+  since?: string,
+): AttributeSpec {
+  return {
+    param,
+    attr,
+    kind: 'boolean',
+    trigger,
+    ...(defaultValue === null ? {} : { default: defaultValue }),
+    ...(since === undefined ? {} : { since }),
+  };
 }
 
 type CommonSpec = (typeof COMMON_ATTRIBUTES)[number];
@@ -125,7 +136,7 @@ type CommonSpec = (typeof COMMON_ATTRIBUTES)[number];
  * scope's table names.
  */
 export type HookAttributes = { [S in CommonSpec as S['attr']]: Kinds[S['kind']]['attribute'] } & {
-  [flag: `${string}Events`]: boolean;
+  [flag: `${string}Events`]: boolean | null;
 };
 
 /** The declared, coerced hook parameters that were present (`declared_params(include_missing: false)`). */

@@ -20,11 +20,34 @@ const BASE_FLAG_PARAMS: ReadonlySet<string> = new Set(BASE_FLAGS.map(([param]) =
 /** Ruby's `present?` for a string: not nil and not only whitespace. */
 const isPresent = (value: string | null): boolean => value !== null && value.trim() !== '';
 
+/** The scope's flags beyond the base entity's that exist in the version played, in the entity's order. */
+function entityFlags(scope: HookScope, gitlabVersion: string): { param: string; attr: string }[] {
+  const flags = scope.attributes.filter(
+    ({ param, trigger, since }) =>
+      trigger !== undefined &&
+      !BASE_FLAG_PARAMS.has(param) &&
+      (since === undefined || atLeast(gitlabVersion, since)),
+  );
+  const order = scope.entityFlags;
+  if (order === undefined) return flags;
+  return order.flatMap((param) => flags.filter((flag) => flag.param === param));
+}
+
+/** How the entity is presented: a list of project hooks omits the key-value lists (`with_url_variables: false`). */
+export interface EntityOptions {
+  list?: boolean;
+}
+
 /**
  * A hook of `scope` as its entity, in the newest field order. GitLab 19.0 adds `token_present` and
  * `signing_token_present` (their place in the order is UNCONFIRMED).
  */
-export function toEntity(scope: HookScope, hook: StoredHook, gitlabVersion: string): Record<string, unknown> {
+export function toEntity(
+  scope: HookScope,
+  hook: StoredHook,
+  gitlabVersion: string,
+  options: EntityOptions = {},
+): Record<string, unknown> {
   const entity: Record<string, unknown> = {
     id: hook.id,
     url: hook.url,
@@ -35,19 +58,17 @@ export function toEntity(scope: HookScope, hook: StoredHook, gitlabVersion: stri
   for (const [param, attr] of BASE_FLAGS) entity[param] = hook[attr] ?? false;
   entity.enable_ssl_verification = hook.enableSslVerification;
   if (scope.inOrganization) entity.organization_id = hook.organizationId;
-  Object.assign(entity, {
-    alert_status: hook.alertStatus,
-    disabled_until: null,
-    url_variables: Object.keys(hook.urlVariables).map((key) => ({ key })),
-    push_events_branch_filter: hook.pushEventsBranchFilter,
-    branch_filter_strategy: hook.branchFilterStrategy,
-    custom_webhook_template: null,
-    custom_headers: Object.keys(hook.customHeaders).map((key) => ({ key })),
-  });
+  const keyValues = !(options.list === true && scope.listOmitsKeyValues === true);
+  entity.alert_status = hook.alertStatus;
+  entity.disabled_until = null;
+  if (keyValues) entity.url_variables = Object.keys(hook.urlVariables).map((key) => ({ key }));
+  entity.push_events_branch_filter = hook.pushEventsBranchFilter;
+  entity.branch_filter_strategy = hook.branchFilterStrategy;
+  entity.custom_webhook_template = null;
+  if (keyValues) entity.custom_headers = Object.keys(hook.customHeaders).map((key) => ({ key }));
+  if (scope.parentField !== undefined) entity[scope.parentField] = hook.parentId;
   const values = byName(hook);
-  for (const { param, attr, trigger } of scope.attributes) {
-    if (trigger !== undefined && !BASE_FLAG_PARAMS.has(param)) entity[param] = values[attr];
-  }
+  for (const { param, attr } of entityFlags(scope, gitlabVersion)) entity[param] = values[attr] ?? null;
   if (atLeast(gitlabVersion, SINCE.standardWebhooks)) {
     entity.token_present = isPresent(hook.token);
     entity.signing_token_present = isPresent(hook.signingToken);

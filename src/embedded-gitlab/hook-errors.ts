@@ -4,8 +4,9 @@
  */
 import type { ModelError } from './hook-model.ts';
 
-/** ActiveModel's `full_message`: the humanized attribute name, then the message. */
+/** ActiveModel's `full_message`: the humanized attribute name, then the message; an error on `base` is bare. */
 function fullMessage({ attribute, message }: ModelError): string {
+  if (attribute === 'base') return message;
   const human = attribute.replaceAll('_', ' ');
   return `${human.charAt(0).toUpperCase()}${human.slice(1)} ${message}`;
 }

@@ -23,6 +23,11 @@ export type { HookAttributes, KeyValues } from './hook-attributes.ts';
 export type StoredHook = HookAttributes & {
   readonly id: number;
   url: string;
+  /**
+   * The project or group the hook belongs to (`project_id`, `group_id`); null for a system hook. Hook records
+   * are plain objects: the delivery side adds its own fields (failures, backoff) beside these.
+   */
+  readonly parentId: number | null;
   readonly organizationId: number;
   /**
    * Always `executable` for a system hook (auto-disabling applies to project hooks only); `seed()` may store
@@ -270,6 +275,18 @@ export class ModelErrors {
 export type Validation = (hook: HookAttributes, errors: ModelErrors, settings: ValidationSettings) => void;
 
 export const hasUrlVariables = (hook: HookAttributes): boolean => Object.keys(hook.urlVariables).length > 0;
+
+/**
+ * `validates :url, public_url: true, unless: url_variables?` (SystemHook's `system_hook_url` is the same check
+ * under its own setting): local addresses only when the application setting allows them.
+ */
+export function publicUrlValidation(setting: keyof ValidationSettings): Validation {
+  return (hook, errors, settings) => {
+    if (hook.url === null || hook.url.trim() === '' || hasUrlVariables(hook)) return;
+    const reason = urlBlockedReason(hook.url, { allowLocal: settings[setting] });
+    if (reason !== null) errors.add('url', `is blocked: ${reason}`);
+  };
+}
 
 /** `validates :url, presence: true`, and its length (whose place among the validations is UNCONFIRMED). */
 const validatesUrl: Validation = (hook, errors) => {

@@ -4,10 +4,9 @@
  * `Hooks::CustomHeaders` and `Hooks::Test` modules into each (docs/gitlab-contract.md §4) and shares one model
  * concern (`WebHooks::Hook`); a scope states the rest. The routes (`routes.ts`), the declared parameters
  * (`grape-params.ts`), the model (`hook-model.ts`), the entity (`hook-entity.ts`) and the store (`store.ts`) are
- * each written once over a scope. `system-hooks.ts` is the one scope served; a new one is a value like it, added
- * to `HOOK_SCOPES` in `routes.ts`.
+ * each written once over a scope. `system-hooks.ts`, `project-hooks.ts` and `group-hooks.ts` are the scopes
+ * served; a new one is a value like them, added to `HOOK_SCOPES` in `routes.ts`.
  */
-import type { Role } from './auth.ts';
 import type { AttributeSpec } from './hook-attributes.ts';
 import type { StoredHook, Validation } from './hook-model.ts';
 import type { HttpAnswer } from './http.ts';
@@ -23,8 +22,24 @@ export interface HookScope {
   readonly path: string;
   /** Its attributes in the order its API declares the parameters, event flags (with their defaults) included. */
   readonly attributes: readonly AttributeSpec[];
-  /** Who may read and manage its hooks (`authorize! :read_web_hook` / `:admin_web_hook`). */
-  readonly managers: readonly Role[];
+  /**
+   * The container its hooks belong to, found from the path's `:id` (`user_project`, `user_group`) before
+   * authorization: null for system hooks.
+   */
+  readonly parent: 'project' | 'group' | null;
+  /**
+   * The least role on the parent that may read and manage its hooks (`:read_web_hook` / `:admin_web_hook`: both
+   * Maintainer for a project, Owner for a group); administrators always may. Null: administrators only.
+   */
+  readonly managerAccess: number | null;
+  /** The entity's parent field (`project_id`, `group_id`), after the base entity's fields. */
+  readonly parentField?: 'project_id' | 'group_id';
+  /** Whether the list omits `url_variables` and `custom_headers` (`with_url_variables: false`, project hooks). */
+  readonly listOmitsKeyValues?: boolean;
+  /** The event flags the scope's entity adds after the base entity's, in its order (REST parameter names). */
+  readonly entityFlags?: readonly string[];
+  /** `Limitable`: the plan limit of hooks per parent, checked on create (§2.4). */
+  readonly planLimit?: { readonly name: string; readonly count: number };
   /** The validations its model adds after the `WebHooks::Hook` concern's, in declaration order. */
   readonly validations: readonly Validation[];
   /** Whether its entity exposes `organization_id` (`if: ->(hook) { hook.is_a?(SystemHook) }`). */
@@ -36,6 +51,14 @@ export interface HookScope {
 export interface HookTestEndpoint {
   /** The path below the hook: `''` for system hooks (`POST hooks/:hook_id`), `test/:trigger` elsewhere. */
   readonly path: string;
-  /** Tests `hook`, which the endpoint has found, and answers as GitLab does. */
-  handle(hook: StoredHook, request: ApiRequest, context: RouteContext): Promise<HttpAnswer>;
+  /**
+   * Tests `hook`, which the endpoint has found under its parent (`hook.parentId`), and answers as GitLab does.
+   * `path` holds the path parameters (`trigger`), percent-decoded and not yet validated.
+   */
+  handle(
+    hook: StoredHook,
+    request: ApiRequest,
+    context: RouteContext,
+    path: Readonly<Record<string, string>>,
+  ): Promise<HttpAnswer>;
 }

@@ -26,7 +26,7 @@ import {
 } from './http.ts';
 import { type ParamHash, paramHash, parseNestedQuery } from './rack-params.ts';
 import { HOOK_SCOPES, handleApiRequest, type RouteContext } from './routes.ts';
-import { HookStore, type RawColumns } from './store.ts';
+import { HookStore, IdSequence, type RawColumns } from './store.ts';
 import {
   type BranchFilterMode,
   type DeliveryAttempt,
@@ -36,11 +36,15 @@ import {
 } from './system-hook-events.ts';
 import { SYSTEM_HOOKS } from './system-hooks.ts';
 import { createThrottle } from './throttle.ts';
+import { World } from './world.ts';
 
 export interface EmbeddedGitLabOptions {
-  /** Personal access token of the instance administrator. */
+  /** Personal access token (scope `api`) of the instance administrator, user 1 (`root`). */
   adminToken: string;
-  /** Personal access token of a regular user: authenticated, but every endpoint answers 403. */
+  /**
+   * Personal access token (scope `api`) of a regular user, user 2 (`user`), a member of nothing: authenticated,
+   * but the system hook endpoints answer 403.
+   */
   userToken: string;
   /** @default '127.0.0.1' */
   host?: string;
@@ -180,7 +184,7 @@ function seedParams(
 
 /** GitLab's answer for an error; 499 (nginx's "client closed request", logged only) when the client left. */
 function errorAnswer(error: unknown, request: IncomingMessage, response: ServerResponse): HttpAnswer {
-  if (error instanceof ApiError) return { status: error.status, json: error.body };
+  if (error instanceof ApiError) return { status: error.status, headers: error.headers, json: error.body };
   if (response.destroyed || request.destroyed) return CLIENT_CLOSED;
   // Never echo details: the message could quote a request value.
   console.error('embedded GitLab: unexpected error', error instanceof Error ? error.stack : error);
@@ -229,14 +233,17 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // GitLab's `base_url` has no trailing slash.
   const externalUrl = options.externalUrl?.replace(/\/+$/, '');
+  // One object, which `PUT /application/settings` changes and every store's validations read.
   const settings = {
     allowLocalRequestsFromSystemHooks: options.allowLocalRequestsFromSystemHooks ?? true,
     allowLocalRequestsFromWebHooksAndServices: options.allowLocalRequestsFromWebHooksAndServices ?? false,
   };
-  const stores = new Map(HOOK_SCOPES.map((scope) => [scope, new HookStore(scope, settings)]));
+  const world = new World(settings);
+  const hookIds = new IdSequence();
+  const stores = new Map(HOOK_SCOPES.map((scope) => [scope, new HookStore(scope, settings, hookIds)]));
   // System hook events and `seed()` concern system hooks.
   const store = stores.get(SYSTEM_HOOKS) as HookStore;
-  const auth = createAuthenticator(options);
+  const auth = createAuthenticator(options, { isAdmin: (userId) => world.isAdmin(userId) });
   const throttle = options.throttle ? createThrottle(options.throttle) : null;
   const log: ServedRequest[] = [];
   const deliveryAgents = new DeliveryAgents();
@@ -253,14 +260,23 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     branchFilter: options.systemHookBranchFilter ?? 'apply',
   });
 
-  const routeContext = (): RouteContext => ({ stores, auth, externalUrl: instanceUrl(), version, emitter });
+  const routeContext = (): RouteContext => ({
+    stores,
+    auth,
+    world,
+    externalUrl: instanceUrl(),
+    version,
+    emitter,
+  });
 
   /** The answer of Rack::Attack's API throttle when this request is over its limit, else null. */
   function throttleAnswer(request: IncomingMessage, pathname: string, query: ParamHash): HttpAnswer | null {
     if (throttle === null || !pathname.startsWith('/api/')) return null;
-    const role = auth.roleOf(findCredential(request.headers, query));
-    const name = role === null ? 'throttle_unauthenticated_api' : 'throttle_authenticated_api';
-    const throttled = throttle.hit(name, role ?? request.socket.remoteAddress ?? 'unknown');
+    const identity = auth.identify(findCredential(request.headers, query));
+    const name = identity === null ? 'throttle_unauthenticated_api' : 'throttle_authenticated_api';
+    const discriminator =
+      identity === null ? (request.socket.remoteAddress ?? 'unknown') : `user:${identity.userId}`;
+    const throttled = throttle.hit(name, discriminator);
     if (throttled === null) return null;
     // Node discards an unread body itself before it reuses a keep-alive connection.
     return {

@@ -1,27 +1,33 @@
 /**
- * The hooks endpoints of each scope (`lib/api/system_hooks.rb` for `/api/v4/hooks*`) and its mounted
+ * The hooks endpoints of each scope (`lib/api/system_hooks.rb` for `/api/v4/hooks*`, `project_hooks.rb`,
+ * `group_hooks.rb`) and its mounted
  * `Hooks::UrlVariables`, `Hooks::CustomHeaders` and `Hooks::Test` modules, one small handler each, in the order
  * GitLab declares them, written once and mounted for each scope in `HOOK_SCOPES`. Every endpoint runs in Grape's
- * order: the `before` block (authentication, authorization) first, then parameter validation, then the endpoint
- * body.
+ * order: the `before` block (authentication, the parent, authorization) first, then parameter validation, then
+ * the endpoint body. Other paths go to the world's endpoints (`world-routes.ts`).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Authenticator } from './auth.ts';
 import { findCredential } from './auth.ts';
-import { grapeError, messageError, routeNotFound } from './errors.ts';
+import { forbidden, grapeError, messageError, routeNotFound } from './errors.ts';
 import { declareHookId, declareHookParams, declareRequiredValue, ParamErrors } from './grape-params.ts';
+import { GROUP_HOOKS } from './group-hooks.ts';
 import { toEntity } from './hook-entity.ts';
 import { MAX_CUSTOM_HEADER_NAME_LENGTH, type StoredHook } from './hook-model.ts';
 import type { HookScope } from './hook-scope.ts';
 import type { HttpAnswer } from './http.ts';
 import { paginate } from './pagination.ts';
+import { PROJECT_HOOKS } from './project-hooks.ts';
 import type { ParamHash } from './rack-params.ts';
+import { apiSegments, findRoute, type RoutePattern } from './route-match.ts';
 import type { HookStore } from './store.ts';
 import type { SystemHookEmitter } from './system-hook-events.ts';
 import { SYSTEM_HOOKS } from './system-hooks.ts';
+import type { World } from './world.ts';
+import { handleWorldRequest, WORLD_ENDPOINTS } from './world-routes.ts';
 
 /** The hook scopes this server serves; a new one is added here, after its value. */
-export const HOOK_SCOPES: readonly HookScope[] = [SYSTEM_HOOKS];
+export const HOOK_SCOPES: readonly HookScope[] = [SYSTEM_HOOKS, PROJECT_HOOKS, GROUP_HOOKS];
 
 export interface ApiRequest {
   method: string;
@@ -38,6 +44,8 @@ export interface RouteContext {
   /** The hooks of each scope. */
   stores: ReadonlyMap<HookScope, HookStore>;
   auth: Authenticator;
+  /** Users, groups, projects, members and the application settings. */
+  world: World;
   /** The base URL GitLab reports (pagination links). */
   externalUrl: string;
   /** The GitLab version played: which parameters and entity fields exist. */
@@ -54,26 +62,24 @@ interface EndpointCall {
   context: RouteContext;
   scope: HookScope;
   store: HookStore;
+  /** The project or group whose hooks are served (null for system hooks), found and authorized. */
+  parentId: number | null;
   /** Path parameters by name (`hook_id`, `key`), percent-decoded and not yet coerced. */
   path: Readonly<Record<string, string>>;
   errors: ParamErrors;
 }
 
-interface Endpoint {
+interface Endpoint extends RoutePattern {
   scope: HookScope;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** Segments after `/api/v4/`; `:name` captures one non-empty segment. */
-  path: string;
-  /** Whether the last segment may carry the `.json` format suffix: the collection's and one hook's routes. */
-  formatSuffix: boolean;
   handle(call: EndpointCall): HttpAnswer | Promise<HttpAnswer>;
 }
 
 /** `requires :hook_id, type: Integer`, then the hook (`find_hook`): 400 for a bad id before 404. */
-function findHook({ path, store, errors }: EndpointCall): StoredHook {
+function findHook({ path, store, errors, parentId }: EndpointCall): StoredHook {
   const hookId = declareHookId(path.hook_id ?? '', errors);
   errors.throwIfAny();
-  return store.find(hookId);
+  return store.find(hookId, parentId);
 }
 
 /** GitLab's `check_unmodified_since!`: an unparsable date is ignored, as `Time.parse ... rescue nil` does. */
@@ -85,13 +91,13 @@ function checkUnmodifiedSince(headers: IncomingHttpHeaders, lastModified: Date):
   if (lastModified.getTime() > since) throw messageError(412, '412 Precondition Failed');
 }
 
-function listHooks({ request, context, scope, store }: EndpointCall): HttpAnswer {
+function listHooks({ request, context, scope, store, parentId }: EndpointCall): HttpAnswer {
   const baseUrl = `${new URL(context.externalUrl).origin}${request.pathname}`;
-  const page = paginate(store.list(), request.params, request.query, baseUrl);
+  const page = paginate(store.list(parentId), request.params, request.query, baseUrl);
   return {
     status: 200,
     headers: page.headers,
-    json: page.items.map((hook) => toEntity(scope, hook, context.version)),
+    json: page.items.map((hook) => toEntity(scope, hook, context.version, { list: true })),
   };
 }
 
@@ -108,21 +114,22 @@ function declareParams({ request, context, scope, errors }: EndpointCall, urlReq
 function createHook(call: EndpointCall): HttpAnswer {
   const hookParams = declareParams(call, true);
   call.errors.throwIfAny();
-  return { status: 201, json: toEntity(call.scope, call.store.create(hookParams), call.context.version) };
+  const hook = call.store.create(hookParams, call.parentId);
+  return { status: 201, json: toEntity(call.scope, hook, call.context.version) };
 }
 
 function updateHook(call: EndpointCall): HttpAnswer {
   const hookId = declareHookId(call.path.hook_id ?? '', call.errors);
   const hookParams = declareParams(call, false);
   call.errors.throwIfAny();
-  const hook = call.store.update(hookId, hookParams);
+  const hook = call.store.update(hookId, hookParams, call.parentId);
   return { status: 200, json: toEntity(call.scope, hook, call.context.version) };
 }
 
 /** `Hooks::Test`, as the scope mounts it. */
 async function testHook(call: EndpointCall): Promise<HttpAnswer> {
   const hook = findHook(call);
-  return call.scope.test.handle(hook, call.request, call.context);
+  return call.scope.test.handle(hook, call.request, call.context, call.path);
 }
 
 function deleteHook(call: EndpointCall): HttpAnswer {
@@ -159,7 +166,7 @@ function putKeyValue(resource: KeyValueResource) {
     const value = declareRequiredValue(call.request.params, call.errors);
     call.errors.throwIfAny();
     const { store } = call;
-    const hook = store.find(hookId);
+    const hook = store.find(hookId, call.parentId);
     const values = { ...hook[resource.field], [key]: value };
     if (!store.updateKeyValues(hook, resource.field, values)) throw grapeError(422, 'Illegal key or value');
     return { status: 204 };
@@ -172,7 +179,7 @@ function deleteKeyValue(resource: KeyValueResource) {
     const { hookId, key } = declareHookAndKey(call, resource);
     call.errors.throwIfAny();
     const { store } = call;
-    const hook = store.find(hookId);
+    const hook = store.find(hookId, call.parentId);
     if (!Object.hasOwn(hook[resource.field], key)) throw messageError(404, resource.notFound);
     const values = { ...hook[resource.field] };
     delete values[key];
@@ -224,63 +231,53 @@ function mountHooksApi(scope: HookScope): Endpoint[] {
 
 const ENDPOINTS: readonly Endpoint[] = HOOK_SCOPES.flatMap(mountHooksApi);
 
-const API_PREFIX = '/api/v4/';
-const FORMAT_SUFFIX = '.json';
-
-/** The path's segments after `/api/v4/`, percent-decoded; null outside the API or for a bad escape. */
-function apiSegments(pathname: string): string[] | null {
-  const path = pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
-  if (!path.startsWith(API_PREFIX)) return null;
-  try {
-    return path.slice(API_PREFIX.length).split('/').map(decodeURIComponent);
-  } catch {
+/**
+ * `before { authenticate! }`, the parent (`user_project` / `user_group`: 404 when the user cannot see it), then
+ * `authorize!`: the id of the parent whose hooks the endpoint serves, null for system hooks.
+ */
+function authorizeHooks(
+  scope: HookScope,
+  request: ApiRequest,
+  context: RouteContext,
+  path: Record<string, string>,
+) {
+  const identity = context.auth.authenticate(findCredential(request.headers, request.params), request.method);
+  const { world } = context;
+  if (scope.parent === null) {
+    if (!world.isAdmin(identity.userId)) throw forbidden();
     return null;
   }
-}
-
-/**
- * The path parameters when `segments` fit the endpoint's path, else null. A `.json` format suffix is accepted on
- * the last segment of the collection's and one hook's routes only (`hooks`, `hooks/:hook_id`). Keys may contain
- * dots: Grape's treatment of `.` as a format separator in `:key` is UNCONFIRMED, and GitLab's key grammar allows
- * dots (`f.o.o`), so keys are taken whole.
- */
-function matchPath(endpoint: Endpoint, segments: readonly string[]): Record<string, string> | null {
-  const expected = endpoint.path.split('/');
-  if (expected.length !== segments.length) return null;
-  const formatAt = endpoint.formatSuffix ? expected.length - 1 : -1;
-  const path: Record<string, string> = {};
-  for (const [index, part] of expected.entries()) {
-    const raw = segments[index] as string;
-    const segment =
-      index === formatAt && raw.endsWith(FORMAT_SUFFIX) ? raw.slice(0, -FORMAT_SUFFIX.length) : raw;
-    if (!part.startsWith(':')) {
-      if (segment !== part) return null;
-    } else if (raw === '') return null;
-    else path[part.slice(1)] = segment;
-  }
-  return path;
-}
-
-function findEndpoint(method: string, pathname: string) {
-  const segments = apiSegments(pathname);
-  if (segments === null) return null;
-  for (const endpoint of ENDPOINTS) {
-    if (endpoint.method !== method) continue;
-    const path = matchPath(endpoint, segments);
-    if (path !== null) return { endpoint, path };
-  }
-  return null;
+  const id = path.id ?? '';
+  const parent =
+    scope.parent === 'project'
+      ? world.findProject(id, identity.userId)
+      : world.findGroup(id, identity.userId);
+  if (!world.hasAccess(identity.userId, parent, scope.managerAccess ?? Number.POSITIVE_INFINITY))
+    throw forbidden();
+  return parent.id;
 }
 
 /** Routes one request; throws `ApiError` for every GitLab error answer. */
 export async function handleApiRequest(request: ApiRequest, context: RouteContext): Promise<HttpAnswer> {
-  const found = findEndpoint(request.method === 'HEAD' ? 'GET' : request.method, request.pathname);
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  const segments = apiSegments(request.pathname);
   // GitLab's catch-all `route :any, '*path'` answers every other method and path, without authentication.
-  if (found === null) throw routeNotFound();
-  const { endpoint, path } = found;
+  if (segments === null) throw routeNotFound();
+  const found = findRoute(ENDPOINTS, method, segments);
+  if (found === null)
+    return handleWorldRequest(request, context, findRoute(WORLD_ENDPOINTS, method, segments));
+  const { route: endpoint, path } = found;
   // AuthFinders reads `private_token` from ActionDispatch's params: query, form and JSON body alike.
-  context.auth.requireRole(findCredential(request.headers, request.params), endpoint.scope.managers);
+  const parentId = authorizeHooks(endpoint.scope, { ...request, method }, context, path);
   const store = context.stores.get(endpoint.scope);
   if (store === undefined) throw new Error(`No store for ${endpoint.scope.model}`);
-  return endpoint.handle({ request, context, scope: endpoint.scope, store, path, errors: new ParamErrors() });
+  return endpoint.handle({
+    request,
+    context,
+    scope: endpoint.scope,
+    store,
+    parentId,
+    path,
+    errors: new ParamErrors(),
+  });
 }

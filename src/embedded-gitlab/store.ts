@@ -1,6 +1,8 @@
 /**
- * The hooks of one scope this server holds, and the save paths of the endpoints. Each change is built on a copy,
- * validated by the scope's model, and only then written, so a rejected request changes nothing.
+ * The hooks of one scope this server holds, each under its parent (a project, a group, or none for system
+ * hooks), and the save paths of the endpoints. Each change is built on a copy, validated by the scope's model,
+ * and only then written, so a rejected request changes nothing. Every scope draws ids from one sequence, as
+ * GitLab's hooks share the `web_hooks` table.
  */
 import { ApiError, grapeError, recordNotFound } from './errors.ts';
 import type { HookParams } from './hook-attributes.ts';
@@ -31,21 +33,30 @@ export interface RawColumns {
   branchFilterStrategy?: string;
 }
 
+/** The id sequence of the `web_hooks` table, shared by every scope's store. */
+export class IdSequence {
+  #last = 0;
+  next(): number {
+    return ++this.#last;
+  }
+}
+
 export class HookStore {
   readonly #hooks = new Map<number, StoredHook>();
   readonly #model: HookModel;
-  #lastId = 0;
 
   constructor(
     readonly scope: HookScope,
     private readonly settings: ValidationSettings,
+    private readonly ids: IdSequence = new IdSequence(),
   ) {
     this.#model = hookModelOf(scope);
   }
 
-  /** All hooks ordered by id (`ORDER BY id ASC`). */
-  list(): StoredHook[] {
-    return [...this.#hooks.values()];
+  /** The hooks ordered by id (`ORDER BY id ASC`): all of them, or those of one parent. */
+  list(parentId?: number | null): StoredHook[] {
+    const all = [...this.#hooks.values()];
+    return parentId === undefined ? all : all.filter((hook) => hook.parentId === parentId);
   }
 
   get size(): number {
@@ -57,32 +68,48 @@ export class HookStore {
     return this.#hooks.get(id);
   }
 
-  /** `SystemHook.find`, and its kin in other scopes. */
-  find(id: number): StoredHook {
+  /**
+   * `SystemHook.find`, `user_project.hooks.find`, `user_group.hooks.find`: a hook of another parent is not
+   * found, as the lookup runs inside the parent.
+   */
+  find(id: number, parentId: number | null = null): StoredHook {
     const hook = this.#hooks.get(id);
-    if (hook === undefined) throw recordNotFound();
+    if (hook === undefined || hook.parentId !== parentId) throw recordNotFound();
     return hook;
   }
 
-  /** Builds and validates a new hook without storing it; returns the model errors, if any. */
+  /**
+   * Builds and validates a new hook of `parentId` without storing it; returns the model errors, if any, the
+   * plan limit's (`Limitable`, on create only) after the model's.
+   */
   prepareCreate(
     params: HookParams,
     raw: RawColumns = {},
+    parentId: number | null = null,
   ): { attributes: HookAttributes; errors: ModelError[] } {
     const model = this.#model;
     const attributes = model.assignParams(model.defaultAttributes(), params, 'create');
     if (raw.branchFilterStrategy !== undefined) attributes.branchFilterStrategy = raw.branchFilterStrategy;
     runBeforeValidation(attributes, null, params);
-    return { attributes, errors: model.validateHook(attributes, this.settings) };
+    const errors = model.validateHook(attributes, this.settings);
+    const limit = this.scope.planLimit;
+    if (limit !== undefined && this.list(parentId).length >= limit.count) {
+      errors.push({
+        attribute: 'base',
+        message: `Maximum number of ${limit.name} (${limit.count}) exceeded`,
+      });
+    }
+    return { attributes, errors };
   }
 
-  /** Stores attributes that `prepareCreate` accepted, with the next sequential id. */
-  insert(attributes: HookAttributes, raw: RawColumns = {}): StoredHook {
+  /** Stores attributes that `prepareCreate` accepted, under `parentId`, with the next id of the sequence. */
+  insert(attributes: HookAttributes, raw: RawColumns = {}, parentId: number | null = null): StoredHook {
     const now = new Date();
     const hook: StoredHook = {
       ...this.#model.copyAttributes(attributes),
       url: attributes.url ?? '',
-      id: ++this.#lastId,
+      id: this.ids.next(),
+      parentId,
       organizationId: ORGANIZATION_ID,
       alertStatus: raw.alertStatus ?? 'executable',
       createdAt: now,
@@ -93,15 +120,15 @@ export class HookStore {
   }
 
   /** `POST …/hooks` after parameter validation. */
-  create(params: HookParams): StoredHook {
-    const { attributes, errors } = this.prepareCreate(params);
+  create(params: HookParams, parentId: number | null = null): StoredHook {
+    const { attributes, errors } = this.prepareCreate(params, {}, parentId);
     if (errors.length > 0) throw grapeError(422, createFailureMessage(errors));
-    return this.insert(attributes);
+    return this.insert(attributes, {}, parentId);
   }
 
   /** `PUT …/hooks/:hook_id` after parameter validation: 404, then "No parameters provided", then the save. */
-  update(id: number, params: HookParams): StoredHook {
-    const hook = this.find(id);
+  update(id: number, params: HookParams, parentId: number | null = null): StoredHook {
+    const hook = this.find(id, parentId);
     if (!hasUpdateParams(params)) throw grapeError(400, 'No parameters provided');
     const next = this.#model.assignParams(hook, params, 'update');
     runBeforeValidation(next, hook, params);

@@ -15,17 +15,12 @@ import {
   URL_ATTRIBUTE,
   URL_VARIABLES_ATTRIBUTE,
 } from './hook-attributes.ts';
-import { hasUrlVariables, type Validation } from './hook-model.ts';
+import { publicUrlValidation } from './hook-model.ts';
 import type { HookScope } from './hook-scope.ts';
 import { triggeringEventUuid } from './system-hook-events.ts';
-import { urlBlockedReason } from './url-blocker.ts';
 
 /** SystemHook's `validates :url, system_hook_url: true, unless: url_variables?`. */
-const validatesSystemHookUrl: Validation = (hook, errors, settings) => {
-  if (hook.url === null || hook.url.trim() === '' || hasUrlVariables(hook)) return;
-  const reason = urlBlockedReason(hook.url, { allowLocal: settings.allowLocalRequestsFromSystemHooks });
-  if (reason !== null) errors.add('url', `is blocked: ${reason}`);
-};
+const validatesSystemHookUrl = publicUrlValidation('allowLocalRequestsFromSystemHooks');
 
 /** The mock payload `Hooks::Test` is mounted with for system hooks, in its Ruby hash order. */
 function systemHookTestData(): Record<string, unknown> {
@@ -63,7 +58,8 @@ export const SYSTEM_HOOKS: HookScope = {
     URL_VARIABLES_ATTRIBUTE,
     CUSTOM_HEADERS_ATTRIBUTE,
   ],
-  managers: ['admin'],
+  parent: null,
+  managerAccess: null,
   validations: [validatesSystemHookUrl],
   inOrganization: true,
   test: {

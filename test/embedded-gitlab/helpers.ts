@@ -175,3 +175,107 @@ export async function postSystemHookEvent(
     response.headers.get('content-type') === 'application/json' ? JSON.parse(text) : undefined;
   return { status: response.status, headers: response.headers, text, body: parsed };
 }
+
+/** A user made through `POST /users`, with a personal access token made through the API. */
+export interface Actor {
+  id: number;
+  username: string;
+  token: string;
+}
+
+/**
+ * The world most hook tests need, made through GitLab's own REST calls: a group `acme` with a subgroup
+ * `acme/platform` and a project `acme/platform/api` in it; an Owner, a Maintainer and a Developer of `acme`
+ * (inherited below it), a Guest of the project, and an outsider, each with an `api` token.
+ */
+export interface World {
+  group: { id: number; full_path: string };
+  subgroup: { id: number; full_path: string };
+  project: { id: number; path_with_namespace: string };
+  /** A project of another group (`other/elsewhere`), owned by the same Owner. */
+  otherProject: { id: number; path_with_namespace: string };
+  otherGroup: { id: number; full_path: string };
+  owner: Actor;
+  maintainer: Actor;
+  developer: Actor;
+  guest: Actor;
+  outsider: Actor;
+}
+
+async function expectStatus(answer: Answer, status: number, what: string): Promise<UntypedData> {
+  if (answer.status !== status) throw new Error(`${what}: ${answer.status} ${answer.text}`);
+  return answer.body;
+}
+
+/** `POST /users` then `POST /users/:id/personal_access_tokens`, as the administrator. */
+export async function createActor(
+  t: TestGitLab,
+  username: string,
+  scopes: string[] = ['api'],
+): Promise<Actor> {
+  const user = await expectStatus(
+    await t.call('POST', '/users', {
+      json: { username, name: username, email: `${username}@example.com`, password: 'correct-horse-battery' },
+    }),
+    201,
+    `create user ${username}`,
+  );
+  const token = await expectStatus(
+    await t.call('POST', `/users/${user.id}/personal_access_tokens`, { json: { name: 'tests', scopes } }),
+    201,
+    `create token for ${username}`,
+  );
+  return { id: user.id, username, token: token.token };
+}
+
+/** `POST /groups/:id/members` or `POST /projects/:id/members` with `token`. */
+export async function addMember(
+  t: TestGitLab,
+  kind: 'groups' | 'projects',
+  id: number,
+  userId: number,
+  accessLevel: number,
+  token?: string,
+): Promise<void> {
+  await expectStatus(
+    await t.call('POST', `/${kind}/${id}/members`, {
+      token,
+      json: { user_id: userId, access_level: accessLevel },
+    }),
+    201,
+    `add member ${userId} to ${kind}/${id}`,
+  );
+}
+
+/** Builds the `World` on a started server (call it from `before`, after the server's own `before`). */
+export async function createWorld(t: TestGitLab): Promise<World> {
+  const [owner, maintainer, developer, guest, outsider] = [
+    await createActor(t, 'olivia-owner'),
+    await createActor(t, 'mark-maintainer'),
+    await createActor(t, 'dana-developer'),
+    await createActor(t, 'gary-guest'),
+    await createActor(t, 'oscar-outsider'),
+  ];
+  const post = async (path: string, json: Record<string, unknown>) =>
+    expectStatus(await t.call('POST', path, { token: owner.token, json }), 201, `POST ${path}`);
+  const group = await post('/groups', { name: 'Acme', path: 'acme' });
+  const subgroup = await post('/groups', { name: 'Platform', path: 'platform', parent_id: group.id });
+  const project = await post('/projects', { name: 'API', path: 'api', namespace_id: subgroup.id });
+  const otherGroup = await post('/groups', { name: 'Other', path: 'other' });
+  const otherProject = await post('/projects', { name: 'Elsewhere', namespace_id: otherGroup.id });
+  await addMember(t, 'groups', group.id, maintainer.id, 40, owner.token);
+  await addMember(t, 'groups', group.id, developer.id, 30, owner.token);
+  await addMember(t, 'projects', project.id, guest.id, 10, owner.token);
+  return {
+    group,
+    subgroup,
+    project,
+    otherGroup,
+    otherProject,
+    owner,
+    maintainer,
+    developer,
+    guest,
+    outsider,
+  };
+}
