@@ -36,6 +36,31 @@ describe('npm start (embedded mode)', () => {
     assert.match(server.output(), /EMBEDDED_GITLAB_ADMIN_TOKEN/);
   });
 
+  it('seeds a group, a project in it, a project hook and a group hook, and prints them', async () => {
+    assert.match(
+      server.output(),
+      /Embedded GitLab example group example-group with project example-group\/example-project, project hook \d+ and group hook \d+/,
+    );
+    const gitlab = /Embedded GitLab listening on (http:\/\/127\.0\.0\.1:\d+)\/api\/v4/.exec(
+      server.output(),
+    )?.[1];
+    const get = async (path: string) => {
+      const response = await fetch(`${gitlab}/api/v4${path}`, { headers: { 'private-token': ADMIN_TOKEN } });
+      assert.equal(response.status, 200, path);
+      return (await response.json()) as Record<string, unknown>[];
+    };
+    const projectHooks = await get(`/projects/${encodeURIComponent('example-group/example-project')}/hooks`);
+    assert.deepEqual(
+      projectHooks.map((hook) => hook.name),
+      ['CI trigger'],
+    );
+    const groupHooks = await get('/groups/example-group/hooks');
+    assert.deepEqual(
+      groupHooks.map((hook) => hook.name),
+      ['Team chat'],
+    );
+  });
+
   it("serves GraphiQL without the operator's admin token, and says at start how to paste it", async () => {
     const response = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
     const html = await response.text();

@@ -1,7 +1,8 @@
 /**
  * What `npm start` adds when `GITLAB_URL` is unset, so that a newcomer has something to query: the embedded
  * GitLab (`src/embedded-gitlab/`, a separate application that only this folder imports), seeded with example
- * hooks and with one that delivers to the gateway's own receiver, and GraphiQL started with its token and an
+ * system hooks, an example group and project with a hook each (`example-webhooks.ts`), and a system hook that
+ * delivers to the gateway's own receiver, and GraphiQL started with its token and an
  * events example. `src/index.ts` loads this module only then; the gateway itself knows nothing of it.
  */
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import { isLoopbackHost } from '../http/allowed-hosts.ts';
 import type { GatewayOptions } from '../http/gateway.ts';
 import type { Logger } from '../observability/logger.ts';
 import { EXAMPLE_HOOKS } from './example-hooks.ts';
+import { type ExampleWebhooks, seedExampleWebhooks } from './example-webhooks.ts';
 
 /** The configuration `npm start` runs with when it adds the embedded GitLab. */
 export interface EmbeddedUpstreamConfig {
@@ -63,6 +65,8 @@ export interface EmbeddedUpstream {
   readonly gatewayOptions: Pick<GatewayOptions, 'graphiqlHeaders' | 'graphiqlReceiverHookId'> & {
     receiverTokens: string[];
   };
+  /** The example group, project, project hook and group hook it was seeded with. */
+  readonly exampleWebhooks: ExampleWebhooks;
   /** Seeds a hook that delivers to `receiverUrl`, the listening gateway's receiver. */
   seedReceiverHook(receiverUrl: string): Promise<void>;
   close(): Promise<void>;
@@ -80,6 +84,16 @@ export async function startEmbeddedUpstream(
     { url: `${url}/api/v4`, example_hooks: EXAMPLE_HOOKS.length },
     `Embedded GitLab listening on ${url}/api/v4 (no GITLAB_URL set), ${EXAMPLE_HOOKS.length} example hooks`,
   );
+  const examples = await seedExampleWebhooks(url, embedded.adminToken);
+  logger.info(
+    {
+      group: examples.groupPath,
+      project: examples.projectPath,
+      project_hook_id: examples.projectHookId,
+      group_hook_id: examples.groupHookId,
+    },
+    `Embedded GitLab example group ${examples.groupPath} with project ${examples.projectPath}, project hook ${examples.projectHookId} and group hook ${examples.groupHookId}`,
+  );
   // A generated token is this development GitLab's own and is shown so that it can be used; one the operator
   // set is only named.
   const { adminToken, adminTokenFrom, userToken, userTokenFrom } = embedded;
@@ -87,7 +101,7 @@ export async function startEmbeddedUpstream(
     `Embedded GitLab admin token: ${describeToken(adminToken, adminTokenFrom)} (GraphiQL already sends it as PRIVATE-TOKEN)`,
   );
   logger.info(
-    `Embedded GitLab user token: ${describeToken(userToken, userTokenFrom)} (not an administrator: GitLab answers it 403)`,
+    `Embedded GitLab user token: ${describeToken(userToken, userTokenFrom)} (not an administrator, a member of nothing: GitLab answers its hook calls 403 or 404)`,
   );
   const graphiql = embeddedGraphiQLHeaders(config.server.host, embedded);
   if (graphiql.warning) logger.warn(graphiql.warning);
@@ -96,6 +110,7 @@ export async function startEmbeddedUpstream(
   let receiverHookId: string | undefined;
   return {
     url,
+    exampleWebhooks: examples,
     gatewayOptions: {
       graphiqlHeaders: graphiql.headers,
       graphiqlReceiverHookId: () => receiverHookId,

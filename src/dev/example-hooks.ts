@@ -30,3 +30,30 @@ export const EXAMPLE_HOOKS: Record<string, unknown>[] = [
     enable_ssl_verification: true,
   },
 ];
+
+/**
+ * The group, project and their hooks `npm start` makes, through the embedded GitLab's REST calls as a user would
+ * (`POST /groups`, `POST /projects`, `POST /projects/:id/hooks`, `POST /groups/:id/hooks`). Reserved example
+ * domains again: GitLab refuses local URLs for these hooks by default.
+ */
+export const EXAMPLE_GROUP = { name: 'Example Group', path: 'example-group', visibility: 'private' };
+export const EXAMPLE_PROJECT = { name: 'Example Project', path: 'example-project' };
+export const EXAMPLE_PROJECT_HOOK: Record<string, unknown> = {
+  url: 'https://ci.example.com/gitlab/project-events',
+  name: 'CI trigger',
+  description: 'Starts a pipeline on pushes to main and on merge requests.',
+  token: 'example-project-secret',
+  push_events: true,
+  push_events_branch_filter: 'main',
+  merge_requests_events: true,
+};
+export const EXAMPLE_GROUP_HOOK: Record<string, unknown> = {
+  url: 'https://chat.example.net/hooks/{channel}',
+  name: 'Team chat',
+  description:
+    "Posts the group's issues and merge requests to the team channel; the channel is a URL variable.",
+  push_events: false,
+  issues_events: true,
+  merge_requests_events: true,
+  url_variables: [{ key: 'channel', value: 'platform' }],
+};

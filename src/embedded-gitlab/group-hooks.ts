@@ -9,6 +9,8 @@ import type { HookScope } from './hook-scope.ts';
 import {
   SHARED_FLAGS as f,
   LEADING_ATTRIBUTES,
+  LEADING_ENTITY_FLAGS,
+  LEADING_FLAGS,
   TRAILING_ATTRIBUTES,
   validatesWebHookUrl,
 } from './project-hooks.ts';
@@ -24,20 +26,7 @@ export const GROUP_HOOKS: HookScope = {
    */
   attributes: [
     ...LEADING_ATTRIBUTES,
-    f.push,
-    f.tagPush,
-    f.issues,
-    f.confidentialIssues,
-    f.mergeRequests,
-    f.note,
-    f.confidentialNote,
-    f.job,
-    f.pipeline,
-    f.wikiPage,
-    f.deployment,
-    f.featureFlag,
-    f.releases,
-    f.milestone,
+    ...LEADING_FLAGS,
     eventFlag('subgroup_events', 'subgroupEvents', false, 'subgroup_hooks'),
     f.emoji,
     f.resourceAccessToken,
@@ -54,12 +43,7 @@ export const GROUP_HOOKS: HookScope = {
   listOmitsKeyValues: false,
   /** `API::Entities::GroupHook`'s exposures after the base entity's. */
   entityFlags: [
-    'issues_events',
-    'confidential_issues_events',
-    'note_events',
-    'confidential_note_events',
-    'pipeline_events',
-    'wiki_page_events',
+    ...LEADING_ENTITY_FLAGS,
     'job_events',
     'deployment_events',
     'feature_flag_events',

@@ -91,6 +91,34 @@ export const TRAILING_ATTRIBUTES = [
 
 const f = SHARED_FLAGS;
 
+/** The flags both scopes declare first, in the same order. */
+export const LEADING_FLAGS = [
+  f.push,
+  f.tagPush,
+  f.issues,
+  f.confidentialIssues,
+  f.mergeRequests,
+  f.note,
+  f.confidentialNote,
+  f.job,
+  f.pipeline,
+  f.wikiPage,
+  f.deployment,
+  f.featureFlag,
+  f.releases,
+  f.milestone,
+] as const;
+
+/** The flags both entities expose first after the base entity's, in the same order. */
+export const LEADING_ENTITY_FLAGS = [
+  'issues_events',
+  'confidential_issues_events',
+  'note_events',
+  'confidential_note_events',
+  'pipeline_events',
+  'wiki_page_events',
+] as const;
+
 export const PROJECT_HOOKS: HookScope = {
   model: 'ProjectHook',
   path: 'projects/:id/hooks',
@@ -100,20 +128,7 @@ export const PROJECT_HOOKS: HookScope = {
    */
   attributes: [
     ...LEADING_ATTRIBUTES,
-    f.push,
-    f.tagPush,
-    f.issues,
-    f.confidentialIssues,
-    f.mergeRequests,
-    f.note,
-    f.confidentialNote,
-    f.job,
-    f.pipeline,
-    f.wikiPage,
-    f.deployment,
-    f.featureFlag,
-    f.releases,
-    f.milestone,
+    ...LEADING_FLAGS,
     f.emoji,
     f.resourceAccessToken,
     eventFlag(
@@ -134,12 +149,7 @@ export const PROJECT_HOOKS: HookScope = {
   listOmitsKeyValues: true,
   /** `API::Entities::ProjectHook`'s exposures after the base entity's. */
   entityFlags: [
-    'issues_events',
-    'confidential_issues_events',
-    'note_events',
-    'confidential_note_events',
-    'pipeline_events',
-    'wiki_page_events',
+    ...LEADING_ENTITY_FLAGS,
     'deployment_events',
     'feature_flag_events',
     'job_events',

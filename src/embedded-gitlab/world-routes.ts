@@ -195,6 +195,8 @@ const PATH_FORMAT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const PATH_MESSAGE =
   "can contain only letters, digits, '_', '-' and '.'. Cannot start with '-', end in '.git' or end in '.atom'";
 const MAX_PATH_LENGTH = 255;
+/** `validates :name, length: { maximum: 255 }` of users, namespaces and projects. */
+const MAX_NAME_LENGTH = 255;
 
 function pathProblem(path: string): string | null {
   if (path === '') return "can't be blank";
@@ -230,9 +232,19 @@ const EMAIL_FORMAT = /^[^@\s]+@[^@\s]+$/;
 const MIN_PASSWORD_LENGTH = 8;
 
 /** The validation errors of a new user, in `User`'s order. */
-function userProblems(fields: { email: string; username: string; password?: string }): [string, string][] {
+function userProblems(fields: {
+  email: string;
+  name: string;
+  username: string;
+  password?: string;
+}): [string, string][] {
   const problems: [string, string][] = [];
-  if (!EMAIL_FORMAT.test(fields.email)) problems.push(['email', 'is invalid']);
+  if (fields.name.trim() === '') problems.push(['name', "can't be blank"]);
+  if ([...fields.name].length > MAX_NAME_LENGTH) {
+    problems.push(['name', `is too long (maximum is ${MAX_NAME_LENGTH} characters)`]);
+  }
+  if (!EMAIL_FORMAT.test(fields.email) || fields.email.length > MAX_PATH_LENGTH)
+    problems.push(['email', 'is invalid']);
   const path = pathProblem(fields.username);
   if (path !== null) problems.push(['username', path]);
   if (fields.password !== undefined && fields.password.length < MIN_PASSWORD_LENGTH) {
@@ -251,7 +263,7 @@ function createUser(call: WorldCall): HttpAnswer {
   const username = stringParam(call, 'username', true);
   const admin = booleanParam(call, 'admin');
   call.errors.throwIfAny();
-  const fields = { email: email as string, username: username as string, password };
+  const fields = { email: email as string, name: name as string, username: username as string, password };
   const { world } = call;
   if (world.users().some((user) => user.email.toLowerCase() === fields.email.toLowerCase())) {
     throw messageError(409, 'Email has already been taken');
@@ -262,7 +274,7 @@ function createUser(call: WorldCall): HttpAnswer {
   if (problems.length > 0) throw messageError(400, Object.fromEntries(problems.map(([a, m]) => [a, [m]])));
   const user = world.addUser({
     username: fields.username,
-    name: name as string,
+    name: fields.name,
     email: fields.email,
     admin: admin ?? false,
   });
@@ -360,6 +372,8 @@ function containerProblem(
   const path = pathProblem(fields.path);
   if (path !== null) return ['path', path];
   if (fields.name.trim() === '') return ['name', "can't be blank"];
+  if ([...fields.name].length > MAX_NAME_LENGTH)
+    return ['name', `is too long (maximum is ${MAX_NAME_LENGTH} characters)`];
   if (siblingTaken(call, parentId, 'path', fields.path)) return ['path', 'has already been taken'];
   if (siblingTaken(call, parentId, 'name', fields.name)) return ['name', 'has already been taken'];
   if (!visibilityAllowedIn(fields.visibility, parent)) {

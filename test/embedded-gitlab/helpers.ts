@@ -209,7 +209,7 @@ async function expectStatus(answer: Answer, status: number, what: string): Promi
 
 /** `POST /users` then `POST /users/:id/personal_access_tokens`, as the administrator. */
 export async function createActor(
-  t: TestGitLab,
+  t: Pick<TestGitLab, 'call'>,
   username: string,
   scopes: string[] = ['api'],
 ): Promise<Actor> {
@@ -230,7 +230,7 @@ export async function createActor(
 
 /** `POST /groups/:id/members` or `POST /projects/:id/members` with `token`. */
 export async function addMember(
-  t: TestGitLab,
+  t: Pick<TestGitLab, 'call'>,
   kind: 'groups' | 'projects',
   id: number,
   userId: number,
@@ -247,8 +247,11 @@ export async function addMember(
   );
 }
 
-/** Builds the `World` on a started server (call it from `before`, after the server's own `before`). */
-export async function createWorld(t: TestGitLab): Promise<World> {
+/**
+ * Builds the `World` on a started server (call it from `before`, after the server's own `before`). `t.call`
+ * sends the administrator's token unless told otherwise.
+ */
+export async function createWorld(t: Pick<TestGitLab, 'call'>): Promise<World> {
   const [owner, maintainer, developer, guest, outsider] = [
     await createActor(t, 'olivia-owner'),
     await createActor(t, 'mark-maintainer'),

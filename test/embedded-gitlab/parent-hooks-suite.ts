@@ -30,6 +30,25 @@ export interface ParentHooksCase {
 
 const HOOK_URL = 'https://receiver.example.com/hook';
 
+/** The flags both project and group hooks have, false on a new hook. */
+export const SHARED_FALSE_FLAGS = [
+  'tag_push_events',
+  'merge_requests_events',
+  'issues_events',
+  'confidential_issues_events',
+  'note_events',
+  'pipeline_events',
+  'wiki_page_events',
+  'deployment_events',
+  'feature_flag_events',
+  'job_events',
+  'releases_events',
+  'milestone_events',
+  'emoji_events',
+  'resource_access_token_events',
+  'vulnerability_events',
+] as const;
+
 export function describeParentHooks(c: ParentHooksCase): void {
   describe(`/${c.collection}/:id/hooks`, () => {
     const t = useEmbeddedGitLab();

@@ -35,6 +35,29 @@ describe('POST /users and personal access tokens', () => {
     assert.equal(group.status, 201);
   });
 
+  it('makes administrators with admin: true, who see every private project', async () => {
+    const admin = await t.call('POST', '/users', {
+      json: {
+        email: 'ada@example.com',
+        username: 'ada',
+        name: 'Ada',
+        password: 'long-enough-1',
+        admin: true,
+      },
+    });
+    assert.equal(admin.body.is_admin, true);
+    const token = await t.call('POST', `/users/${admin.body.id}/personal_access_tokens`, {
+      json: { name: 'admin', scopes: 'api,read_api' },
+    });
+    assert.deepEqual(token.body.scopes, ['api', 'read_api']);
+    const other = await createActor(t, 'private-person');
+    const project = await t.call('POST', '/projects', { token: other.token, json: { name: 'Secret' } });
+    const seen = await t.call('GET', `/projects/${project.body.id}`, { token: token.body.token });
+    assert.equal(seen.status, 200);
+    const hooks = await t.call('GET', `/projects/${project.body.id}/hooks`, { token: token.body.token });
+    assert.equal(hooks.status, 200);
+  });
+
   it('is for administrators only: 401 without a token, 403 for a user', async () => {
     const json = { email: 'x@example.com', username: 'x', name: 'X', password: 'long-enough-1' };
     assert.equal((await t.call('POST', '/users', { token: null, json })).status, 401);
