@@ -64,10 +64,17 @@ export interface RequestHooks<T extends HookScopeTypes = HookScopeTypes> {
 }
 
 /** A request's hook collections, each made at its first use: one per scope and parent. */
-export type HookCollections = <T extends HookScopeTypes>(
+export type HookCollections = (<T extends HookScopeTypes>(
   scope: HookScope<T>,
   ...parent: ParentArgs<T>
-) => RequestHooks<T>;
+) => RequestHooks<T>) & {
+  /**
+   * The collection a hook entity was read through, so that a later read of the same hook goes where the first
+   * did: a project reached by path and by id is two collections, and the hook's whole read is shared with
+   * whichever the request used first. Undefined for an entity no read of this request returned.
+   */
+  originOf(hook: object): RequestHooks | undefined;
+};
 
 /**
  * The hook collections of one request, keyed by scope and parent, so that every read of one collection in the
@@ -79,12 +86,19 @@ export function createHookCollections(
 ): HookCollections {
   // Each entry is the `RequestHooks` of the scope and parent its key names.
   const collections = new Map<string, unknown>();
-  return <T extends HookScopeTypes>(scope: HookScope<T>, ...parent: ParentArgs<T>): RequestHooks<T> => {
+  const origins = new WeakMap<object, RequestHooks>();
+  const collectionOf = <T extends HookScopeTypes>(
+    scope: HookScope<T>,
+    ...parent: ParentArgs<T>
+  ): RequestHooks<T> => {
     // A parent is a number or a path, neither of which holds a NUL.
     const key = parent.length === 0 ? scope.model : `${scope.model}\0${String(parent[0])}`;
     let hooks = collections.get(key) as RequestHooks<T> | undefined;
     if (hooks === undefined) {
-      const api = scope.parent ? sharedReads(bind(scope, ...parent)) : bind(scope, ...parent);
+      const record = (hook: object) => {
+        if (!origins.has(hook)) origins.set(hook, hooks as unknown as RequestHooks);
+      };
+      const api = scope.parent ? sharedReads(bind(scope, ...parent), record) : bind(scope, ...parent);
       const loader = createHookLoader(api, options, BATCH_READS.get(scope as HookScope));
       const whole = {
         listHooks: api.listHooks,
@@ -99,26 +113,40 @@ export function createHookCollections(
     }
     return hooks;
   };
+  return Object.assign(collectionOf, { originOf: (hook: object) => origins.get(hook) });
 }
 
 /**
  * The API with its parent read and its list pages made once per request: the parent's visibility, its fields,
  * its connection and a batch of its hooks by id all read the same answers.
  */
-function sharedReads<T extends HookScopeTypes>(api: BoundHooksApi<T>): BoundHooksApi<T> {
+function sharedReads<T extends HookScopeTypes>(
+  api: BoundHooksApi<T>,
+  record: (hook: object) => void,
+): BoundHooksApi<T> {
   const pages = new Map<string, ReturnType<BoundHooksApi<T>['listHooks']>>();
   let parent: ReturnType<BoundHooksApi<T>['getParent']> | undefined;
+  const recorded = <Hook extends object>(hook: Hook) => {
+    record(hook);
+    return hook;
+  };
   return {
     ...api,
     listHooks: (query) => {
       const key = `${query.page}/${query.perPage}`;
       let page = pages.get(key);
       if (page === undefined) {
-        page = api.listHooks(query);
+        page = api.listHooks(query).then((answer) => {
+          for (const hook of answer.hooks) record(hook);
+          return answer;
+        });
         pages.set(key, page);
       }
       return page;
     },
+    getHook: async (id) => recorded(await api.getHook(id)),
+    createHook: async (params) => recorded(await api.createHook(params)),
+    updateHook: async (id, params) => recorded(await api.updateHook(id, params)),
     getParent: () => {
       parent ??= api.getParent();
       return parent;

@@ -111,7 +111,7 @@ export function defineParentScope<T extends HookScopeTypes & { parent: ParentRef
     ...(options.listOmitsKeys
       ? {
           whole: (hook: HookDto, ctx: GatewayContext) =>
-            collection(ctx, parentIdOf(hook, idField)).detail.load(hook.id),
+            (ctx.hooks.originOf(hook) ?? collection(ctx, parentIdOf(hook, idField))).detail.load(hook.id),
         }
       : {}),
     test: {
