@@ -15,6 +15,11 @@ export interface EmbeddedGitLabConfig {
   adminTokenFrom: 'EMBEDDED_GITLAB_ADMIN_TOKEN' | undefined;
   /** The variable the user token came from, or undefined when it was generated. */
   userTokenFrom: 'EMBEDDED_GITLAB_USER_TOKEN' | undefined;
+  /**
+   * `EMBEDDED_GITLAB_AUTO_DISABLE_WEBHOOKS`: GitLab's `auto_disabling_web_hooks` for project and group hooks.
+   * @default true
+   */
+  autoDisableWebHooks: boolean;
 }
 
 /** Every problem found in the `EMBEDDED_GITLAB_*` variables; the message lists them, one per line. */
@@ -68,12 +73,25 @@ export function describeToken(token: string, from: string | undefined): string {
   return from ? `from ${from}` : token;
 }
 
-/** Reads `EMBEDDED_GITLAB_PORT`, `EMBEDDED_GITLAB_ADMIN_TOKEN` and `EMBEDDED_GITLAB_USER_TOKEN`. */
+/** `true` or `false`, in any case; unset or empty is the default. */
+function readBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  problems.push(`${name} must be true or false, got ${JSON.stringify(raw.slice(0, 40))}`);
+  return fallback;
+}
+
+/**
+ * Reads `EMBEDDED_GITLAB_PORT`, `EMBEDDED_GITLAB_ADMIN_TOKEN`, `EMBEDDED_GITLAB_USER_TOKEN` and
+ * `EMBEDDED_GITLAB_AUTO_DISABLE_WEBHOOKS`.
+ */
 export function loadEmbeddedGitLabConfig(env: NodeJS.ProcessEnv): EmbeddedGitLabConfig {
   const problems: string[] = [];
   const port = readPort(env.EMBEDDED_GITLAB_PORT, problems);
   const admin = readToken(env, 'EMBEDDED_GITLAB_ADMIN_TOKEN', problems);
   const user = readToken(env, 'EMBEDDED_GITLAB_USER_TOKEN', problems);
+  const autoDisableWebHooks = readBoolean(env, 'EMBEDDED_GITLAB_AUTO_DISABLE_WEBHOOKS', true, problems);
   if (admin.token === user.token) {
     problems.push('EMBEDDED_GITLAB_ADMIN_TOKEN and EMBEDDED_GITLAB_USER_TOKEN must differ');
   }
@@ -84,5 +102,6 @@ export function loadEmbeddedGitLabConfig(env: NodeJS.ProcessEnv): EmbeddedGitLab
     userToken: user.token,
     adminTokenFrom: admin.fromEnv ? 'EMBEDDED_GITLAB_ADMIN_TOKEN' : undefined,
     userTokenFrom: user.fromEnv ? 'EMBEDDED_GITLAB_USER_TOKEN' : undefined,
+    autoDisableWebHooks,
   };
 }

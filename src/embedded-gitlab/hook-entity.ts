@@ -36,6 +36,11 @@ function entityFlags(scope: HookScope, gitlabVersion: string): { param: string; 
 /** How the entity is presented: a list of project hooks omits the key-value lists (`with_url_variables: false`). */
 export interface EntityOptions {
   list?: boolean;
+  /**
+   * The hook's auto-disabling state (project and group hooks): `alert_status` and `disabled_until` (ISO 8601).
+   * Without it, the stored `alert_status` and no `disabled_until`.
+   */
+  alert?: { status: string; disabledUntil: string | null };
 }
 
 /**
@@ -59,8 +64,8 @@ export function toEntity(
   entity.enable_ssl_verification = hook.enableSslVerification;
   if (scope.inOrganization) entity.organization_id = hook.organizationId;
   const keyValues = !(options.list === true && scope.listOmitsKeyValues === true);
-  entity.alert_status = hook.alertStatus;
-  entity.disabled_until = null;
+  entity.alert_status = options.alert?.status ?? hook.alertStatus;
+  entity.disabled_until = options.alert?.disabledUntil ?? null;
   if (keyValues) entity.url_variables = Object.keys(hook.urlVariables).map((key) => ({ key }));
   entity.push_events_branch_filter = hook.pushEventsBranchFilter;
   entity.branch_filter_strategy = hook.branchFilterStrategy;

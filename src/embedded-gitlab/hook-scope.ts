@@ -7,6 +7,7 @@
  * each written once over a scope. `system-hooks.ts`, `project-hooks.ts` and `group-hooks.ts` are the scopes
  * served; a new one is a value like them, added to `HOOK_SCOPES` in `routes.ts`.
  */
+import type { ParamErrors } from './grape-params.ts';
 import type { AttributeSpec } from './hook-attributes.ts';
 import type { StoredHook, Validation } from './hook-model.ts';
 import type { HttpAnswer } from './http.ts';
@@ -51,6 +52,8 @@ export interface HookScope {
 export interface HookTestEndpoint {
   /** The path below the hook: `''` for system hooks (`POST hooks/:hook_id`), `test/:trigger` elsewhere. */
   readonly path: string;
+  /** Declares the path parameters beyond `hook_id` (`trigger`), adding Grape's messages to `errors`. */
+  declare?(path: Readonly<Record<string, string>>, errors: ParamErrors, context: RouteContext): void;
   /**
    * Tests `hook`, which the endpoint has found under its parent (`hook.parentId`), and answers as GitLab does.
    * `path` holds the path parameters (`trigger`), percent-decoded and not yet validated.
@@ -60,5 +63,6 @@ export interface HookTestEndpoint {
     request: ApiRequest,
     context: RouteContext,
     path: Readonly<Record<string, string>>,
+    caller: { userId: number },
   ): Promise<HttpAnswer>;
 }

@@ -6,11 +6,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAuthenticator, findCredential } from './auth.ts';
+import { systemClock } from './clock.ts';
 import { handleControlRequest, isControlPath } from './control.ts';
 import { DeliveryAgents } from './delivery.ts';
 import { ApiError } from './errors.ts';
 import { isGitLabVersion } from './gitlab-version.ts';
 import { declareHookParams, ParamErrors } from './grape-params.ts';
+import { GROUP_HOOKS } from './group-hooks.ts';
 import { BRANCH_FILTER_STRATEGIES, type HookParams } from './hook-attributes.ts';
 import { createFailureMessage } from './hook-errors.ts';
 import {
@@ -24,6 +26,7 @@ import {
   splitTarget,
   writeAnswer,
 } from './http.ts';
+import { PROJECT_HOOKS } from './project-hooks.ts';
 import { type ParamHash, paramHash, parseNestedQuery } from './rack-params.ts';
 import { HOOK_SCOPES, handleApiRequest, type RouteContext } from './routes.ts';
 import { HookStore, IdSequence, type RawColumns } from './store.ts';
@@ -36,6 +39,7 @@ import {
 } from './system-hook-events.ts';
 import { SYSTEM_HOOKS } from './system-hooks.ts';
 import { createThrottle } from './throttle.ts';
+import { WebHookDeliveries } from './webhook-deliveries.ts';
 import { World } from './world.ts';
 
 export interface EmbeddedGitLabOptions {
@@ -76,6 +80,20 @@ export interface EmbeddedGitLabOptions {
   systemHookBranchFilter?: BranchFilterMode;
   /** A Rack::Attack-like API throttle answering 429 "Retry later\n". @default off */
   throttle?: { limit: number; periodSeconds: number };
+  /**
+   * GitLab's ops flag `auto_disabling_web_hooks` for project and group hooks (off by default on a self-managed
+   * GitLab, on at GitLab.com): the 4th consecutive failure disables a hook for a minute, doubling up to a day,
+   * the 40th for good. `EMBEDDED_GITLAB_AUTO_DISABLE_WEBHOOKS`.
+   * @default true
+   */
+  autoDisableWebHooks?: boolean;
+  /**
+   * The clock, in epoch milliseconds, of what depends on time passing: the delivery log's timestamps and 7-day
+   * window, the test and resend rate limits, auto-disabling's `disabled_until`, `webhook-timestamp` of project
+   * and group hook deliveries. A test passes its own to move time without sleeping.
+   * @default Date.now
+   */
+  clock?: () => number;
 }
 
 /** One request as the server answered it. The query has `private_token` and `job_token` values filtered. */
@@ -129,11 +147,14 @@ export interface EmbeddedGitLab {
    */
   readonly deliveries: readonly DeliveryAttempt[];
   resetDeliveryLog(): void;
-  /** Resolves once every delivery emitted so far has been attempted and has finished (each within the timeout). */
+  /**
+   * Resolves once every delivery emitted so far, of system, project and group hooks, has been attempted and has
+   * finished (each within the timeout).
+   */
   deliveriesSettled(): Promise<void>;
 }
 
-export { SYSTEM_HOOK_EVENTS_PATH } from './control.ts';
+export { SYSTEM_HOOK_EVENTS_PATH, WEBHOOK_EVENTS_PATH } from './control.ts';
 export type {
   DeliveryAttempt,
   DeliveryTrigger,
@@ -215,6 +236,7 @@ const OPTION_PROBLEMS: readonly [problem: string, applies: (options: EmbeddedGit
     "systemHookBranchFilter must be 'apply' or 'ignore'",
     (o) => o.systemHookBranchFilter !== undefined && !['apply', 'ignore'].includes(o.systemHookBranchFilter),
   ],
+  ['clock must be a function', (o) => o.clock !== undefined && typeof o.clock !== 'function'],
   [
     'throttle needs an integer limit of 0 or more and a period of at least 1 second',
     (o) => o.throttle !== undefined && !(isCount(o.throttle.limit) && o.throttle.periodSeconds >= 1),
@@ -259,6 +281,20 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     gitlabVersion: version,
     branchFilter: options.systemHookBranchFilter ?? 'apply',
   });
+  const webhooks = new WebHookDeliveries({
+    world,
+    projectHooks: stores.get(PROJECT_HOOKS) as HookStore,
+    groupHooks: stores.get(GROUP_HOOKS) as HookStore,
+    agents: deliveryAgents,
+    timeoutMs: options.deliveryTimeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+    instanceUrl,
+    gitlabVersion: version,
+    autoDisabling: options.autoDisableWebHooks ?? true,
+    clock: options.clock ?? systemClock,
+  });
+  const settled = async () => {
+    await Promise.all([emitter.settled(), webhooks.settled()]);
+  };
 
   const routeContext = (): RouteContext => ({
     stores,
@@ -267,6 +303,7 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     externalUrl: instanceUrl(),
     version,
     emitter,
+    webhooks,
   });
 
   /** The answer of Rack::Attack's API throttle when this request is over its limit, else null. */
@@ -308,7 +345,7 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     if (isControlPath(pathname)) {
       return handleControlRequest(
         { method, pathname, headers: request.headers, query, body: parsed },
-        { auth, emitter },
+        { auth, emitter, webhooks },
       );
     }
     const params: Record<string, unknown> = Object.assign(paramHash(), query, parsed.form, parsed.json);
@@ -370,7 +407,7 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     resetDeliveryLog() {
       emitter.log.length = 0;
     },
-    deliveriesSettled: () => emitter.settled(),
+    deliveriesSettled: settled,
     listen() {
       if (server !== null) return Promise.reject(new Error('embedded GitLab is already listening'));
       const created = createServer((request, response) => {
@@ -398,7 +435,7 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
         current.close((error) => (error ? reject(error) : resolve()));
         current.closeAllConnections();
       });
-      await emitter.settled();
+      await settled();
       await deliveryAgents.close();
     },
   };

@@ -2,7 +2,7 @@
  * `npm run gitlab`: the embedded GitLab alone, with no hooks, until SIGTERM or SIGINT.
  */
 import { describeToken, loadEmbeddedGitLabConfig } from './config.ts';
-import { createEmbeddedGitLab, SYSTEM_HOOK_EVENTS_PATH } from './index.ts';
+import { createEmbeddedGitLab, SYSTEM_HOOK_EVENTS_PATH, WEBHOOK_EVENTS_PATH } from './index.ts';
 
 async function main(): Promise<void> {
   const config = loadEmbeddedGitLabConfig(process.env);
@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   console.log(`  admin token: ${describeToken(config.adminToken, config.adminTokenFrom)}`);
   console.log(`  user token:  ${describeToken(config.userToken, config.userTokenFrom)}`);
   console.log(`  emit system hook events: POST ${url}${SYSTEM_HOOK_EVENTS_PATH} (not GitLab's API)`);
+  console.log(`  fire project and group events: POST ${url}${WEBHOOK_EVENTS_PATH} (not GitLab's API)`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -12,7 +12,7 @@ import { findCredential } from './auth.ts';
 import { forbidden, grapeError, messageError, routeNotFound } from './errors.ts';
 import { declareHookId, declareHookParams, declareRequiredValue, ParamErrors } from './grape-params.ts';
 import { GROUP_HOOKS } from './group-hooks.ts';
-import { toEntity } from './hook-entity.ts';
+import { type EntityOptions, toEntity } from './hook-entity.ts';
 import { MAX_CUSTOM_HEADER_NAME_LENGTH, type StoredHook } from './hook-model.ts';
 import type { HookScope } from './hook-scope.ts';
 import type { HttpAnswer } from './http.ts';
@@ -21,8 +21,9 @@ import { PROJECT_HOOKS } from './project-hooks.ts';
 import type { ParamHash } from './rack-params.ts';
 import { apiSegments, findRoute, type RoutePattern } from './route-match.ts';
 import type { HookStore } from './store.ts';
-import type { SystemHookEmitter } from './system-hook-events.ts';
+import { type SystemHookEmitter, triggeringEventUuid } from './system-hook-events.ts';
 import { SYSTEM_HOOKS } from './system-hooks.ts';
+import type { WebHookDeliveries } from './webhook-deliveries.ts';
 import type { World } from './world.ts';
 import { handleWorldRequest, WORLD_ENDPOINTS } from './world-routes.ts';
 
@@ -51,6 +52,8 @@ export interface RouteContext {
   /** The GitLab version played: which parameters and entity fields exist. */
   version: string;
   emitter: SystemHookEmitter;
+  /** The deliveries of project and group hooks: tests, the events log, resends, auto-disabling. */
+  webhooks: WebHookDeliveries;
 }
 
 /**
@@ -64,6 +67,8 @@ interface EndpointCall {
   store: HookStore;
   /** The project or group whose hooks are served (null for system hooks), found and authorized. */
   parentId: number | null;
+  /** The authenticated user. */
+  userId: number;
   /** Path parameters by name (`hook_id`, `key`), percent-decoded and not yet coerced. */
   path: Readonly<Record<string, string>>;
   errors: ParamErrors;
@@ -91,18 +96,35 @@ function checkUnmodifiedSince(headers: IncomingHttpHeaders, lastModified: Date):
   if (lastModified.getTime() > since) throw messageError(412, '412 Precondition Failed');
 }
 
-function listHooks({ request, context, scope, store, parentId }: EndpointCall): HttpAnswer {
-  const baseUrl = `${new URL(context.externalUrl).origin}${request.pathname}`;
-  const page = paginate(store.list(parentId), request.params, request.query, baseUrl);
+/** The hook's entity, with its auto-disabling state when it belongs to a project or group. */
+function present({ scope, context }: EndpointCall, hook: StoredHook, options: EntityOptions = {}) {
+  const { webhooks } = context;
+  const alert =
+    scope.parent === null
+      ? undefined
+      : {
+          status: webhooks.autoDisabling.alertStatus(hook.id),
+          disabledUntil: webhooks.autoDisabling.disabledUntil(hook.id),
+        };
+  return toEntity(scope, hook, context.version, { ...options, ...(alert ? { alert } : {}) });
+}
+
+/** The external origin and the request path, which `Link` headers repeat. */
+const baseUrlOf = ({ request, context }: EndpointCall) =>
+  `${new URL(context.externalUrl).origin}${request.pathname}`;
+
+function listHooks(call: EndpointCall): HttpAnswer {
+  const { request, store, parentId } = call;
+  const page = paginate(store.list(parentId), request.params, request.query, baseUrlOf(call));
   return {
     status: 200,
     headers: page.headers,
-    json: page.items.map((hook) => toEntity(scope, hook, context.version, { list: true })),
+    json: page.items.map((hook) => present(call, hook, { list: true })),
   };
 }
 
 function getHook(call: EndpointCall): HttpAnswer {
-  return { status: 200, json: toEntity(call.scope, findHook(call), call.context.version) };
+  return { status: 200, json: present(call, findHook(call)) };
 }
 
 /** The `hook_parameters` of the endpoint's scope. */
@@ -115,7 +137,7 @@ function createHook(call: EndpointCall): HttpAnswer {
   const hookParams = declareParams(call, true);
   call.errors.throwIfAny();
   const hook = call.store.create(hookParams, call.parentId);
-  return { status: 201, json: toEntity(call.scope, hook, call.context.version) };
+  return { status: 201, json: present(call, hook) };
 }
 
 function updateHook(call: EndpointCall): HttpAnswer {
@@ -123,19 +145,42 @@ function updateHook(call: EndpointCall): HttpAnswer {
   const hookParams = declareParams(call, false);
   call.errors.throwIfAny();
   const hook = call.store.update(hookId, hookParams, call.parentId);
-  return { status: 200, json: toEntity(call.scope, hook, call.context.version) };
+  return { status: 200, json: present(call, hook) };
 }
 
-/** `Hooks::Test`, as the scope mounts it. */
+/** `Hooks::Test` / `Hooks::TriggerTest`, as the scope mounts it: its path parameters together, then the hook. */
 async function testHook(call: EndpointCall): Promise<HttpAnswer> {
-  const hook = findHook(call);
-  return call.scope.test.handle(hook, call.request, call.context, call.path);
+  const hookId = declareHookId(call.path.hook_id ?? '', call.errors);
+  call.scope.test.declare?.(call.path, call.errors, call.context);
+  call.errors.throwIfAny();
+  const hook = call.store.find(hookId, call.parentId);
+  return call.scope.test.handle(hook, call.request, call.context, call.path, { userId: call.userId });
+}
+
+/** `Hooks::Events`: `hook_id`, `status`, `page` and `per_page` are declared together, then the hook. */
+function listEvents(call: EndpointCall): HttpAnswer {
+  const hookId = declareHookId(call.path.hook_id ?? '', call.errors);
+  const request = { params: call.request.params, query: call.request.query, baseUrl: baseUrlOf(call) };
+  return call.context.webhooks.events(() => call.store.find(hookId, call.parentId), request, call.errors);
+}
+
+/**
+ * `Hooks::ResendHook`: no params block, so a `hook_id` that is not a number is simply not found (ActiveRecord
+ * casts it as Ruby's `to_i` does).
+ */
+async function resendEvent(call: EndpointCall): Promise<HttpAnswer> {
+  const hookId = Number(/^\s*[+-]?\d+/.exec(call.path.hook_id ?? '')?.[0] ?? '0');
+  const hook = call.store.find(hookId, call.parentId);
+  const parent = call.scope.parent === 'group' ? 'group' : 'project';
+  const eventUuid = triggeringEventUuid(call.request.headers);
+  return call.context.webhooks.resend(hook, parent, call.path.hook_log_id ?? '', call.userId, eventUuid);
 }
 
 function deleteHook(call: EndpointCall): HttpAnswer {
   const hook = findHook(call);
   checkUnmodifiedSince(call.request.headers, hook.updatedAt);
   call.store.remove(hook.id);
+  call.context.webhooks.forget(hook.id);
   return { status: 204 };
 }
 
@@ -220,6 +265,13 @@ function mountHooksApi(scope: HookScope): Endpoint[] {
     ['POST', test, testHook],
     ['DELETE', hook, deleteHook],
   ];
+  // `Hooks::Events` and `Hooks::ResendHook` are mounted for project and group hooks only.
+  if (scope.parent !== null) {
+    rows.push(
+      ['GET', `${hook}/events`, listEvents],
+      ['POST', `${hook}/events/:hook_log_id/resend`, resendEvent],
+    );
+  }
   return rows.map(([method, path, handle]) => ({
     scope,
     method,
@@ -233,7 +285,7 @@ const ENDPOINTS: readonly Endpoint[] = HOOK_SCOPES.flatMap(mountHooksApi);
 
 /**
  * `before { authenticate! }`, the parent (`user_project` / `user_group`: 404 when the user cannot see it), then
- * `authorize!`: the id of the parent whose hooks the endpoint serves, null for system hooks.
+ * `authorize!`: the id of the parent whose hooks the endpoint serves (null for system hooks), and the user.
  */
 function authorizeHooks(
   scope: HookScope,
@@ -245,7 +297,7 @@ function authorizeHooks(
   const { world } = context;
   if (scope.parent === null) {
     if (!world.isAdmin(identity.userId)) throw forbidden();
-    return null;
+    return { parentId: null, userId: identity.userId };
   }
   const id = path.id ?? '';
   const parent =
@@ -254,7 +306,7 @@ function authorizeHooks(
       : world.findGroup(id, identity.userId);
   if (!world.hasAccess(identity.userId, parent, scope.managerAccess ?? Number.POSITIVE_INFINITY))
     throw forbidden();
-  return parent.id;
+  return { parentId: parent.id, userId: identity.userId };
 }
 
 /** Routes one request; throws `ApiError` for every GitLab error answer. */
@@ -268,7 +320,7 @@ export async function handleApiRequest(request: ApiRequest, context: RouteContex
     return handleWorldRequest(request, context, findRoute(WORLD_ENDPOINTS, method, segments));
   const { route: endpoint, path } = found;
   // AuthFinders reads `private_token` from ActionDispatch's params: query, form and JSON body alike.
-  const parentId = authorizeHooks(endpoint.scope, { ...request, method }, context, path);
+  const { parentId, userId } = authorizeHooks(endpoint.scope, { ...request, method }, context, path);
   const store = context.stores.get(endpoint.scope);
   if (store === undefined) throw new Error(`No store for ${endpoint.scope.model}`);
   return endpoint.handle({
@@ -277,6 +329,7 @@ export async function handleApiRequest(request: ApiRequest, context: RouteContex
     scope: endpoint.scope,
     store,
     parentId,
+    userId,
     path,
     errors: new ParamErrors(),
   });

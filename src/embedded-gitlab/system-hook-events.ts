@@ -138,7 +138,7 @@ function regexMatches(filter: string, branch: string): boolean {
  * matches every push; otherwise the branch of `ref` must match by strategy. A ref that is not a branch, or a
  * strategy this server does not know, matches nothing (GitLab's `case` gives nil).
  */
-function branchFilterMatches(hook: StoredHook, ref: unknown): boolean {
+export function branchFilterMatches(hook: StoredHook, ref: unknown): boolean {
   const filter = hook.pushEventsBranchFilter;
   if (filter === null || filter.trim() === '' || hook.branchFilterStrategy === 'all_branches') return true;
   if (typeof ref !== 'string' || !ref.startsWith(BRANCH_REF_PREFIX)) return false;

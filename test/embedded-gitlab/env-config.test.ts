@@ -31,7 +31,33 @@ describe('loadEmbeddedGitLabConfig', () => {
       userToken: 'user-secret',
       adminTokenFrom: 'EMBEDDED_GITLAB_ADMIN_TOKEN',
       userTokenFrom: 'EMBEDDED_GITLAB_USER_TOKEN',
+      autoDisableWebHooks: true,
     });
+  });
+
+  it('reads EMBEDDED_GITLAB_AUTO_DISABLE_WEBHOOKS, on unless set to false', () => {
+    const read = (value: string | undefined) =>
+      loadEmbeddedGitLabConfig(value === undefined ? {} : { EMBEDDED_GITLAB_AUTO_DISABLE_WEBHOOKS: value })
+        .autoDisableWebHooks;
+    assert.deepEqual([undefined, '', 'true', 'TRUE', 'false', ' False '].map(read), [
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    for (const value of ['yes', '0', 'off']) {
+      assert.throws(
+        () => loadEmbeddedGitLabConfig({ EMBEDDED_GITLAB_AUTO_DISABLE_WEBHOOKS: value }),
+        (error: unknown) =>
+          error instanceof EmbeddedGitLabConfigError &&
+          error.problems.includes(
+            `EMBEDDED_GITLAB_AUTO_DISABLE_WEBHOOKS must be true or false, got "${value}"`,
+          ),
+        value,
+      );
+    }
   });
 
   it('treats port 0 and an empty port as any free port', () => {

@@ -271,10 +271,10 @@ export function describeParentHooks(c: ParentHooksCase): void {
       assert.equal((await t.call('GET', `${base}/${hook.id}`, { token })).status, 404);
     });
 
-    it('has a test endpoint that is not served yet (404, as an unknown route)', async () => {
+    it('serves the test endpoint to its manager (deliveries: webhook-test-triggers.test.ts)', async () => {
       const hook = await create(t, base, { url: HOOK_URL });
-      const answer = await t.call('POST', `${base}/${hook.id}/test/push_events`, { token });
-      assert.equal(answer.status, 404);
+      const answer = await t.call('POST', `${base}/${hook.id}/test/member_events`, { token });
+      assert.deepEqual([answer.status, answer.body], [400, { error: 'trigger does not have a valid value' }]);
       const unknownHook = await t.call('POST', `${base}/999999/test/push_events`, { token });
       assert.deepEqual(unknownHook.body, { message: '404 Not found' });
     });

@@ -1,0 +1,99 @@
+/**
+ * An embedded GitLab set up for project and group hook deliveries, the way a user sets up a real one: the
+ * `createWorld` world (`acme`, `acme/platform`, `acme/platform/api` and their members) and local requests allowed
+ * for web hooks (the receivers are on 127.0.0.1), through GitLab's REST calls. Its clock stands still until the
+ * test moves it.
+ */
+import { before } from 'node:test';
+import type { EmbeddedGitLabOptions } from '../../src/embedded-gitlab/index.ts';
+import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import {
+  type Answer,
+  type CallOptions,
+  createWorld,
+  type World as Members,
+  type TestGitLab,
+  useEmbeddedGitLab,
+} from './helpers.ts';
+
+/** A clock the test moves: it starts at the real time and stands still. */
+export class TestClock {
+  now = Date.now();
+  advance(ms: number): void {
+    this.now += ms;
+  }
+  readonly read = (): number => this.now;
+}
+
+/** The ids the tests use most, and the whole world. */
+export interface World {
+  groupId: number;
+  subgroupId: number;
+  projectId: number;
+  members: Members;
+}
+
+export interface WebhookGitLab extends Omit<TestGitLab, 'createHook'> {
+  readonly clock: TestClock;
+  readonly world: World;
+  /** Creates a hook through `POST /<parent>/:id/hooks`, failing loudly if GitLab refuses it. */
+  createHook(
+    params: Record<string, unknown>,
+    parent?: { projects: number } | { groups: number },
+  ): Promise<{ id: number } & Record<string, unknown>>;
+  /** `POST /-/embedded-gitlab/webhook-events`. */
+  fire(body: unknown, options?: CallOptions): Promise<Answer>;
+}
+
+async function expectCreated(
+  answer: Answer,
+  what: string,
+): Promise<{ id: number } & Record<string, unknown>> {
+  if (answer.status !== 201) throw new Error(`${what}: ${answer.status} ${answer.text}`);
+  return answer.body;
+}
+
+export function useWebhookGitLab(options: Partial<EmbeddedGitLabOptions> = {}): WebhookGitLab {
+  const clock = new TestClock();
+  const t = useEmbeddedGitLab({ clock: clock.read, deliveryTimeoutMs: 2_000, ...options });
+  const world = { groupId: 0, subgroupId: 0, projectId: 0 } as World;
+  before(async () => {
+    const settings = await t.call('PUT', '/application/settings', {
+      json: { allow_local_requests_from_web_hooks_and_services: true },
+    });
+    if (settings.status !== 200) throw new Error(`settings: ${settings.status} ${settings.text}`);
+    const members = await createWorld(t);
+    Object.assign(world, {
+      groupId: members.group.id,
+      subgroupId: members.subgroup.id,
+      projectId: members.project.id,
+      members,
+    });
+  });
+
+  return {
+    ...t,
+    clock,
+    world,
+    async createHook(params, parent = { projects: world.projectId }) {
+      const path =
+        'projects' in parent ? `/projects/${parent.projects}/hooks` : `/groups/${parent.groups}/hooks`;
+      return expectCreated(await t.call('POST', path, { json: params }), 'hook');
+    },
+    async fire(body, callOptions = {}) {
+      const token = callOptions.token === undefined ? ADMIN_TOKEN : callOptions.token;
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...callOptions.headers };
+      if (token !== null) headers['PRIVATE-TOKEN'] = token;
+      const response = await fetch(`${t.gitlab.url}/-/embedded-gitlab/webhook-events`, {
+        method: 'POST',
+        headers,
+        body: callOptions.body ?? JSON.stringify(body),
+        signal: AbortSignal.timeout(5_000),
+      });
+      const text = await response.text();
+      const parsed: unknown =
+        response.headers.get('content-type') === 'application/json' ? JSON.parse(text) : undefined;
+      return { status: response.status, headers: response.headers, text, body: parsed };
+    },
+  };
+}
