@@ -62,6 +62,8 @@ function stringParam(call: WorldCall, name: string, required: boolean): string |
   }
   const value = coerceString(params[name]);
   if (value === INVALID) call.errors.add(`${name} is invalid`);
+  // `requires` checks only that the key is there: a nil value reaches the model, which finds it blank.
+  if (value === null && required) return '';
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -321,6 +323,7 @@ function createToken(call: WorldCall): HttpAnswer {
   call.errors.throwIfAny();
   const user = call.world.user(userId as number);
   if (user === undefined) throw userNotFound();
+  if (name === undefined || name.trim() === '') throw validationError('name', "can't be blank");
   if (expiresAt !== null && expiresAt <= new Date().toISOString().slice(0, 10)) {
     throw validationError('expires_at', 'must be in the future');
   }
@@ -448,8 +451,9 @@ function createProject(call: WorldCall): HttpAnswer {
   const namespace = projectNamespace(call, namespaceId, userId);
   const fields = {
     kind: 'project',
-    name: name ?? (path as string),
-    path: path ?? parameterize(name as string),
+    // A nil `name` or `path` (the key sent, its value null) is a blank one.
+    name: name ?? path ?? '',
+    path: path ?? parameterize(name ?? ''),
     visibility: visibility ?? 'private',
   } as const;
   const problem = containerProblem(call, fields, namespace);

@@ -74,6 +74,22 @@ describe('bad input on the world and parent hook routes', () => {
     assert.equal(settings.body.allow_local_requests_from_system_hooks, true);
   });
 
+  it('reads a required parameter sent as null as blank: 400, not a server error', async () => {
+    const owner = world.owner.token;
+    const user = await t.call('POST', '/users', {
+      json: { name: null, username: 'nully', email: 'nully@example.com', password: 'long-enough-1' },
+    });
+    assert.deepEqual(user.body, { message: { name: ["can't be blank"] } });
+    const project = await t.call('POST', '/projects', { token: owner, json: { name: null } });
+    assert.equal(project.status, 400, project.text);
+    const group = await t.call('POST', '/groups', { token: owner, json: { name: 'N', path: null } });
+    assert.equal(group.status, 400, group.text);
+    const token = await t.call('POST', `/users/${world.owner.id}/personal_access_tokens`, {
+      json: { name: null, scopes: ['api'] },
+    });
+    assert.deepEqual(token.body, { message: { name: ["can't be blank"] } });
+  });
+
   it('refuses oversized names and paths with 400', async () => {
     const owner = world.owner.token;
     const long = 'a'.repeat(256);
