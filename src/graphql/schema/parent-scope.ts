@@ -14,9 +14,9 @@ import { type RequestHooks, WHOLE_LIST } from '../loaders/hook-collections.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
 import { builder } from './builder.ts';
 import { encodeGlobalId, parseGlobalId, quoteValue } from './global-id.ts';
-import { COUNT_LIMIT, resolveParentHookPage } from './hook-connection.ts';
+import { resolveParentHookPage } from './hook-connection.ts';
 import { idQueryForm, isHookUnder } from './hook-fields.ts';
-import { defineHookResource, type HookRef, type HookResource } from './hook-resource.ts';
+import { defineHookResource, type HookRef, type HookResource, hookConnectionTypes } from './hook-resource.ts';
 import { DEFAULT_PAGE_SIZE } from './page-window.ts';
 import { defineWebhookEvents } from './webhook-event.ts';
 
@@ -195,7 +195,6 @@ function defineParentType<T extends HookScopeTypes & { parent: ParentRef }>(
   const collection = (ctx: GatewayContext, object: ParentObject) => hooksUnder(ctx, scope, object.parent);
   const entity = (ctx: GatewayContext, object: ParentObject) => collection(ctx, object).api.getParent();
   const restOf = `GET /api/v4${parent.route}`;
-  const plural = `${scope.noun}s`;
   const hookIdForm = `gid://gitlab/${scope.model}/<id>${idQueryForm(resource.idParams ?? [])}`;
 
   builder.objectType(parentType, {
@@ -238,17 +237,7 @@ function defineParentType<T extends HookScopeTypes & { parent: ParentRef }>(
           extensions: upstreamCalls(3),
           resolve: (object, args, ctx) => resolveParentHookPage(collection(ctx, object), args),
         },
-        {
-          name: `${scope.model}Connection`,
-          description: `A page of ${plural}.`,
-          fields: (c) => ({
-            count: c.int({
-              description: `Number of ${plural} in all (REST: \`X-Total\`); ${COUNT_LIMIT + 1} when GitLab reports more than ${COUNT_LIMIT}.`,
-              resolve: (connection) => connection.count,
-            }),
-          }),
-        },
-        { name: `${scope.model}Edge`, description: `A ${scope.noun} and its cursor.` },
+        ...hookConnectionTypes(scope as unknown as HookScope),
       ),
       webhook: t.field({
         type: hook,
