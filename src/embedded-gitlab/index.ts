@@ -39,8 +39,8 @@ import {
 } from './system-hook-events.ts';
 import { SYSTEM_HOOKS } from './system-hooks.ts';
 import { createThrottle } from './throttle.ts';
-import { WebHookDeliveries } from './webhook-deliveries.ts';
-import { World } from './world.ts';
+import { WebHookDeliveries, type WebHookEventRequest } from './webhook-deliveries.ts';
+import { ADMIN_USER_ID, World } from './world.ts';
 
 export interface EmbeddedGitLabOptions {
   /** Personal access token (scope `api`) of the instance administrator, user 1 (`root`). */
@@ -142,6 +142,12 @@ export interface EmbeddedGitLab {
   /** GitLab's "Resend request": a logged delivery again, to its hook, with its `Idempotency-Key`. */
   resendDelivery(idempotencyKey: string): EmittedEvent;
   /**
+   * Fires a project or group event as `POST /-/embedded-gitlab/webhook-events` does, acted by the administrator:
+   * returns the payload and the planned deliveries at once, then delivers to the project's hooks and those of every
+   * group above that select it. Throws an `EventRequestError` for an unknown project, group or kind.
+   */
+  fireWebHookEvent(event: WebHookEventRequest): EmittedEvent;
+  /**
    * Every delivery attempt (events, tests, resends) in the order they finished: the latest 1000, since start or
    * the last reset. Live, not a copy.
    */
@@ -163,6 +169,7 @@ export type {
   SystemHookEventRequest,
 } from './system-hook-events.ts';
 export { EventRequestError } from './system-hook-events.ts';
+export type { WebHookEventRequest } from './webhook-deliveries.ts';
 
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
@@ -393,6 +400,12 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     emitSystemHookEvent(event) {
       if (instanceUrl() === '') throw new Error('embedded GitLab: listen() before emitting events');
       const { emitted, start } = emitter.plan(event);
+      setImmediate(start);
+      return emitted;
+    },
+    fireWebHookEvent(event) {
+      if (instanceUrl() === '') throw new Error('embedded GitLab: listen() before firing events');
+      const { emitted, start } = webhooks.plan(event, ADMIN_USER_ID);
       setImmediate(start);
       return emitted;
     },
