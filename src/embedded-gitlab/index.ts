@@ -1,7 +1,8 @@
 /**
- * An embedded, GitLab-compatible System Hooks server: a real HTTP server on loopback that answers
- * `/api/v4/hooks*` as GitLab does. It stands in for GitLab when no `GITLAB_URL` is configured, runs alone as
- * `npm run gitlab`, and is the upstream of the gateway's tests, which count its requests.
+ * An embedded, GitLab-compatible hooks server: a real HTTP server on loopback that answers `/api/v4/hooks*`,
+ * `/api/v4/projects/:id/hooks*` and `/api/v4/groups/:id/hooks*` as GitLab does, with the users, tokens, groups,
+ * projects and members they need (`world.ts`). It stands in for GitLab when no `GITLAB_URL` is configured, runs
+ * alone as `npm run gitlab`, and is the upstream of the gateway's tests, which count its requests.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -121,8 +122,8 @@ export interface EmbeddedGitLab {
    */
   setTokens(tokens: { adminToken: string; userToken: string }): void;
   /**
-   * Creates hooks from REST parameters through the validation of `POST /hooks`, all or none, and returns their
-   * ids. An invalid entry throws an `Error` naming its index and GitLab's answer (`400 url is missing`).
+   * Creates system hooks from REST parameters through the validation of `POST /hooks`, all or none, and returns
+   * their ids (project and group hooks, and the groups and projects themselves, are made through the REST calls). An invalid entry throws an `Error` naming its index and GitLab's answer (`400 url is missing`).
    *
    * Two fields emulate rows of a newer GitLab whose enum values this server (and its clients) may not know;
    * they are stored and returned verbatim, bypassing validation:
