@@ -354,21 +354,26 @@ function probeOf<T extends HookScopeTypes>(
   );
   if (!needsEntity) {
     if (fields.some((field) => field.name.value === 'webhooks')) return hooks.api.listHooks(WHOLE_LIST);
-    const hookId = fields
+    const hookIds = fields
       .filter((field) => field.name.value === 'webhook')
-      .map((field) => hookIdArgument(field, info, resource))
-      .find((id) => id !== undefined);
+      .map((field) => hookIdArgument(field, info, resource));
+    // A bad ID is the field's BAD_USER_INPUT, and costs no call here either.
+    if (hookIds.includes(null)) return Promise.resolve();
+    const hookId = hookIds.find((id): id is number => typeof id === 'number');
     if (hookId !== undefined) return hooks.detail.load(hookId);
   }
   return hooks.api.getParent();
 }
 
-/** The REST id a `webhook(id)` selection names, when it can be read before the field runs. */
+/**
+ * The REST id a `webhook(id)` selection names, when it can be read before the field runs; null for one the field
+ * will refuse.
+ */
 function hookIdArgument<T extends HookScopeTypes>(
   field: FieldNode,
   info: GraphQLResolveInfo,
   resource: HookResource<T>,
-): number | undefined {
+): number | null | undefined {
   const value = field.arguments?.find((arg) => arg.name.value === 'id')?.value;
   let text: unknown;
   if (value?.kind === Kind.STRING || value?.kind === Kind.INT) text = value.value;
@@ -378,7 +383,7 @@ function hookIdArgument<T extends HookScopeTypes>(
     return parseGlobalId(String(text), [resource.scope.model], () => resource.idParams ?? []).id;
   } catch {
     // The field itself reports the bad ID.
-    return undefined;
+    return null;
   }
 }
 
