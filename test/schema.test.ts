@@ -20,7 +20,7 @@ describe('schema.graphql', () => {
         if (root.name === 'Query' && field.name === '_service') continue;
         assert.match(
           field.description ?? '',
-          /REST: (GET|POST|PUT|DELETE) \/api\/v4\/hooks[^\s]*(, batched)?$/,
+          /REST: (GET|POST|PUT|DELETE) \/api\/v4\/\S+(, (GET|POST|PUT|DELETE) \/api\/v4\/\S+)*(, batched| \(only for the fields that need it\))?$/,
           `${root.name}.${field.name}`,
         );
       }
@@ -57,20 +57,31 @@ describe('schema.graphql', () => {
     assert.deepEqual(Object.keys(query).sort(), [
       '_entities',
       '_service',
+      'group',
       'node',
       'nodes',
+      'project',
       'systemHook',
       'systemHookEvents',
       'systemHooks',
     ]);
     assert.deepEqual(Object.keys(mutation).sort(), [
+      'createGroupHook',
+      'createProjectHook',
       'createSystemHook',
+      'deleteGroupHook',
       'deleteHookCustomHeader',
       'deleteHookUrlVariable',
+      'deleteProjectHook',
       'deleteSystemHook',
+      'resendWebhookEvent',
       'setHookCustomHeader',
       'setHookUrlVariable',
+      'testGroupHook',
+      'testProjectHook',
       'testSystemHook',
+      'updateGroupHook',
+      'updateProjectHook',
       'updateSystemHook',
     ]);
     const status = schema.getType('WebhookAlertStatus');
@@ -89,7 +100,17 @@ describe('schema.graphql', () => {
     assert.ok(!('token' in hook.getFields()), 'SystemHook must not expose its token');
     assert.deepEqual(
       hook.getInterfaces().map((i) => i.name),
-      ['Node'],
+      ['Node', 'Webhook'],
     );
+    for (const name of ['ProjectHook', 'GroupHook']) {
+      const type = schema.getType(name);
+      assert.ok(isObjectType(type), name);
+      assert.ok(!('token' in type.getFields()), `${name} must not expose its token`);
+      assert.deepEqual(
+        type.getInterfaces().map((i) => i.name),
+        ['Node', 'Webhook'],
+        name,
+      );
+    }
   });
 });

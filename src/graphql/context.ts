@@ -9,6 +9,7 @@ import {
 } from '../events/subscriptions.ts';
 import type { SystemHookEventSource } from '../events/types.ts';
 import { bindHooksApi, type CallGuard } from '../upstream/bound-api.ts';
+import { isUpstreamError } from '../upstream/errors.ts';
 import { SYSTEM_HOOKS } from '../upstream/hook-scope.ts';
 import { createRequestGuard } from '../upstream/request-guard.ts';
 import {
@@ -176,8 +177,16 @@ export function createContextFactory(deps: ContextDependencies) {
       },
       settle: (access, error) => guardOf(request).settle?.(access, error),
     };
+    // A 403 under a project or group is that container's answer (a Developer of one may own another), not the
+    // credential's: it does not refuse the request's other calls, as a system hook's 403 does.
+    const containerGuard: CallGuard = {
+      admit: guard.admit,
+      settle: (access, error) =>
+        guard.settle?.(access, isUpstreamError(error) && error.code === 'FORBIDDEN' ? undefined : error),
+    };
     const hooks = createHookCollections(
-      (scope, ...parent) => bindHooksApi(deps.api.hooks(scope, ...parent), callOptions, guard),
+      (scope, ...parent) =>
+        bindHooksApi(deps.api.hooks(scope, ...parent), callOptions, scope.parent ? containerGuard : guard),
       deps.loader,
     );
     return {

@@ -46,6 +46,9 @@ const ACCESS: { readonly [Name in keyof HooksApi]: CallAccess } = {
   deleteUrlVariable: 'write',
   setCustomHeader: 'write',
   deleteCustomHeader: 'write',
+  listHookEvents: 'read',
+  resendHookEvent: 'write',
+  getParent: 'read',
 };
 
 type AnyCall = (...args: unknown[]) => Promise<unknown>;

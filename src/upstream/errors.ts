@@ -76,6 +76,18 @@ export function isUpstreamError(error: unknown): error is UpstreamError {
   return error instanceof UpstreamError;
 }
 
+/**
+ * Whether a 404 says that the project or group a call was made under does not exist or is hidden from the
+ * caller (`404 Project Not Found`), rather than that the hook or key below it does not.
+ */
+export function isParentNotFound(error: unknown): boolean {
+  return (
+    isUpstreamError(error) &&
+    error.code === 'NOT_FOUND' &&
+    (error.message === 'Project not found' || error.message === 'Group not found')
+  );
+}
+
 /** The longest sentence kept from an upstream message; GitLab's own are far shorter. */
 const MAX_MESSAGE_LENGTH = 300;
 /** At most this many sentences are kept from one answer, so a hostile body cannot flood a payload. */
@@ -221,7 +233,7 @@ function notFoundMessage(bodyText: string | undefined): string {
     if (typeof body.message === 'string') {
       const text = body.message.trim();
       if (/^404 Not found$/i.test(text)) return 'Hook not found';
-      const thing = /^404 (URL variable|Custom header|System hook) Not Found$/i.exec(text)?.[1];
+      const thing = /^404 (URL variable|Custom header|System hook|Project|Group) Not Found$/i.exec(text)?.[1];
       return thing ? `${thing} not found` : 'Not found';
     }
     if (typeof body.error === 'string') return 'Not found: this GitLab has no such endpoint';

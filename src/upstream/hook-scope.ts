@@ -10,8 +10,18 @@
  * base ones and its flags), and what its test endpoint takes and answers.
  */
 
-import type { HookDto, HookParamsDto, MockDataDto } from './types.ts';
-import { toMockData } from './wire.ts';
+import type {
+  ContainerDto,
+  GroupHookDto,
+  GroupHookParamsDto,
+  HookDto,
+  HookParamsDto,
+  MockDataDto,
+  ProjectHookDto,
+  ProjectHookParamsDto,
+  TriggerTestDto,
+} from './types.ts';
+import { toContainer, toMockData, toTriggerTest } from './wire.ts';
 
 /** The types a scope's REST calls carry. */
 export interface HookScopeTypes {
@@ -48,6 +58,22 @@ export interface HookTestEndpoint<Args extends unknown[], Answer> {
   readonly expected: string;
 }
 
+/** The project or group a scope's hooks live under, and its own REST read. */
+export interface HookParent<Parent> {
+  /** What a message calls it: `project`. */
+  readonly noun: string;
+  /** Its model, as GitLab's global IDs name it: `Project`. */
+  readonly model: string;
+  /** Its read as a route template: `/projects/:id`. */
+  readonly route: string;
+  /** Its path, encoded (§4: a numeric id, or the full path URL-encoded): `/projects/group%2Fproject`. */
+  path(parent: Parent): string;
+  /** The field of a hook's entity that holds its numeric id: `project_id`. */
+  readonly idField: string;
+  /** Its entity, or `undefined` when GitLab's answer is not one. */
+  read(json: unknown): ContainerDto | undefined;
+}
+
 export interface HookScope<T extends HookScopeTypes = AnyHookScopeTypes> {
   /** GitLab's model of the scope's hooks, which GitLab's global IDs name: `SystemHook`. */
   readonly model: string;
@@ -60,6 +86,10 @@ export interface HookScope<T extends HookScopeTypes = AnyHookScopeTypes> {
   /** The event flags of its hooks, in GitLab's order; those `HookDto` lacks are checked as flags too. */
   readonly eventFlags: readonly EventFlag<T>[];
   readonly test: HookTestEndpoint<T['testArgs'], T['testAnswer']>;
+  /** The parent its hooks live under; none for system hooks. @default none */
+  readonly parent?: HookParent<T['parent']> | undefined;
+  /** Whether its hooks keep a delivery log with resend (`…/hooks/:hook_id/events`). @default false */
+  readonly eventLog?: boolean | undefined;
 }
 
 /** The system scope's types: no parent, the base entity and parameters, a test that takes nothing. */
@@ -84,3 +114,144 @@ export const SYSTEM_HOOKS: HookScope<SystemHookTypes> = {
   // `POST /hooks/:hook_id` delivers a fixed `project_create` event and answers with it.
   test: { route: '', path: () => '', read: toMockData, expected: 'the sample event' },
 };
+
+/** A project or group, as REST's `:id` takes it (§4): its numeric id, or its full path. */
+export type ParentRef = number | string;
+
+/**
+ * Whether `path` can be a project's or group's full path in REST's `:id`: bounded, not dots alone (which a server
+ * normalizing the path would take for another route), and free of control characters (no path has them).
+ */
+export function isWellFormedPath(path: string): boolean {
+  if (path.length === 0 || path.length > 1024 || /^\.*$/.test(path)) return false;
+  for (let index = 0; index < path.length; index++) {
+    const code = path.charCodeAt(index);
+    if (code < 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}
+
+/** `:id` of a project or group, encoded; a `RangeError` for a value GitLab's route could not take as one. */
+export function encodeParentRef(parent: ParentRef, noun: string): string {
+  if (typeof parent === 'number' && Number.isSafeInteger(parent) && parent > 0) return String(parent);
+  if (typeof parent === 'string' && isWellFormedPath(parent)) return encodeURIComponent(parent);
+  throw new RangeError(`A ${noun} must be a positive id or a full path`);
+}
+
+/** GitLab's test triggers (§1.3): `push_events`, …; the path segment the test endpoint takes. */
+const TRIGGER = /^[a-z][a-z_]{0,63}$/;
+
+/** The test endpoint of project and group hooks: `POST …/hooks/:hook_id/test/:trigger`, `201 Created`. */
+const TRIGGER_TEST: HookTestEndpoint<[trigger: string], TriggerTestDto> = {
+  route: '/test/:trigger',
+  path: (trigger) => {
+    if (typeof trigger !== 'string' || !TRIGGER.test(trigger)) {
+      throw new RangeError('A test trigger is a lower-case name such as push_events');
+    }
+    return `/test/${trigger}`;
+  },
+  read: toTriggerTest,
+  expected: 'a test result',
+};
+
+/** The flags project and group hooks both start with, in the order of GitLab's entities. */
+const LEADING_FLAGS = [
+  'push_events',
+  'tag_push_events',
+  'merge_requests_events',
+  'issues_events',
+  'confidential_issues_events',
+  'note_events',
+  'confidential_note_events',
+  'pipeline_events',
+  'wiki_page_events',
+] as const;
+
+/** The project scope's types. */
+export interface ProjectHookTypes {
+  parent: ParentRef;
+  hook: ProjectHookDto;
+  params: ProjectHookParamsDto;
+  testArgs: [trigger: string];
+  testAnswer: TriggerTestDto;
+}
+
+/** The group scope's types. */
+export interface GroupHookTypes {
+  parent: ParentRef;
+  hook: GroupHookDto;
+  params: GroupHookParamsDto;
+  testArgs: [trigger: string];
+  testAnswer: TriggerTestDto;
+}
+
+/**
+ * Project hooks (`lib/api/project_hooks.rb`, gitlab-webhooks-api.md §1.1): under a project, managed by its
+ * Maintainers and Owners. The flags after the base three are `API::Entities::ProjectHook`'s, in its order.
+ */
+export const PROJECT_HOOKS: HookScope<ProjectHookTypes> = {
+  model: 'ProjectHook',
+  noun: 'project hook',
+  route: '/projects/:id/hooks',
+  path: (project) => `/projects/${encodeParentRef(project, 'project')}/hooks`,
+  eventFlags: [
+    ...LEADING_FLAGS,
+    'deployment_events',
+    'feature_flag_events',
+    'job_events',
+    'releases_events',
+    'milestone_events',
+    'emoji_events',
+    'resource_access_token_events',
+    'resource_deploy_token_events',
+    'vulnerability_events',
+  ],
+  test: TRIGGER_TEST,
+  parent: {
+    noun: 'project',
+    model: 'Project',
+    route: '/projects/:id',
+    path: (project) => `/projects/${encodeParentRef(project, 'project')}`,
+    idField: 'project_id',
+    read: (json) => toContainer(json, 'path_with_namespace'),
+  },
+  eventLog: true,
+};
+
+/** Group hooks (`ee/lib/api/group_hooks.rb`, §1.2): under a group, managed by its Owners (Premium). */
+export const GROUP_HOOKS: HookScope<GroupHookTypes> = {
+  model: 'GroupHook',
+  noun: 'group hook',
+  route: '/groups/:id/hooks',
+  path: (group) => `/groups/${encodeParentRef(group, 'group')}/hooks`,
+  eventFlags: [
+    ...LEADING_FLAGS,
+    'job_events',
+    'deployment_events',
+    'feature_flag_events',
+    'releases_events',
+    'milestone_events',
+    'subgroup_events',
+    'emoji_events',
+    'resource_access_token_events',
+    'member_events',
+    'vulnerability_events',
+    'project_events',
+  ],
+  test: TRIGGER_TEST,
+  parent: {
+    noun: 'group',
+    model: 'Group',
+    route: '/groups/:id',
+    path: (group) => `/groups/${encodeParentRef(group, 'group')}`,
+    idField: 'group_id',
+    read: (json) => toContainer(json, 'full_path'),
+  },
+  eventLog: true,
+};
+
+/**
+ * The test endpoint's triggers (§1.3): GitLab declares them as `ProjectHook.triggers.values`, the project hook's
+ * event flags, and takes the same list for group hooks.
+ */
+export const TEST_TRIGGERS: readonly string[] = PROJECT_HOOKS.eventFlags;

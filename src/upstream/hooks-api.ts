@@ -4,14 +4,20 @@ import { everyItem } from './json.ts';
 import type { Answer } from './response-body.ts';
 import type { Method } from './retry.ts';
 import type { Call, Transport } from './transport.ts';
-import type { CallOptions, HookPageDto, HooksApi } from './types.ts';
-import { hookReader, toPagination } from './wire.ts';
+import {
+  type CallOptions,
+  GITLAB_MAX_EVENTS_PER_PAGE,
+  type HookPageDto,
+  type HooksApi,
+  type WebhookEventQuery,
+} from './types.ts';
+import { hookReader, toPagination, toResend, toWebhookEventList } from './wire.ts';
 
 /** A call before it says what its answer carries; `requestJson` and `requestNoContent` add that. */
 type Endpoint = Omit<Call, 'expects'>;
 
 /**
- * The ten REST calls of `scope`'s hooks under `parent` (`docs/gitlab-contract.md` §4), over a transport. Invalid
+ * The REST calls of `scope`'s hooks under `parent` (`docs/gitlab-contract.md` §4), over a transport. Invalid
  * ids, page numbers or keys reject with a `RangeError`, and parameters or values of the wrong type with a
  * `TypeError`, before any request: a bad one is the caller's bug, not GitLab's verdict.
  */
@@ -21,7 +27,7 @@ export function createHooksApi<T extends HookScopeTypes>(
   parent: T['parent'],
 ): HooksApi<T> {
   const collection = scope.path(parent);
-  const readHook = hookReader<T['hook']>(scope.eventFlags);
+  const readHook = hookReader<T['hook']>(scope.eventFlags, scope.parent?.idField);
   const readHookList = (value: unknown) => everyItem(value, readHook);
   const hookPath = (id: number) => `${collection}/${encodeURIComponent(positiveSafeInteger(id, 'hook id'))}`;
   /** The route of an endpoint of one hook: `PUT /hooks/:hook_id` and below. */
@@ -132,7 +138,67 @@ export function createHooksApi<T extends HookScopeTypes>(
     async deleteCustomHeader(id, key, options) {
       return requestNoContent(keyEndpoint('DELETE', id, 'custom_headers', key), options);
     },
+
+    async listHookEvents(id, query, options) {
+      assertEventLog();
+      const path = `${hookPath(id)}/events?${eventQuery(query)}`;
+      const endpoint: Endpoint = { method: 'GET', path, route: hookRoute('GET', '/events') };
+      const { value: events, headers } = await requestJson(
+        endpoint,
+        options,
+        toWebhookEventList,
+        `a list of ${scope.noun} events`,
+      );
+      const { page, perPage } = query;
+      return { events, pagination: toPagination(headers, { page, perPage }, events.length) };
+    },
+
+    async resendHookEvent(id, logId, options) {
+      assertEventLog();
+      const log = encodeURIComponent(positiveSafeInteger(logId, 'hook log id'));
+      const endpoint: Endpoint = {
+        method: 'POST',
+        path: `${hookPath(id)}/events/${log}/resend`,
+        route: hookRoute('POST', '/events/:hook_log_id/resend'),
+      };
+      return (await requestJson(endpoint, options, toResend, 'a resend result')).value;
+    },
+
+    async getParent(options) {
+      const { parent: container } = scope;
+      if (container === undefined) throw new RangeError(`${scope.noun}s have no parent`);
+      const endpoint: Endpoint = {
+        method: 'GET',
+        path: container.path(parent),
+        route: `GET ${container.route}`,
+      };
+      return (await requestJson(endpoint, options, container.read, `a ${container.noun}`)).value;
+    },
   };
+
+  function assertEventLog(): void {
+    if (!scope.eventLog) throw new RangeError(`${scope.noun}s have no delivery log`);
+  }
+}
+
+/** GitLab's status filter values: a class of statuses, or a three-digit HTTP status. */
+const EVENT_STATUS = /^(?:successful|client_failure|server_failure|[1-5][0-9]{2})$/;
+
+/** The query of `GET …/events`: `status` comma-separated (GitLab's `CommaSeparatedToArray`), then the page. */
+function eventQuery(query: WebhookEventQuery): string {
+  const page = positiveSafeInteger(query.page, 'page');
+  const perPage = positiveSafeInteger(query.perPage, 'perPage');
+  if (perPage > GITLAB_MAX_EVENTS_PER_PAGE) {
+    throw new RangeError(`perPage must be at most ${GITLAB_MAX_EVENTS_PER_PAGE}, got ${perPage}`);
+  }
+  const status = query.status ?? [];
+  for (const value of status) {
+    if (typeof value !== 'string' || !EVENT_STATUS.test(value)) {
+      throw new RangeError('A status is successful, client_failure, server_failure or an HTTP status code');
+    }
+  }
+  const filter = status.length > 0 ? `status=${status.join(',')}&` : '';
+  return `${filter}page=${page}&per_page=${perPage}`;
 }
 
 /** Ids and page numbers alike. */

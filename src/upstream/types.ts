@@ -63,6 +63,104 @@ export interface HookParamsDto {
   custom_headers?: KeyValueDto[];
 }
 
+/** The event flags project and group hooks both add to the base entity. */
+export interface SharedHookFlagsDto {
+  issues_events: boolean;
+  confidential_issues_events: boolean;
+  note_events: boolean;
+  confidential_note_events: boolean;
+  pipeline_events: boolean;
+  wiki_page_events: boolean;
+  deployment_events: boolean;
+  feature_flag_events: boolean;
+  job_events: boolean;
+  releases_events: boolean;
+  milestone_events: boolean;
+  emoji_events: boolean;
+  resource_access_token_events: boolean;
+  vulnerability_events: boolean;
+}
+
+/** The event flags of project hooks (`API::Entities::ProjectHook`). */
+export interface ProjectHookFlagsDto extends SharedHookFlagsDto {
+  resource_deploy_token_events: boolean;
+}
+
+/** `API::Entities::ProjectHook`. The project's list leaves out `url_variables` and `custom_headers` (19.x). */
+export interface ProjectHookDto extends HookDto, ProjectHookFlagsDto {
+  project_id: number;
+}
+
+/** The event flags of group hooks (`API::Entities::GroupHook`, EE). */
+export interface GroupHookFlagsDto extends SharedHookFlagsDto {
+  subgroup_events: boolean;
+  member_events: boolean;
+  project_events: boolean;
+}
+
+/** `API::Entities::GroupHook`; the group's list carries `url_variables` and `custom_headers`. */
+export interface GroupHookDto extends HookDto, GroupHookFlagsDto {
+  group_id: number;
+}
+
+/** Parameters of `POST /projects/:id/hooks` and `PUT …/hooks/:hook_id`. */
+export type ProjectHookParamsDto = HookParamsDto & Partial<ProjectHookFlagsDto>;
+/** Parameters of `POST /groups/:id/hooks` and `PUT …/hooks/:hook_id`. */
+export type GroupHookParamsDto = HookParamsDto & Partial<GroupHookFlagsDto>;
+
+/** What a project's or group's test endpoint answers when the receiver accepted the delivery: `201 Created`. */
+export interface TriggerTestDto {
+  message: string;
+}
+
+/**
+ * `API::Entities::WebHookLog`, one delivery of a hook's log (`GET …/hooks/:hook_id/events`). Header values and
+ * the request data are as GitLab stored them: secrets it redacts read `[REDACTED]`.
+ */
+export interface WebhookEventDto {
+  id: number;
+  url: string;
+  trigger: string;
+  request_headers: Record<string, unknown>;
+  request_data: unknown;
+  response_headers: Record<string, unknown>;
+  response_body: string | null;
+  execution_duration: number | null;
+  /** A string: `"200"`, or `"internal error"` for a transport failure. */
+  response_status: string | null;
+  created_at: string;
+}
+
+export interface WebhookEventPageDto {
+  events: WebhookEventDto[];
+  pagination: PaginationDto;
+}
+
+/** `GET …/hooks/:hook_id/events`: GitLab's status filter and page; `per_page` is at most 20. */
+export interface WebhookEventQuery {
+  page: number;
+  perPage: number;
+  /** `successful`, `client_failure`, `server_failure`, or HTTP status codes, OR-ed. @default none: every status */
+  status?: readonly string[] | undefined;
+}
+
+/** The largest page of a hook's delivery log GitLab serves (`per_page` 1..20). */
+export const GITLAB_MAX_EVENTS_PER_PAGE = 20;
+
+/** `POST …/events/:hook_log_id/resend` (`API::Entities::RetryWebhookEvent`): what the receiver answered. */
+export interface ResendDto {
+  response_status: number;
+}
+
+/** The fields of `GET /projects/:id` and `GET /groups/:id` the gateway reads. */
+export interface ContainerDto {
+  id: number;
+  name: string;
+  /** `path_with_namespace` of a project, `full_path` of a group. */
+  full_path: string;
+  web_url: string;
+}
+
 /** GitLab's `max_per_page`: the largest page `GET /hooks` returns, and so the largest list the gateway serves. */
 export const GITLAB_MAX_PER_PAGE = 100;
 
@@ -162,6 +260,12 @@ export interface HooksApi<T extends HookScopeTypes = HookScopeTypes> {
   setCustomHeader(id: number, key: string, value: string, options: CallOptions): Promise<void>;
   /** `DELETE …/hooks/:id/custom_headers/:key` */
   deleteCustomHeader(id: number, key: string, options: CallOptions): Promise<void>;
+  /** `GET …/hooks/:id/events?status&page&per_page`; a `RangeError` for a scope without a delivery log. */
+  listHookEvents(id: number, query: WebhookEventQuery, options: CallOptions): Promise<WebhookEventPageDto>;
+  /** `POST …/hooks/:id/events/:hook_log_id/resend`; a `RangeError` for a scope without a delivery log. */
+  resendHookEvent(id: number, logId: number, options: CallOptions): Promise<ResendDto>;
+  /** `GET /projects/:id` or `GET /groups/:id`: the parent; a `RangeError` for a scope without one. */
+  getParent(options: CallOptions): Promise<ContainerDto>;
 }
 
 /** The ten REST calls of the System Hooks API (`/api/v4/hooks*`). */

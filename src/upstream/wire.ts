@@ -5,7 +5,16 @@
  */
 
 import { everyItem, firstHeader, type HeaderValue, isRecord } from './json.ts';
-import type { HookDto, KeyDto, MockDataDto, PaginationDto } from './types.ts';
+import type {
+  ContainerDto,
+  HookDto,
+  KeyDto,
+  MockDataDto,
+  PaginationDto,
+  ResendDto,
+  TriggerTestDto,
+  WebhookEventDto,
+} from './types.ts';
 
 /** How a field of `HookDto` is checked, which follows from its type (see `FieldKind`). */
 type RequiredKind<T> = T extends boolean
@@ -75,21 +84,34 @@ const checkOf = (field: string, kind: Kind): FieldCheck => [field, kind, CHECKS[
 const FIELD_CHECKS = Object.entries(HOOK_FIELDS).map(([field, kind]) => checkOf(field, kind));
 
 /**
- * The check of a scope's entity: `HookDto`'s fields, and as flags the `eventFlags` of the scope that `HookDto`
- * lacks. It returns the hook, or `undefined` when `value` is not one; fields a newer GitLab adds are kept as they
- * are.
+ * The check of a scope's entity: `HookDto`'s fields, the integer `parentField` (`project_id`) when the scope has
+ * a parent, and as flags the `eventFlags` of the scope that `HookDto` lacks. Those flags may be absent: each is
+ * newer than some GitLab still in use (`milestone_events` 18.2, `vulnerability_events` only in EE), and an absent
+ * flag reads as `false`, as GitLab's own GraphQL reads a nil one. It returns the hook, or `undefined` when
+ * `value` is not one; fields a newer GitLab adds are kept as they are.
  */
 export function hookReader<Hook extends HookDto>(
   eventFlags: readonly string[],
+  parentField?: string,
 ): (value: unknown) => Hook | undefined {
   const added = eventFlags.filter((flag) => !Object.hasOwn(HOOK_FIELDS, flag));
-  const checks = [...FIELD_CHECKS, ...added.map((flag) => checkOf(flag, 'flag'))];
+  const checks = [
+    ...FIELD_CHECKS,
+    ...(parentField === undefined ? [] : [checkOf(parentField, 'integer')]),
+    ...added.map((flag) => checkOf(flag, 'optional flag')),
+  ];
+  // Event flags read as false when null (and the scope's own when absent); `token_present` and the like stay absent.
+  const toFalse = new Set([
+    ...FIELD_CHECKS.filter(([, kind]) => kind === 'flag').map(([field]) => field),
+    ...added,
+  ]);
   return (value) => {
     if (!isRecord(value)) return undefined;
     let hook = value;
-    for (const [field, kind, check] of checks) {
+    for (const [field, , check] of checks) {
       if (!check(value[field])) return undefined;
-      if (kind === 'flag' && value[field] === null) hook = { ...hook, [field]: false };
+      const absent = value[field] === null || value[field] === undefined;
+      if (absent && toFalse.has(field)) hook = { ...hook, [field]: false };
     }
     return hook as unknown as Hook;
   };
@@ -106,6 +128,67 @@ export function toHookList(value: unknown): HookDto[] | undefined {
 /** The sample event `POST /hooks/:id` echoes: any JSON object. */
 export function toMockData(value: unknown): MockDataDto | undefined {
   return isRecord(value) ? value : undefined;
+}
+
+/** What the test endpoint of a project or group hook answers (`{"message":"201 Created"}`): any JSON object. */
+export function toTriggerTest(value: unknown): TriggerTestDto | undefined {
+  if (!isRecord(value)) return undefined;
+  return { message: typeof value.message === 'string' ? value.message : '' };
+}
+
+/** `GET /projects/:id` or `GET /groups/:id`, read for the fields the gateway serves; `pathField` holds the path. */
+export function toContainer(value: unknown, pathField: string): ContainerDto | undefined {
+  if (!isRecord(value)) return undefined;
+  const { id, name, web_url: webUrl } = value;
+  const fullPath = value[pathField];
+  if (!Number.isSafeInteger(id) || typeof fullPath !== 'string' || fullPath === '') return undefined;
+  if (typeof name !== 'string' || typeof webUrl !== 'string') return undefined;
+  return { id: id as number, name, full_path: fullPath, web_url: webUrl };
+}
+
+const absent = (value: unknown): boolean => value === undefined || value === null;
+/** How each field of a delivery log entry is checked; every one but `id` and `created_at` may be absent. */
+const EVENT_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = {
+  id: Number.isSafeInteger,
+  created_at: isString,
+  url: absentOr(isString),
+  trigger: absentOr(isString),
+  request_headers: absentOr(isRecord),
+  response_headers: absentOr(isRecord),
+  response_body: absentOr(isString),
+  execution_duration: absentOr((value) => typeof value === 'number'),
+  // GitLab stores the status as a string; an integer is taken as the same status.
+  response_status: absentOr((value) => isString(value) || Number.isSafeInteger(value)),
+};
+
+/** A delivery log entry (`API::Entities::WebHookLog`), or `undefined` when `value` is not one. */
+export function toWebhookEvent(value: unknown): WebhookEventDto | undefined {
+  if (!isRecord(value)) return undefined;
+  for (const [field, check] of Object.entries(EVENT_FIELDS)) if (!check(value[field])) return undefined;
+  const or = <T>(field: string, fallback: T): T => (absent(value[field]) ? fallback : (value[field] as T));
+  return {
+    id: value.id as number,
+    url: or('url', ''),
+    trigger: or('trigger', ''),
+    request_headers: or('request_headers', {}),
+    request_data: or('request_data', null),
+    response_headers: or('response_headers', {}),
+    response_body: or('response_body', null),
+    execution_duration: or('execution_duration', null),
+    response_status: absent(value.response_status) ? null : String(value.response_status),
+    created_at: value.created_at as string,
+  };
+}
+
+/** A list of delivery log entries, or `undefined` when any is not one. */
+export function toWebhookEventList(value: unknown): WebhookEventDto[] | undefined {
+  return everyItem(value, toWebhookEvent);
+}
+
+/** What resend answers: the receiver's HTTP status. */
+export function toResend(value: unknown): ResendDto | undefined {
+  if (!isRecord(value) || !Number.isSafeInteger(value.response_status)) return undefined;
+  return { response_status: value.response_status as number };
 }
 
 /** A header's integer: `undefined` when absent or not a number, `null` when GitLab sent it empty ("none"). */

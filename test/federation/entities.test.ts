@@ -115,14 +115,14 @@ describe('_entities', () => {
   });
 
   it('refuses the whole call for a __typename that is not an entity of this subgraph', async () => {
-    for (const typename of ['Project', 'WebhookUrlVariable', 'Query']) {
+    for (const typename of ['Namespace', 'WebhookUrlVariable', 'Query']) {
       const result = await entities([hookRef(gid(ids[0] as number)), { __typename: typename, id: '1' }]);
       assert.equal(result.data, null, typename);
       assert.equal(result.errors?.length, 1, typename);
       assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', typename);
       assert.equal(
         result.errors?.[0]?.message,
-        `Representation 1 has __typename "${typename}", which is not an entity of this subgraph (its entities: SystemHook)`,
+        `Representation 1 has __typename "${typename}", which is not an entity of this subgraph (its entities: Group, GroupHook, Project, ProjectHook, SystemHook, WebhookEvent)`,
       );
     }
     assert.deepEqual(stack.upstreamRequests(), [], 'no representation of a refused call reaches GitLab');

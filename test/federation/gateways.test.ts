@@ -85,7 +85,7 @@ describe('composition with a second subgraph', () => {
   it('merges SystemHook from both subgraphs and the shared PageInfo into one supergraph', () => {
     assert.match(
       supergraphSdl,
-      /type SystemHook implements Node\s+@join__implements\(graph: SYSTEM_HOOKS, interface: "Node"\)\s+@join__type\(graph: OWNERSHIP, key: "id"\)\s+@join__type\(graph: SYSTEM_HOOKS, key: "id"\)/,
+      /type SystemHook implements Node & Webhook\s+@join__implements\(graph: SYSTEM_HOOKS, interface: "Node"\)\s+@join__implements\(graph: SYSTEM_HOOKS, interface: "Webhook"\)\s+@join__type\(graph: OWNERSHIP, key: "id"\)\s+@join__type\(graph: SYSTEM_HOOKS, key: "id"\)/,
     );
     assert.match(supergraphSdl, /ownerTeam: String @join__field\(graph: OWNERSHIP\)/);
     assert.match(

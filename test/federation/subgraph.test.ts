@@ -17,7 +17,7 @@ describe('subgraph.graphql', () => {
       sdl,
       /^extend schema\s+@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+", import: \["@key", "@shareable"\]\)/,
     );
-    assert.match(sdl, /^type SystemHook implements Node\s+@key\(fields: "id"\)\s*\{/m);
+    assert.match(sdl, /^type SystemHook implements Node & Webhook\s+@key\(fields: "id"\)\s*\{/m);
     assert.match(sdl, /^type PageInfo\s+@shareable\s*\{/m);
     // The federation plumbing is the gateway's business, not part of the SDL it composes.
     assert.doesNotMatch(sdl, /_entities|_service|_Any|_Entity/);
@@ -29,7 +29,7 @@ describe('subgraph.graphql', () => {
     ]);
     assert.match(
       supergraph,
-      /type SystemHook implements Node\s+@join__implements\(graph: SYSTEM_HOOKS, interface: "Node"\)\s+@join__type\(graph: SYSTEM_HOOKS, key: "id"\)/,
+      /type SystemHook implements Node & Webhook\s+@join__implements\(graph: SYSTEM_HOOKS, interface: "Node"\)\s+@join__implements\(graph: SYSTEM_HOOKS, interface: "Webhook"\)\s+@join__type\(graph: SYSTEM_HOOKS, key: "id"\)/,
     );
   });
 });

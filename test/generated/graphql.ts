@@ -38,21 +38,21 @@ export type CreateSystemHookInput = {
   urlVariables?: Array<WebhookUrlVariableInput> | null | undefined;
 };
 
-/** The custom header to remove from a system hook. */
+/** The custom header to remove from a hook. */
 export type DeleteHookCustomHeaderInput = {
   /** A unique identifier for the client performing the mutation, echoed in the payload. */
   clientMutationId?: string | null | undefined;
-  /** The hook. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  /** The hook: its global ID (`gid://gitlab/SystemHook/<id>`, `gid://gitlab/ProjectHook/<id>?project_id=<project_id>`, `gid://gitlab/GroupHook/<id>?group_id=<group_id>`), or a system hook's REST id. */
   hookId: string | number;
   /** Name of the custom header. */
   key: string;
 };
 
-/** The URL variable to remove from a system hook. */
+/** The URL variable to remove from a hook. */
 export type DeleteHookUrlVariableInput = {
   /** A unique identifier for the client performing the mutation, echoed in the payload. */
   clientMutationId?: string | null | undefined;
-  /** The hook. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  /** The hook: its global ID (`gid://gitlab/SystemHook/<id>`, `gid://gitlab/ProjectHook/<id>?project_id=<project_id>`, `gid://gitlab/GroupHook/<id>?group_id=<group_id>`), or a system hook's REST id. */
   hookId: string | number;
   /** Name of the URL variable. */
   key: string;
@@ -66,11 +66,11 @@ export type DeleteSystemHookInput = {
   id: string | number;
 };
 
-/** The custom header to set on a system hook. */
+/** The custom header to set on a hook. */
 export type SetHookCustomHeaderInput = {
   /** A unique identifier for the client performing the mutation, echoed in the payload. */
   clientMutationId?: string | null | undefined;
-  /** The hook. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  /** The hook: its global ID (`gid://gitlab/SystemHook/<id>`, `gid://gitlab/ProjectHook/<id>?project_id=<project_id>`, `gid://gitlab/GroupHook/<id>?group_id=<group_id>`), or a system hook's REST id. */
   hookId: string | number;
   /** Name of the custom header. */
   key: string;
@@ -78,11 +78,11 @@ export type SetHookCustomHeaderInput = {
   value: string;
 };
 
-/** The URL variable to set on a system hook. */
+/** The URL variable to set on a hook. */
 export type SetHookUrlVariableInput = {
   /** A unique identifier for the client performing the mutation, echoed in the payload. */
   clientMutationId?: string | null | undefined;
-  /** The hook. Global ID `gid://gitlab/SystemHook/<id>`, or the REST id. */
+  /** The hook: its global ID (`gid://gitlab/SystemHook/<id>`, `gid://gitlab/ProjectHook/<id>?project_id=<project_id>`, `gid://gitlab/GroupHook/<id>?group_id=<group_id>`), or a system hook's REST id. */
   hookId: string | number;
   /** Name of the URL variable. */
   key: string;
@@ -318,14 +318,24 @@ export type NodeQueryVariables = Exact<{
 }>;
 
 
-export type NodeQuery = { node: { url: string, id: string } | null };
+export type NodeQuery = { node:
+    | { id: string }
+    | { id: string }
+    | { url: string, id: string }
+    | { id: string }
+   | null };
 
 export type NodesQueryVariables = Exact<{
   ids: Array<string | number> | string | number;
 }>;
 
 
-export type NodesQuery = { nodes: Array<{ url: string, id: string } | null> };
+export type NodesQuery = { nodes: Array<
+    | { id: string }
+    | { id: string }
+    | { url: string, id: string }
+    | { id: string }
+   | null> };
 
 export type RecentSystemHookEventsQueryVariables = Exact<{
   first?: number | null | undefined;

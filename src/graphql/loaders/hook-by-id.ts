@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { isUpstreamError } from '../../upstream/errors.ts';
+import { isParentNotFound, isUpstreamError } from '../../upstream/errors.ts';
 import type { HookDto, HookPageDto } from '../../upstream/types.ts';
 
 /**
@@ -105,7 +105,10 @@ export function createHookLoader<Hook extends HookDto>(
   };
 }
 
-/** One `GET …/hooks/:id` per id, at most `concurrency` at once; a 404 proves the hook absent. */
+/**
+ * One `GET …/hooks/:id` per id, at most `concurrency` at once; a 404 proves the hook absent, unless it says the
+ * project or group is (that is the parent's absence, which its reader reports).
+ */
 export const readEach: BatchRead = async (reads, ids, concurrency, found) => {
   let next = 0;
   const worker = async () => {
@@ -114,7 +117,8 @@ export const readEach: BatchRead = async (reads, ids, concurrency, found) => {
       try {
         found.set(id, await reads.getHook(id));
       } catch (error) {
-        found.set(id, isUpstreamError(error) && error.code === 'NOT_FOUND' ? null : asError(error));
+        const absent = isUpstreamError(error) && error.code === 'NOT_FOUND' && !isParentNotFound(error);
+        found.set(id, absent ? null : asError(error));
       }
     }
   };

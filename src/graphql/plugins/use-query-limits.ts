@@ -21,6 +21,7 @@ import {
   Source,
   TokenKind,
   type ValidationContext,
+  type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { GITLAB_MAX_PER_PAGE } from '../../upstream/types.ts';
@@ -59,24 +60,28 @@ export type QueryLimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'co
 /**
  * How many calls to GitLab a field can cause at most, declared where the field is defined (its
  * `extensions.upstreamCalls`, see {@link upstreamCalls}). A field is counted once for each place it is selected,
- * not once per item of a list around it: only fields that no list encloses may call GitLab (root fields, and a
- * mutation payload's `systemHook`).
+ * times the items of the lists around it (see {@link itemsOf}): a hook's `webhookEvents` in a page of 20 hooks
+ * counts 20 times.
  */
 export type UpstreamCallCost =
   /** At most this many calls, whatever the arguments. */
   | number
   /** At most one call per item of the list argument `perItemOf`, which takes at most `max` items. */
-  | { readonly perItemOf: string; readonly max: number };
+  | { readonly perItemOf: string; readonly max: number }
+  /** At most this many calls for this use of the field, by its arguments as written (a page window's). */
+  | ((field: FieldNode) => number);
 
 /** The `extensions` of a field that calls GitLab: `t.field({ ..., extensions: upstreamCalls(1) })`. */
 export function upstreamCalls(cost: UpstreamCallCost): { upstreamCalls: UpstreamCallCost } {
   return { upstreamCalls: cost };
 }
 
-/** A list variable whose every item may cost one call, at most `max` of them. */
+/** A list variable whose every item may cost `each` calls (one by default), at most `max` items. */
 export interface CallsPerItem {
   readonly variable: string;
   readonly max: number;
+  /** Calls per item: the selection below a list that the variable sizes. @default 1 */
+  readonly each?: number;
 }
 
 /** The calls to GitLab an operation can cause: those its text decides, and those its variables' lists add. */
@@ -94,9 +99,51 @@ function addCalls(a: UpstreamCallPlan, b: UpstreamCallPlan): UpstreamCallPlan {
   return { fixed: a.fixed + b.fixed, perItem: [...a.perItem, ...b.perItem] };
 }
 
+/** How many items a field's selection is resolved for: a number, or as many as a list variable holds. */
+type Items = number | { readonly variable: string; readonly max: number };
+
+/**
+ * How many items a field's selection is resolved for, for the calls below it: a page's size as written (20, the
+ * default page, without one; 100 when a variable decides), a list argument's length (a list variable's, when the
+ * request runs), and 1 for anything else.
+ */
+function itemsOf(field: FieldNode, definition: GraphQLField<unknown, unknown> | undefined): Items {
+  if (!definition) return 1;
+  if (definition.args.some((arg) => arg.name === 'first' || arg.name === 'last')) {
+    const sizes = (field.arguments ?? []).filter(
+      (arg) => arg.name.value === 'first' || arg.name.value === 'last',
+    );
+    if (sizes.length === 0) return DEFAULT_ITEMS;
+    const size = (value: ValueNode) => (value.kind === Kind.INT ? Number(value.value) : GITLAB_MAX_PER_PAGE);
+    return Math.max(...sizes.map((arg) => size(arg.value)));
+  }
+  if (!isList(definition.type)) return 1;
+  for (const arg of field.arguments ?? []) {
+    const argDefinition = definition.args.find((candidate) => candidate.name === arg.name.value);
+    if (argDefinition && isList(argDefinition.type) && arg.value.kind === Kind.VARIABLE) {
+      return { variable: arg.value.name.value, max: GITLAB_MAX_PER_PAGE };
+    }
+  }
+  return Math.max(1, listArgumentSize(field, definition));
+}
+
+/** GitLab's default page, which a connection serves without `first` or `last`. */
+const DEFAULT_ITEMS = 20;
+
+/** The calls of a selection resolved for `items` items; a list variable's calls count at their most. */
+function timesItems(plan: UpstreamCallPlan, items: Items): UpstreamCallPlan {
+  if (items === 1 || plan === NO_CALLS) return plan;
+  const perItemMost = plan.perItem.reduce((sum, entry) => sum + entry.max * (entry.each ?? 1), 0);
+  const each = plan.fixed + perItemMost;
+  if (each === 0) return NO_CALLS;
+  if (typeof items === 'number') return { fixed: each * items, perItem: [] };
+  return { fixed: 0, perItem: [{ ...items, each }] };
+}
+
 /** What one use of a field costs by its declared cost and the arguments written in the document. */
 function callsOf(field: FieldNode, cost: UpstreamCallCost): UpstreamCallPlan {
   if (typeof cost === 'number') return { fixed: cost, perItem: [] };
+  if (typeof cost === 'function') return { fixed: cost(field), perItem: [] };
   const value = field.arguments?.find((arg) => arg.name.value === cost.perItemOf)?.value;
   if (value === undefined) return NO_CALLS;
   if (value.kind === Kind.VARIABLE)
@@ -265,7 +312,10 @@ class OperationMeter {
       aliases: children.aliases + (node.alias ? 1 : 0),
       directives: children.directives + directiveCount(node.directives),
       complexity: introspection ? 0 : 1 + children.complexity * multiplier,
-      calls: cost === undefined ? children.calls : addCalls(children.calls, callsOf(node, cost)),
+      calls: addCalls(
+        timesItems(children.calls, itemsOf(node, definition)),
+        cost === undefined ? NO_CALLS : callsOf(node, cost),
+      ),
     };
   }
 

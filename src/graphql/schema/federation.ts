@@ -11,8 +11,8 @@ import { GITLAB_MAX_PER_PAGE, type HookDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
-import { parseHookId, quoteValue } from './global-id.ts';
-import type { HookResource } from './hook-resource.ts';
+import { quoteValue } from './global-id.ts';
+import { type HookResource, locateHook } from './hook-resource.ts';
 import { nodeRoutes } from './node.ts';
 
 /**
@@ -45,7 +45,8 @@ export function hookReferenceResolver<T extends HookScopeTypes>(resource: HookRe
     if (typeof id !== 'string' && typeof id !== 'number') {
       throw badUserInput(`The "id" of a ${model} representation must be a global ID or a REST id`);
     }
-    return resource.hooksOf(ctx).loader.load(parseHookId(String(id), model));
+    const { hooks, id: restId } = locateHook(resource, ctx, String(id));
+    return hooks.loader.load(restId);
   };
 }
 

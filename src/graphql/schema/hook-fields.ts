@@ -1,6 +1,8 @@
 import type { FieldMap } from '@pothos/core';
 import type { HookScopeTypes } from '../../upstream/hook-scope.ts';
 import type { HookDto, KeyDto } from '../../upstream/types.ts';
+import type { GatewayContext } from '../context.ts';
+import { upstreamCalls } from '../plugins/use-query-limits.ts';
 import { builder } from './builder.ts';
 import { encodeGlobalId } from './global-id.ts';
 import type { HookResource } from './hook-resource.ts';
@@ -82,6 +84,24 @@ const EVENT_NOUNS: Readonly<Record<string, string>> = {
   tag_push_events: 'tag push',
   merge_requests_events: 'merge request',
   repository_update_events: 'repository update',
+  issues_events: 'issue',
+  confidential_issues_events: 'confidential issue',
+  note_events: 'comment',
+  confidential_note_events: 'confidential comment',
+  pipeline_events: 'pipeline',
+  wiki_page_events: 'wiki page',
+  deployment_events: 'deployment',
+  feature_flag_events: 'feature flag',
+  job_events: 'job',
+  releases_events: 'release',
+  milestone_events: 'milestone',
+  emoji_events: 'emoji',
+  resource_access_token_events: 'expiring access token',
+  resource_deploy_token_events: 'expiring deploy token',
+  vulnerability_events: 'vulnerability',
+  member_events: 'group member',
+  subgroup_events: 'subgroup',
+  project_events: 'project',
 };
 
 /** A flag's GraphQL name, its REST name in camelCase: `merge_requests_events` is `mergeRequestsEvents`. */
@@ -100,11 +120,33 @@ export function isHookDto(value: unknown): value is HookDto {
   return typeof value === 'object' && value !== null && 'created_at' in value && 'url' in value;
 }
 
+/** Whether a hook entity is one that lives under `idField`'s parent (`project_id`), or under none. */
+export function isHookUnder(value: unknown, idField: string | undefined): boolean {
+  if (!isHookDto(value)) return false;
+  const under = (field: string) => field in value;
+  return idField === undefined ? !under('project_id') && !under('group_id') : under(idField);
+}
+
 type Types = typeof builder.$inferSchemaTypes;
 export type HookFieldBuilder = PothosSchemaTypes.ObjectFieldBuilder<Types, HookDto>;
+/** A builder of the fields every hook type has: an object type's, or the `Webhook` interface's. */
+type BaseFieldBuilder = PothosSchemaTypes.FieldBuilder<Types, HookDto, 'Object' | 'Interface'>;
+
+/** What the base fields of one type say and do that differs between the scopes and the interface. */
+export interface BaseFieldOptions {
+  /** The global ID's form, in `id`'s description: `gid://gitlab/SystemHook/<id>`. */
+  readonly idForm: string;
+  globalId(hook: HookDto): string;
+  readonly descriptions: { readonly disabledUntil: string; readonly customWebhookTemplate: string };
+  /**
+   * The hook's URL variables and custom headers when its entity lacks them (a project's list), read whole.
+   * @default none: an entity without them has none
+   */
+  whole?(hook: HookDto, ctx: GatewayContext): Promise<HookDto | null>;
+}
 
 /** A Boolean field for each of the scope's event flags. */
-function eventFlagFields(t: HookFieldBuilder, flags: readonly string[]): FieldMap {
+function eventFlagFields(t: BaseFieldBuilder, flags: readonly string[]): FieldMap {
   const fields: FieldMap = {};
   for (const flag of flags) {
     // The scope's types make every flag a Boolean of its hooks, which this builder over `HookDto` cannot see.
@@ -118,10 +160,45 @@ function eventFlagFields(t: HookFieldBuilder, flags: readonly string[]): FieldMa
 /** The fields of a scope's hook object type: the base entity's, its event flags', and its own. */
 export function hookFields<T extends HookScopeTypes>(t: HookFieldBuilder, resource: HookResource<T>) {
   const { scope } = resource;
+  const idForm = `gid://gitlab/${scope.model}/<id>${idQueryForm(resource.idParams ?? [])}`;
+  const options: BaseFieldOptions = {
+    idForm,
+    globalId: (hook) => encodeGlobalId(scope.model, hook.id, resource.idParamsOf?.(hook as T['hook'])),
+    descriptions: resource.descriptions,
+    whole: resource.whole,
+  };
+  return {
+    ...baseHookFields(t, options),
+    ...eventFlagFields(t, scope.eventFlags),
+    ...resource.fields?.(t),
+  };
+}
+
+/** The query string of a scope's global IDs, as descriptions show it: `?project_id=<project_id>`. */
+export function idQueryForm(params: readonly string[]): string {
+  return params.length > 0 ? `?${params.map((param) => `${param}=<${param}>`).join('&')}` : '';
+}
+
+/** The keys of a hook's URL variables or custom headers, read whole when its entity lacks them. */
+function keysOf(
+  hook: HookDto,
+  ctx: GatewayContext,
+  field: 'url_variables' | 'custom_headers',
+  whole: BaseFieldOptions['whole'],
+): KeyDto[] | Promise<KeyDto[]> {
+  const keys = hook[field];
+  if (keys !== undefined && keys !== null) return keys;
+  if (!whole || keys === null) return [];
+  return whole(hook, ctx).then((read) => read?.[field] ?? []);
+}
+
+/** The fields every hook has, which the `Webhook` interface declares. */
+export function baseHookFields(t: BaseFieldBuilder, options: BaseFieldOptions) {
+  const { descriptions, whole } = options;
   return {
     id: t.id({
-      description: `Global ID of the hook, \`gid://gitlab/${scope.model}/<id>\`.`,
-      resolve: (hook) => encodeGlobalId(scope.model, hook.id),
+      description: `Global ID of the hook, \`${options.idForm}\`.`,
+      resolve: (hook) => options.globalId(hook),
     }),
     url: t.exposeString('url', {
       description: 'The stored URL template, with `{variable}` placeholders kept, as REST returns it.',
@@ -141,7 +218,7 @@ export function hookFields<T extends HookScopeTypes>(t: HookFieldBuilder, resour
       description: 'When the hook was created.',
       resolve: (h) => h.created_at,
     }),
-    ...eventFlagFields(t, scope.eventFlags),
+    ...eventFlagFields(t, ['push_events', 'tag_push_events', 'merge_requests_events']),
     enableSslVerification: t.exposeBoolean('enable_ssl_verification', {
       description: 'Whether TLS certificates are verified on delivery.',
     }),
@@ -165,22 +242,24 @@ export function hookFields<T extends HookScopeTypes>(t: HookFieldBuilder, resour
     disabledUntil: t.field({
       type: 'DateTime',
       nullable: true,
-      description: resource.descriptions.disabledUntil,
+      description: descriptions.disabledUntil,
       resolve: (h) => h.disabled_until ?? null,
     }),
     urlVariables: t.field({
       type: [WebhookUrlVariable],
       description: 'URL variables of the hook, keys only (GitLab 15.2+).',
-      resolve: (h) => h.url_variables ?? [],
+      ...(whole ? { extensions: upstreamCalls(1) } : {}),
+      resolve: (h, _args, ctx) => keysOf(h, ctx, 'url_variables', whole),
     }),
     customHeaders: t.field({
       type: [WebhookCustomHeader],
       description: 'Custom headers sent with each delivery, names only (GitLab 17+).',
-      resolve: (h) => h.custom_headers ?? [],
+      ...(whole ? { extensions: upstreamCalls(1) } : {}),
+      resolve: (h, _args, ctx) => keysOf(h, ctx, 'custom_headers', whole),
     }),
     customWebhookTemplate: t.string({
       nullable: true,
-      description: resource.descriptions.customWebhookTemplate,
+      description: descriptions.customWebhookTemplate,
       resolve: (h) => h.custom_webhook_template ?? null,
     }),
     tokenPresent: t.boolean({
@@ -196,6 +275,5 @@ export function hookFields<T extends HookScopeTypes>(t: HookFieldBuilder, resour
         'not say (before 19.0).',
       resolve: (h) => h.signing_token_present ?? null,
     }),
-    ...resource.fields?.(t),
   };
 }

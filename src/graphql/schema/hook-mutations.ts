@@ -3,10 +3,10 @@ import type { HookScopeTypes } from '../../upstream/hook-scope.ts';
 import type { HookParamsDto } from '../../upstream/types.ts';
 import type { RequestHooks } from '../loaders/hook-collections.ts';
 import { builder } from './builder.ts';
-import { encodeGlobalId, parseHookId } from './global-id.ts';
+import { encodeGlobalId } from './global-id.ts';
 import { eventNoun, flagFieldName, WebhookBranchFilterStrategy } from './hook-fields.ts';
 import { hookFieldName, restRoute } from './hook-names.ts';
-import type { HookRef, HookResource } from './hook-resource.ts';
+import { type HookRef, type HookResource, locateHook } from './hook-resource.ts';
 import {
   clientMutationIdField,
   hookIdField,
@@ -138,6 +138,7 @@ export function defineHookMutations<T extends HookScopeTypes>(resource: HookReso
 function primed<T extends HookScopeTypes>(hooks: RequestHooks<T>) {
   return (hook: T['hook']) => {
     hooks.loader.prime(hook);
+    hooks.detail.prime(hook);
     return { hook };
   };
 }
@@ -148,6 +149,7 @@ function defineCreate<T extends HookScopeTypes>(resource: HookResource<T>, ref: 
     description: `Parameters of a new ${scope.noun}. Left-out fields take GitLab defaults.`,
     fields: (t) => ({
       clientMutationId: clientMutationIdField(t),
+      ...resource.createIn?.fields(t),
       url: t.string({
         required: true,
         description: 'URL GitLab delivers to; may reference URL variables as `{key}`.',
@@ -165,7 +167,9 @@ function defineCreate<T extends HookScopeTypes>(resource: HookResource<T>, ref: 
       'The new hook; null when GitLab rejected the input.',
     ),
     resolve: (input, ctx) => {
-      const hooks = resource.hooksOf(ctx);
+      const hooks = resource.createIn
+        ? resource.createIn.collection(ctx, input)
+        : resource.collectionOf(ctx, {});
       return runMutation(
         input.clientMutationId,
         () => hooks.api.createHook(toHookParams<T['params']>(input)),
@@ -198,8 +202,7 @@ function defineUpdate<T extends HookScopeTypes>(resource: HookResource<T>, ref: 
       'The hook as GitLab holds it after the change; null when it rejected it.',
     ),
     resolve: (input, ctx) => {
-      const id = parseHookId(String(input.id), scope.model);
-      const hooks = resource.hooksOf(ctx);
+      const { hooks, id } = locateHook(resource, ctx, String(input.id));
       return runMutation(
         input.clientMutationId,
         () => hooks.api.updateHook(id, toHookParams<T['params']>(input)),
@@ -222,7 +225,10 @@ function defineDelete<T extends HookScopeTypes>(resource: HookResource<T>): void
     [`deleted${scope.model}Id`]: t.id({
       nullable: true,
       description: 'Global ID of the deleted hook.',
-      resolve: (result) => (result.deletedHookId ? encodeGlobalId(scope.model, result.deletedHookId) : null),
+      resolve: (result) =>
+        result.deletedHookId
+          ? encodeGlobalId(scope.model, result.deletedHookId, result.deletedIdParams)
+          : null,
     }),
   }));
   relayClassicMutation(`delete${scope.model}`, {
@@ -230,14 +236,14 @@ function defineDelete<T extends HookScopeTypes>(resource: HookResource<T>): void
     input: Input,
     payload: Payload,
     resolve: (input, ctx) => {
-      const id = parseHookId(String(input.id), scope.model);
-      const hooks = resource.hooksOf(ctx);
+      const { hooks, id, params: deletedIdParams } = locateHook(resource, ctx, String(input.id));
       return runMutation(
         input.clientMutationId,
         () => hooks.api.deleteHook(id),
         () => {
           hooks.loader.primeMissing(id);
-          return { deletedHookId: id };
+          hooks.detail.primeMissing(id);
+          return { deletedHookId: id, deletedIdParams };
         },
       );
     },
@@ -263,13 +269,17 @@ function defineTest<T extends HookScopeTypes>(resource: HookResource<T>, ref: Ho
     input: Input,
     payload: Payload,
     resolve: (input, ctx) => {
-      const id = parseHookId(String(input.id), scope.model);
+      const { hooks, id } = locateHook(resource, ctx, String(input.id));
       const args = test.args(input);
-      const hooks = resource.hooksOf(ctx);
       return runMutation(
         input.clientMutationId,
         () => hooks.api.testHook(id, ...args),
-        (testAnswer) => ({ hookId: id, testAnswer }),
+        // A test changes the hook's failure state (a success re-enables it): read it again if selected.
+        (testAnswer) => {
+          hooks.loader.forget(id);
+          hooks.detail.forget(id);
+          return { hookId: id, hooks, testAnswer };
+        },
       );
     },
   });

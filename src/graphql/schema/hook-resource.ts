@@ -1,4 +1,4 @@
-import type { FieldMap, InputFieldMap, ObjectRef } from '@pothos/core';
+import type { FieldMap, InputFieldMap, InterfaceRef, ObjectRef } from '@pothos/core';
 import type { HookScope, HookScopeTypes } from '../../upstream/hook-scope.ts';
 import { GITLAB_MAX_PER_PAGE, type HookDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
@@ -6,10 +6,9 @@ import type { RequestHooks } from '../loaders/hook-collections.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
 import { builder } from './builder.ts';
 import { hookReferenceResolver } from './federation.ts';
-import { globalIdForm, parseHookId } from './global-id.ts';
+import { encodeGlobalId, globalIdForm, parseGlobalId } from './global-id.ts';
 import { COUNT_LIMIT, resolveHookPage } from './hook-connection.ts';
 import { type HookFieldBuilder, hookFields } from './hook-fields.ts';
-import { defineKeyedSecretMutations } from './hook-key-mutations.ts';
 import { defineHookMutations } from './hook-mutations.ts';
 import { hookFieldName, restRoute } from './hook-names.ts';
 import type { InputFieldBuilder, PayloadFieldBuilder, PayloadFields } from './mutation-helpers.ts';
@@ -31,10 +30,17 @@ export interface HookResource<T extends HookScopeTypes = HookScopeTypes> {
   /** The scope: its REST paths, its GitLab model (the type's and its global IDs' name), its event flags. */
   readonly scope: HookScope<T>;
   /**
-   * This request's hooks of the scope. A scope whose hooks live under a parent also says where the parent
-   * comes from; system hooks have none.
+   * The parameters its global IDs carry, which name the parent REST reads the hook under:
+   * `gid://gitlab/ProjectHook/7?project_id=3`. @default none
    */
-  hooksOf(ctx: GatewayContext): RequestHooks<T>;
+  readonly idParams?: readonly string[];
+  /**
+   * This request's collection that a global ID's parameters name; a `BAD_USER_INPUT` error when they name
+   * none. System hooks take none.
+   */
+  collectionOf(ctx: GatewayContext, params: Readonly<Record<string, number>>): RequestHooks<T>;
+  /** The parameters of a hook's global ID, from its entity. @default none */
+  idParamsOf?(hook: T['hook']): Readonly<Record<string, number>>;
   /** The object type's description, before the sentence on secrets every hook type ends with. */
   readonly description: string;
   /** The base fields whose descriptions say something of the scope. */
@@ -44,10 +50,20 @@ export interface HookResource<T extends HookScopeTypes = HookScopeTypes> {
   /** Whether a value is one of this scope's hooks, for the `Node` interface's resolution of its type. */
   isTypeOf(value: unknown): boolean;
   /**
-   * What the names of the URL-variable and custom-header mutations start with after the verb: `Hook` for system
-   * hooks, the first scope (`setHookUrlVariable`).
+   * Where a create goes: the input fields that name the parent (`projectPath`), and the collection they name.
+   * @default none: the scope's one collection (system hooks)
    */
-  readonly keyMutationPrefix: string;
+  readonly createIn?: {
+    readonly fields: (t: InputFieldBuilder) => InputFieldMap;
+    collection(ctx: GatewayContext, input: Readonly<Record<string, unknown>>): RequestHooks<T>;
+  };
+  /**
+   * The hook read whole (`GET …/hooks/:id`), for the URL variables and custom headers that a list leaves out
+   * (a project's). @default none: every entity of the scope carries them
+   */
+  whole?(hook: HookDto, ctx: GatewayContext): Promise<HookDto | null>;
+  /** Whether the scope has the root query fields `systemHook` and `systemHooks`. @default false */
+  readonly rootQueries?: boolean;
   readonly test: HookTestMutation<T>;
 }
 
@@ -68,7 +84,10 @@ export interface HookTestMutation<T extends HookScopeTypes> {
  * global ID; the query of one hook and the connection of all; create, update, delete and test; and the
  * URL-variable and custom-header mutations.
  */
-export function defineHookResource<T extends HookScopeTypes>(resource: HookResource<T>): HookRef {
+export function defineHookResource<T extends HookScopeTypes>(
+  resource: HookResource<T>,
+  webhook: InterfaceRef<Types, HookDto>,
+): HookRef {
   const { scope } = resource;
   const ref: HookRef = builder.objectRef<HookDto>(scope.model);
   // A Relay node declared as an object implementing `Node`, not with `builder.node`: that one resolves `id`
@@ -78,7 +97,7 @@ export function defineHookResource<T extends HookScopeTypes>(resource: HookResou
     description:
       `${resource.description} Secrets (the token, URL-variable values and custom-header values) can be written ` +
       'but are never returned.',
-    interfaces: [builder.nodeInterfaceRef()],
+    interfaces: [builder.nodeInterfaceRef(), webhook],
     isTypeOf: (value) => resource.isTypeOf(value),
     fields: (t) => hookFields(t, resource),
   });
@@ -89,37 +108,33 @@ export function defineHookResource<T extends HookScopeTypes>(resource: HookResou
   });
   registerNodeType({
     typename: scope.model,
-    route: restRoute(scope, 'GET', '/:id'),
-    load: loaderOf(resource),
+    route: restRoute(scope, 'GET', scope.parent ? '/:hook_id' : '/:id'),
+    params: resource.idParams ?? [],
+    load: (ctx, id) => resource.collectionOf(ctx, id.params).loader.load(id.id),
   });
-  defineHookQueries(resource, ref);
+  if (resource.rootQueries) defineHookQueries(resource, ref);
   defineHookMutations(resource, ref);
-  defineKeyedSecretMutations(resource, ref, {
-    typeName: 'UrlVariable',
-    noun: 'URL variable',
-    restPath: 'url_variables',
-    set: 'setUrlVariable',
-    remove: 'deleteUrlVariable',
-  });
-  defineKeyedSecretMutations(resource, ref, {
-    typeName: 'CustomHeader',
-    noun: 'custom header',
-    restPath: 'custom_headers',
-    set: 'setCustomHeader',
-    remove: 'deleteCustomHeader',
-  });
   return ref;
 }
 
-/** A read of one of the scope's hooks by REST id, through the request's loader. */
-function loaderOf<T extends HookScopeTypes>(resource: HookResource<T>) {
-  return (ctx: GatewayContext, id: number): Promise<HookDto | null> => resource.hooksOf(ctx).loader.load(id);
+/** A hook's global ID: `gid://gitlab/SystemHook/7`, `gid://gitlab/ProjectHook/7?project_id=3`. */
+export function hookGlobalId<T extends HookScopeTypes>(resource: HookResource<T>, hook: T['hook']): string {
+  return encodeGlobalId(resource.scope.model, hook.id, resource.idParamsOf?.(hook));
+}
+
+/** The request's collection and REST id of the hook a global ID (or a plain REST id) names. */
+export function locateHook<T extends HookScopeTypes>(
+  resource: HookResource<T>,
+  ctx: GatewayContext,
+  value: string,
+): { hooks: RequestHooks<T>; id: number; params: Readonly<Record<string, number>> } {
+  const { id, params } = parseGlobalId(value, [resource.scope.model], () => resource.idParams ?? []);
+  return { hooks: resource.collectionOf(ctx, params), id, params };
 }
 
 /** The query of one hook by id, and the connection of all of them. */
 function defineHookQueries<T extends HookScopeTypes>(resource: HookResource<T>, ref: HookRef): void {
   const { scope } = resource;
-  const load = loaderOf(resource);
   const field = hookFieldName(scope);
   const plural = `${scope.noun}s`;
   builder.queryField(field, (t) =>
@@ -131,7 +146,10 @@ function defineHookQueries<T extends HookScopeTypes>(resource: HookResource<T>, 
         `REST: ${restRoute(scope, 'GET', '/:id')}`,
       extensions: upstreamCalls(1),
       args: { id: t.arg.id({ required: true, description: globalIdForm(scope.model) }) },
-      resolve: (_root, args, ctx) => load(ctx, parseHookId(String(args.id), scope.model)),
+      resolve: (_root, args, ctx): Promise<HookDto | null> => {
+        const { hooks, id } = locateHook(resource, ctx, String(args.id));
+        return hooks.loader.load(id);
+      },
     }),
   );
   defineNodeFields();
@@ -145,19 +163,27 @@ function defineHookQueries<T extends HookScopeTypes>(resource: HookResource<T>, 
           `${GITLAB_MAX_PER_PAGE}, ${DEFAULT_PAGE_SIZE} by default. REST: ${restRoute(scope, 'GET')}`,
         // Two pages, and one more to learn the list's length for `last` without `before`.
         extensions: upstreamCalls(3),
-        resolve: (_root, args, ctx) => resolveHookPage(resource.hooksOf(ctx), args),
+        resolve: (_root, args, ctx) => resolveHookPage(resource.collectionOf(ctx, {}), args),
       },
-      {
-        name: `${scope.model}Connection`,
-        description: `A page of ${plural}.`,
-        fields: (c) => ({
-          count: c.int({
-            description: `Number of ${plural} in all (REST: \`X-Total\`); ${COUNT_LIMIT + 1} when GitLab reports more than ${COUNT_LIMIT}.`,
-            resolve: (connection) => connection.count,
-          }),
-        }),
-      },
-      { name: `${scope.model}Edge`, description: `A ${scope.noun} and its cursor.` },
+      ...hookConnectionTypes(scope),
     ),
   );
+}
+
+/** The connection and edge types of a scope's hooks (`SystemHookConnection` with `count`, `SystemHookEdge`). */
+export function hookConnectionTypes(scope: HookScope) {
+  const plural = `${scope.noun}s`;
+  return [
+    {
+      name: `${scope.model}Connection`,
+      description: `A page of ${plural}.`,
+      fields: (c: PothosSchemaTypes.ObjectFieldBuilder<Types, { count: number }>) => ({
+        count: c.int({
+          description: `Number of ${plural} in all (REST: \`X-Total\`); ${COUNT_LIMIT + 1} when GitLab reports more than ${COUNT_LIMIT}.`,
+          resolve: (connection) => connection.count,
+        }),
+      }),
+    },
+    { name: `${scope.model}Edge`, description: `A ${scope.noun} and its cursor.` },
+  ] as const;
 }

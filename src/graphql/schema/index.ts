@@ -2,6 +2,9 @@ import { builder } from './builder.ts';
 import { FEDERATION_LINK_URL, guardFederationFields } from './federation.ts';
 import './scalars.ts';
 import './system-hook.ts';
+import './project-hook.ts';
+import './group-hook.ts';
+import './every-scope.ts';
 import './events/index.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { InputObjectRef, ObjectRef } from '@pothos/core';
+import type { InputObjectRef, InterfaceRef, ObjectRef } from '@pothos/core';
 import { isUpstreamError } from '../../upstream/errors.ts';
 import type { HookScopeTypes } from '../../upstream/hook-scope.ts';
 import type { HookDto } from '../../upstream/types.ts';
@@ -28,7 +28,13 @@ export interface MutationResult {
   hook?: HookDto | null;
   /** A hook to read (through the request's loader) only if the payload's hook field is selected. */
   hookId?: number | null;
+  /** The collection of `hook` or `hookId`: where the hook is read again, and which scope it is of. */
+  hooks?: { readonly loader: { load(id: number): Promise<HookDto | null> } } | undefined;
+  /** The scope model of `hooks` (`SystemHook`), for the payload fields that hold one scope's hooks. */
+  model?: string | undefined;
   deletedHookId?: number | null;
+  /** The parameters of the deleted hook's global ID (`project_id`). */
+  deletedIdParams?: Readonly<Record<string, number>> | undefined;
   /** What a scope's test endpoint answered: the sample event, for system hooks. */
   testAnswer?: unknown;
 }
@@ -75,8 +81,8 @@ export function payloadType(mutation: string, fields: (t: PayloadFieldBuilder) =
  */
 export function hookPayloadField<T extends HookScopeTypes>(
   t: PayloadFieldBuilder,
-  resource: HookResource<T>,
-  type: ObjectRef<Types, HookDto>,
+  resource: HookResource<T> | undefined,
+  type: ObjectRef<Types, HookDto> | InterfaceRef<Types, HookDto>,
   description: string,
 ) {
   return t.field({
@@ -85,13 +91,19 @@ export function hookPayloadField<T extends HookScopeTypes>(
     description,
     // A read after a change GitLab answered with 204.
     extensions: upstreamCalls(1),
-    resolve: (result, _args, ctx) => {
-      if (result.hook) return result.hook;
-      if (!result.hookId) return null;
-      const read: Promise<HookDto | null> = resource.hooksOf(ctx).loader.load(result.hookId);
-      return read;
-    },
+    resolve: (result) => payloadHook(result, resource?.scope.model),
   });
+}
+
+/** The payload's hook, when it is of the scope `model` names (any scope when undefined). */
+export function payloadHook(
+  result: MutationResult,
+  model?: string,
+): HookDto | null | Promise<HookDto | null> {
+  if (model !== undefined && result.model !== undefined && result.model !== model) return null;
+  if (result.hook) return result.hook;
+  if (!result.hookId || !result.hooks) return null;
+  return result.hooks.loader.load(result.hookId);
 }
 
 /** The payload of a mutation that returns one hook, in the member the scope names (`systemHook`). */

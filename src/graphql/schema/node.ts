@@ -3,7 +3,7 @@ import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
 import { builder } from './builder.ts';
-import { parseGlobalId } from './global-id.ts';
+import { type ParsedGlobalId, parseGlobalId } from './global-id.ts';
 
 /**
  * `node` and `nodes`, which read any object by global ID: each type that implements `Node` registers how a
@@ -16,8 +16,10 @@ interface NodeType {
   readonly typename: string;
   /** Its REST read, as descriptions quote it: `GET /api/v4/hooks/:id`. */
   readonly route: string;
+  /** The parameters its global IDs carry (`project_id`). @default none */
+  readonly params?: readonly string[];
   /** Reads one through the request's loader; null when it does not exist. */
-  load(ctx: GatewayContext, id: number): Promise<unknown>;
+  load(ctx: GatewayContext, id: ParsedGlobalId): Promise<unknown>;
 }
 
 const NODE_TYPES = new Map<string, NodeType>();
@@ -42,10 +44,15 @@ export function nodeRoutes(): string {
     .join(', ');
 }
 
+/** The parameters a registered type's global IDs carry. */
+export function nodeParams(typename: string): readonly string[] {
+  return NODE_TYPES.get(typename)?.params ?? [];
+}
+
 /** The type and REST id of a global ID, checked against the registered types. */
-function parseNodeId(value: string): { type: NodeType; id: number } {
-  const { typename, id } = parseGlobalId(value, typenames());
-  return { type: NODE_TYPES.get(typename) as NodeType, id };
+function parseNodeId(value: string): { type: NodeType; id: ParsedGlobalId } {
+  const id = parseGlobalId(value, typenames(), nodeParams);
+  return { type: NODE_TYPES.get(id.typename) as NodeType, id };
 }
 
 let defined = false;

@@ -43,18 +43,23 @@ export interface WindowRequest {
   last: number | null;
 }
 
-export function checkSize(value: number | null | undefined, argument: 'first' | 'last'): number | null {
+export function checkSize(
+  value: number | null | undefined,
+  argument: 'first' | 'last',
+  max: number,
+): number | null {
   if (value === null || value === undefined) return null;
-  if (value < 0 || value > GITLAB_MAX_PER_PAGE) {
-    throw badUserInput(`${argument} must be between 0 and ${GITLAB_MAX_PER_PAGE}, got ${value}`);
+  if (value < 0 || value > max) {
+    throw badUserInput(`${argument} must be between 0 and ${max}, got ${value}`);
   }
   return value;
 }
 
-export function windowRequest(args: WindowArguments): WindowRequest {
-  let first = checkSize(args.first, 'first');
-  const last = checkSize(args.last, 'last');
-  if (first === null && last === null) first = DEFAULT_PAGE_SIZE;
+/** The window the Relay arguments name, with pages of at most `maxSize` items (GitLab's page limit). */
+export function windowRequest(args: WindowArguments, maxSize = GITLAB_MAX_PER_PAGE): WindowRequest {
+  let first = checkSize(args.first, 'first', maxSize);
+  const last = checkSize(args.last, 'last', maxSize);
+  if (first === null && last === null) first = Math.min(DEFAULT_PAGE_SIZE, maxSize);
   const start = args.after ? decodeCursor(args.after, 'after') + 1 : 0;
   const before = args.before ? decodeCursor(args.before, 'before') : null;
   let end = before;
@@ -74,11 +79,12 @@ export interface PageRequest {
 
 /**
  * The fewest GitLab pages that cover positions `[start, end)`: one page whenever some `per_page` between the
- * window's size and 100 holds the whole window, otherwise two pages of the window's size.
+ * window's size and `maxPerPage` holds the whole window, otherwise two pages of the window's size (a window
+ * is never larger than `maxPerPage`).
  */
-export function planPages(start: number, end: number): PageRequest[] {
+export function planPages(start: number, end: number, maxPerPage = GITLAB_MAX_PER_PAGE): PageRequest[] {
   const size = Math.max(1, end - start);
-  for (let perPage = size; perPage <= GITLAB_MAX_PER_PAGE; perPage++) {
+  for (let perPage = size; perPage <= maxPerPage; perPage++) {
     const first = Math.floor(start / perPage);
     if (first === Math.floor((start + size - 1) / perPage)) return [{ page: first + 1, perPage }];
   }

@@ -1,14 +1,16 @@
 import { SYSTEM_HOOKS, type SystemHookTypes } from '../../upstream/hook-scope.ts';
-import { isHookDto } from './hook-fields.ts';
+import { isHookUnder } from './hook-fields.ts';
 import { defineHookResource, type HookResource } from './hook-resource.ts';
+import { Webhook } from './webhook.ts';
 
 /**
- * System hooks in the schema: the one hook scope the gateway serves. A new scope is a value like this one,
- * over its upstream scope, and one `defineHookResource` call.
+ * System hooks in the schema. Each scope is a value like this one, over its upstream scope, and one
+ * `defineHookResource` call (`project-hook.ts`, `group-hook.ts`).
  */
 export const SYSTEM_HOOK_RESOURCE: HookResource<SystemHookTypes> = {
   scope: SYSTEM_HOOKS,
-  hooksOf: (ctx) => ctx.hooks(SYSTEM_HOOKS),
+  collectionOf: (ctx) => ctx.hooks(SYSTEM_HOOKS),
+  rootQueries: true,
   description: 'An instance-wide webhook (system hook) that GitLab calls on system events.',
   descriptions: {
     disabledUntil: 'End of a temporary disablement; null for system hooks, which are never disabled.',
@@ -22,8 +24,7 @@ export const SYSTEM_HOOK_RESOURCE: HookResource<SystemHookTypes> = {
       resolve: (h) => h.organization_id ?? null,
     }),
   }),
-  isTypeOf: isHookDto,
-  keyMutationPrefix: 'Hook',
+  isTypeOf: (value) => isHookUnder(value, undefined),
   test: {
     description: 'Makes GitLab deliver a sample event to a system hook now.',
     args: () => [],
@@ -39,4 +40,4 @@ export const SYSTEM_HOOK_RESOURCE: HookResource<SystemHookTypes> = {
   },
 };
 
-export const SystemHook = defineHookResource(SYSTEM_HOOK_RESOURCE);
+export const SystemHook = defineHookResource(SYSTEM_HOOK_RESOURCE, Webhook);

@@ -43,8 +43,8 @@ builder.queryField('systemHookEvents', (t) =>
         if (!history)
           throw gatewayError('EVENTS_DISABLED', 'System hook events are not enabled on this gateway');
         const page = await history({
-          first: checkSize(args.first, 'first'),
-          last: checkSize(args.last, 'last'),
+          first: checkSize(args.first, 'first', MAX_HISTORY_PAGE),
+          last: checkSize(args.last, 'last', MAX_HISTORY_PAGE),
           after: args.after,
           before: args.before,
           types: args.types,
