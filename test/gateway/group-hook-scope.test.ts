@@ -313,4 +313,27 @@ describe('group hooks: keys, tests, delivery log, resend, roles and bad input', 
     assert.equal(read.errors, undefined, JSON.stringify(read.errors));
     assert.equal(read.data.group.webhook, null);
   });
+
+  it("answers GitLab's plan limit of 50 group hooks as a payload error through createGroupHook", async () => {
+    const group = t.world.otherGroup;
+    const count = async () => (await t.rest('GET', `/groups/${group.id}/hooks?per_page=100`)).body.length;
+    for (let i = await count(); i < 50; i++) {
+      const hook = await t.rest('POST', `/groups/${group.id}/hooks`, {
+        token: t.world.owner.token,
+        json: { url: `https://hooks.example.com/fill/${i}` },
+      });
+      assert.equal(hook.status, 201, hook.text);
+    }
+    const result = await t.stack.requestText(
+      CREATE,
+      { input: { groupPath: group.full_path, url: 'https://hooks.example.com/51' } },
+      owner(),
+    );
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    assert.deepEqual(result.data.createGroupHook, {
+      errors: ['Maximum number of group hooks (50) exceeded'],
+      groupHook: null,
+    });
+    assert.equal(await count(), 50);
+  });
 });

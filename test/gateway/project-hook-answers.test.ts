@@ -247,4 +247,59 @@ describe('project hooks: credentials, roles, unknown and foreign ids, limits', (
     assert.equal(listed.errors, undefined, JSON.stringify(listed.errors));
     assert.deepEqual(listed.data.project.webhooks, { count: 100, pageInfo: { hasNextPage: false } });
   });
+
+  it("answers bad URL-variable and custom-header keys and values with GitLab's verdict, and changes nothing", async () => {
+    const hookId = Number(/ProjectHook\/(\d+)/.exec(hookGid)?.[1]);
+    const before = await t.rest('GET', `/projects/${t.world.project.id}/hooks/${hookId}`);
+    const set = (mutation: string, key: string, value: string) =>
+      t.stack.requestText(
+        `mutation ($id: ID!, $k: String!, $v: String!) { ${mutation}(input: { hookId: $id, key: $k, value: $v }) { errors webhook { id } } }`,
+        { id: hookGid, k: key, v: value },
+        maintainer(),
+      );
+    const cases: [string, string, string, string][] = [
+      ['setHookUrlVariable', 'bad key!', 'v', 'Illegal key or value'],
+      ['setHookUrlVariable', '../../hooks', 'v', 'Illegal key or value'],
+      ['setHookUrlVariable', 'k', 'v'.repeat(100_000), 'Illegal key or value'],
+      ['setHookCustomHeader', 'Bad Header', 'v', 'Illegal key or value'],
+      ['setHookCustomHeader', 'X-Split', 'v\r\nX-Injected: 1', 'Illegal key or value'],
+      ['setHookCustomHeader', `X-${'k'.repeat(300)}`, 'v', 'key must be less than 255 characters'],
+    ];
+    for (const [mutation, key, value, message] of cases) {
+      const result = await set(mutation, key, value);
+      assert.equal(
+        result.errors,
+        undefined,
+        `${mutation} ${key.slice(0, 20)}: ${JSON.stringify(result.errors)}`,
+      );
+      assert.deepEqual(result.data[mutation], { errors: [message], webhook: null }, key.slice(0, 20));
+    }
+    t.stack.gitlab.resetRequestLog();
+    const empty = await set('setHookUrlVariable', '', 'v');
+    assert.equal(empty.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+    assert.deepEqual(t.stack.upstreamRequests(), [], 'an empty key costs no call');
+    for (const mutation of ['deleteHookUrlVariable', 'deleteHookCustomHeader']) {
+      const missing = await t.stack.requestText(
+        `mutation ($id: ID!) { ${mutation}(input: { hookId: $id, key: "nope" }) { errors } }`,
+        { id: hookGid },
+        maintainer(),
+      );
+      assert.equal(missing.errors?.[0]?.extensions?.code, 'NOT_FOUND', mutation);
+    }
+    const unknownEntry = await t.stack.requestText(
+      RESEND,
+      { id: `gid://gitlab/WebHookLog/987654?project_id=${t.world.project.id}&hook_id=${hookId}` },
+      maintainer(),
+    );
+    assert.equal(unknownEntry.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+    const unknownHook = await t.stack.requestText(
+      'query ($p: ID!, $id: ID!) { project(fullPath: $p) { webhook(id: $id) { id } } }',
+      { p: path(), id: '987654' },
+      maintainer(),
+    );
+    assert.equal(unknownHook.errors, undefined, JSON.stringify(unknownHook.errors));
+    assert.equal(unknownHook.data.project.webhook, null);
+    const afterwards = await t.rest('GET', `/projects/${t.world.project.id}/hooks/${hookId}`);
+    assert.deepEqual(afterwards.body, before.body, 'the hook is unchanged');
+  });
 });
