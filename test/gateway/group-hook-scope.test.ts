@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { type Receiver, startReceiver } from '../helpers/receiver.ts';
-import { groupHookGid, useWebhookStack } from '../helpers/webhook-world.ts';
+import { before, describe, it } from 'node:test';
+import { groupHookGid, useDeliveryStack } from '../helpers/webhook-world.ts';
 
 const TEST = `mutation ($id: ID!, $trigger: WebhookTestTrigger!) {
   testGroupHook(input: { id: $id, trigger: $trigger }) { errors groupHook { id } }
@@ -26,11 +25,7 @@ const CREATE = `mutation ($input: CreateGroupHookInput!) {
  * log with its filters, resend, the rate limits, roles and bad input, against the embedded GitLab.
  */
 describe('group hooks: keys, tests, delivery log, resend, roles and bad input', () => {
-  // Each test starts in a fresh rate-limit window: the embedded GitLab's clock moves a minute per test.
-  let now = Date.UTC(2026, 11, 7, 12, 0, 0);
-  const t = useWebhookStack({ gitlab: { clock: () => now } });
-  let receiver: Receiver;
-  let status = 200;
+  const t = useDeliveryStack();
   let hookId = 0;
   let hookGid = '';
   const owner = () => ({ token: t.world.owner.token });
@@ -40,16 +35,6 @@ describe('group hooks: keys, tests, delivery log, resend, roles and bad input', 
     (await t.rest('GET', `/groups/${t.world.subgroup.id}/hooks`)).body.length as number;
 
   before(async () => {
-    receiver = await startReceiver({
-      answer: (_request, res) => {
-        res.writeHead(status, { 'content-type': 'text/plain' });
-        res.end(status < 300 ? 'ok' : `group refused with ${status}`);
-      },
-    });
-    const settings = await t.rest('PUT', '/application/settings', {
-      json: { allow_local_requests_from_web_hooks_and_services: true },
-    });
-    assert.equal(settings.status, 200, settings.text);
     const created = await t.stack.requestText(
       `mutation ($input: CreateGroupHookInput!) {
         createGroupHook(input: $input) { errors groupHook { id urlVariables { key } customHeaders { key } } }
@@ -57,7 +42,7 @@ describe('group hooks: keys, tests, delivery log, resend, roles and bad input', 
       {
         input: {
           groupPath: groupPath(),
-          url: `${receiver.origin}/{path}`,
+          url: `${t.receiver.origin}/{path}`,
           token: 'group-token-secret-1',
           urlVariables: [{ key: 'path', value: 'group-hook' }],
           customHeaders: [{ key: 'X-Group', value: 'group-header-secret-2' }],
@@ -73,12 +58,6 @@ describe('group hooks: keys, tests, delivery log, resend, roles and bad input', 
     hookGid = hook.id;
     hookId = Number(/GroupHook\/(\d+)/.exec(hookGid)?.[1]);
     assert.equal(hookGid, groupHookGid(hookId, t.world.subgroup.id));
-  });
-  after(() => receiver.close());
-  beforeEach(() => {
-    now += 60_000;
-    status = 200;
-    t.stack.gitlab.resetRequestLog();
   });
 
   const test = (trigger = 'PUSH_EVENTS', token = owner()) =>
@@ -115,10 +94,10 @@ describe('group hooks: keys, tests, delivery log, resend, roles and bad input', 
     );
     assert.ok(!JSON.stringify(set).includes('secret'));
 
-    const before = receiver.received.length;
+    const before = t.receiver.received.length;
     const tested = await test();
     assert.deepEqual(tested.data.testGroupHook.errors, []);
-    const delivery = receiver.received.at(before);
+    const delivery = t.receiver.received.at(before);
     assert.equal(delivery?.target, '/group-hook', 'the URL variable is interpolated');
     assert.equal(delivery?.headers['x-extra'], 'group-header-secret-4');
     assert.equal(delivery?.headers['x-gitlab-event'], 'Push Hook');
@@ -137,10 +116,10 @@ describe('group hooks: keys, tests, delivery log, resend, roles and bad input', 
   });
 
   it('tests a group hook, logs the delivery, filters the log by class and code, secrets redacted', async () => {
-    status = 200;
+    t.status = 200;
     assert.deepEqual((await test()).data.testGroupHook.errors, []);
-    status = 404;
-    assert.deepEqual((await test()).data.testGroupHook.errors, ['group refused with 404']);
+    t.status = 404;
+    assert.deepEqual((await test()).data.testGroupHook.errors, ['refused with 404']);
     const all = await events({ first: 20 });
     assert.ok(all.count >= 2);
     const [entry] = all.nodes;
@@ -164,14 +143,14 @@ describe('group hooks: keys, tests, delivery log, resend, roles and bad input', 
   it('resends a group delivery, refuses it once the URL changed, and finds no entry of another hook', async () => {
     await test();
     const [entry] = (await events({ first: 1 })).nodes;
-    status = 202;
+    t.status = 202;
     const resent = await t.stack.requestText(RESEND, { id: entry.id }, owner());
     assert.equal(resent.errors, undefined, JSON.stringify(resent.errors));
     assert.deepEqual(resent.data.resendWebhookEvent, { errors: [], responseStatus: 202 });
 
     const other = await t.rest('POST', `/groups/${t.world.subgroup.id}/hooks`, {
       token: t.world.owner.token,
-      json: { url: `${receiver.origin}/other` },
+      json: { url: `${t.receiver.origin}/other` },
     });
     assert.equal(other.status, 201, other.text);
     const foreign = entry.id.replace(`hook_id=${hookId}`, `hook_id=${other.body.id}`);
@@ -193,7 +172,7 @@ describe('group hooks: keys, tests, delivery log, resend, roles and bad input', 
     const moved = await t.stack.requestText(
       'mutation ($id: ID!, $url: String!) { updateGroupHook(input: { id: $id, url: $url }) { errors } }',
       // GitLab drops the URL variables with a new URL (none given): the new URL names none.
-      { id: hookGid, url: `${receiver.origin}/moved` },
+      { id: hookGid, url: `${t.receiver.origin}/moved` },
       owner(),
     );
     assert.deepEqual(moved.data.updateGroupHook.errors, []);
@@ -212,7 +191,7 @@ describe('group hooks: keys, tests, delivery log, resend, roles and bad input', 
     const retry = limited.errors?.[0]?.extensions?.retryAfterSeconds;
     assert.ok(typeof retry === 'number' && retry > 0 && retry <= 60, String(retry));
 
-    now += 60_000;
+    t.advance(60_000);
     const [entry] = (await events({ first: 1 })).nodes;
     for (let i = 0; i < 5; i++) {
       const resent = await t.stack.requestText(RESEND, { id: entry.id }, owner());

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { type Receiver, startReceiver } from '../helpers/receiver.ts';
-import { projectHookGid, useWebhookStack } from '../helpers/webhook-world.ts';
+import { before, describe, it } from 'node:test';
+import { projectHookGid, useDeliveryStack } from '../helpers/webhook-world.ts';
 
 const CREATE = `mutation ($input: CreateProjectHookInput!) {
   createProjectHook(input: $input) { errors projectHook { id tokenPresent } }
@@ -21,9 +20,7 @@ const LOG = `query ($p: ID!, $id: ID!) {
  * resend rate limit and oversized values.
  */
 describe('project hooks: credentials, roles, unknown and foreign ids, limits', () => {
-  let now = Date.UTC(2026, 11, 7, 12, 0, 0);
-  const t = useWebhookStack({ gitlab: { clock: () => now } });
-  let receiver: Receiver;
+  const t = useDeliveryStack();
   let hookGid = '';
   const maintainer = () => ({ token: t.world.maintainer.token });
   const path = () => t.world.project.path_with_namespace;
@@ -31,27 +28,13 @@ describe('project hooks: credentials, roles, unknown and foreign ids, limits', (
     (await t.rest('GET', `/projects/${projectId}/hooks?per_page=100`)).body.length as number;
 
   before(async () => {
-    receiver = await startReceiver({
-      answer: (_request, res) => {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('ok');
-      },
-    });
-    await t.rest('PUT', '/application/settings', {
-      json: { allow_local_requests_from_web_hooks_and_services: true },
-    });
     const created = await t.stack.requestText(
       CREATE,
-      { input: { projectPath: path(), url: `${receiver.origin}/p`, token: 'answers-token-secret' } },
+      { input: { projectPath: path(), url: `${t.receiver.origin}/p`, token: 'answers-token-secret' } },
       maintainer(),
     );
     assert.equal(created.errors, undefined, JSON.stringify(created.errors));
     hookGid = created.data.createProjectHook.projectHook.id;
-  });
-  after(() => receiver.close());
-  beforeEach(() => {
-    now += 60_000;
-    t.stack.gitlab.resetRequestLog();
   });
 
   it('answers no credential before calling GitLab, and a credential GitLab refuses, UNAUTHENTICATED', async () => {
@@ -94,7 +77,7 @@ describe('project hooks: credentials, roles, unknown and foreign ids, limits', (
       [CREATE, { input: { projectPath: path(), url: 'https://hooks.example.com/x' } }],
     ];
     const before = await t.rest('GET', `/projects/${t.world.project.id}/hooks`);
-    const received = receiver.received.length;
+    const received = t.receiver.received.length;
     for (const [actor, code] of [
       [t.world.developer, 'FORBIDDEN'],
       [t.world.guest, 'FORBIDDEN'],
@@ -107,7 +90,7 @@ describe('project hooks: credentials, roles, unknown and foreign ids, limits', (
     }
     const afterwards = await t.rest('GET', `/projects/${t.world.project.id}/hooks`);
     assert.deepEqual(afterwards.body, before.body, 'nothing changed');
-    assert.equal(receiver.received.length, received, 'nothing was delivered');
+    assert.equal(t.receiver.received.length, received, 'nothing was delivered');
   });
 
   it('answers an unknown hook, and a hook of another project, NOT_FOUND on every mutation', async () => {
@@ -186,7 +169,7 @@ describe('project hooks: credentials, roles, unknown and foreign ids, limits', (
 
   it("answers the 6th resend in a minute RATE_LIMITED, and GitLab's verdict on oversized values", async () => {
     await t.stack.requestText(TEST, { id: hookGid }, maintainer());
-    now += 60_000;
+    t.advance(60_000);
     const log = await t.stack.requestText(LOG, { p: path(), id: hookGid }, maintainer());
     const entry = log.data.project.webhook.webhookEvents.nodes[0].id;
     for (let i = 0; i < 5; i++) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { type GatewayHandle, startGateway } from '../helpers/stack.ts';
-import { projectHookGid, useWebhookStack } from '../helpers/webhook-world.ts';
+import { projectHookGid, useDeliveryStack } from '../helpers/webhook-world.ts';
 
 /**
  * The calls to GitLab an operation over project and group hooks is estimated at before it runs (what a gateway
@@ -9,9 +9,7 @@ import { projectHookGid, useWebhookStack } from '../helpers/webhook-world.ts';
  * request log: the estimate is never below the count.
  */
 describe('project and group hooks: estimated and counted calls', () => {
-  // The clock moves a minute per test call, past GitLab's limit of 5 tests a minute.
-  let now = Date.UTC(2026, 11, 7, 12, 0, 0);
-  const t = useWebhookStack({ gitlab: { clock: () => now } });
+  const t = useDeliveryStack();
   let strict: GatewayHandle;
   const hooks: { id: number; project: number }[] = [];
   let logEntry = '';
@@ -19,9 +17,6 @@ describe('project and group hooks: estimated and counted calls', () => {
 
   before(async () => {
     strict = await startGateway(t.stack.gitlab.url, { gateway: { limits: { maxUpstreamCalls: 1 } } });
-    await t.rest('PUT', '/application/settings', {
-      json: { allow_local_requests_from_web_hooks_and_services: true },
-    });
     for (const project of [t.world.project.id, t.world.otherProject.id]) {
       for (let i = 0; i < 2; i++) {
         const hook = await t.rest('POST', `/projects/${project}/hooks`, {
@@ -36,7 +31,8 @@ describe('project and group hooks: estimated and counted calls', () => {
     const first = hooks[0] as { id: number; project: number };
     // 45 deliveries, so that the entry to find is on the log's third page of 20.
     for (let i = 0; i < 45; i++) {
-      now += 60_000;
+      // Past GitLab's limit of 5 tests a minute.
+      t.advance(60_000);
       const tested = await t.rest('POST', `/projects/${first.project}/hooks/${first.id}/test/push_events`, {
         token: t.world.owner.token,
       });
@@ -55,7 +51,6 @@ describe('project and group hooks: estimated and counted calls', () => {
     logEntry = `gid://gitlab/WebHookLog/${entry.id}?project_id=${first.project}&hook_id=${first.id}`;
   });
   after(() => strict?.close());
-  beforeEach(() => t.stack.gitlab.resetRequestLog());
 
   /** The estimate the strict gateway refuses `query` with, and the calls the stack's gateway makes for it. */
   async function estimatedAndMade(query: string, variables: Record<string, unknown>) {
