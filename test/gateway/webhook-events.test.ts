@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { type Receiver, startReceiver } from '../helpers/receiver.ts';
-import { projectHookGid, useWebhookStack } from '../helpers/webhook-world.ts';
+import { before, describe, it } from 'node:test';
+import { projectHookGid, useDeliveryStack } from '../helpers/webhook-world.ts';
 
 const TEST = `mutation ($id: ID!, $trigger: WebhookTestTrigger!) {
   testProjectHook(input: { id: $id, trigger: $trigger }) { errors projectHook { id alertStatus } }
@@ -21,31 +20,17 @@ const RESEND = `mutation ($id: ID!) { resendWebhookEvent(input: { id: $id, clien
 
 /** Test triggers, the delivery log and resend, against the embedded GitLab delivering to a local receiver. */
 describe('webhook tests, delivery log and resend through GraphQL', () => {
-  // Each test starts in a fresh rate-limit window: the embedded GitLab's clock moves a minute per test.
-  let now = Date.UTC(2026, 11, 7, 12, 0, 0);
-  const t = useWebhookStack({ gitlab: { clock: () => now } });
-  let receiver: Receiver;
-  let status = 200;
+  const t = useDeliveryStack();
   let hookId = 0;
   let hookGid = '';
   const maintainer = () => ({ token: t.world.maintainer.token });
   const path = () => t.world.project.path_with_namespace;
 
   before(async () => {
-    receiver = await startReceiver({
-      answer: (_request, res) => {
-        res.writeHead(status, { 'content-type': 'text/plain', 'x-receiver': 'yes' });
-        res.end(status < 300 ? 'ok' : `refused with ${status}`);
-      },
-    });
-    const settings = await t.rest('PUT', '/application/settings', {
-      json: { allow_local_requests_from_web_hooks_and_services: true },
-    });
-    assert.equal(settings.status, 200, settings.text);
     const hook = await t.rest('POST', `/projects/${t.world.project.id}/hooks`, {
       token: t.world.maintainer.token,
       json: {
-        url: `${receiver.origin}/hook`,
+        url: `${t.receiver.origin}/hook`,
         token: 'hook-secret-77',
         custom_headers: [{ key: 'X-Key', value: 'header-secret-78' }],
       },
@@ -53,12 +38,6 @@ describe('webhook tests, delivery log and resend through GraphQL', () => {
     assert.equal(hook.status, 201, hook.text);
     hookId = hook.body.id;
     hookGid = projectHookGid(hookId, t.world.project.id);
-  });
-  after(() => receiver.close());
-  beforeEach(() => {
-    now += 60_000;
-    status = 200;
-    t.stack.gitlab.resetRequestLog();
   });
 
   async function test(trigger = 'PUSH_EVENTS', id = hookGid) {
@@ -72,13 +51,13 @@ describe('webhook tests, delivery log and resend through GraphQL', () => {
   }
 
   it('tests a hook: the receiver got the sample push, and the delivery is logged, secrets redacted', async () => {
-    const before = receiver.received.length;
+    const before = t.receiver.received.length;
     const result = await test();
     assert.equal(result.errors, undefined, JSON.stringify(result.errors));
     assert.deepEqual(result.data.testProjectHook.errors, []);
     assert.equal(result.data.testProjectHook.projectHook.id, hookGid);
-    assert.equal(receiver.received.length, before + 1);
-    assert.equal(receiver.received.at(-1)?.headers['x-gitlab-event'], 'Push Hook');
+    assert.equal(t.receiver.received.length, before + 1);
+    assert.equal(t.receiver.received.at(-1)?.headers['x-gitlab-event'], 'Push Hook');
 
     const log = await events({ first: 5 });
     assert.ok(log.count >= 1);
@@ -106,7 +85,7 @@ describe('webhook tests, delivery log and resend through GraphQL', () => {
   });
 
   it("reports a receiver's refusal and GitLab's missing sample data as payload errors", async () => {
-    status = 500;
+    t.status = 500;
     const refused = await test();
     assert.equal(refused.errors, undefined, JSON.stringify(refused.errors));
     assert.deepEqual(refused.data.testProjectHook.errors, ['refused with 500']);
@@ -129,11 +108,11 @@ describe('webhook tests, delivery log and resend through GraphQL', () => {
   });
 
   it("filters the log by GitLab's status classes and codes, and pages it by 20 at most", async () => {
-    status = 200;
+    t.status = 200;
     await test();
-    status = 404;
+    t.status = 404;
     await test();
-    status = 503;
+    t.status = 503;
     await test();
     const failures = await events({ status: ['CLIENT_FAILURE', 'SERVER_FAILURE'] });
     assert.ok(failures.nodes.length >= 2);
@@ -161,8 +140,8 @@ describe('webhook tests, delivery log and resend through GraphQL', () => {
   it('resends a logged delivery, and reads the entry by node(id)', async () => {
     await test();
     const [entry] = (await events({ first: 1 })).nodes;
-    status = 202;
-    const before = receiver.received.length;
+    t.status = 202;
+    const before = t.receiver.received.length;
     const resent = await t.stack.requestText(RESEND, { id: entry.id }, maintainer());
     assert.equal(resent.errors, undefined, JSON.stringify(resent.errors));
     assert.deepEqual(resent.data.resendWebhookEvent, {
@@ -170,7 +149,7 @@ describe('webhook tests, delivery log and resend through GraphQL', () => {
       errors: [],
       responseStatus: 202,
     });
-    assert.equal(receiver.received.length, before + 1);
+    assert.equal(t.receiver.received.length, before + 1);
     const node = await t.stack.requestText(
       'query ($id: ID!) { node(id: $id) { id ... on WebhookEvent { trigger responseStatus } } }',
       { id: entry.id },
@@ -189,7 +168,7 @@ describe('webhook tests, delivery log and resend through GraphQL', () => {
     const [entry] = (await events({ first: 1 })).nodes;
     const other = await t.rest('POST', `/projects/${t.world.project.id}/hooks`, {
       token: t.world.maintainer.token,
-      json: { url: `${receiver.origin}/other` },
+      json: { url: `${t.receiver.origin}/other` },
     });
     const foreign = entry.id.replace(`hook_id=${hookId}`, `hook_id=${other.body.id}`);
     const missing = await t.stack.requestText(RESEND, { id: foreign }, maintainer());
@@ -204,7 +183,7 @@ describe('webhook tests, delivery log and resend through GraphQL', () => {
 
     const moved = await t.rest('PUT', `/projects/${t.world.project.id}/hooks/${hookId}`, {
       token: t.world.maintainer.token,
-      json: { url: `${receiver.origin}/moved`, token: 'hook-secret-77' },
+      json: { url: `${t.receiver.origin}/moved`, token: 'hook-secret-77' },
     });
     assert.equal(moved.status, 200, moved.text);
     const refused = await t.stack.requestText(RESEND, { id: entry.id }, maintainer());

@@ -130,8 +130,24 @@ function sharedReads<T extends HookScopeTypes>(
     record(hook);
     return hook;
   };
+  // A change to the collection makes the request's copy of its list stale: the next read of the list (a later
+  // mutation's payload in the same operation) goes to GitLab again.
+  const changing =
+    <Args extends unknown[], Result>(call: (...args: Args) => Promise<Result>) =>
+    async (...args: Args): Promise<Result> => {
+      try {
+        return await call(...args);
+      } finally {
+        pages.clear();
+      }
+    };
   return {
     ...api,
+    deleteHook: changing(api.deleteHook),
+    setUrlVariable: changing(api.setUrlVariable),
+    deleteUrlVariable: changing(api.deleteUrlVariable),
+    setCustomHeader: changing(api.setCustomHeader),
+    deleteCustomHeader: changing(api.deleteCustomHeader),
     listHooks: (query) => {
       const key = `${query.page}/${query.perPage}`;
       let page = pages.get(key);
@@ -145,8 +161,8 @@ function sharedReads<T extends HookScopeTypes>(
       return page;
     },
     getHook: async (id) => recorded(await api.getHook(id)),
-    createHook: async (params) => recorded(await api.createHook(params)),
-    updateHook: async (id, params) => recorded(await api.updateHook(id, params)),
+    createHook: changing(async (params) => recorded(await api.createHook(params))),
+    updateHook: changing(async (id, params) => recorded(await api.updateHook(id, params))),
     getParent: () => {
       parent ??= api.getParent();
       return parent;

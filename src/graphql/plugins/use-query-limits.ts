@@ -22,6 +22,7 @@ import {
   TokenKind,
   type ValidationContext,
   type ValueNode,
+  valueFromASTUntyped,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { GITLAB_MAX_PER_PAGE } from '../../upstream/types.ts';
@@ -66,10 +67,22 @@ export type QueryLimitName = 'tokens' | 'depth' | 'aliases' | 'directives' | 'co
 export type UpstreamCallCost =
   /** At most this many calls, whatever the arguments. */
   | number
-  /** At most one call per item of the list argument `perItemOf`, which takes at most `max` items. */
-  | { readonly perItemOf: string; readonly max: number }
+  /**
+   * At most one call per item of the list argument `perItemOf` (or `each`'s calls for it), which takes at most
+   * `max` items.
+   */
+  | { readonly perItemOf: string; readonly max: number; readonly each?: CallsOfItem }
   /** At most this many calls for this use of the field, by its arguments as written (a page window's). */
   | ((field: FieldNode) => number);
+
+/**
+ * The calls one item of a list argument costs, when it depends on the item (a global ID's type): `of` for an
+ * item's value (an item a variable inside a literal holds is `undefined`), `most` for an item not yet known.
+ */
+export interface CallsOfItem {
+  most(): number;
+  of(item: unknown): number;
+}
 
 /** The `extensions` of a field that calls GitLab: `t.field({ ..., extensions: upstreamCalls(1) })`. */
 export function upstreamCalls(cost: UpstreamCallCost): { upstreamCalls: UpstreamCallCost } {
@@ -80,8 +93,10 @@ export function upstreamCalls(cost: UpstreamCallCost): { upstreamCalls: Upstream
 export interface CallsPerItem {
   readonly variable: string;
   readonly max: number;
-  /** Calls per item: the selection below a list that the variable sizes. @default 1 */
+  /** Calls per item: the selection below a list that the variable sizes, or the most `eachOf` says. @default 1 */
   readonly each?: number;
+  /** Calls of an item by its value, when the request's variables are known. @default `each` for every item */
+  readonly eachOf?: (item: unknown) => number;
 }
 
 /** The calls to GitLab an operation can cause: those its text decides, and those its variables' lists add. */
@@ -146,11 +161,16 @@ function callsOf(field: FieldNode, cost: UpstreamCallCost): UpstreamCallPlan {
   if (typeof cost === 'function') return { fixed: cost(field), perItem: [] };
   const value = field.arguments?.find((arg) => arg.name.value === cost.perItemOf)?.value;
   if (value === undefined) return NO_CALLS;
-  if (value.kind === Kind.VARIABLE)
-    return { fixed: 0, perItem: [{ variable: value.name.value, max: cost.max }] };
+  const { each } = cost;
+  if (value.kind === Kind.VARIABLE) {
+    const item = each ? { each: each.most(), eachOf: (v: unknown) => each.of(v) } : {};
+    return { fixed: 0, perItem: [{ variable: value.name.value, max: cost.max, ...item }] };
+  }
   // A single value where a list is expected is a list of one, as GraphQL coerces it.
-  const items = value.kind === Kind.LIST ? value.values.length : value.kind === Kind.NULL ? 0 : 1;
-  return { fixed: Math.min(items, cost.max), perItem: [] };
+  const items = value.kind === Kind.LIST ? value.values : value.kind === Kind.NULL ? [] : [value];
+  const counted = items.slice(0, cost.max);
+  if (!each) return { fixed: counted.length, perItem: [] };
+  return { fixed: counted.reduce((sum, item) => sum + each.of(valueFromASTUntyped(item)), 0), perItem: [] };
 }
 
 function declaredCost(definition: GraphQLField<unknown, unknown> | undefined): UpstreamCallCost | undefined {

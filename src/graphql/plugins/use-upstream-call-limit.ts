@@ -55,13 +55,19 @@ export function useUpstreamCallLimit(maxCalls: number): Plugin {
 /** A plan with each list variable's default size worked out, for a request that leaves the variable out. */
 interface ExecutionPlan {
   fixed: number;
-  perItem: readonly { variable: string; max: number; each: number; defaultItems: number }[];
+  perItem: readonly {
+    variable: string;
+    max: number;
+    each: number;
+    eachOf?: (item: unknown) => number;
+    defaultItems: number;
+  }[];
 }
 
 function executionPlan(operation: OperationDefinitionNode, plan: UpstreamCallPlan): ExecutionPlan {
   return {
     fixed: plan.fixed,
-    perItem: plan.perItem.map(({ variable, max, each = 1 }) => {
+    perItem: plan.perItem.map(({ variable, max, each = 1, eachOf }) => {
       const definition = operation.variableDefinitions?.find(
         (candidate) => candidate.variable.name.value === variable,
       );
@@ -72,7 +78,7 @@ function executionPlan(operation: OperationDefinitionNode, plan: UpstreamCallPla
           : value.kind === Kind.LIST
             ? value.values.length
             : 1;
-      return { variable, max, each, defaultItems };
+      return { variable, max, each, eachOf, defaultItems };
     }),
   };
 }
@@ -80,13 +86,23 @@ function executionPlan(operation: OperationDefinitionNode, plan: UpstreamCallPla
 /** The calls an operation can make with these variables: each list counted by its items, at most its field's. */
 function callsOf(plan: ExecutionPlan, variables: unknown): number {
   let calls = plan.fixed;
-  for (const { variable, max, each, defaultItems } of plan.perItem) {
+  for (const entry of plan.perItem) {
     const value =
-      typeof variables === 'object' && variables !== null ? Reflect.get(variables, variable) : undefined;
-    // A single value is a list of one, as GraphQL coerces it; a value that does not coerce runs nothing.
-    const items =
-      value === undefined ? defaultItems : Array.isArray(value) ? value.length : value === null ? 0 : 1;
-    calls += Math.min(items, max) * each;
+      typeof variables === 'object' && variables !== null
+        ? Reflect.get(variables, entry.variable)
+        : undefined;
+    calls += callsOfList(entry, value);
   }
   return calls;
+}
+
+/** The calls of one list variable's value (a single value is a list of one, as GraphQL coerces it). */
+function callsOfList(entry: ExecutionPlan['perItem'][number], value: unknown): number {
+  const { max, each, eachOf, defaultItems } = entry;
+  if (value === undefined) return Math.min(defaultItems, max) * each;
+  // A value that does not coerce runs nothing.
+  if (value === null) return 0;
+  const items: unknown[] = Array.isArray(value) ? value : [value];
+  if (!eachOf) return Math.min(items.length, max) * each;
+  return items.slice(0, max).reduce((sum: number, item) => sum + eachOf(item), 0);
 }

@@ -10,10 +10,10 @@ import { isRecord } from '../../upstream/json.ts';
 import { GITLAB_MAX_PER_PAGE, type HookDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
-import { upstreamCalls } from '../plugins/use-query-limits.ts';
+import { type CallsOfItem, upstreamCalls } from '../plugins/use-query-limits.ts';
 import { quoteValue } from './global-id.ts';
 import { type HookResource, locateHook } from './hook-resource.ts';
-import { nodeRoutes } from './node.ts';
+import { NODE_CALLS, nodeRoutes } from './node.ts';
 
 /**
  * The gateway as an Apollo Federation 2 subgraph. The federation plugin adds `_service` and `_entities`;
@@ -24,6 +24,12 @@ import { nodeRoutes } from './node.ts';
 
 /** The most representations one `_entities` call resolves, as many as `nodes` takes IDs (same reason). */
 const MAX_REPRESENTATIONS = GITLAB_MAX_PER_PAGE;
+
+/** A representation keyed by a global ID costs what `node` of that ID does (a log entry scans pages); others 1. */
+const ENTITY_CALLS: CallsOfItem = {
+  most: NODE_CALLS.most,
+  of: (item) => (isRecord(item) && typeof item.id === 'string' ? NODE_CALLS.of(item.id) : 1),
+};
 
 /** The SDL a gateway composes declares Federation 2.6, which Apollo Router and Hive Gateway both compose. */
 export const FEDERATION_LINK_URL = 'https://specs.apollo.dev/federation/v2.6';
@@ -110,7 +116,7 @@ export function guardFederationFields(subgraph: GraphQLSchema): GraphQLSchema {
     // Like `nodes`: a representation whose id is above 10,000 is read alone.
     extensions: {
       ...entities.extensions,
-      ...upstreamCalls({ perItemOf: 'representations', max: MAX_REPRESENTATIONS }),
+      ...upstreamCalls({ perItemOf: 'representations', max: MAX_REPRESENTATIONS, each: ENTITY_CALLS }),
     },
     description:
       `Federation: the entities that the representations name, in their order, null for each that does not ` +

@@ -1,7 +1,7 @@
 import { GITLAB_MAX_PER_PAGE } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { badUserInput } from '../errors.ts';
-import { upstreamCalls } from '../plugins/use-query-limits.ts';
+import { type CallsOfItem, upstreamCalls } from '../plugins/use-query-limits.ts';
 import { builder } from './builder.ts';
 import { type ParsedGlobalId, parseGlobalId } from './global-id.ts';
 
@@ -20,6 +20,8 @@ interface NodeType {
   readonly params?: readonly string[];
   /** Reads one through the request's loader; null when it does not exist. */
   load(ctx: GatewayContext, id: ParsedGlobalId): Promise<unknown>;
+  /** The calls to GitLab reading one may make at most (a log entry scans pages). @default 1 */
+  readonly calls?: number;
 }
 
 const NODE_TYPES = new Map<string, NodeType>();
@@ -49,6 +51,22 @@ export function nodeParams(typename: string): readonly string[] {
   return NODE_TYPES.get(typename)?.params ?? [];
 }
 
+/**
+ * What reading an object by global ID costs, for the call estimate: its type's calls; 1 for a value that names
+ * no type (it is refused before any call, and counting it keeps the estimate what it was).
+ */
+export const NODE_CALLS: CallsOfItem = {
+  most: () => Math.max(1, ...[...NODE_TYPES.values()].map((type) => type.calls ?? 1)),
+  of: (item) => {
+    if (typeof item !== 'string') return NODE_CALLS.most();
+    try {
+      return parseNodeId(item).type.calls ?? 1;
+    } catch {
+      return 1;
+    }
+  },
+};
+
 /** The type and REST id of a global ID, checked against the registered types. */
 function parseNodeId(value: string): { type: NodeType; id: ParsedGlobalId } {
   const id = parseGlobalId(value, typenames(), nodeParams);
@@ -69,7 +87,7 @@ export function defineNodeFields(): void {
       type: builder.nodeInterfaceRef(),
       nullable: true,
       description: `Any object by global ID; null when it does not exist. REST: ${nodeRoutes()}`,
-      extensions: upstreamCalls(1),
+      extensions: upstreamCalls({ perItemOf: 'id', max: 1, each: NODE_CALLS }),
       args: { id: t.arg.id({ required: true, description: 'A global ID.' }) },
       resolve: (_root, args, ctx) => {
         const { type, id } = parseNodeId(String(args.id));
@@ -86,7 +104,7 @@ export function defineNodeFields(): void {
         `Objects by global ID, in the order asked, null for each that does not exist; at most ${GITLAB_MAX_PER_PAGE} IDs. ` +
         `Batched: the fewest upstream calls cover them all. REST: ${nodeRoutes()}, batched`,
       // Ids above 10,000 are read one call each: the walk of the list would need more pages than ids.
-      extensions: upstreamCalls({ perItemOf: 'ids', max: GITLAB_MAX_PER_PAGE }),
+      extensions: upstreamCalls({ perItemOf: 'ids', max: GITLAB_MAX_PER_PAGE, each: NODE_CALLS }),
       args: {
         ids: t.arg.idList({ required: true, description: `Global IDs, at most ${GITLAB_MAX_PER_PAGE}.` }),
       },

@@ -96,6 +96,8 @@ export function defineParentScope<T extends HookScopeTypes & { parent: ParentRef
       [noun]: t.field({
         type: parentType,
         description: `The ${noun} the hook belongs to.`,
+        // Its id is the hook's; its other own fields read the parent (once per parent and request).
+        extensions: upstreamCalls(parentEntityCalls),
         resolve: (hook) => ({ parent: parentIdOf(hook, idField) }),
       }),
     }),
@@ -315,6 +317,21 @@ async function visibleOrNull<T extends HookScopeTypes>(
 
 /** Fields of the parent that its own entity serves. */
 const ENTITY_FIELDS = new Set(['name', 'webUrl']);
+
+/**
+ * The calls a hook's parent costs for the call estimate: one when its selection needs the parent's entity (a
+ * hook names its parent by id, so `fullPath` needs it too); a named fragment, which the estimate cannot see
+ * into here, counts as needing it.
+ */
+function parentEntityCalls(field: FieldNode): number {
+  const needs = (set: SelectionSetNode | undefined): boolean =>
+    (set?.selections ?? []).some((selection) => {
+      if (selection.kind === Kind.FRAGMENT_SPREAD) return true;
+      if (selection.kind === Kind.INLINE_FRAGMENT) return needs(selection.selectionSet);
+      return ENTITY_FIELDS.has(selection.name.value) || selection.name.value === 'fullPath';
+    });
+  return needs(field.selectionSet) ? 1 : 0;
+}
 
 function probeOf<T extends HookScopeTypes>(
   object: ParentObject,

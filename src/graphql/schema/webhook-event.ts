@@ -302,6 +302,7 @@ export function defineWebhookEventRoots(resources: readonly HookResource[]): voi
     route: routes.map((route) => `GET ${route}`).join(', '),
     params: LOG_PARAMS,
     load,
+    calls: MAX_SCANNED_PAGES,
   });
   // A Federation entity keyed by its global ID, read like `node`.
   builder.asEntity(WebhookEvent, {
