@@ -176,6 +176,45 @@ describe('npm start (embedded mode)', () => {
     ]);
   });
 
+  it('runs an example receiver that accepts deliveries and refuses what is not one, logging no secret', async () => {
+    const url = /delivers to the example receiver, (http:\/\/127\.0\.0\.1:\d+\/\S+),/.exec(
+      server.output(),
+    )?.[1];
+    assert.ok(url, server.output());
+    const post = (body: string, headers: Record<string, string> = {}, target = url) =>
+      fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const secret = 'receiver-test-secret-value';
+    const accepted = await post('{"object_kind":"push"}', {
+      'x-gitlab-event': 'Tag Push Hook',
+      'x-gitlab-token': secret,
+      'x-custom': secret,
+    });
+    assert.equal(accepted.status, 200);
+    assert.deepEqual(await accepted.json(), { received: true });
+    await waitUntil('the receiver logged the delivery', () =>
+      server.output().includes('Example receiver accepted a delivery: Tag Push Hook'),
+    );
+    // An event header that is not one of GitLab's names is not copied into the log.
+    const odd = await post('{}', { 'x-gitlab-event': `Push Hook ${'x'.repeat(100)}` });
+    assert.equal(odd.status, 200);
+    await odd.arrayBuffer();
+    await waitUntil('the receiver logged the odd delivery', () =>
+      server.output().includes('Example receiver accepted a delivery: unknown'),
+    );
+    assert.ok(!server.output().includes('x'.repeat(100)));
+    assert.ok(!server.output().includes(secret), 'a delivery token or custom header is never logged');
+
+    const tooLarge = await post(' '.repeat(1024 * 1024 + 1));
+    assert.equal(tooLarge.status, 413);
+    assert.match(((await tooLarge.json()) as { message: string }).message, /over 1048576 bytes/);
+    const elsewhere = await post('{}', {}, new URL('/other', url).href);
+    assert.equal(elsewhere.status, 404);
+    assert.match(await elsewhere.text(), /deliveries go to POST \/project-events/);
+    const read = await fetch(url);
+    assert.equal(read.status, 404);
+    await read.arrayBuffer();
+  });
+
   it('serves through the edge: a foreign Host is refused, an upgrade to another path is answered and closed', async () => {
     const { host, port } = new URL(server.url);
     const refused = await send(`${server.url}/graphql`, { headers: { host: `rebind.example:${port}` } });

@@ -41,10 +41,11 @@ function receive(request: IncomingMessage, response: ServerResponse, logger: Log
   let size = 0;
   request.on('data', (chunk: Buffer) => {
     size += chunk.length;
+    // The rest is read and dropped rather than the socket cut, so that the sender gets the answer; the
+    // server's request timeout bounds a body that never ends.
     if (size > MAX_BODY_BYTES && !response.headersSent) {
       response.setHeader('connection', 'close');
       answer(response, 413, { message: `the body is over ${MAX_BODY_BYTES} bytes` });
-      request.destroy();
     }
   });
   request.on('end', () => {
