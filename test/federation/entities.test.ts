@@ -122,7 +122,7 @@ describe('_entities', () => {
       assert.equal(result.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', typename);
       assert.equal(
         result.errors?.[0]?.message,
-        `Representation 1 has __typename "${typename}", which is not an entity of this subgraph (its entities: Group, GroupHook, Project, ProjectHook, SystemHook)`,
+        `Representation 1 has __typename "${typename}", which is not an entity of this subgraph (its entities: Group, GroupHook, Project, ProjectHook, SystemHook, WebhookEvent)`,
       );
     }
     assert.deepEqual(stack.upstreamRequests(), [], 'no representation of a refused call reaches GitLab');

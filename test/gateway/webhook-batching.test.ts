@@ -126,4 +126,18 @@ describe('project and group hooks: batching, counted', () => {
     assert.equal(result.data.node, null);
     assert.deepEqual(calls(), [`GET /api/v4/projects/${t.world.project.id}/hooks`]);
   });
+
+  it("refuses, before any call, a query whose hooks' logs could exceed the request's call budget", async () => {
+    const result = await t.stack.requestText(
+      `query ($p: ID!) { project(fullPath: $p) {
+        webhooks(first: 100) { nodes { webhookEvents(last: 5) { nodes { id } } } }
+      } }`,
+      { p: t.world.project.path_with_namespace },
+      { token: t.world.owner.token },
+    );
+    assert.equal(result.errors?.[0]?.extensions?.code, 'QUERY_LIMIT_EXCEEDED');
+    // The project (1), its hooks (3), and 100 hooks' logs of up to 3 calls each (`last` needs the length).
+    assert.equal(result.errors?.[0]?.extensions?.found, 304);
+    assert.deepEqual(calls(), []);
+  });
 });

@@ -21,6 +21,7 @@ import {
   Source,
   TokenKind,
   type ValidationContext,
+  type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { GITLAB_MAX_PER_PAGE } from '../../upstream/types.ts';
@@ -75,10 +76,12 @@ export function upstreamCalls(cost: UpstreamCallCost): { upstreamCalls: Upstream
   return { upstreamCalls: cost };
 }
 
-/** A list variable whose every item may cost one call, at most `max` of them. */
+/** A list variable whose every item may cost `each` calls (one by default), at most `max` items. */
 export interface CallsPerItem {
   readonly variable: string;
   readonly max: number;
+  /** Calls per item: the selection below a list that the variable sizes. @default 1 */
+  readonly each?: number;
 }
 
 /** The calls to GitLab an operation can cause: those its text decides, and those its variables' lists add. */
@@ -96,32 +99,45 @@ function addCalls(a: UpstreamCallPlan, b: UpstreamCallPlan): UpstreamCallPlan {
   return { fixed: a.fixed + b.fixed, perItem: [...a.perItem, ...b.perItem] };
 }
 
+/** How many items a field's selection is resolved for: a number, or as many as a list variable holds. */
+type Items = number | { readonly variable: string; readonly max: number };
+
 /**
  * How many items a field's selection is resolved for, for the calls below it: a page's size as written (20, the
- * default page, without one; 100 when a variable decides), a list argument's length, and 1 for anything else.
+ * default page, without one; 100 when a variable decides), a list argument's length (a list variable's, when the
+ * request runs), and 1 for anything else.
  */
-function itemsOf(field: FieldNode, definition: GraphQLField<unknown, unknown> | undefined): number {
+function itemsOf(field: FieldNode, definition: GraphQLField<unknown, unknown> | undefined): Items {
   if (!definition) return 1;
   if (definition.args.some((arg) => arg.name === 'first' || arg.name === 'last')) {
     const sizes = (field.arguments ?? []).filter(
       (arg) => arg.name.value === 'first' || arg.name.value === 'last',
     );
     if (sizes.length === 0) return DEFAULT_ITEMS;
-    return Math.max(
-      ...sizes.map((arg) => (arg.value.kind === Kind.INT ? Number(arg.value.value) : GITLAB_MAX_PER_PAGE)),
-    );
+    const size = (value: ValueNode) => (value.kind === Kind.INT ? Number(value.value) : GITLAB_MAX_PER_PAGE);
+    return Math.max(...sizes.map((arg) => size(arg.value)));
   }
-  return isList(definition.type) ? Math.max(1, listArgumentSize(field, definition)) : 1;
+  if (!isList(definition.type)) return 1;
+  for (const arg of field.arguments ?? []) {
+    const argDefinition = definition.args.find((candidate) => candidate.name === arg.name.value);
+    if (argDefinition && isList(argDefinition.type) && arg.value.kind === Kind.VARIABLE) {
+      return { variable: arg.value.name.value, max: GITLAB_MAX_PER_PAGE };
+    }
+  }
+  return Math.max(1, listArgumentSize(field, definition));
 }
 
 /** GitLab's default page, which a connection serves without `first` or `last`. */
 const DEFAULT_ITEMS = 20;
 
 /** The calls of a selection resolved for `items` items; a list variable's calls count at their most. */
-function timesItems(plan: UpstreamCallPlan, items: number): UpstreamCallPlan {
+function timesItems(plan: UpstreamCallPlan, items: Items): UpstreamCallPlan {
   if (items === 1 || plan === NO_CALLS) return plan;
-  const perItemMost = plan.perItem.reduce((sum, entry) => sum + entry.max, 0);
-  return { fixed: (plan.fixed + perItemMost) * items, perItem: [] };
+  const perItemMost = plan.perItem.reduce((sum, entry) => sum + entry.max * (entry.each ?? 1), 0);
+  const each = plan.fixed + perItemMost;
+  if (each === 0) return NO_CALLS;
+  if (typeof items === 'number') return { fixed: each * items, perItem: [] };
+  return { fixed: 0, perItem: [{ ...items, each }] };
 }
 
 /** What one use of a field costs by its declared cost and the arguments written in the document. */

@@ -55,13 +55,13 @@ export function useUpstreamCallLimit(maxCalls: number): Plugin {
 /** A plan with each list variable's default size worked out, for a request that leaves the variable out. */
 interface ExecutionPlan {
   fixed: number;
-  perItem: readonly { variable: string; max: number; defaultItems: number }[];
+  perItem: readonly { variable: string; max: number; each: number; defaultItems: number }[];
 }
 
 function executionPlan(operation: OperationDefinitionNode, plan: UpstreamCallPlan): ExecutionPlan {
   return {
     fixed: plan.fixed,
-    perItem: plan.perItem.map(({ variable, max }) => {
+    perItem: plan.perItem.map(({ variable, max, each = 1 }) => {
       const definition = operation.variableDefinitions?.find(
         (candidate) => candidate.variable.name.value === variable,
       );
@@ -72,7 +72,7 @@ function executionPlan(operation: OperationDefinitionNode, plan: UpstreamCallPla
           : value.kind === Kind.LIST
             ? value.values.length
             : 1;
-      return { variable, max, defaultItems };
+      return { variable, max, each, defaultItems };
     }),
   };
 }
@@ -80,13 +80,13 @@ function executionPlan(operation: OperationDefinitionNode, plan: UpstreamCallPla
 /** The calls an operation can make with these variables: each list counted by its items, at most its field's. */
 function callsOf(plan: ExecutionPlan, variables: unknown): number {
   let calls = plan.fixed;
-  for (const { variable, max, defaultItems } of plan.perItem) {
+  for (const { variable, max, each, defaultItems } of plan.perItem) {
     const value =
       typeof variables === 'object' && variables !== null ? Reflect.get(variables, variable) : undefined;
     // A single value is a list of one, as GraphQL coerces it; a value that does not coerce runs nothing.
     const items =
       value === undefined ? defaultItems : Array.isArray(value) ? value.length : value === null ? 0 : 1;
-    calls += Math.min(items, max);
+    calls += Math.min(items, max) * each;
   }
   return calls;
 }

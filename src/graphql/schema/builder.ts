@@ -55,5 +55,8 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.queryType({ description: 'Read system hooks, the instance-wide webhooks of a GitLab instance.' });
-builder.mutationType({ description: 'Change system hooks. Each mutation is one GitLab REST call.' });
+builder.queryType({
+  description:
+    "Read a GitLab instance's webhooks: system hooks (instance-wide), and project and group hooks with their deliveries.",
+});
+builder.mutationType({ description: 'Change webhooks of any scope. Each mutation is one GitLab REST call.' });

@@ -202,6 +202,8 @@ function defineParentType<T extends HookScopeTypes & { parent: ParentRef }>(
     description: options.parentDescription,
     fields: (t) => ({
       id: t.id({
+        // Other subgraphs that own the parent serve these too.
+        shareable: true,
         description: `Global ID of the ${noun}, \`gid://gitlab/${model}/<id>\`. REST: ${restOf} when reached by path.`,
         resolve: async (object, _args, ctx) =>
           encodeGlobalId(
@@ -210,15 +212,18 @@ function defineParentType<T extends HookScopeTypes & { parent: ParentRef }>(
           ),
       }),
       fullPath: t.id({
+        shareable: true,
         description: `Full path of the ${noun} (\`group/${noun}\`). REST: ${restOf} when reached by id.`,
         resolve: async (object, _args, ctx) =>
           typeof object.parent === 'string' ? object.parent : (await entity(ctx, object)).full_path,
       }),
       name: t.string({
+        shareable: true,
         description: `Name of the ${noun}. REST: ${restOf}`,
         resolve: async (object, _args, ctx) => (await entity(ctx, object)).name,
       }),
       webUrl: t.string({
+        shareable: true,
         description: `Web URL of the ${noun}. REST: ${restOf}`,
         resolve: async (object, _args, ctx) => (await entity(ctx, object)).web_url,
       }),

@@ -287,13 +287,26 @@ async function findEntry(log: HookLog, entryId: number): Promise<WebhookEventSou
 /** `node` for log entries, and `resendWebhookEvent`, over the scopes with a delivery log. */
 export function defineWebhookEventRoots(resources: readonly HookResource[]): void {
   const routes = resources.map((resource) => `/api/v4${resource.scope.route}/:hook_id/events`);
+  const load = (ctx: GatewayContext, id: ParsedGlobalId) => {
+    const { log, entryId } = locateEntry(resources, ctx, id);
+    return findEntry(log, entryId);
+  };
   registerNodeType({
     typename: LOG_MODEL,
     route: routes.map((route) => `GET ${route}`).join(', '),
     params: LOG_PARAMS,
-    load: (ctx, id) => {
-      const { log, entryId } = locateEntry(resources, ctx, id);
-      return findEntry(log, entryId);
+    load,
+  });
+  // A Federation entity keyed by its global ID, read like `node`.
+  builder.asEntity(WebhookEvent, {
+    key: builder.selection<{ id: string }>('id'),
+    resolveReference: async ({ id }, ctx) => {
+      if (typeof id !== 'string')
+        throw badUserInput('A WebhookEvent representation needs its key field "id"');
+      return load(
+        ctx,
+        parseGlobalId(id, [LOG_MODEL], () => LOG_PARAMS),
+      );
     },
   });
 
