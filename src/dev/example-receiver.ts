@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/logger.ts';
 
 /** The path deliveries are made to. */
-export const EXAMPLE_RECEIVER_PATH = '/project-events';
+const EXAMPLE_RECEIVER_PATH = '/project-events';
 
 /**
  * GitLab's sample payloads are a few KB; a larger body is refused (413) without being kept, since anything on
