@@ -1,7 +1,8 @@
 /**
- * An embedded, GitLab-compatible System Hooks server: a real HTTP server on loopback that answers
- * `/api/v4/hooks*` as GitLab does. It stands in for GitLab when no `GITLAB_URL` is configured, runs alone as
- * `npm run gitlab`, and is the upstream of the gateway's tests, which count its requests.
+ * An embedded, GitLab-compatible hooks server: a real HTTP server on loopback that answers `/api/v4/hooks*`,
+ * `/api/v4/projects/:id/hooks*` and `/api/v4/groups/:id/hooks*` as GitLab does, with the users, tokens, groups,
+ * projects and members they need (`world.ts`). It stands in for GitLab when no `GITLAB_URL` is configured, runs
+ * alone as `npm run gitlab`, and is the upstream of the gateway's tests, which count its requests.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,8 +40,8 @@ import {
 } from './system-hook-events.ts';
 import { SYSTEM_HOOKS } from './system-hooks.ts';
 import { createThrottle } from './throttle.ts';
-import { WebHookDeliveries } from './webhook-deliveries.ts';
-import { World } from './world.ts';
+import { WebHookDeliveries, type WebHookEventRequest } from './webhook-deliveries.ts';
+import { ADMIN_USER_ID, World } from './world.ts';
 
 export interface EmbeddedGitLabOptions {
   /** Personal access token (scope `api`) of the instance administrator, user 1 (`root`). */
@@ -121,8 +122,8 @@ export interface EmbeddedGitLab {
    */
   setTokens(tokens: { adminToken: string; userToken: string }): void;
   /**
-   * Creates hooks from REST parameters through the validation of `POST /hooks`, all or none, and returns their
-   * ids. An invalid entry throws an `Error` naming its index and GitLab's answer (`400 url is missing`).
+   * Creates system hooks from REST parameters through the validation of `POST /hooks`, all or none, and returns
+   * their ids (project and group hooks, and the groups and projects themselves, are made through the REST calls). An invalid entry throws an `Error` naming its index and GitLab's answer (`400 url is missing`).
    *
    * Two fields emulate rows of a newer GitLab whose enum values this server (and its clients) may not know;
    * they are stored and returned verbatim, bypassing validation:
@@ -141,6 +142,12 @@ export interface EmbeddedGitLab {
   emitSystemHookEvent(event: SystemHookEventRequest): EmittedEvent;
   /** GitLab's "Resend request": a logged delivery again, to its hook, with its `Idempotency-Key`. */
   resendDelivery(idempotencyKey: string): EmittedEvent;
+  /**
+   * Fires a project or group event as `POST /-/embedded-gitlab/webhook-events` does, acted by the administrator:
+   * returns the payload and the planned deliveries at once, then delivers to the project's hooks and those of every
+   * group above that select it. Throws an `EventRequestError` for an unknown project, group or kind.
+   */
+  fireWebHookEvent(event: WebHookEventRequest): EmittedEvent;
   /**
    * Every delivery attempt (events, tests, resends) in the order they finished: the latest 1000, since start or
    * the last reset. Live, not a copy.
@@ -163,6 +170,7 @@ export type {
   SystemHookEventRequest,
 } from './system-hook-events.ts';
 export { EventRequestError } from './system-hook-events.ts';
+export type { WebHookEventRequest } from './webhook-deliveries.ts';
 
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
@@ -393,6 +401,12 @@ export function createEmbeddedGitLab(options: EmbeddedGitLabOptions): EmbeddedGi
     emitSystemHookEvent(event) {
       if (instanceUrl() === '') throw new Error('embedded GitLab: listen() before emitting events');
       const { emitted, start } = emitter.plan(event);
+      setImmediate(start);
+      return emitted;
+    },
+    fireWebHookEvent(event) {
+      if (instanceUrl() === '') throw new Error('embedded GitLab: listen() before firing events');
+      const { emitted, start } = webhooks.plan(event, ADMIN_USER_ID);
       setImmediate(start);
       return emitted;
     },

@@ -154,7 +154,8 @@ function stringsOnly(values: Record<string, string | null>): Record<string, stri
   return result;
 }
 
-function deliverable(hook: StoredHook): DeliverableHook {
+/** What a delivery needs of a stored hook: its values, URL variables and custom headers without nils. */
+export function deliverable(hook: StoredHook): DeliverableHook {
   return {
     url: hook.url,
     token: hook.token,

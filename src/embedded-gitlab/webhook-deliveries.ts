@@ -13,7 +13,12 @@ import type { ParamErrors } from './grape-params.ts';
 import { byName, type StoredHook } from './hook-model.ts';
 import type { HttpAnswer } from './http.ts';
 import type { HookStore } from './store.ts';
-import { branchFilterMatches, type EmittedEvent, EventRequestError } from './system-hook-events.ts';
+import {
+  branchFilterMatches,
+  deliverable,
+  type EmittedEvent,
+  EventRequestError,
+} from './system-hook-events.ts';
 import { interpolateUrl } from './url-template.ts';
 import {
   declareEventsParams,
@@ -72,20 +77,7 @@ interface Receiver {
 }
 const DEFAULT_BRANCH = 'main';
 
-const stringsOnly = (values: Readonly<Record<string, string | null>>): Record<string, string> =>
-  Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== null));
-
-function executable(hook: StoredHook): ExecutableHook {
-  return {
-    id: hook.id,
-    url: hook.url,
-    token: hook.token,
-    signingToken: hook.signingToken,
-    urlVariables: stringsOnly(hook.urlVariables),
-    customHeaders: stringsOnly(hook.customHeaders),
-    enableSslVerification: hook.enableSslVerification,
-  };
-}
+const executable = (hook: StoredHook): ExecutableHook => ({ id: hook.id, ...deliverable(hook) });
 
 /** Ruby's `String#to_i` as ActiveRecord casts an id: the leading digits, else 0. */
 const rubyToI = (text: string): number => Number(/^\s*[+-]?\d+/.exec(text)?.[0] ?? '0');

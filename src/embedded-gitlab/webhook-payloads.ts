@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { xmlschema } from './event-payloads.ts';
 import type { WebHookTrigger } from './webhook-triggers.ts';
 
 type Payload = Record<string, unknown>;
@@ -200,15 +201,16 @@ function projectPayload(name: string, project: PayloadProject, context: PayloadC
   return topLevel;
 }
 
-/** Rails' `to_s` of a time in a hook payload: `2026-12-07T01:02:03Z`. */
-const xmlschema = (now: number): string => new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** `created_at` and `updated_at` of a builder's payload: the event's time, as the builders write it. */
+function stamped(now: number): Payload {
+  const time = xmlschema(new Date(now));
+  return { created_at: time, updated_at: time };
+}
 
 /** `Gitlab::HookData::GroupMemberBuilder`: the member is the acting user. */
 function memberPayload(name: string, group: PayloadGroup, context: PayloadContext): Payload {
-  const time = xmlschema(context.now);
   return overlay(copyOf(name), {
-    created_at: time,
-    updated_at: time,
+    ...stamped(context.now),
     group_name: group.name,
     group_path: group.path,
     group_id: group.id,
@@ -218,11 +220,9 @@ function memberPayload(name: string, group: PayloadGroup, context: PayloadContex
 
 /** `Gitlab::HookData::SubgroupBuilder`: the subject is the new (or removed) subgroup, sent to its parent. */
 function subgroupPayload(name: string, group: PayloadGroup, context: PayloadContext): Payload {
-  const time = xmlschema(context.now);
   const parent = group.parent;
   return overlay(copyOf(name), {
-    created_at: time,
-    updated_at: time,
+    ...stamped(context.now),
     name: group.name,
     path: group.path,
     full_path: group.fullPath,
@@ -236,10 +236,8 @@ function subgroupPayload(name: string, group: PayloadGroup, context: PayloadCont
 
 /** `Gitlab::HookData::ProjectBuilder` as group hooks get it. */
 function projectLifecyclePayload(name: string, project: PayloadProject, context: PayloadContext): Payload {
-  const time = xmlschema(context.now);
   return overlay(copyOf(name), {
-    created_at: time,
-    updated_at: time,
+    ...stamped(context.now),
     name: project.name,
     path: project.fullPath.split('/').pop(),
     path_with_namespace: project.fullPath,

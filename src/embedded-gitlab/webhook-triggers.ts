@@ -3,30 +3,10 @@
  * selects (`push_events` → `push_hooks`, the `trigger` of a log entry), and the `X-Gitlab-Event` header GitLab
  * derives from that scope.
  */
+import type { TriggerScope } from './event-payloads.ts';
 
-/** A hook scope in GitLab's sense (`ProjectHook.triggers`): what a delivery is for. */
-export type WebHookTrigger =
-  | 'push_hooks'
-  | 'tag_push_hooks'
-  | 'issue_hooks'
-  | 'confidential_issue_hooks'
-  | 'note_hooks'
-  | 'confidential_note_hooks'
-  | 'merge_request_hooks'
-  | 'job_hooks'
-  | 'pipeline_hooks'
-  | 'wiki_page_hooks'
-  | 'deployment_hooks'
-  | 'feature_flag_hooks'
-  | 'release_hooks'
-  | 'milestone_hooks'
-  | 'emoji_hooks'
-  | 'resource_access_token_hooks'
-  | 'resource_deploy_token_hooks'
-  | 'vulnerability_hooks'
-  | 'member_hooks'
-  | 'subgroup_hooks'
-  | 'project_hooks';
+/** A project or group hook's scope (`ProjectHook.triggers`, `GroupHook.triggers`): what a delivery is for. */
+export type WebHookTrigger = Exclude<TriggerScope, 'all' | 'repository_update_hooks'>;
 
 /** Event flag (REST parameter) → trigger, in `ProjectHook.triggers` order, then the group-only ones. */
 export const FLAG_TRIGGERS = {

@@ -100,13 +100,18 @@ export function hookReader<Hook extends HookDto>(
     ...(parentField === undefined ? [] : [checkOf(parentField, 'integer')]),
     ...added.map((flag) => checkOf(flag, 'optional flag')),
   ];
+  // Event flags read as false when null (and the scope's own when absent); `token_present` and the like stay absent.
+  const toFalse = new Set([
+    ...FIELD_CHECKS.filter(([, kind]) => kind === 'flag').map(([field]) => field),
+    ...added,
+  ]);
   return (value) => {
     if (!isRecord(value)) return undefined;
     let hook = value;
-    for (const [field, kind, check] of checks) {
+    for (const [field, , check] of checks) {
       if (!check(value[field])) return undefined;
       const absent = value[field] === null || value[field] === undefined;
-      if ((kind === 'flag' || kind === 'optional flag') && absent) hook = { ...hook, [field]: false };
+      if (absent && toFalse.has(field)) hook = { ...hook, [field]: false };
     }
     return hook as unknown as Hook;
   };

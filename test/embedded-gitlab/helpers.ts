@@ -81,7 +81,32 @@ export function useEmbeddedGitLab(options: Partial<EmbeddedGitLabOptions> = {}):
   before(() => gitlab.listen());
   after(() => gitlab.close());
 
-  async function call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+  const call = callerFor(gitlab);
+
+  return {
+    gitlab,
+    call,
+    async createHook(params) {
+      const answer = await call('POST', '/hooks', { json: params });
+      if (answer.status !== 201) throw new Error(`create failed: ${answer.status} ${answer.text}`);
+      return answer.body;
+    },
+    async listHooks() {
+      const answer = await call('GET', '/hooks?per_page=100');
+      if (answer.status !== 200) throw new Error(`list failed: ${answer.status} ${answer.text}`);
+      return answer.body;
+    },
+  };
+}
+
+/**
+ * REST calls to a started server (`${gitlab.url}/api/v4<path>`), with the administrator's token unless
+ * `options.token` says otherwise; for suites that start the server themselves.
+ */
+export function callerFor(
+  gitlab: Pick<EmbeddedGitLab, 'url'>,
+): (method: string, path: string, options?: CallOptions) => Promise<Answer> {
+  return async function call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
     const headers: Record<string, string> = { ...options.headers };
     const token = options.token === undefined ? ADMIN_TOKEN : options.token;
     if (token !== null) headers['PRIVATE-TOKEN'] = token;
@@ -103,21 +128,6 @@ export function useEmbeddedGitLab(options: Partial<EmbeddedGitLabOptions> = {}):
     let parsed: unknown;
     if (text !== '' && response.headers.get('content-type') === 'application/json') parsed = JSON.parse(text);
     return { status: response.status, headers: response.headers, text, body: parsed };
-  }
-
-  return {
-    gitlab,
-    call,
-    async createHook(params) {
-      const answer = await call('POST', '/hooks', { json: params });
-      if (answer.status !== 201) throw new Error(`create failed: ${answer.status} ${answer.text}`);
-      return answer.body;
-    },
-    async listHooks() {
-      const answer = await call('GET', '/hooks?per_page=100');
-      if (answer.status !== 200) throw new Error(`list failed: ${answer.status} ${answer.text}`);
-      return answer.body;
-    },
   };
 }
 

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type Receiver, startReceiver } from '../helpers/receiver.ts';
-import { useWebhookGitLab } from './webhook-world.ts';
+import { describe, it } from 'node:test';
+import { useReceiver, useWebhookGitLab } from './webhook-world.ts';
 
 const MINUTE_MS = 60_000;
 
 describe('auto-disabling of project and group hooks', () => {
   const t = useWebhookGitLab();
-  let receiver: Receiver;
   let status = 500;
-  before(async () => {
-    receiver = await startReceiver({ answer: (_request, res) => res.writeHead(status).end('no') });
-  });
-  after(() => receiver.close());
+  const receiver = useReceiver({ answer: (_request, res) => res.writeHead(status).end('no') });
   const project = () => `/projects/${t.world.projectId}`;
 
   /** Fires a push at the project; returns the ids of the hooks it was delivered to. */
@@ -113,11 +108,7 @@ describe('auto-disabling of project and group hooks', () => {
 
 describe('auto-disabling turned off', () => {
   const t = useWebhookGitLab({ autoDisableWebHooks: false });
-  let receiver: Receiver;
-  before(async () => {
-    receiver = await startReceiver({ status: 500 });
-  });
-  after(() => receiver.close());
+  const receiver = useReceiver({ status: 500 });
 
   it('keeps delivering to a failing hook, which stays executable', async () => {
     const hook = await t.createHook({ url: `${receiver.origin}/failing` });

@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { USER_TOKEN } from '../helpers/credentials.ts';
-import { type Receiver, startReceiver } from '../helpers/receiver.ts';
 import { waitUntil } from '../helpers/wait-until.ts';
-import { useWebhookGitLab } from './webhook-world.ts';
+import { useReceiver, useWebhookGitLab } from './webhook-world.ts';
 
 describe('POST /-/embedded-gitlab/webhook-events', () => {
   const t = useWebhookGitLab();
-  let receiver: Receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(() => receiver.close());
+  const receiver = useReceiver();
 
   /** The deliveries that arrived at `path`. */
   const at = (path: string) => receiver.received.filter((request) => request.target === path);
@@ -169,6 +164,26 @@ describe('POST /-/embedded-gitlab/webhook-events', () => {
     assert.ok(own.id > 0);
   });
 
+  it('passes the triggering request’s X-Gitlab-Event-UUID on; fires from code too', async () => {
+    await t.createHook({ url: `${receiver.origin}/uuid`, releases_events: true, push_events: false });
+    const uuid = '6a1c1e1e-0000-4000-8000-000000000001';
+    const answer = await t.fire(
+      { event_name: 'release', project: t.world.projectId },
+      { headers: { 'X-Gitlab-Event-UUID': uuid } },
+    );
+    assert.equal(answer.status, 202);
+    await waitUntil('the release', () => at('/uuid').length === 1);
+    assert.equal(at('/uuid')[0]?.headers['x-gitlab-event-uuid'], uuid);
+    const emitted = t.gitlab.fireWebHookEvent({ eventName: 'release', project: 'acme/platform/api' });
+    assert.equal(emitted.payload.object_kind, 'release');
+    await waitUntil('the second release', () => at('/uuid').length === 2);
+    assert.notEqual(at('/uuid')[1]?.headers['x-gitlab-event-uuid'], uuid);
+    assert.throws(
+      () => t.gitlab.fireWebHookEvent({ eventName: 'release', project: 'no/such' }),
+      /no project/,
+    );
+  });
+
   it('delivers a payload of the caller’s own with the trigger it names', async () => {
     const hook = await t.createHook({
       url: `${receiver.origin}/custom`,
@@ -201,7 +216,11 @@ describe('POST /-/embedded-gitlab/webhook-events', () => {
       [{ event_name: 'push', project: { id: 1 } }, 400, /project must be an id or a full path/],
       [{ event_name: 'nope', project: t.world.projectId }, 400, /not in the catalogue/],
       [{ event_name: '__proto__', project: t.world.projectId }, 400, /not in the catalogue/],
-      [{ event_name: 'x', project: t.world.projectId, payload: {}, trigger: 'constructor' }, 400, /trigger must/],
+      [
+        { event_name: 'x', project: t.world.projectId, payload: {}, trigger: 'constructor' },
+        400,
+        /trigger must/,
+      ],
       [{ event_name: 'push', project: 'x'.repeat(2000) }, 400, /project must be an id or a full path/],
       [{ event_name: 'nope', project: t.world.projectId, payload: {} }, 400, /not in the catalogue/],
       [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type Receiver, startReceiver } from '../helpers/receiver.ts';
-import { useWebhookGitLab } from './webhook-world.ts';
+import { describe, it } from 'node:test';
+import { startReceiver } from '../helpers/receiver.ts';
+import { useReceiver, useWebhookGitLab } from './webhook-world.ts';
 
 const DAY_MS = 86_400_000;
 const ENTRY_KEYS = [
@@ -19,23 +19,19 @@ const ENTRY_KEYS = [
 
 describe('GET /projects/:id/hooks/:hook_id/events', () => {
   const t = useWebhookGitLab({ externalUrl: 'https://gitlab.example.com' });
-  let receiver: Receiver;
   /** Answers with the status the path names (`/status/404`), and echoes what the tests need. */
-  before(async () => {
-    receiver = await startReceiver({
-      answer: (request, res) => {
-        const status = Number(/\/status\/(\d+)/.exec(request.target)?.[1] ?? 200);
-        if (request.target.startsWith('/big')) {
-          const headers: Record<string, string> = { 'x-long': 'v'.repeat(2_000), 'x-echo': request.target };
-          for (let i = 0; i < 60; i++) headers[`x-h${String(i).padStart(2, '0')}`] = String(i);
-          res.writeHead(200, headers).end('b'.repeat(20_000));
-          return;
-        }
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(`answered ${status}`);
-      },
-    });
+  const receiver = useReceiver({
+    answer: (request, res) => {
+      const status = Number(/\/status\/(\d+)/.exec(request.target)?.[1] ?? 200);
+      if (request.target.startsWith('/big')) {
+        const headers: Record<string, string> = { 'x-long': 'v'.repeat(2_000), 'x-echo': request.target };
+        for (let i = 0; i < 60; i++) headers[`x-h${String(i).padStart(2, '0')}`] = String(i);
+        res.writeHead(200, headers).end('b'.repeat(20_000));
+        return;
+      }
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(`answered ${status}`);
+    },
   });
-  after(() => receiver.close());
 
   const events = (hookId: number, query = '') =>
     t.call('GET', `/projects/${t.world.projectId}/hooks/${hookId}/events${query}`);

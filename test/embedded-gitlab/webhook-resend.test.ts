@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { type Receiver, startReceiver } from '../helpers/receiver.ts';
-import { useWebhookGitLab } from './webhook-world.ts';
+import { describe, it } from 'node:test';
+import { startReceiver } from '../helpers/receiver.ts';
+import { useReceiver, useWebhookGitLab } from './webhook-world.ts';
 
 describe('POST /projects/:id/hooks/:hook_id/events/:hook_log_id/resend', () => {
   const t = useWebhookGitLab();
-  let receiver: Receiver;
   let status = 200;
-  before(async () => {
-    receiver = await startReceiver({ answer: (_request, res) => res.writeHead(status).end('answer') });
-  });
-  after(() => receiver.close());
+  const receiver = useReceiver({ answer: (_request, res) => res.writeHead(status).end('answer') });
   const project = () => `/projects/${t.world.projectId}`;
   const resend = (hookId: number, logId: number | string, parent = project()) =>
     t.call('POST', `${parent}/hooks/${hookId}/events/${logId}/resend`);

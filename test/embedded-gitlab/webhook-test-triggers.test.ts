@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { type Receiver, startReceiver } from '../helpers/receiver.ts';
-import { useWebhookGitLab } from './webhook-world.ts';
+import { describe, it } from 'node:test';
+import { startReceiver } from '../helpers/receiver.ts';
+import { useReceiver, useWebhookGitLab } from './webhook-world.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const fixture = (name: string) =>
@@ -14,17 +14,9 @@ const keysOf = (value: unknown) => Object.keys(value as Record<string, unknown>)
 
 describe('POST /projects/:id/hooks/:hook_id/test/:trigger', () => {
   const t = useWebhookGitLab({ externalUrl: 'https://gitlab.example.com' });
-  let receiver: Receiver;
-  let failing: Receiver;
-  before(async () => {
-    receiver = await startReceiver();
-    failing = await startReceiver({
-      answer: (_request, res) => res.writeHead(400, { 'content-type': 'text/plain' }).end('Error response'),
-    });
-  });
-  after(async () => {
-    await receiver.close();
-    await failing.close();
+  const receiver = useReceiver();
+  const failing = useReceiver({
+    answer: (_request, res) => res.writeHead(400, { 'content-type': 'text/plain' }).end('Error response'),
   });
   const test = (hookId: number, trigger: string, parent = `projects/${t.world.projectId}`) =>
     t.call('POST', `/${parent}/hooks/${hookId}/test/${trigger}`);
@@ -253,11 +245,7 @@ describe('POST /projects/:id/hooks/:hook_id/test/:trigger', () => {
 
 describe('POST /groups/:id/hooks/:hook_id/test/:trigger', () => {
   const t = useWebhookGitLab();
-  let receiver: Receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(() => receiver.close());
+  const receiver = useReceiver();
 
   it('tests with the group’s first project', async () => {
     const hook = await t.createHook({ url: `${receiver.origin}/g` }, { groups: t.world.subgroupId });
@@ -296,11 +284,7 @@ describe('POST /groups/:id/hooks/:hook_id/test/:trigger', () => {
 
 describe('test deliveries of GitLab 19.0', () => {
   const t = useWebhookGitLab({ version: '19.0.0' });
-  let receiver: Receiver;
-  before(async () => {
-    receiver = await startReceiver();
-  });
-  after(() => receiver.close());
+  const receiver = useReceiver();
 
   it('signs them as Standard Webhooks, webhook-id being the Idempotency-Key, at the clock’s time', async () => {
     const key = randomBytes(32);

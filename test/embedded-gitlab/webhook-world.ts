@@ -4,9 +4,10 @@
  * for web hooks (the receivers are on 127.0.0.1), through GitLab's REST calls. Its clock stands still until the
  * test moves it.
  */
-import { before } from 'node:test';
+import { after, before } from 'node:test';
 import type { EmbeddedGitLabOptions } from '../../src/embedded-gitlab/index.ts';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { type Receiver, type ReceiverOptions, startReceiver } from '../helpers/receiver.ts';
 import {
   type Answer,
   type CallOptions,
@@ -95,5 +96,30 @@ export function useWebhookGitLab(options: Partial<EmbeddedGitLabOptions> = {}): 
         response.headers.get('content-type') === 'application/json' ? JSON.parse(text) : undefined;
       return { status: response.status, headers: response.headers, text, body: parsed };
     },
+  };
+}
+
+/** A receiver on 127.0.0.1 for the tests of the enclosing `describe`, started before them and closed after. */
+export function useReceiver(options: ReceiverOptions = {}): Receiver {
+  let started: Receiver | undefined;
+  before(async () => {
+    started = await startReceiver(options);
+  });
+  after(() => started?.close());
+  const current = (): Receiver => {
+    if (started === undefined) throw new Error('the receiver starts in before()');
+    return started;
+  };
+  return {
+    get origin() {
+      return current().origin;
+    },
+    get port() {
+      return current().port;
+    },
+    get received() {
+      return current().received;
+    },
+    close: () => current().close(),
   };
 }

@@ -238,6 +238,26 @@ describe('project hooks through GraphQL', () => {
         {},
         /is not a project's full path/,
       ],
+      [
+        'mutation ($p: ID!) { createProjectHook(input: { projectPath: $p, url: "https://a.example" }) { errors } }',
+        { p: 'acme/\u0007bell' },
+        /is not a project's full path/,
+      ],
+      [
+        'mutation ($p: ID!) { createGroupHook(input: { groupPath: $p, url: "https://a.example" }) { errors } }',
+        { p: '.'.repeat(3) },
+        /is not a group's full path/,
+      ],
+      [
+        'query ($p: ID!, $id: ID!) { project(fullPath: $p) { webhook(id: $id) { id } } }',
+        { p: 'acme/platform/api', id: 'gid://gitlab/ProjectHook/x' },
+        /is not a valid ProjectHook ID/,
+      ],
+      [
+        'mutation ($id: ID!) { setHookUrlVariable(input: { hookId: $id, key: "k", value: "v" }) { errors } }',
+        { id: 'gid://gitlab/ProjectHook/7' },
+        /must name its project/,
+      ],
     ];
     for (const [query, variables, message] of cases) {
       const result = await t.stack.requestText(query, variables, { token: maintainer() });

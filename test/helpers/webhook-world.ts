@@ -1,6 +1,11 @@
 import { after, before } from 'node:test';
-import { type Answer, type CallOptions, createWorld, type World } from '../embedded-gitlab/helpers.ts';
-import { ADMIN_TOKEN } from './credentials.ts';
+import {
+  type Answer,
+  type CallOptions,
+  callerFor,
+  createWorld,
+  type World,
+} from '../embedded-gitlab/helpers.ts';
 import { type Stack, type StackOptions, startStack } from './stack.ts';
 
 /**
@@ -20,24 +25,7 @@ export function useWebhookStack(options: StackOptions = {}): WebhookStack {
   const handle = {} as WebhookStack;
   before(async () => {
     const stack = await startStack(options);
-    const rest = async (method: string, path: string, call: CallOptions = {}): Promise<Answer> => {
-      const token = call.token === undefined ? ADMIN_TOKEN : call.token;
-      const headers: Record<string, string> = { ...call.headers };
-      if (token !== null) headers['PRIVATE-TOKEN'] = token;
-      if (call.json !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(`${stack.gitlab.url}/api/v4${path}`, {
-        method,
-        headers,
-        body: call.json === undefined ? undefined : JSON.stringify(call.json),
-        signal: AbortSignal.timeout(5_000),
-      });
-      const text = await response.text();
-      const body: unknown =
-        text !== '' && response.headers.get('content-type') === 'application/json'
-          ? JSON.parse(text)
-          : undefined;
-      return { status: response.status, headers: response.headers, text, body };
-    };
+    const rest = callerFor(stack.gitlab);
     handle.stack = stack;
     handle.rest = rest;
     handle.world = await createWorld({ call: rest });

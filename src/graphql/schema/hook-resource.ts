@@ -165,17 +165,25 @@ function defineHookQueries<T extends HookScopeTypes>(resource: HookResource<T>, 
         extensions: upstreamCalls(3),
         resolve: (_root, args, ctx) => resolveHookPage(resource.collectionOf(ctx, {}), args),
       },
-      {
-        name: `${scope.model}Connection`,
-        description: `A page of ${plural}.`,
-        fields: (c) => ({
-          count: c.int({
-            description: `Number of ${plural} in all (REST: \`X-Total\`); ${COUNT_LIMIT + 1} when GitLab reports more than ${COUNT_LIMIT}.`,
-            resolve: (connection) => connection.count,
-          }),
-        }),
-      },
-      { name: `${scope.model}Edge`, description: `A ${scope.noun} and its cursor.` },
+      ...hookConnectionTypes(scope),
     ),
   );
+}
+
+/** The connection and edge types of a scope's hooks (`SystemHookConnection` with `count`, `SystemHookEdge`). */
+export function hookConnectionTypes(scope: HookScope) {
+  const plural = `${scope.noun}s`;
+  return [
+    {
+      name: `${scope.model}Connection`,
+      description: `A page of ${plural}.`,
+      fields: (c: PothosSchemaTypes.ObjectFieldBuilder<Types, { count: number }>) => ({
+        count: c.int({
+          description: `Number of ${plural} in all (REST: \`X-Total\`); ${COUNT_LIMIT + 1} when GitLab reports more than ${COUNT_LIMIT}.`,
+          resolve: (connection) => connection.count,
+        }),
+      }),
+    },
+    { name: `${scope.model}Edge`, description: `A ${scope.noun} and its cursor.` },
+  ] as const;
 }

@@ -14,9 +14,9 @@ import { type RequestHooks, WHOLE_LIST } from '../loaders/hook-collections.ts';
 import { upstreamCalls } from '../plugins/use-query-limits.ts';
 import { builder } from './builder.ts';
 import { encodeGlobalId, parseGlobalId, quoteValue } from './global-id.ts';
-import { COUNT_LIMIT, resolveParentHookPage } from './hook-connection.ts';
+import { resolveParentHookPage } from './hook-connection.ts';
 import { idQueryForm, isHookUnder } from './hook-fields.ts';
-import { defineHookResource, type HookRef, type HookResource } from './hook-resource.ts';
+import { defineHookResource, type HookRef, type HookResource, hookConnectionTypes } from './hook-resource.ts';
 import { DEFAULT_PAGE_SIZE } from './page-window.ts';
 import { defineWebhookEvents } from './webhook-event.ts';
 
@@ -195,7 +195,6 @@ function defineParentType<T extends HookScopeTypes & { parent: ParentRef }>(
   const collection = (ctx: GatewayContext, object: ParentObject) => hooksUnder(ctx, scope, object.parent);
   const entity = (ctx: GatewayContext, object: ParentObject) => collection(ctx, object).api.getParent();
   const restOf = `GET /api/v4${parent.route}`;
-  const plural = `${scope.noun}s`;
   const hookIdForm = `gid://gitlab/${scope.model}/<id>${idQueryForm(resource.idParams ?? [])}`;
 
   builder.objectType(parentType, {
@@ -238,17 +237,7 @@ function defineParentType<T extends HookScopeTypes & { parent: ParentRef }>(
           extensions: upstreamCalls(3),
           resolve: (object, args, ctx) => resolveParentHookPage(collection(ctx, object), args),
         },
-        {
-          name: `${scope.model}Connection`,
-          description: `A page of ${plural}.`,
-          fields: (c) => ({
-            count: c.int({
-              description: `Number of ${plural} in all (REST: \`X-Total\`); ${COUNT_LIMIT + 1} when GitLab reports more than ${COUNT_LIMIT}.`,
-              resolve: (connection) => connection.count,
-            }),
-          }),
-        },
-        { name: `${scope.model}Edge`, description: `A ${scope.noun} and its cursor.` },
+        ...hookConnectionTypes(scope as unknown as HookScope),
       ),
       webhook: t.field({
         type: hook,
@@ -365,21 +354,26 @@ function probeOf<T extends HookScopeTypes>(
   );
   if (!needsEntity) {
     if (fields.some((field) => field.name.value === 'webhooks')) return hooks.api.listHooks(WHOLE_LIST);
-    const hookId = fields
+    const hookIds = fields
       .filter((field) => field.name.value === 'webhook')
-      .map((field) => hookIdArgument(field, info, resource))
-      .find((id) => id !== undefined);
+      .map((field) => hookIdArgument(field, info, resource));
+    // A bad ID is the field's BAD_USER_INPUT, and costs no call here either.
+    if (hookIds.includes(null)) return Promise.resolve();
+    const hookId = hookIds.find((id): id is number => typeof id === 'number');
     if (hookId !== undefined) return hooks.detail.load(hookId);
   }
   return hooks.api.getParent();
 }
 
-/** The REST id a `webhook(id)` selection names, when it can be read before the field runs. */
+/**
+ * The REST id a `webhook(id)` selection names, when it can be read before the field runs; null for one the field
+ * will refuse.
+ */
 function hookIdArgument<T extends HookScopeTypes>(
   field: FieldNode,
   info: GraphQLResolveInfo,
   resource: HookResource<T>,
-): number | undefined {
+): number | null | undefined {
   const value = field.arguments?.find((arg) => arg.name.value === 'id')?.value;
   let text: unknown;
   if (value?.kind === Kind.STRING || value?.kind === Kind.INT) text = value.value;
@@ -389,7 +383,7 @@ function hookIdArgument<T extends HookScopeTypes>(
     return parseGlobalId(String(text), [resource.scope.model], () => resource.idParams ?? []).id;
   } catch {
     // The field itself reports the bad ID.
-    return undefined;
+    return null;
   }
 }
 

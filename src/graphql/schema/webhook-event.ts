@@ -197,38 +197,44 @@ export function defineWebhookEvents<T extends HookScopeTypes>(resource: HookReso
     };
   };
   builder.objectField(ref, 'webhookEvents', (t) =>
-    t.connection(
-      {
-        type: WebhookEvent,
-        description:
-          `The hook's deliveries of the last 7 days, newest first, in pages of at most ${GITLAB_MAX_EVENTS_PER_PAGE} ` +
-          `(GitLab's limit); \`status\` and \`statusCodes\` filter them (either matching). Batched: a log call per hook, ` +
-          `concurrently. REST: GET /api/v4${scope.route}/:hook_id/events`,
-        extensions: upstreamCalls(eventWindowCalls),
-        args: {
-          status: t.arg({
-            type: [WebhookEventStatus],
-            description: 'Only deliveries of these outcome classes.',
-          }),
-          statusCodes: t.arg.intList({
-            description: 'Only deliveries the receiver answered with these HTTP statuses.',
-          }),
-        },
-        resolve: (hook, args, ctx) => {
-          const log = logOf(ctx, hook);
-          const status = statusFilter(args.status, args.statusCodes);
-          return resolveOffsetWindow(
-            async (page) => {
-              const { events, pagination } = await readLogPage(log, status, page);
-              return { items: events.map((event) => ({ event, params: log.params })), pagination };
-            },
-            args,
-            GITLAB_MAX_EVENTS_PER_PAGE,
-          );
-        },
+    t.field({
+      // A plain field over the connection type, so that `first` and `last` can state the log's page bound.
+      type: WebhookEventConnection,
+      description:
+        `The hook's deliveries of the last 7 days, newest first, in pages of at most ${GITLAB_MAX_EVENTS_PER_PAGE} ` +
+        `(GitLab's limit); \`status\` and \`statusCodes\` filter them (either matching). Batched: a log call per hook, ` +
+        `concurrently. REST: GET /api/v4${scope.route}/:hook_id/events`,
+      extensions: upstreamCalls(eventWindowCalls),
+      args: {
+        first: t.arg.int({
+          description: `Return the first n deliveries (0 to ${GITLAB_MAX_EVENTS_PER_PAGE}).`,
+        }),
+        after: t.arg.string({ description: 'Return deliveries after this cursor.' }),
+        last: t.arg.int({
+          description: `Return the last n deliveries (0 to ${GITLAB_MAX_EVENTS_PER_PAGE}).`,
+        }),
+        before: t.arg.string({ description: 'Return deliveries before this cursor.' }),
+        status: t.arg({
+          type: [WebhookEventStatus],
+          description: 'Only deliveries of these outcome classes.',
+        }),
+        statusCodes: t.arg.intList({
+          description: 'Only deliveries the receiver answered with these HTTP statuses.',
+        }),
       },
-      WebhookEventConnection,
-    ),
+      resolve: (hook, args, ctx) => {
+        const log = logOf(ctx, hook);
+        const status = statusFilter(args.status, args.statusCodes);
+        return resolveOffsetWindow(
+          async (page) => {
+            const { events, pagination } = await readLogPage(log, status, page);
+            return { items: events.map((event) => ({ event, params: log.params })), pagination };
+          },
+          args,
+          GITLAB_MAX_EVENTS_PER_PAGE,
+        );
+      },
+    }),
   );
 }
 
