@@ -154,6 +154,19 @@ const TRIGGER_TEST: HookTestEndpoint<[trigger: string], TriggerTestDto> = {
   expected: 'a test result',
 };
 
+/** The flags project and group hooks both start with, in the order of GitLab's entities. */
+const LEADING_FLAGS = [
+  'push_events',
+  'tag_push_events',
+  'merge_requests_events',
+  'issues_events',
+  'confidential_issues_events',
+  'note_events',
+  'confidential_note_events',
+  'pipeline_events',
+  'wiki_page_events',
+] as const;
+
 /** The project scope's types. */
 export interface ProjectHookTypes {
   parent: ParentRef;
@@ -182,15 +195,7 @@ export const PROJECT_HOOKS: HookScope<ProjectHookTypes> = {
   route: '/projects/:id/hooks',
   path: (project) => `/projects/${encodeParentRef(project, 'project')}/hooks`,
   eventFlags: [
-    'push_events',
-    'tag_push_events',
-    'merge_requests_events',
-    'issues_events',
-    'confidential_issues_events',
-    'note_events',
-    'confidential_note_events',
-    'pipeline_events',
-    'wiki_page_events',
+    ...LEADING_FLAGS,
     'deployment_events',
     'feature_flag_events',
     'job_events',
@@ -220,15 +225,7 @@ export const GROUP_HOOKS: HookScope<GroupHookTypes> = {
   route: '/groups/:id/hooks',
   path: (group) => `/groups/${encodeParentRef(group, 'group')}/hooks`,
   eventFlags: [
-    'push_events',
-    'tag_push_events',
-    'merge_requests_events',
-    'issues_events',
-    'confidential_issues_events',
-    'note_events',
-    'confidential_note_events',
-    'pipeline_events',
-    'wiki_page_events',
+    ...LEADING_FLAGS,
     'job_events',
     'deployment_events',
     'feature_flag_events',
@@ -252,3 +249,9 @@ export const GROUP_HOOKS: HookScope<GroupHookTypes> = {
   },
   eventLog: true,
 };
+
+/**
+ * The test endpoint's triggers (§1.3): GitLab declares them as `ProjectHook.triggers.values`, the project hook's
+ * event flags, and takes the same list for group hooks.
+ */
+export const TEST_TRIGGERS: readonly string[] = PROJECT_HOOKS.eventFlags;

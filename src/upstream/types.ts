@@ -63,8 +63,8 @@ export interface HookParamsDto {
   custom_headers?: KeyValueDto[];
 }
 
-/** The event flags project hooks add to the base entity, in GitLab's order (`API::Entities::ProjectHook`). */
-export interface ProjectHookFlagsDto {
+/** The event flags project and group hooks both add to the base entity. */
+export interface SharedHookFlagsDto {
   issues_events: boolean;
   confidential_issues_events: boolean;
   note_events: boolean;
@@ -78,8 +78,12 @@ export interface ProjectHookFlagsDto {
   milestone_events: boolean;
   emoji_events: boolean;
   resource_access_token_events: boolean;
-  resource_deploy_token_events: boolean;
   vulnerability_events: boolean;
+}
+
+/** The event flags of project hooks (`API::Entities::ProjectHook`). */
+export interface ProjectHookFlagsDto extends SharedHookFlagsDto {
+  resource_deploy_token_events: boolean;
 }
 
 /** `API::Entities::ProjectHook`. The project's list leaves out `url_variables` and `custom_headers` (19.x). */
@@ -87,24 +91,10 @@ export interface ProjectHookDto extends HookDto, ProjectHookFlagsDto {
   project_id: number;
 }
 
-/** The event flags group hooks add (`API::Entities::GroupHook`, EE). */
-export interface GroupHookFlagsDto {
-  issues_events: boolean;
-  confidential_issues_events: boolean;
-  note_events: boolean;
-  confidential_note_events: boolean;
-  pipeline_events: boolean;
-  wiki_page_events: boolean;
-  job_events: boolean;
-  deployment_events: boolean;
-  feature_flag_events: boolean;
-  releases_events: boolean;
-  milestone_events: boolean;
+/** The event flags of group hooks (`API::Entities::GroupHook`, EE). */
+export interface GroupHookFlagsDto extends SharedHookFlagsDto {
   subgroup_events: boolean;
-  emoji_events: boolean;
-  resource_access_token_events: boolean;
   member_events: boolean;
-  vulnerability_events: boolean;
   project_events: boolean;
 }
 

@@ -6,6 +6,7 @@ import {
   type HookScopeTypes,
   isWellFormedPath,
   type ParentRef,
+  TEST_TRIGGERS,
 } from '../../upstream/hook-scope.ts';
 import type { HookDto } from '../../upstream/types.ts';
 import type { GatewayContext } from '../context.ts';
@@ -146,32 +147,8 @@ export function parentIdOf(hook: HookDto, idField: string): number {
   return (hook as unknown as Record<string, number>)[idField] as number;
 }
 
-/**
- * GitLab's test triggers (§1.3): the `*_events` values of `ProjectHook.triggers`, the same list for groups.
- * Values GitLab has no sample data for are still offered: GitLab answers them with 422, a payload error.
- */
-const TEST_TRIGGERS = [
-  'push_events',
-  'tag_push_events',
-  'issues_events',
-  'confidential_issues_events',
-  'note_events',
-  'confidential_note_events',
-  'merge_requests_events',
-  'job_events',
-  'pipeline_events',
-  'wiki_page_events',
-  'deployment_events',
-  'feature_flag_events',
-  'releases_events',
-  'milestone_events',
-  'emoji_events',
-  'resource_access_token_events',
-  'resource_deploy_token_events',
-  'vulnerability_events',
-] as const;
-
 export const WebhookTestTrigger = builder.enumType('WebhookTestTrigger', {
+  // Values GitLab has no sample data for are offered too: GitLab answers them with 422, a payload error.
   description:
     "The events a project or group hook can be tested with, GitLab's trigger names in upper case " +
     "(`PUSH_EVENTS` is REST's `push_events`).",
