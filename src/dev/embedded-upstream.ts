@@ -1,8 +1,9 @@
 /**
  * What `npm start` adds when `GITLAB_URL` is unset, so that a newcomer has something to query: the embedded
  * GitLab (`src/embedded-gitlab/`, a separate application that only this folder imports), seeded with example
- * system hooks, an example group and project with a hook each (`example-webhooks.ts`), and a system hook that
- * delivers to the gateway's own receiver, and GraphiQL started with its token and an
+ * system hooks, an example group and project with a hook each (`example-webhooks.ts`), a project hook that
+ * delivers to an example receiver on loopback (`example-receiver.ts`), and a system hook that delivers to the
+ * gateway's own receiver, and GraphiQL started with its token, its project and group hooks example and an
  * events example. `src/index.ts` loads this module only then; the gateway itself knows nothing of it.
  */
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ import { isLoopbackHost } from '../http/allowed-hosts.ts';
 import type { GatewayOptions } from '../http/gateway.ts';
 import type { Logger } from '../observability/logger.ts';
 import { EXAMPLE_HOOKS } from './example-hooks.ts';
+import { startExampleReceiver } from './example-receiver.ts';
 import { type ExampleWebhooks, seedExampleWebhooks } from './example-webhooks.ts';
 
 /** The configuration `npm start` runs with when it adds the embedded GitLab. */
@@ -58,11 +60,14 @@ export interface EmbeddedUpstream {
   /** Its base URL, such as `http://127.0.0.1:43123`: the gateway's `GITLAB_URL`. */
   readonly url: string;
   /**
-   * The gateway's options it sets: GraphiQL's headers (its admin token, where that is safe) and the receiver
-   * hook its events example names (known once `seedReceiverHook` is done), and the `X-Gitlab-Token` that hook
-   * sends, for the receiver to accept.
+   * The gateway's options it sets: GraphiQL's headers (its admin token, where that is safe), the example
+   * project and group its webhooks example reads, and the receiver hook its events example names (known once
+   * `seedReceiverHook` is done), and the `X-Gitlab-Token` that hook sends, for the receiver to accept.
    */
-  readonly gatewayOptions: Pick<GatewayOptions, 'graphiqlHeaders' | 'graphiqlReceiverHookId'> & {
+  readonly gatewayOptions: Pick<
+    GatewayOptions,
+    'graphiqlHeaders' | 'graphiqlWebhookExample' | 'graphiqlReceiverHookId'
+  > & {
     receiverTokens: string[];
   };
   /** The example group, project, project hook and group hook it was seeded with. */
@@ -84,7 +89,8 @@ export async function startEmbeddedUpstream(
     { url: `${url}/api/v4`, example_hooks: EXAMPLE_HOOKS.length },
     `Embedded GitLab listening on ${url}/api/v4 (no GITLAB_URL set), ${EXAMPLE_HOOKS.length} example hooks`,
   );
-  const examples = await seedExampleWebhooks(url, embedded.adminToken);
+  const receiver = await startExampleReceiver(logger);
+  const examples = await seedExampleWebhooks(url, embedded.adminToken, receiver.url);
   logger.info(
     {
       group: examples.groupPath,
@@ -93,6 +99,10 @@ export async function startEmbeddedUpstream(
       group_hook_id: examples.groupHookId,
     },
     `Embedded GitLab example group ${examples.groupPath} with project ${examples.projectPath}, project hook ${examples.projectHookId} and group hook ${examples.groupHookId}`,
+  );
+  logger.info(
+    { hook_id: examples.receiverHookId, url: receiver.url },
+    `Embedded GitLab project hook ${examples.receiverHookId} delivers to the example receiver, ${receiver.url}, which accepts every delivery (allow_local_requests_from_web_hooks_and_services is on)`,
   );
   // A generated token is this development GitLab's own and is shown so that it can be used; one the operator
   // set is only named.
@@ -113,6 +123,11 @@ export async function startEmbeddedUpstream(
     exampleWebhooks: examples,
     gatewayOptions: {
       graphiqlHeaders: graphiql.headers,
+      graphiqlWebhookExample: {
+        projectPath: examples.projectPath,
+        groupPath: examples.groupPath,
+        projectHookId: `gid://gitlab/ProjectHook/${examples.receiverHookId}?project_id=${examples.projectId}`,
+      },
       graphiqlReceiverHookId: () => receiverHookId,
       receiverTokens: [receiverToken],
     },
@@ -131,7 +146,10 @@ export async function startEmbeddedUpstream(
       );
       receiverHookId = `gid://gitlab/SystemHook/${id}`;
     },
-    close: () => gitlab.close(),
+    close: async () => {
+      await gitlab.close();
+      await receiver.close();
+    },
   };
 }
 

@@ -57,3 +57,20 @@ export const EXAMPLE_GROUP_HOOK: Record<string, unknown> = {
   merge_requests_events: true,
   url_variables: [{ key: 'channel', value: 'platform' }],
 };
+/**
+ * The project hook that delivers to `npm start`'s example receiver on loopback (`example-receiver.ts`), so that
+ * its test and resends succeed. GitLab refuses local URLs for project hooks unless an administrator turns on
+ * `allow_local_requests_from_web_hooks_and_services`, which `npm start` does, as one would on a development GitLab.
+ */
+export function exampleReceiverHook(receiverUrl: string): Record<string, unknown> {
+  return {
+    url: receiverUrl,
+    name: 'Example receiver',
+    description: "Delivers to npm start's example receiver on this machine, which accepts every delivery.",
+    token: 'example-receiver-secret',
+    push_events: true,
+    tag_push_events: true,
+    merge_requests_events: true,
+    issues_events: true,
+  };
+}

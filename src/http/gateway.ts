@@ -31,7 +31,7 @@ import type { Logger } from '../observability/logger.ts';
 import { createGitLabClient, type GitLabClient } from '../upstream/client.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
 import type { Credential, GitLabHooksApi } from '../upstream/types.ts';
-import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
+import { createGraphiQLRenderer, type GraphiQLWebhookExample, graphiqlOptions } from './graphiql.ts';
 import { createOriginPolicy } from './origin-policy.ts';
 import { createSystemHookReceiver, type SystemHookReceiverOptions } from './receiver.ts';
 import { ROUTES } from './routes.ts';
@@ -43,6 +43,11 @@ export interface GatewayOptions {
   defaultCredential?: Credential | undefined;
   /** Headers GraphiQL starts with, such as the embedded GitLab's admin token. @default none */
   graphiqlHeaders?: Record<string, string> | undefined;
+  /**
+   * A project and group whose webhooks GraphiQL's starting document reads, and a hook of the project it tests
+   * (`npm start` seeds them). @default none: the document reads system hooks only
+   */
+  graphiqlWebhookExample?: GraphiQLWebhookExample | undefined;
   /**
    * The global ID of a hook that delivers to this gateway's own receiver: GraphiQL then also shows a
    * subscription and the mutation that makes GitLab deliver a test event to it. A function is asked at each
@@ -218,6 +223,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const hookId = options.graphiqlReceiverHookId;
       return graphiqlOptions({
         headers: options.graphiqlHeaders,
+        webhookExample: options.graphiqlWebhookExample,
         receiverHookId: typeof hookId === 'function' ? hookId() : hookId,
       });
     },
@@ -268,7 +274,12 @@ export function createConfiguredGateway(
   gitlabUrl: string,
   extra: Pick<
     GatewayOptions,
-    'graphiqlHeaders' | 'graphiqlReceiverHookId' | 'logging' | 'draining' | 'plugins'
+    | 'graphiqlHeaders'
+    | 'graphiqlWebhookExample'
+    | 'graphiqlReceiverHookId'
+    | 'logging'
+    | 'draining'
+    | 'plugins'
   > & {
     receiverTokens?: readonly string[];
     /** Where logs go (`npm start`: stdout, at `LOG_LEVEL`). @default none: nothing is logged */

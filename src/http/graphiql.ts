@@ -18,6 +18,65 @@ query SystemHooks {
 }
 `;
 
+/** A project and group whose webhooks GraphiQL's example reads, and a hook of the project that its test example tests. */
+export interface GraphiQLWebhookExample {
+  /** Full path of the project, such as `example-group/example-project`. */
+  projectPath: string;
+  /** Full path of the group, such as `example-group`. */
+  groupPath: string;
+  /** Global ID of a project hook whose receiver answers 2xx, so that its test succeeds. */
+  projectHookId: string;
+}
+
+/**
+ * What GraphiQL adds when a project and group with webhooks are known (`npm start` with the embedded GitLab): a
+ * query over their hooks with each hook's latest deliveries, and a test of the hook whose receiver accepts it.
+ * Paths and IDs go in as JSON strings, so that any path makes a valid document.
+ */
+function webhooksExample({ projectPath, groupPath, projectHookId }: GraphiQLWebhookExample): string {
+  return `
+# The webhooks of a project and of its group, with each project hook's
+# latest deliveries (GitLab's delivery log). A project's Maintainers and a
+# group's Owners may read them; see docs/webhooks.md.
+query ProjectAndGroupWebhooks {
+  project(fullPath: ${JSON.stringify(projectPath)}) {
+    fullPath
+    webhooks(first: 20) {
+      count
+      nodes {
+        id
+        name
+        url
+        pushEvents
+        mergeRequestsEvents
+        alertStatus
+        webhookEvents(first: 5) {
+          count
+          nodes { trigger responseStatus createdAt }
+        }
+      }
+    }
+  }
+  group(fullPath: ${JSON.stringify(groupPath)}) {
+    webhooks(first: 20) {
+      count
+      nodes { id name url urlVariables { key } memberEvents subgroupEvents }
+    }
+  }
+}
+
+# Make GitLab send its push sample to the hook whose receiver accepts it
+# (the others point at example domains: their tests fail, and "errors"
+# says why), then run ProjectAndGroupWebhooks again to see the delivery.
+mutation TestProjectHook {
+  testProjectHook(input: { id: ${JSON.stringify(projectHookId)}, trigger: PUSH_EVENTS }) {
+    errors
+    projectHook { name url }
+  }
+}
+`;
+}
+
 /**
  * What GraphiQL adds when a hook delivers to this gateway's own receiver (`npm start` with the embedded GitLab):
  * a subscription to watch in one tab while the mutation, run in another, makes GitLab deliver a test event, and
@@ -60,6 +119,8 @@ query RecentEvents {
 interface GraphiQLExampleOptions {
   /** Headers GraphiQL starts with, such as the embedded GitLab's admin token. */
   headers?: Record<string, string> | undefined;
+  /** A project and group whose webhooks the examples read; adds the webhooks example. */
+  webhookExample?: GraphiQLWebhookExample | undefined;
   /** The global ID of a hook that delivers to this gateway's receiver; adds the events example. */
   receiverHookId?: string | undefined;
 }
@@ -67,11 +128,15 @@ interface GraphiQLExampleOptions {
 /** GraphiQL's options: the example operations, and headers pre-filled. */
 export function graphiqlOptions({
   headers = {},
+  webhookExample,
   receiverHookId,
 }: GraphiQLExampleOptions = {}): GraphiQLOptions {
   return {
     title: 'GitLab System Hooks',
-    defaultQuery: receiverHookId ? EXAMPLE_QUERY + eventsExample(receiverHookId) : EXAMPLE_QUERY,
+    defaultQuery:
+      EXAMPLE_QUERY +
+      (webhookExample ? webhooksExample(webhookExample) : '') +
+      (receiverHookId ? eventsExample(receiverHookId) : ''),
     headers: JSON.stringify(headers, null, 2),
   };
 }

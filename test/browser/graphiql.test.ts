@@ -99,6 +99,24 @@ describe('GraphiQL in Chromium, served by npm start in embedded mode', {
     assert.deepEqual(browser.foreignRequests, []);
   });
 
+  it("runs the starting tab's project and group webhooks example, chosen from the run button's list", async () => {
+    const document = await paneText(page, '.graphiql-query-editor');
+    assert.match(document, /project\(fullPath: "example-group\/example-project"\)/);
+    // The starting document holds several operations: the run button offers them by name.
+    await page.getByRole('button', { name: /Execute query/ }).click();
+    await page.getByRole('menuitem', { name: 'ProjectAndGroupWebhooks' }).click();
+    const result = await waitForResult(page, ['"fullPath": "example-group/example-project"', '"Team chat"']);
+    for (const name of ['CI trigger', 'Example receiver', 'Team chat'])
+      assert.ok(result.includes(`"name": "${name}"`), `${name} in:\n${result}`);
+    assert.ok(!result.includes('"errors"'), result);
+    await screenshot(page, '1b-project-and-group-webhooks');
+
+    await page.getByRole('button', { name: /Execute query/ }).click();
+    await page.getByRole('menuitem', { name: 'TestProjectHook' }).click();
+    const tested = await waitForResult(page, ['"testProjectHook"', '"Example receiver"']);
+    assert.ok(tested.includes('"errors": []'), tested);
+  });
+
   it('runs a typed systemHooks query and shows the embedded GitLab hooks in the result pane', async () => {
     await typeAndRun(
       page,
@@ -123,8 +141,8 @@ describe('GraphiQL in Chromium, served by npm start in embedded mode', {
     const created = await waitForResult(page, ['"Typed in GraphiQL"']);
     assert.ok(created.includes('"errors": []'), created);
     // Hooks of every kind share one id sequence: three example system hooks, the example project and group
-    // hooks, the receiver's hook, then this one.
-    assert.ok(created.includes('"id": "gid://gitlab/SystemHook/7"'), created);
+    // hooks, the project hook of the example receiver, the gateway receiver's hook, then this one.
+    assert.ok(created.includes('"id": "gid://gitlab/SystemHook/8"'), created);
     await screenshot(page, '3-create-system-hook');
 
     await typeAndRun(

@@ -126,3 +126,10 @@ export function printedAdminToken(program: StartedProgram): string {
   if (!match) throw new Error(`no generated admin token in the output:\n${program.output()}`);
   return match[1] as string;
 }
+
+/** GraphiQL's starting document, from the options the served page passes to GraphiQL. */
+export function graphiqlDefaultDocument(html: string): string {
+  const literal = [...html.matchAll(/"defaultQuery":("(?:[^"\\]|\\.)*")/g)].at(-1)?.[1];
+  if (literal === undefined) throw new Error('the page sets no defaultQuery');
+  return JSON.parse(literal) as string;
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_TOKEN, graphqlHeaders } from '../helpers/credentials.ts';
-import { type StartedProgram, startProgram } from '../helpers/npm-start.ts';
+import { graphiqlDefaultDocument, type StartedProgram, startProgram } from '../helpers/npm-start.ts';
 import { type Subscriber, subscribe } from '../helpers/subscribers.ts';
 import { within } from '../helpers/wait-until.ts';
 
@@ -10,14 +10,6 @@ import { within } from '../helpers/wait-until.ts';
  * `DeliverATestEvent` mutation in another, and watch the test event arrive. The documents are read from the page
  * GraphiQL is served with and sent as GraphiQL sends them: the whole editor text, with the operation's name.
  */
-
-/** GraphiQL's starting document, from the options the served page passes to GraphiQL. */
-function defaultDocument(html: string): string {
-  const matches = [...html.matchAll(/"defaultQuery":("(?:[^"\\]|\\.)*")/g)];
-  const literal = matches.at(-1)?.[1];
-  assert.ok(literal, 'the page sets a defaultQuery');
-  return JSON.parse(literal) as string;
-}
 
 describe('npm start: a test event from GraphiQL to a subscription', () => {
   let program: StartedProgram;
@@ -39,7 +31,7 @@ describe('npm start: a test event from GraphiQL to a subscription', () => {
   it('shows the Events subscription and the DeliverATestEvent mutation in GraphiQL', async () => {
     const response = await fetch(`${program.url}/graphql`, { headers: { accept: 'text/html' } });
     assert.equal(response.status, 200);
-    document = defaultDocument(await response.text());
+    document = graphiqlDefaultDocument(await response.text());
     assert.match(document, /^subscription Events \{$/m);
     assert.match(document, /^mutation DeliverATestEvent \{$/m);
     assert.match(document, /^query RecentEvents \{$/m);
