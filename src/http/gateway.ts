@@ -101,7 +101,7 @@ export interface GatewayOptions {
    * With grouping, how long a subscriber woken by an event waits for more before its pending events are
    * written, in milliseconds, from 0 (the end of the event loop's turn) to 100: a few milliseconds of latency
    * that gather the deliveries of that time into one write per subscriber. Out of range, `createGateway`
-   * throws. @default DEFAULT_FLUSH_WINDOW_MS (4)
+   * throws (unless grouping is off, when there is no window). @default DEFAULT_FLUSH_WINDOW_MS (4)
    */
   subscriptionFlushWindowMs?: number | undefined;
   /**
