@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { SystemHookEventInput } from '../../src/events/types.ts';
 import { createGateway } from '../../src/http/gateway.ts';
+import { eventInput } from '../events/store-contract.ts';
 import { ADMIN_TOKEN } from '../helpers/credentials.ts';
 import { projectCreate } from '../helpers/deliveries.ts';
 import { RawSseSubscriber } from '../helpers/raw-subscribers.ts';
@@ -18,18 +17,8 @@ import { waitUntil } from '../helpers/wait-until.ts';
 
 const EVENTS = 8;
 
-const eventOf = (name: string): SystemHookEventInput => ({
-  deliveryId: `flush-window-${randomUUID()}`,
-  eventName: 'project_create',
-  receivedAt: '2026-03-01T10:00:01.000Z',
-  verifiedBy: 'TOKEN',
-  instance: 'https://gitlab.example.com',
-  gitlabVersion: null,
-  eventUuid: null,
-  attemptId: null,
-  bodyBytes: 100,
-  payload: JSON.parse(projectCreate(name).body) as Record<string, unknown>,
-});
+const eventOf = (name: string) =>
+  eventInput(0, { eventName: 'project_create', payload: JSON.parse(projectCreate(name).body) });
 
 describe('the flush window', () => {
   let wide: EventStack;
