@@ -178,7 +178,6 @@ class LogSubscription implements EventSubscription {
   private failure: Error | null = null;
   private ended = false;
   private readonly signal: AbortSignal | undefined;
-  private readonly onAbort = () => this.end();
 
   constructor(
     private readonly log: EventLog,
@@ -190,7 +189,7 @@ class LogSubscription implements EventSubscription {
     this.prefix = options.prefix;
     this.signal = options.signal;
     if (this.signal?.aborted) this.ended = true;
-    else this.signal?.addEventListener('abort', this.onAbort, { once: true });
+    else this.signal?.addEventListener('abort', this, { once: true });
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<SystemHookEventSource> {
@@ -307,6 +306,11 @@ class LogSubscription implements EventSubscription {
     if (waiting) waiting.reject(this.takeFailure());
   }
 
+  /** The signal aborted: its own listener, rather than a closure each subscription would hold. */
+  handleEvent(): void {
+    this.end();
+  }
+
   end(): void {
     if (this.ended) return;
     this.ended = true;
@@ -320,7 +324,7 @@ class LogSubscription implements EventSubscription {
   private release(): void {
     this.page = [];
     this.prefix = undefined;
-    this.signal?.removeEventListener('abort', this.onAbort);
+    this.signal?.removeEventListener('abort', this);
     this.log.forget(this);
   }
 

@@ -9,8 +9,9 @@
 import type { BoundSystemHooksApi } from '../upstream/bound-api.ts';
 import type { Credential } from '../upstream/types.ts';
 import { systemHookEventType } from './catalogue.ts';
-import type { CredentialWatch } from './credential-watch.ts';
+import type { CredentialWatch, SubscriptionLease } from './credential-watch.ts';
 import type { EventStore, EventSubscription } from './event-store.ts';
+import type { SystemHookEventSource } from './types.ts';
 
 export interface EventSubscriptionRequest {
   /** `SystemHookEventType` values wanted; null for all. */
@@ -49,6 +50,8 @@ export interface EventSubscriptionOptions {
   observer?: SubscriptionObserver | undefined;
 }
 
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
 export interface SubscriptionObserver {
   opened(): void;
   closed(): void;
@@ -65,61 +68,111 @@ export async function openEventSubscription(
   signal: AbortSignal | undefined,
 ): Promise<ScopedEventSubscription> {
   const lease = options.watch.reserve(options.credential);
-  const stopped = new AbortController();
-  const stop = () => stopped.abort();
-  let revoked: unknown;
   const wanted = request.types === null ? null : new Set(request.types);
-  let events: EventSubscription;
+  const subscription = new AdministratorSubscription(lease, signal, options.observer);
   try {
     await options.gitlab.listHooks({ page: 1, perPage: 1 });
-    lease.admit((reason) => {
-      revoked = reason;
-      stop();
-    });
-    signal?.addEventListener('abort', stop, { once: true });
-    if (signal?.aborted) stop();
-    events = await options.store.subscribe({
-      after: request.after,
-      accept: wanted === null ? undefined : (event) => wanted.has(systemHookEventType(event.payload)),
-      signal: stopped.signal,
-    });
+    subscription.admit();
+    subscription.attach(
+      await options.store.subscribe({
+        after: request.after,
+        accept: wanted === null ? undefined : (event) => wanted.has(systemHookEventType(event.payload)),
+        signal: subscription.stopped.signal,
+      }),
+    );
   } catch (error) {
-    lease.release();
-    signal?.removeEventListener('abort', stop);
+    subscription.abandon();
     throw error;
   }
+  return subscription;
+}
 
-  const observer = options.observer;
-  observer?.opened();
-  let released = false;
-  const release = () => {
-    lease.release();
-    signal?.removeEventListener('abort', stop);
-    if (!released) observer?.closed();
-    released = true;
-  };
+/**
+ * An opened subscription: the store's events, ended by the lease's revocation or by `signal`. A class rather than
+ * closures, because it lives as long as the subscription: its methods are shared by every subscription, and it
+ * is its own abort listener (`handleEvent`), so that an idle one holds only its fields.
+ */
+class AdministratorSubscription implements ScopedEventSubscription {
+  readonly scope = SYSTEM_HOOK_EVENTS_SCOPE;
+  readonly stopped = new AbortController();
+  private events: EventSubscription | undefined;
+  private revoked: unknown;
+  private released = false;
 
-  const stream: ScopedEventSubscription = {
-    scope: SYSTEM_HOOK_EVENTS_SCOPE,
-    [Symbol.asyncIterator]: () => stream,
-    // Once revoked, `next()` is what reports it; nothing more is ready.
-    nextReady: () => (revoked === undefined ? events.nextReady() : undefined),
-    async next() {
-      try {
-        const step = await events.next();
-        if (revoked !== undefined) throw revoked;
-        if (step.done) release();
-        return step;
-      } catch (error) {
-        release();
-        throw revoked ?? error;
-      }
-    },
-    async return() {
-      release();
-      stop();
-      return (await events.return?.()) ?? { done: true, value: undefined };
-    },
-  };
-  return stream;
+  constructor(
+    private readonly lease: SubscriptionLease,
+    private readonly signal: AbortSignal | undefined,
+    private readonly observer: SubscriptionObserver | undefined,
+  ) {}
+
+  /** Admitted by the watch once GitLab has confirmed the credential; ended by it when it is refused. */
+  admit(): void {
+    this.lease.admit(this.revoke.bind(this));
+    this.signal?.addEventListener('abort', this, { once: true });
+    if (this.signal?.aborted) this.stop();
+  }
+
+  attach(events: EventSubscription): void {
+    this.events = events;
+    this.observer?.opened();
+  }
+
+  /** The start failed: nothing was subscribed, and the lease goes back. */
+  abandon(): void {
+    this.lease.release();
+    this.signal?.removeEventListener('abort', this);
+  }
+
+  private revoke(reason: unknown): void {
+    this.revoked = reason;
+    this.stop();
+  }
+
+  /** `signal` aborted. */
+  handleEvent(): void {
+    this.stop();
+  }
+
+  private stop(): void {
+    this.stopped.abort();
+  }
+
+  private release(): void {
+    this.lease.release();
+    this.signal?.removeEventListener('abort', this);
+    if (!this.released) this.observer?.closed();
+    this.released = true;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  // Once revoked, `next()` is what reports it; nothing more is ready.
+  nextReady(): SystemHookEventSource | undefined {
+    return this.revoked === undefined ? this.events?.nextReady() : undefined;
+  }
+
+  async next(): Promise<IteratorResult<SystemHookEventSource>> {
+    try {
+      const step = await (this.events as EventSubscription).next();
+      if (this.revoked !== undefined) throw this.revoked;
+      if (step.done) this.release();
+      return step;
+    } catch (error) {
+      this.release();
+      throw this.revoked ?? error;
+    }
+  }
+
+  async return(): Promise<IteratorResult<SystemHookEventSource>> {
+    this.release();
+    this.stop();
+    return (await this.events?.return?.()) ?? DONE;
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<SystemHookEventSource>> {
+    await this.return();
+    throw error;
+  }
 }

@@ -8,9 +8,14 @@ import {
   type ScopedEventSubscription,
 } from '../events/subscriptions.ts';
 import type { SystemHookEventSource } from '../events/types.ts';
-import { bindHooksApi, type CallGuard } from '../upstream/bound-api.ts';
+import { type BoundHooksApi, bindHooksApi, type CallAccess, type CallGuard } from '../upstream/bound-api.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
-import { SYSTEM_HOOKS } from '../upstream/hook-scope.ts';
+import {
+  type HookScope,
+  type HookScopeTypes,
+  type ParentArgs,
+  SYSTEM_HOOKS,
+} from '../upstream/hook-scope.ts';
 import { createRequestGuard } from '../upstream/request-guard.ts';
 import {
   type CallOptions,
@@ -152,10 +157,11 @@ export function createContextFactory(deps: ContextDependencies) {
     }
     return guard;
   };
+  const shared: SharedCalls = { deps, maxCalls, guardOf, events: events && watch && { ...events, watch } };
   return ({ request }: { request: Request }): GatewayContext => {
     const result = credentialFromHeaders(request.headers, deps.defaultCredential);
     const scope = deps.requestScope?.(request);
-    const callOptions: CallOptions = {
+    const calls = new RequestCalls(shared, request, result, {
       credential: 'credential' in result ? result.credential : undefined,
       // Yoga's signal is a lazy stand-in that becomes a native one only if `AbortSignal.any` (or undici) reads
       // it, and after that switch its own `aborted` and 'abort' listeners no longer follow the request. The
@@ -163,51 +169,106 @@ export function createContextFactory(deps: ContextDependencies) {
       signal: request.signal,
       headers: forwardedHeaders(request.headers, scope?.requestId),
       tally: scope,
-    };
-    const usableCredential = () => {
-      if ('problem' in result) throw unauthenticated(result.problem);
-      return result.credential;
-    };
-    // The credential is checked when GitLab is first called, not here: `_service`, introspection and `__typename`
-    // need none.
-    const guard: CallGuard = {
-      admit: (access) => {
-        usableCredential();
-        return guardOf(request).admit(access);
-      },
-      settle: (access, error) => guardOf(request).settle?.(access, error),
-    };
-    // A 403 under a project or group is that container's answer (a Developer of one may own another), not the
-    // credential's: it does not refuse the request's other calls, as a system hook's 403 does.
-    const containerGuard: CallGuard = {
-      admit: guard.admit,
-      settle: (access, error) =>
-        guard.settle?.(access, isUpstreamError(error) && error.code === 'FORBIDDEN' ? undefined : error),
-    };
-    const hooks = createHookCollections(
-      (scope, ...parent) =>
-        bindHooksApi(deps.api.hooks(scope, ...parent), callOptions, scope.parent ? containerGuard : guard),
-      deps.loader,
-    );
+    });
     return {
-      hooks,
-      events: events &&
-        watch && {
-          subscribe: async (args, signal) =>
-            openEventSubscription(
-              {
-                store: events.store,
-                observer: events.observer,
-                gitlab: hooks(SYSTEM_HOOKS).api,
-                credential: usableCredential(),
-                watch,
-              },
-              args,
-              signal,
-            ),
-          history: (request) =>
-            readHistoryAs({ store: events.store, gitlab: hooks(SYSTEM_HOOKS).api }, request),
-        },
+      hooks: createHookCollections(calls.bind.bind(calls), deps.loader),
+      events: shared.events && calls,
     };
   };
+}
+
+/** What every request's `RequestCalls` shares: made once per gateway. */
+interface SharedCalls {
+  deps: ContextDependencies;
+  maxCalls: number;
+  guardOf: (request: Request) => CallGuard;
+  events:
+    | (NonNullable<ContextDependencies['events']> & { watch: ReturnType<typeof createCredentialWatch> })
+    | undefined;
+}
+
+/**
+ * One request's way to GitLab: its credential, call options and guard, and its event subscription. A class
+ * rather than closures made per request, because the context of a subscription lasts as long as it does:
+ * `npm start` runs through tsx, whose esbuild keeps function names by defining `name` on each closure it makes,
+ * which costs about 300 bytes a closure; methods are shared by every request.
+ */
+class RequestCalls implements CallGuard {
+  private containerGuard: CallGuard | undefined;
+
+  constructor(
+    private readonly shared: SharedCalls,
+    private readonly request: Request,
+    private readonly result: CredentialResult,
+    private readonly callOptions: CallOptions,
+  ) {}
+
+  /**
+   * The credential is checked when GitLab is first called, not when the context is made: `_service`,
+   * introspection and `__typename` need none.
+   */
+  private usableCredential(): Credential {
+    if ('problem' in this.result) throw unauthenticated(this.result.problem);
+    return this.result.credential;
+  }
+
+  admit(access: CallAccess): void | Promise<void> {
+    this.usableCredential();
+    return this.shared.guardOf(this.request).admit(access);
+  }
+
+  settle(access: CallAccess, error: unknown): void {
+    this.shared.guardOf(this.request).settle?.(access, error);
+  }
+
+  bind<T extends HookScopeTypes>(scope: HookScope<T>, ...parent: ParentArgs<T>): BoundHooksApi<T> {
+    const guard = scope.parent ? (this.containerGuard ??= new ContainerCallGuard(this)) : this;
+    return bindHooksApi(this.shared.deps.api.hooks(scope, ...parent), this.callOptions, guard);
+  }
+
+  history(request: HistoryRequest): Promise<HistoryPage> {
+    const events = this.shared.events as NonNullable<SharedCalls['events']>;
+    return readHistoryAs({ store: events.store, gitlab: this.bind(SYSTEM_HOOKS) }, request);
+  }
+
+  async subscribe(
+    args: EventSubscriptionRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<ScopedEventSubscription> {
+    const events = this.shared.events as NonNullable<SharedCalls['events']>;
+    return openEventSubscription(
+      {
+        store: events.store,
+        observer: events.observer,
+        // An API and a guard of its own, not the request's collections and guard: its one call is made at the
+        // start, and a subscription that lasts then holds no loader or guard (the credential below is checked
+        // before it).
+        gitlab: bindHooksApi(
+          this.shared.deps.api.hooks(SYSTEM_HOOKS),
+          this.callOptions,
+          createRequestGuard({ maxCalls: this.shared.maxCalls, overBudget: upstreamCallsExceeded }),
+        ),
+        credential: this.usableCredential(),
+        watch: events.watch,
+      },
+      args,
+      signal,
+    );
+  }
+}
+
+/**
+ * The guard of calls under a project or group. A 403 there is that container's answer (a Developer of one may
+ * own another), not the credential's: it does not refuse the request's other calls, as a system hook's 403 does.
+ */
+class ContainerCallGuard implements CallGuard {
+  constructor(private readonly calls: RequestCalls) {}
+
+  admit(access: CallAccess): void | Promise<void> {
+    return this.calls.admit(access);
+  }
+
+  settle(access: CallAccess, error: unknown): void {
+    this.calls.settle(access, isUpstreamError(error) && error.code === 'FORBIDDEN' ? undefined : error);
+  }
 }

@@ -2,10 +2,10 @@
  * One subscriber of a group: its own events (its `types` filter and resume position are the store's
  * subscription's), answered with its group's shared bytes, a flush at a time.
  *
- * A flush is what is pending for the subscriber once the current turn of the event loop has ended: it wakes on
- * its next event, waits for the turn's end (`setImmediate`, shared by every subscriber woken in that turn, so
- * that the receiver's deliveries of one turn travel together), then takes every event that is ready without
- * waiting. Over SSE the flush is one result for Yoga's SSE writer, whose own `stringify` returns every frame's
+ * A flush is what is pending for the subscriber once the flush window has passed: it wakes on its next event,
+ * waits for the window's end (`FlushClock`: a few milliseconds, or the end of the turn of the event loop; one
+ * timer shared by every subscriber woken meanwhile, so that the receiver's deliveries of that time travel
+ * together), then takes every event that is ready without waiting. Over SSE the flush is one result for Yoga's SSE writer, whose own `stringify` returns every frame's
  * data joined by the frame boundary, so that Yoga writes them at once; over WebSocket it is written straight to
  * the socket as one `next` message per event, corked into one write (`SocketSink`), and graphql-ws sees no result
  * until the end. Either way the stream's end, and the error that ended it, go through Yoga and graphql-ws as
@@ -43,17 +43,37 @@ const SSE_FRAME_BOUNDARY = '\n\nevent: next\ndata: ';
 const flushOf = (texts: readonly string[]): ExecutionResult =>
   serializedResult(texts.join(SSE_FRAME_BOUNDARY));
 
-let turnEnd: Promise<void> | undefined;
+/** The longest flush window a gateway may be given, in milliseconds: beyond it, it is latency, not coalescing. */
+export const MAX_FLUSH_WINDOW_MS = 100;
 
-/** Resolves once the current turn of the event loop has ended; one timer for every caller of the turn. */
-function endOfTurn(): Promise<void> {
-  turnEnd ??= new Promise((resolve) =>
-    setImmediate(() => {
-      turnEnd = undefined;
-      resolve();
-    }),
-  );
-  return turnEnd;
+/**
+ * When the flushes of one gateway's subscribers happen: at the end of the current turn of the event loop
+ * (window 0), or `windowMs` after the first subscriber woke; either way one timer for every subscriber woken
+ * meanwhile, so that the deliveries the receiver accepted in that time travel together.
+ */
+export class FlushClock {
+  private pending: Promise<void> | undefined;
+
+  constructor(private readonly windowMs: number) {
+    if (!(Number.isFinite(windowMs) && windowMs >= 0 && windowMs <= MAX_FLUSH_WINDOW_MS)) {
+      throw new RangeError(
+        `The subscription flush window must be 0 to ${MAX_FLUSH_WINDOW_MS} milliseconds, not ${windowMs}`,
+      );
+    }
+  }
+
+  /** Resolves at the next flush. */
+  next(): Promise<void> {
+    this.pending ??= new Promise((resolve) => {
+      const flush = () => {
+        this.pending = undefined;
+        resolve();
+      };
+      if (this.windowMs > 0) setTimeout(flush, this.windowMs);
+      else setImmediate(flush);
+    });
+    return this.pending;
+  }
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -69,6 +89,7 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     private readonly group: SubscriptionGroup,
     private readonly events: ScopedEventSubscription,
     request: Request | undefined,
+    private readonly clock: FlushClock,
   ) {
     this.sink = request && sinks.get(request);
   }
@@ -95,7 +116,7 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
   private async takeFlush(text: (answer: GroupAnswer) => string): Promise<string[] | undefined> {
     const first = await this.events.next();
     if (first.done || this.left) return undefined;
-    await endOfTurn();
+    await this.clock.next();
     if (this.left) return undefined;
     const texts = [text(this.group.answer(first.value))];
     let chars = (texts[0] as string).length;

@@ -103,6 +103,13 @@ export interface GatewayOptions {
    */
   groupSubscriptions?: boolean | undefined;
   /**
+   * With grouping, how long a subscriber woken by an event waits for more before its pending events are
+   * written, in milliseconds, from 0 (the end of the event loop's turn) to 100: a few milliseconds of latency
+   * that gather the deliveries of that time into one write per subscriber. Out of range, `createGateway`
+   * throws (unless grouping is off, when there is no window). @default DEFAULT_FLUSH_WINDOW_MS (4)
+   */
+  subscriptionFlushWindowMs?: number | undefined;
+  /**
    * Yoga plugins of the embedder's, run after the gateway's own (the benchmark measures another executor this
    * way). They see every request and document, so they are code the operator vouches for. @default none
    */
@@ -244,7 +251,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       useGraphQLJsExecution(),
       ...(options.groupSubscriptions === false
         ? []
-        : [useGroupedSubscriptions({ maskError: (error) => maskGatewayError(error, 'Unexpected error.') })]),
+        : [
+            useGroupedSubscriptions({
+              maskError: (error) => maskGatewayError(error, 'Unexpected error.'),
+              flushWindowMs: options.subscriptionFlushWindowMs,
+            }),
+          ]),
       useUpstreamReadiness(options),
       useIntrospectionSwitch({ enabled: options.introspection }),
       useSerializableResults(),

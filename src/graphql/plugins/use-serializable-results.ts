@@ -77,6 +77,9 @@ export function checkedResult(result: ExecutionResult, failed?: (error: unknown)
   return unserializable();
 }
 
+type SubscribeHooks = Exclude<Awaited<ReturnType<NonNullable<Plugin['onSubscribe']>>>, void>;
+type ResultHooks = Exclude<ReturnType<NonNullable<SubscribeHooks['onSubscribeResult']>>, void>;
+
 export function useSerializableResults(): Plugin {
   let logger: YogaLogger | undefined;
   const failed = (error: unknown) => logger?.error(error);
@@ -87,16 +90,17 @@ export function useSerializableResults(): Plugin {
     return safe === result ? ({ ...result, stringify } as ExecutionResult) : safe;
   };
 
+  // The same hooks for every subscription, made once: a subscription holds them for as long as it lasts.
+  const resultHooks: ResultHooks = {
+    onNext: ({ result, setResult }) => {
+      if (!isSerialized(result)) setResult(checked(result));
+    },
+  };
+  const subscribeHooks: SubscribeHooks = { onSubscribeResult: () => resultHooks };
   return {
     onYogaInit({ yoga }) {
       logger = yoga.logger;
     },
-    onSubscribe: () => ({
-      onSubscribeResult: () => ({
-        onNext: ({ result, setResult }) => {
-          if (!isSerialized(result)) setResult(checked(result));
-        },
-      }),
-    }),
+    onSubscribe: () => subscribeHooks,
   };
 }

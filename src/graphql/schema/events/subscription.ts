@@ -2,7 +2,7 @@
  * `Subscription.systemHookEventReceived`: the events the gateway's receiver accepted, as the context's source
  * yields them (already filtered by type, and ended by a credential that stops working).
  */
-import { isScopedEventSubscription, type ScopedEventSubscription } from '../../../events/subscriptions.ts';
+import { isScopedEventSubscription } from '../../../events/subscriptions.ts';
 import type { SystemHookEventSource } from '../../../events/types.ts';
 import type { GatewayContext } from '../../context.ts';
 import { gatewayError } from '../../errors.ts';
@@ -17,7 +17,9 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * The source's events, with a signal that aborts as soon as the subscriber leaves. The source filters by type
  * itself (before an unwanted event costs anything); this only passes its events on. `return()` aborts at once,
  * also while the source waits for an event that may never come, so an idle subscription a client closes
- * releases what it holds.
+ * releases what it holds. The stores' subscriptions (scoped, for the grouped fan-out) already end at once on
+ * `return()`, waiting or not: they are served as they are, so that an idle subscription holds no wrapper of
+ * its own.
  */
 async function untilSubscriberLeaves(
   source: EventSource,
@@ -25,6 +27,7 @@ async function untilSubscriberLeaves(
 ): Promise<AsyncIterableIterator<SystemHookEventSource>> {
   const left = new AbortController();
   const opened = await source.subscribe(args, left.signal);
+  if (isScopedEventSubscription(opened)) return opened;
   const events = opened[Symbol.asyncIterator]();
   const leave = async (): Promise<IteratorResult<SystemHookEventSource>> => {
     left.abort();
@@ -39,16 +42,7 @@ async function untilSubscriberLeaves(
       throw error;
     },
   };
-  // The grouped fan-out serves a source that says its scope and what is ready (the stores' do); any other is
-  // executed per subscriber.
-  if (!isScopedEventSubscription(opened)) return stream;
-  const scoped: ScopedEventSubscription = {
-    ...stream,
-    [Symbol.asyncIterator]: () => scoped,
-    scope: opened.scope,
-    nextReady: () => opened.nextReady(),
-  };
-  return scoped;
+  return stream;
 }
 
 builder.subscriptionType({
