@@ -222,8 +222,14 @@ class RequestCalls implements CallGuard {
   }
 
   bind<T extends HookScopeTypes>(scope: HookScope<T>, ...parent: ParentArgs<T>): BoundHooksApi<T> {
-    const guard = scope.parent ? (this.containerGuard ??= new ContainerCallGuard(this)) : this;
+    const guard = scope.parent ? this.guardUnderContainer() : this;
     return bindHooksApi(this.shared.deps.api.hooks(scope, ...parent), this.callOptions, guard);
+  }
+
+  /** Made at the first call under a project or group: most requests (and every subscription) make none. */
+  private guardUnderContainer(): CallGuard {
+    if (this.containerGuard === undefined) this.containerGuard = new ContainerCallGuard(this);
+    return this.containerGuard;
   }
 
   history(request: HistoryRequest): Promise<HistoryPage> {
