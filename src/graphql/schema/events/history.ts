@@ -39,10 +39,10 @@ builder.queryField('systemHookEvents', (t) =>
         }),
       },
       resolve: async (_root, args, ctx) => {
-        const history = ctx.events?.history;
-        if (!history)
+        const events = ctx.events;
+        if (!events?.history)
           throw gatewayError('EVENTS_DISABLED', 'System hook events are not enabled on this gateway');
-        const page = await history({
+        const page = await events.history({
           first: checkSize(args.first, 'first', MAX_HISTORY_PAGE),
           last: checkSize(args.last, 'last', MAX_HISTORY_PAGE),
           after: args.after,
