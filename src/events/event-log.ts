@@ -8,6 +8,7 @@
  * fields, and the backlog a slow subscriber can have is bounded by the retention, in count and in bytes.
  */
 import { SubscriberTooSlowError } from './errors.ts';
+import type { EventSubscription } from './event-store.ts';
 import type { SystemHookEventSource } from './types.ts';
 
 interface Slot {
@@ -138,7 +139,7 @@ export class EventLog {
     }
   }
 
-  subscribe(options: LogSubscribeOptions): AsyncIterableIterator<SystemHookEventSource> {
+  subscribe(options: LogSubscribeOptions): EventSubscription {
     const subscription = new LogSubscription(this, options);
     if (!options.signal?.aborted) this.subscriptions.add(subscription);
     return subscription;
@@ -164,7 +165,7 @@ export class EventLog {
   }
 }
 
-class LogSubscription implements AsyncIterableIterator<SystemHookEventSource> {
+class LogSubscription implements EventSubscription {
   position: number;
   private readonly accept: ((event: SystemHookEventSource) => boolean) | undefined;
   private readonly skip: ((event: SystemHookEventSource, sequence: number) => boolean) | undefined;
@@ -212,6 +213,23 @@ class LogSubscription implements AsyncIterableIterator<SystemHookEventSource> {
       this.waiting = { resolve, reject };
       this.log.park(this);
     });
+  }
+
+  nextReady(): SystemHookEventSource | undefined {
+    if (this.waiting) return undefined;
+    try {
+      // A replay page already loaded is ready; the next one is a Redis call, which `next()` makes.
+      while (this.prefix && !this.ended && !this.failure) {
+        const event = this.page.shift();
+        if (event === undefined) return undefined;
+        if (this.accept === undefined || this.accept(event)) return event;
+      }
+      return this.nextLogged();
+    } catch (error) {
+      // `accept` threw: `next()` reports it.
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+      return undefined;
+    }
   }
 
   private async nextReplayed(): Promise<SystemHookEventSource | undefined> {

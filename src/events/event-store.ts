@@ -93,6 +93,18 @@ export interface SubscribeOptions {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * A subscription to the store's events. Besides iterating, the fan-out takes the events that are ready now
+ * without a promise each (`nextReady`), so that one flush carries every event a subscriber has pending.
+ */
+export interface EventSubscription extends AsyncIterableIterator<SystemHookEventSource> {
+  /**
+   * The next event if it can be had without waiting, else undefined; `next()` then says what follows (an event
+   * still to come, the end, or the failure that ended the subscription). Never called while a `next()` is pending.
+   */
+  nextReady(): SystemHookEventSource | undefined;
+}
+
 export interface EventStoreStatus {
   backend: 'memory' | 'redis';
   /** False while a part works in a degraded way (Redis unreachable, events waiting to be forwarded). */
@@ -118,7 +130,7 @@ export interface EventStore {
    * `EventCursorExpiredError` for one whose event is no longer retained. The iterator ends with
    * `SubscriberTooSlowError` when the subscriber falls behind the retained events.
    */
-  subscribe(options?: SubscribeOptions): Promise<AsyncIterableIterator<SystemHookEventSource>>;
+  subscribe(options?: SubscribeOptions): Promise<EventSubscription>;
   status(): EventStoreStatus;
   /** Ends every subscription (they return `done`) and releases what the store holds. */
   close(): Promise<void>;

@@ -51,6 +51,7 @@ import {
   type EventStore,
   type EventStoreOptions,
   type EventStoreStatus,
+  type EventSubscription,
   type SubscribeOptions,
   storeSettings,
 } from './event-store.ts';
@@ -362,7 +363,7 @@ class RedisEventStore implements EventStore {
     after: string,
     accept: SubscribeOptions['accept'],
     signal: AbortSignal | undefined,
-  ): Promise<AsyncIterableIterator<SystemHookEventSource>> {
+  ): Promise<EventSubscription> {
     if (!this.link.usable())
       throw new EventStoreUnavailableError(
         'Redis is unreachable, and this replica does not retain the cursor.',

@@ -10,14 +10,31 @@ import type { BoundSystemHooksApi } from '../upstream/bound-api.ts';
 import type { Credential } from '../upstream/types.ts';
 import { systemHookEventType } from './catalogue.ts';
 import type { CredentialWatch } from './credential-watch.ts';
-import type { EventStore } from './event-store.ts';
-import type { SystemHookEventSource } from './types.ts';
+import type { EventStore, EventSubscription } from './event-store.ts';
 
 export interface EventSubscriptionRequest {
   /** `SystemHookEventType` values wanted; null for all. */
   types: readonly string[] | null;
   /** Resume after this cursor. */
   after: string | null;
+}
+
+/**
+ * Who the events of a subscription were opened for. Subscribers whose answers to an event can differ only by it
+ * are grouped by it too (`src/graphql/subscription-groups.ts`), so that one viewer's answer never reaches
+ * another's socket. Every administrator sees every system hook event alike; events of one project or group
+ * would name it and the access level here.
+ */
+export const SYSTEM_HOOK_EVENTS_SCOPE = 'system-hooks:administrator';
+
+/** A subscription's events, with the scope they were authorized under. */
+export interface ScopedEventSubscription extends EventSubscription {
+  readonly scope: string;
+}
+
+export function isScopedEventSubscription(events: unknown): events is ScopedEventSubscription {
+  const candidate = events as Partial<ScopedEventSubscription> | null;
+  return typeof candidate?.scope === 'string' && typeof candidate.nextReady === 'function';
 }
 
 export interface EventSubscriptionOptions {
@@ -46,13 +63,13 @@ export async function openEventSubscription(
   options: EventSubscriptionOptions,
   request: EventSubscriptionRequest,
   signal: AbortSignal | undefined,
-): Promise<AsyncIterableIterator<SystemHookEventSource>> {
+): Promise<ScopedEventSubscription> {
   const lease = options.watch.reserve(options.credential);
   const stopped = new AbortController();
   const stop = () => stopped.abort();
   let revoked: unknown;
   const wanted = request.types === null ? null : new Set(request.types);
-  let events: AsyncIterableIterator<SystemHookEventSource>;
+  let events: EventSubscription;
   try {
     await options.gitlab.listHooks({ page: 1, perPage: 1 });
     lease.admit((reason) => {
@@ -82,8 +99,11 @@ export async function openEventSubscription(
     released = true;
   };
 
-  const stream: AsyncIterableIterator<SystemHookEventSource> = {
+  const stream: ScopedEventSubscription = {
+    scope: SYSTEM_HOOK_EVENTS_SCOPE,
     [Symbol.asyncIterator]: () => stream,
+    // Once revoked, `next()` is what reports it; nothing more is ready.
+    nextReady: () => (revoked === undefined ? events.nextReady() : undefined),
     async next() {
       try {
         const step = await events.next();

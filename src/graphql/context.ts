@@ -3,6 +3,7 @@ import {
   type EventSubscriptionOptions,
   type EventSubscriptionRequest,
   openEventSubscription,
+  type ScopedEventSubscription,
 } from '../events/subscriptions.ts';
 import type { SystemHookEventSource } from '../events/types.ts';
 import { bindHooksApi, type CallGuard } from '../upstream/bound-api.ts';
@@ -38,14 +39,18 @@ export interface GatewayContext {
    * The system hook events that subscriptions read; undefined when the gateway receives none. Only events of
    * `types` are yielded, `SystemHookEventType` values (null: all); `after` is a cursor to resume after. Only an
    * instance administrator may subscribe. The iteration ends when `signal` aborts, which happens when the
-   * subscriber goes away.
+   * subscriber goes away. A `ScopedEventSubscription` is served by the grouped fan-out; any other iterable
+   * (a test's) by ordinary per-subscriber execution.
    */
   events?:
     | {
         subscribe(
           args: EventSubscriptionRequest,
           signal: AbortSignal | undefined,
-        ): AsyncIterable<SystemHookEventSource> | Promise<AsyncIterable<SystemHookEventSource>>;
+        ):
+          | ScopedEventSubscription
+          | AsyncIterable<SystemHookEventSource>
+          | Promise<ScopedEventSubscription | AsyncIterable<SystemHookEventSource>>;
       }
     | undefined;
 }

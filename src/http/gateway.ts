@@ -8,6 +8,7 @@ import { maskGatewayError } from '../graphql/errors.ts';
 import type { HookLoaderOptions } from '../graphql/loaders/hook-by-id.ts';
 import { createDocumentCache, useValidationCache } from '../graphql/plugins/use-document-cache.ts';
 import { useGraphQLJsExecution } from '../graphql/plugins/use-graphql-js-execution.ts';
+import { useGroupedSubscriptions } from '../graphql/plugins/use-grouped-subscriptions.ts';
 import { useIntrospectionSwitch } from '../graphql/plugins/use-introspection-switch.ts';
 import { useNoStore } from '../graphql/plugins/use-no-store.ts';
 import { cachedProbe, type ReadinessReport, useReadiness } from '../graphql/plugins/use-readiness.ts';
@@ -89,6 +90,13 @@ export interface GatewayOptions {
    * @default 0: every probe asks GitLab, except that probes share the one in flight
    */
   readinessCacheMs?: number | undefined;
+  /**
+   * Whether subscribers whose answers to an event are the same bytes share one execution and serialization of
+   * it, and get their pending events in one write per flush (docs/events.md). Off, every subscriber's events are
+   * executed and written on their own, as Yoga and graphql-ws do; the tests compare the two, the benchmark
+   * measures both. @default true
+   */
+  groupSubscriptions?: boolean | undefined;
   /**
    * Yoga plugins of the embedder's, run after the gateway's own (the benchmark measures another executor this
    * way). They see every request and document, so they are code the operator vouches for. @default none
@@ -228,6 +236,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       useValidationCache(),
       useRequestLimits(limits),
       useGraphQLJsExecution(),
+      ...(options.groupSubscriptions === false
+        ? []
+        : [useGroupedSubscriptions({ maskError: (error) => maskGatewayError(error, 'Unexpected error.') })]),
       useUpstreamReadiness(options),
       useIntrospectionSwitch({ enabled: options.introspection }),
       useSerializableResults(),

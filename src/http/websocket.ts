@@ -4,8 +4,9 @@ import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, type Context } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { GraphQLParams } from 'graphql-yoga';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { gatewayError } from '../graphql/errors.ts';
+import { type SocketSink, setSocketSink } from '../graphql/grouped-stream.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
@@ -78,10 +79,12 @@ function operationRequest(upgrade: IncomingMessage, params: ConnectionParams, si
   return new Request(`http://gateway${upgrade.url ?? '/'}`, { method: 'POST', headers, signal });
 }
 
+type ServerContext = Context<ConnectionParams, Extra & Partial<Record<PropertyKey, never>>>;
+
 /** One controller per socket: its signal is every operation's request signal, aborted when the socket closes. */
 const socketSignals = new WeakMap<object, AbortController>();
 
-function signalOf(ctx: Context<ConnectionParams, Extra & Partial<Record<PropertyKey, never>>>): AbortSignal {
+function signalOf(ctx: ServerContext): AbortSignal {
   let controller = socketSignals.get(ctx.extra.socket);
   if (!controller) {
     const created = new AbortController();
@@ -90,6 +93,52 @@ function signalOf(ctx: Context<ConnectionParams, Extra & Partial<Record<Property
     controller = created;
   }
   return controller.signal;
+}
+
+/** The TCP socket under each WebSocket, corked around a flush so that its messages leave in one write. */
+const transports = new WeakMap<WebSocket, Duplex>();
+
+/**
+ * A client that does not read: closed rather than buffered without bound (the event store drops a slow
+ * subscription the same way). Once closing, graphql-ws drops what its operations send, but they would go on
+ * executing every event until the closing handshake, which a client that does not read never completes (ws
+ * waits 30 s): they are ended here.
+ */
+function closeNotReading(ctx: ServerContext): void {
+  ctx.extra.socket.close(CLOSE_NOT_READING, 'The client does not read its messages');
+  for (const operation of Object.values(ctx.subscriptions)) {
+    if (operation && 'return' in operation) operation.return(undefined).catch(() => {});
+  }
+}
+
+/**
+ * Where a grouped subscription (`src/graphql/grouped-stream.ts`) writes its events: graphql-ws's `next`
+ * messages, built around the group's payload JSON without parsing or serializing it again. The socket is
+ * corked until the end of the turn, so that every operation of the socket that flushes in this turn shares one
+ * write. A flush resolves once its last message is written to the socket, so that a client that reads slowly
+ * holds its subscriptions back (and the event store drops one that falls behind the retention), as graphql-ws's
+ * own sends do.
+ */
+function socketSink(ctx: ServerContext, id: string, maxBuffered: number): SocketSink {
+  const socket = ctx.extra.socket;
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return {
+    send(payloads) {
+      if (socket.readyState !== WebSocket.OPEN) return Promise.resolve(false);
+      const transport = transports.get(socket);
+      transport?.cork();
+      const written = new Promise<boolean>((resolve) => {
+        const last = payloads.length - 1;
+        payloads.forEach((payload, index) => {
+          socket.send(`${head}${payload}}`, index === last ? (error) => resolve(!error) : undefined);
+        });
+      });
+      if (transport) process.nextTick(() => transport.uncork());
+      if (socket.bufferedAmount <= maxBuffered) return written;
+      closeNotReading(ctx);
+      return Promise.resolve(false);
+    },
+  };
 }
 
 /** GraphQL over WebSocket: takes the upgrades it is given, counts its sockets, and ends them all. */
@@ -114,7 +163,7 @@ export function createGraphQLWebSocket(
     {
       execute: (args) => (args.rootValue as Operations).execute(args),
       subscribe: (args) => (args.rootValue as Operations).subscribe(args),
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         // graphql-ws records the operation in `ctx.subscriptions` before this hook runs: the count includes it.
         if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
           return [
@@ -129,8 +178,10 @@ export function createGraphQLWebSocket(
           // The GraphQL-over-HTTP name of a trusted document's hash, as HTTP clients may send it here too.
           [DOCUMENT_ID_PARAM]: Reflect.get(payload, DOCUMENT_ID_PARAM),
         } as GraphQLParams;
+        const request = operationRequest(ctx.extra.request, ctx.connectionParams, signalOf(ctx));
+        setSocketSink(request, socketSink(ctx, id, maxBuffered));
         const { schema, execute, subscribe, contextFactory, parse, validate } = gateway.getEnveloped({
-          request: operationRequest(ctx.extra.request, ctx.connectionParams, signalOf(ctx)),
+          request,
           params,
         });
         let args: ExecutionArgs;
@@ -155,17 +206,9 @@ export function createGraphQLWebSocket(
         return errors.length > 0 ? errors : args;
       },
       onNext: (ctx) => {
-        // Each operation waits for its previous message to be written, but the operations of one socket add up:
-        // a client that stops reading is closed here rather than buffered without bound (the event store drops
-        // a slow subscription the same way).
-        if (ctx.extra.socket.bufferedAmount > maxBuffered) {
-          ctx.extra.socket.close(CLOSE_NOT_READING, 'The client does not read its messages');
-          // Once closing, graphql-ws drops what its operations send, but they would go on executing every event
-          // until the closing handshake, which a client that does not read never completes (ws waits 30 s).
-          for (const operation of Object.values(ctx.subscriptions)) {
-            if (operation && 'return' in operation) operation.return(undefined).catch(() => {});
-          }
-        }
+        // Each operation waits for its previous message to be written, but the operations of one socket add up.
+        // (Grouped subscriptions write through their sink, which checks the same.)
+        if (ctx.extra.socket.bufferedAmount > maxBuffered) closeNotReading(ctx);
       },
     },
     sockets,
@@ -179,7 +222,10 @@ export function createGraphQLWebSocket(
 
   return {
     handleUpgrade(request, socket, head) {
-      sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+      sockets.handleUpgrade(request, socket, head, (ws) => {
+        transports.set(ws, socket);
+        sockets.emit('connection', ws, request);
+      });
     },
     get connections() {
       return sockets.clients.size;

@@ -47,24 +47,44 @@ function unserializableBecause(value: unknown): string | null {
   return null;
 }
 
+const SERIALIZED = Symbol('serialized already');
+
+/**
+ * A result whose text was checked and made already (a flush of the grouped fan-out, `grouped-stream.ts`): its own
+ * `stringify` returns `text`, and this plugin leaves it as it is.
+ */
+export function serializedResult(text: string): ExecutionResult {
+  return { [SERIALIZED]: true, stringify: () => text } as ExecutionResult;
+}
+
+const isSerialized = (result: ExecutionResult) => SERIALIZED in result;
+
+/** `JSON.stringify(value)`, or the masked error's text when it cannot be written (told to `failed`). */
+export function stringifyOrMasked(value: unknown, failed?: (error: unknown) => void): string {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    failed?.(error);
+    return UNSERIALIZABLE_TEXT;
+  }
+}
+
+/** `result`, or the masked error in its place when its `data` holds what JSON cannot write (told to `failed`). */
+export function checkedResult(result: ExecutionResult, failed?: (error: unknown) => void): ExecutionResult {
+  const reason = unserializableBecause(result.data);
+  if (reason === null) return result;
+  failed?.(new Error(`A subscription result cannot be serialized: its data holds ${reason}`));
+  return unserializable();
+}
+
 export function useSerializableResults(): Plugin {
   let logger: YogaLogger | undefined;
   const failed = (error: unknown) => logger?.error(error);
-
-  const stringify = (value: unknown): string => {
-    try {
-      return JSON.stringify(value);
-    } catch (error) {
-      failed(error);
-      return UNSERIALIZABLE_TEXT;
-    }
-  };
+  const stringify = (value: unknown): string => stringifyOrMasked(value, failed);
 
   const checked = (result: ExecutionResult): ExecutionResult => {
-    const reason = unserializableBecause(result.data);
-    if (reason === null) return { ...result, stringify } as ExecutionResult;
-    failed(new Error(`A subscription result cannot be serialized: its data holds ${reason}`));
-    return unserializable();
+    const safe = checkedResult(result, failed);
+    return safe === result ? ({ ...result, stringify } as ExecutionResult) : safe;
   };
 
   return {
@@ -73,7 +93,9 @@ export function useSerializableResults(): Plugin {
     },
     onSubscribe: () => ({
       onSubscribeResult: () => ({
-        onNext: ({ result, setResult }) => setResult(checked(result)),
+        onNext: ({ result, setResult }) => {
+          if (!isSerialized(result)) setResult(checked(result));
+        },
       }),
     }),
   };

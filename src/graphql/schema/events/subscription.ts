@@ -2,6 +2,7 @@
  * `Subscription.systemHookEventReceived`: the events the gateway's receiver accepted, as the context's source
  * yields them (already filtered by type, and ended by a credential that stops working).
  */
+import { isScopedEventSubscription, type ScopedEventSubscription } from '../../../events/subscriptions.ts';
 import type { SystemHookEventSource } from '../../../events/types.ts';
 import type { GatewayContext } from '../../context.ts';
 import { gatewayError } from '../../errors.ts';
@@ -23,7 +24,8 @@ async function untilSubscriberLeaves(
   args: { types: readonly string[] | null; after: string | null },
 ): Promise<AsyncIterableIterator<SystemHookEventSource>> {
   const left = new AbortController();
-  const events = (await source.subscribe(args, left.signal))[Symbol.asyncIterator]();
+  const opened = await source.subscribe(args, left.signal);
+  const events = opened[Symbol.asyncIterator]();
   const leave = async (): Promise<IteratorResult<SystemHookEventSource>> => {
     left.abort();
     return (await events.return?.()) ?? DONE;
@@ -37,7 +39,16 @@ async function untilSubscriberLeaves(
       throw error;
     },
   };
-  return stream;
+  // The grouped fan-out serves a source that says its scope and what is ready (the stores' do); any other is
+  // executed per subscriber.
+  if (!isScopedEventSubscription(opened)) return stream;
+  const scoped: ScopedEventSubscription = {
+    ...stream,
+    [Symbol.asyncIterator]: () => scoped,
+    scope: opened.scope,
+    nextReady: () => opened.nextReady(),
+  };
+  return scoped;
 }
 
 builder.subscriptionType({

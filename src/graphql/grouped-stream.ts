@@ -1,0 +1,141 @@
+/**
+ * One subscriber of a group: its own events (its `types` filter and resume position are the store's
+ * subscription's), answered with its group's shared bytes, a flush at a time.
+ *
+ * A flush is what is pending for the subscriber once the current turn of the event loop has ended: it wakes on
+ * its next event, waits for the turn's end (`setImmediate`, shared by every subscriber woken in that turn, so
+ * that the receiver's deliveries of one turn travel together), then takes every event that is ready without
+ * waiting. Over SSE the flush is one result for Yoga's SSE writer, whose own `stringify` returns every frame's
+ * data joined by the frame boundary, so that Yoga writes them at once; over WebSocket it is written straight to
+ * the socket as one `next` message per event, corked into one write (`SocketSink`), and graphql-ws sees no result
+ * until the end. Either way the stream's end, and the error that ended it, go through Yoga and graphql-ws as
+ * before, after the events that came before it.
+ */
+import type { ExecutionResult } from 'graphql';
+import type { ScopedEventSubscription } from '../events/subscriptions.ts';
+import { serializedResult } from './plugins/use-serializable-results.ts';
+import type { GroupAnswer, SubscriptionGroup } from './subscription-groups.ts';
+
+/** A WebSocket operation's way to its socket (`src/http/websocket.ts`). */
+export interface SocketSink {
+  /**
+   * Sends each payload (a `next` message's payload JSON) as one message, in order and in one socket write;
+   * resolves true once they are written, false when the operation is to stop (the socket closed, or it was
+   * closed for not reading).
+   */
+  send(payloads: readonly string[]): Promise<boolean>;
+}
+
+const sinks = new WeakMap<Request, SocketSink>();
+
+/** The WebSocket side says where the operation of `request` writes its events. */
+export function setSocketSink(request: Request, sink: SocketSink): void {
+  sinks.set(request, sink);
+}
+
+/** Text a flush carries at most, in UTF-16 units; always at least one event. */
+const FLUSH_MAX_CHARS = 1 << 20;
+
+/** Between the data of two events in one flush: the end of one SSE frame and the start of the next. */
+const SSE_FRAME_BOUNDARY = '\n\nevent: next\ndata: ';
+
+/** The flush as one result: checked per event by the group already, and its text made. */
+const flushOf = (texts: readonly string[]): ExecutionResult =>
+  serializedResult(texts.join(SSE_FRAME_BOUNDARY));
+
+let turnEnd: Promise<void> | undefined;
+
+/** Resolves once the current turn of the event loop has ended; one timer for every caller of the turn. */
+function endOfTurn(): Promise<void> {
+  turnEnd ??= new Promise((resolve) =>
+    setImmediate(() => {
+      turnEnd = undefined;
+      resolve();
+    }),
+  );
+  return turnEnd;
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+const sseText = (answer: GroupAnswer) => answer.sse;
+const wsText = (answer: GroupAnswer) => answer.ws;
+
+export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
+  private left = false;
+  private readonly sink: SocketSink | undefined;
+
+  constructor(
+    private readonly group: SubscriptionGroup,
+    private readonly events: ScopedEventSubscription,
+    request: Request | undefined,
+  ) {
+    this.sink = request && sinks.get(request);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.left) return DONE;
+    try {
+      if (this.sink !== undefined) return await this.pump(this.sink);
+      const texts = await this.takeFlush(sseText);
+      if (texts === undefined) return this.finish();
+      return { done: false, value: flushOf(texts) };
+    } catch (error) {
+      // As graphql-js's own mapping does: the source is closed, the error reported once, and the stream done.
+      await this.return();
+      throw error;
+    }
+  }
+
+  /** The texts of the next flush; undefined once the subscription has ended (or the subscriber left). */
+  private async takeFlush(text: (answer: GroupAnswer) => string): Promise<string[] | undefined> {
+    const first = await this.events.next();
+    if (first.done || this.left) return undefined;
+    await endOfTurn();
+    if (this.left) return undefined;
+    const texts = [text(this.group.answer(first.value))];
+    let chars = (texts[0] as string).length;
+    while (chars < FLUSH_MAX_CHARS) {
+      const event = this.events.nextReady();
+      if (event === undefined) break;
+      const next = text(this.group.answer(event));
+      texts.push(next);
+      chars += next.length;
+    }
+    return texts;
+  }
+
+  /** Over WebSocket: writes every flush itself, and settles only when the subscription ends. */
+  private async pump(sink: SocketSink): Promise<IteratorResult<ExecutionResult>> {
+    for (;;) {
+      const texts = await this.takeFlush(wsText);
+      if (texts === undefined || !(await sink.send(texts))) return this.finish();
+    }
+  }
+
+  private finish(): IteratorResult<ExecutionResult> {
+    this.leave();
+    return DONE;
+  }
+
+  private leave(): void {
+    if (this.left) return;
+    this.left = true;
+    this.group.leave();
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.leave();
+    await this.events.return?.();
+    return DONE;
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.return();
+    throw error;
+  }
+}
