@@ -268,7 +268,7 @@ export function createConfiguredGateway(
   gitlabUrl: string,
   extra: Pick<
     GatewayOptions,
-    'graphiqlHeaders' | 'graphiqlReceiverHookId' | 'logging' | 'draining' | 'plugins'
+    'graphiqlHeaders' | 'graphiqlReceiverHookId' | 'logging' | 'draining' | 'plugins' | 'groupSubscriptions'
   > & {
     receiverTokens?: readonly string[];
     /** Where logs go (`npm start`: stdout, at `LOG_LEVEL`). @default none: nothing is logged */

@@ -4,14 +4,16 @@
  *
  * Processes, each its own so that each CPU figure is one process's: the embedded GitLab (a subscription starts
  * with a check that the caller is an administrator), two bare fan-out servers (`fanout-process.ts`: one write
- * per event and subscriber, and the coalescing one, one write per turn and subscriber: the baseline), two
- * gateways (`gateway-process.ts` with events on: `WEBHOOK_SECRET_TOKENS`, and for the second `REDIS_URL` to a
- * `redis-server` of its own on a free loopback port), the subscribers (`subscribers-process.ts`: real SSE and
+ * per event and subscriber, and the coalescing one, one write per turn and subscriber: the baseline), three
+ * gateways (`gateway-process.ts` with events on: `WEBHOOK_SECRET_TOKENS`; for the second `REDIS_URL` to a
+ * `redis-server` of its own on a free loopback port; the third in-process with `groupSubscriptions: false`, the
+ * fan-out as it was before issue 20), the subscribers (`subscribers-process.ts`: real SSE and
  * WebSocket subscriptions that count frames without parsing them) and this process, which posts the deliveries.
  *
  * With every server up at once and the subscriptions of every case open, each round measures in turn the
  * throughput of every case: the two bare servers with 100 SSE subscribers, and each gateway with 100 SSE
- * subscribers of one selection, 100 spread over 10 selections, and 100 graphql-ws subscribers. A ratio is taken
+ * subscribers of one selection, 100 spread over 10 selections, and 100 graphql-ws subscribers, and the ungrouped
+ * gateway with 100 SSE subscribers of one selection. A ratio is taken
  * within each round (so that the machine's drift falls on both sides alike) and its median over the rounds is
  * the figure. Then, for each gateway case, the latency from sending a delivery to its arrival at a subscriber,
  * p50 and p99 over every (event, subscriber) pair, at half the rate the case sustained; and, with the in-process
@@ -32,6 +34,7 @@ import {
   type SubscriberCounts,
   type SubscribersCommand,
 } from './events-load.ts';
+import type { GatewayProcessOptions } from './gateway-process.ts';
 import type { ProcessSample } from './protocol.ts';
 import { formatTable, formatTargets, type Target } from './report.ts';
 import { median } from './side-by-side.ts';
@@ -55,7 +58,7 @@ const STALLED_MEMORY_BOUND_BYTES = 4e6;
 const CATCH_UP_MS = 15_000;
 const PROGRESS_POLL_MS = 10;
 const OPEN_TIMEOUT_MS = 120_000;
-/** Each case is loaded this long, in each round, before the rounds count: V8 optimizes its hot paths meanwhile. */
+/** Each case is loaded this long (at most a third of a measurement) before the rounds: V8 optimizes its hot paths. */
 const WARM_SECONDS = 1;
 
 /** The targets of issue 20, item 4. */
@@ -95,7 +98,8 @@ export function benchSelections(count: number): string[] {
 /** The subscriber that never reads asks for the whole payload too, so that its buffers fill sooner. */
 const STALLED_SUBSCRIPTION = 'subscription Stalled { systemHookEventReceived { cursor payload } }';
 
-type Server = 'bare' | 'coalescing' | 'memory' | 'redis';
+/** `ungrouped`: in-process, every subscriber executed and written on its own, as before issue 20. */
+type Server = 'bare' | 'coalescing' | 'memory' | 'redis' | 'ungrouped';
 type Store = 'memory' | 'redis';
 
 /** One thing measured in every round: a server, and its subscribers. */
@@ -116,11 +120,13 @@ const CASES: Case[] = [
     { key: `${store}-sse-10`, server: store, transport: 'sse', selections: 10 },
     { key: `${store}-ws`, server: store, transport: 'ws', selections: 1 },
   ]),
+  { key: 'ungrouped-sse', server: 'ungrouped', transport: 'sse', selections: 1 },
 ];
 
 function caseName(c: Case, subscribers: number): string {
   if (c.server === 'bare') return `bare fan-out, ${subscribers} SSE`;
   if (c.server === 'coalescing') return `coalescing fan-out (baseline), ${subscribers} SSE`;
+  if (c.server === 'ungrouped') return `in-process not grouped (as before), ${subscribers} SSE, 1 selection`;
   const what =
     c.transport === 'ws'
       ? `${subscribers} graphql-ws`
@@ -203,6 +209,8 @@ export interface EventFigures {
   cases: CaseFigures[];
   /** graphql-ws over SSE (one selection), per round, and the median: per store. */
   webSocketOverSse: Record<Store, { perRound: (number | null)[]; median: number | null }>;
+  /** In-process, 100 SSE subscribers of one selection: grouped over not grouped, per round, and the median. */
+  groupedOverUngrouped: { perRound: (number | null)[]; median: number | null };
   idleMemory: IdleMemory[];
   stalledSubscriber: StalledFigures | undefined;
   targets: Target[];
@@ -455,7 +463,7 @@ async function measureRounds(bench: Bench, rounds: number, log: (line: string) =
     withCase(bench, c, () =>
       throughput(bench.targets[c.server], bench.subscribers, seconds, c.key, bench.count),
     );
-  for (const c of CASES) await once(c, Math.min(WARM_SECONDS, bench.seconds));
+  for (const c of CASES) await once(c, Math.min(WARM_SECONDS, bench.seconds / 3));
   for (let round = 0; round < rounds; round++) {
     for (const c of CASES) measured.get(c.key)?.push(await once(c, bench.seconds));
     log(`  round ${round + 1} of ${rounds}: done`);
@@ -621,8 +629,8 @@ async function startProcesses(options: EventsPartOptions, secretToken: string, a
     posters.push(poster);
     return { server, poster, open: 0 };
   };
-  const profileFlags = (store: Store) =>
-    options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/events-${store}`] : [];
+  const profileFlags = (server: Server) =>
+    options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}/events-${server}`] : [];
   // Room for every case's subscriptions and the idle ones at once, all of one administrator.
   const caps = { MAX_SUBSCRIPTIONS: '100000', MAX_SUBSCRIPTIONS_PER_CREDENTIAL: '100000' };
   const stop = async () => {
@@ -656,16 +664,22 @@ async function startProcesses(options: EventsPartOptions, secretToken: string, a
       return server;
     }),
   ]);
-  const gateway = (store: Store, redisUrl?: string) =>
+  const gateway = (server: Server, redisUrl?: string) =>
     start(
-      `gateway (events ${STORE_NAMES[store]})`,
+      `gateway (events ${server})`,
       './gateway-process.ts',
-      { gitlabUrl: gitlab.url, events: { secretToken, redisUrl }, env: caps },
-      ['--expose-gc', ...profileFlags(store)],
+      {
+        gitlabUrl: gitlab.url,
+        events: { secretToken, redisUrl },
+        env: caps,
+        groupSubscriptions: server !== 'ungrouped',
+      } satisfies GatewayProcessOptions,
+      ['--expose-gc', ...profileFlags(server)],
     );
-  const [memory, shared] = await settled<[BenchChild, BenchChild]>([
+  const [memory, shared, ungrouped] = await settled<[BenchChild, BenchChild, BenchChild]>([
     gateway('memory'),
     gateway('redis', redisServer.url),
+    gateway('ungrouped'),
   ]);
   return {
     stop,
@@ -678,6 +692,7 @@ async function startProcesses(options: EventsPartOptions, secretToken: string, a
       coalescing: target(coalescing),
       memory: target(memory),
       redis: target(shared),
+      ungrouped: target(ungrouped),
     },
   };
 }
@@ -734,6 +749,7 @@ export async function eventsPart(options: EventsPartOptions): Promise<EventFigur
       receiverOnly,
       cases,
       webSocketOverSse,
+      groupedOverUngrouped: perRoundRatio(byKey('memory-sse'), byKey('ungrouped-sse')),
       idleMemory,
       stalledSubscriber,
     };
@@ -975,10 +991,14 @@ export function renderEvents(figures: EventFigures): string {
     ...throughputTable(figures),
     `graphql-ws over SSE, per round: in-process ${roundsOf(figures.webSocketOverSse.memory.perRound)}, ` +
       `through Redis ${roundsOf(figures.webSocketOverSse.redis.perRound)}`,
+    `in-process grouped over not grouped (${meta.subscribers} SSE, 1 selection): ${times(figures.groupedOverUngrouped.median)}, ` +
+      `per round ${roundsOf(figures.groupedOverUngrouped.perRound)}`,
     '',
     ...memoryLines(figures),
     ...(meta.profileDir
-      ? [`Gateway CPU profiles: ${meta.profileDir}/events-memory and events-redis (top-frames.ts sums them)`]
+      ? [
+          `Gateway CPU profiles: ${meta.profileDir}/events-memory, events-redis and events-ungrouped (top-frames.ts sums them)`,
+        ]
       : []),
     '',
     ...formatTargets(figures.targets),
