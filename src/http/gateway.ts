@@ -292,6 +292,7 @@ export function createConfiguredGateway(
     | 'logging'
     | 'draining'
     | 'plugins'
+    | 'groupSubscriptions'
   > & {
     receiverTokens?: readonly string[];
     /** Where logs go (`npm start`: stdout, at `LOG_LEVEL`). @default none: nothing is logged */

@@ -1,11 +1,13 @@
 /**
- * The events part's baseline: a bare `node:http` server that does the least a receiver with SSE subscribers can
+ * The events part's baselines: a bare `node:http` server that does the least a receiver with SSE subscribers can
  * do, with none of the gateway's layers (no Yoga, no GraphQL execution, no event store). It takes any
  * `text/event-stream` request as a subscription, and for each delivery posted to the receiver's path it checks
- * the token, parses the body, serializes once the answer the gateway gives `BENCH_SUBSCRIPTION`, and writes it
- * to every subscription as it arrives, as the gateway's SSE responses do (one chunked write per event and
- * subscriber). What it reaches is what this machine and the benchmark's own processes allow; the gateway's
- * figures are to be read against it, as the GraphQL part's are against the bare Yoga `{ hello }`.
+ * the token, parses the body and serializes once the answer the gateway gives `BENCH_SUBSCRIPTION`. Then, as
+ * the gateway's SSE responses did before grouping, it writes that event to every subscription as it arrives
+ * (one chunked write per event and subscriber); or, with `coalesce`, it gathers the events of one turn of the
+ * event loop and writes them to each subscription in one write (what a grouped, coalescing gateway can reach:
+ * the baseline of the issue's ratios). What they reach is what this machine and the benchmark's own processes
+ * allow; the gateway's figures are to be read against them, as the GraphQL part's are against `{ hello }`.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,6 +16,8 @@ import { serveBenchmark, serveHandler } from './protocol.ts';
 
 export interface FanoutProcessOptions {
   secretToken: string;
+  /** Gather each turn's events into one write per subscriber. @default false: one write per event */
+  coalesce?: boolean;
 }
 
 type Push = {
@@ -28,6 +32,20 @@ serveBenchmark(async () => {
   const token = Buffer.from(options.secretToken);
   const subscriptions = new Set<ServerResponse>();
   let sequence = 0;
+  let pending: string[] = [];
+  const flush = () => {
+    const frames = pending.join('');
+    pending = [];
+    for (const subscription of subscriptions) subscription.write(frames);
+  };
+  const publish = options.coalesce
+    ? (message: string) => {
+        // setImmediate runs after the turn's I/O callbacks: every delivery read in this turn is in `pending`.
+        if (pending.push(message) === 1) setImmediate(flush);
+      }
+    : (message: string) => {
+        for (const subscription of subscriptions) subscription.write(message);
+      };
 
   const subscribe = (request: IncomingMessage, response: ServerResponse) => {
     request.resume();
@@ -57,7 +75,7 @@ serveBenchmark(async () => {
       project: { pathWithNamespace: push.project?.path_with_namespace },
     };
     const message = `event: next\ndata: ${JSON.stringify({ data: { systemHookEventReceived: event } })}\n\n`;
-    for (const subscription of subscriptions) subscription.write(message);
+    publish(message);
     response.writeHead(204).end();
   };
 

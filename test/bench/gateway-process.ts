@@ -22,6 +22,8 @@ export interface GatewayProcessOptions {
   env?: Record<string, string>;
   /** `graphql-jit`: queries run compiled, as before their removal (`graphql-jit-executor.ts`). @default graphql-js */
   executor?: 'graphql-jit';
+  /** `false`: every subscriber's events executed and written on their own, as before issue 20. @default true */
+  groupSubscriptions?: boolean;
 }
 
 serveBenchmark(async () => {
@@ -35,6 +37,7 @@ serveBenchmark(async () => {
   });
   const { gateway, client, events, telemetry } = createConfiguredGateway(config, options.gitlabUrl, {
     logging: false,
+    groupSubscriptions: options.groupSubscriptions,
     plugins: options.executor === 'graphql-jit' ? [useGraphQLJitExecution()] : undefined,
   });
   const metricsOptions = config.observability.metrics;

@@ -7,7 +7,7 @@
  * (latency) and at 10 (throughput, CPU per request), and prints a table; `--json [file]` writes the same figures.
  * The executors part (`executors.ts`) measures what removing compiled queries costs, the observability part
  * (`observability.ts`) what metrics and tracing cost, and the events part (`events.ts`) system hook deliveries to
- * SSE subscribers.
+ * SSE and graphql-ws subscribers, against bare fan-out servers.
  *
  * Options: `BENCH_SECONDS` (default 3) per measurement; `--parts=graphql,executors,observability,events`
  * (default all) chooses the parts; `--json` (to stdout, the table then goes to stderr) or `--json=<file>`;

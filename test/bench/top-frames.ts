@@ -1,6 +1,8 @@
 /**
  * Prints the functions with the most self time in a V8 CPU profile (`node --cpu-prof`), with their share of
- * the samples, and the same grouped by package: `node --import tsx test/bench/top-frames.ts <file> [count]`.
+ * the samples, and the same grouped by package: `node --import tsx test/bench/top-frames.ts <file> [count]
+ * [--busy]`. `--busy` leaves the idle samples out of the shares: a gateway of the events part waits while the
+ * other cases run, and its profile is then mostly `(idle)`.
  */
 import { readFileSync } from 'node:fs';
 
@@ -10,8 +12,10 @@ interface ProfileNode {
   hitCount?: number;
 }
 
-const [file, rawCount] = process.argv.slice(2);
-if (!file) throw new Error('usage: top-frames.ts <file.cpuprofile> [count]');
+const args = process.argv.slice(2);
+const busy = args.includes('--busy');
+const [file, rawCount] = args.filter((arg) => arg !== '--busy');
+if (!file) throw new Error('usage: top-frames.ts <file.cpuprofile> [count] [--busy]');
 const count = Number(rawCount ?? 30);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[] };
 
@@ -20,7 +24,7 @@ const byPackage = new Map<string, number>();
 let total = 0;
 for (const node of profile.nodes) {
   const hits = node.hitCount ?? 0;
-  if (hits === 0) continue;
+  if (hits === 0 || (busy && node.callFrame.functionName === '(idle)')) continue;
   total += hits;
   const { functionName, url, lineNumber } = node.callFrame;
   const where = url.replace(/^file:\/\//, '').replace(process.cwd(), '.');
