@@ -7,6 +7,7 @@
  */
 import type { TriggerScope } from './event-payloads.ts';
 import { SINCE } from './gitlab-version.ts';
+import { FLAG_TRIGGERS } from './webhook-triggers.ts';
 
 export type BranchFilterStrategy = 'wildcard' | 'regex' | 'all_branches';
 /** `WebHook.branch_filter_strategies.keys`, the `values:` of the `branch_filter_strategy` parameter. */
@@ -109,21 +110,28 @@ const COMMON_ATTRIBUTES = [
 ] as const satisfies readonly AttributeSpec[];
 
 /**
- * An event flag: a boolean column with its default (null for a nullable column without one, as
- * `confidential_note_events`), the trigger scope whose events it selects, and the GitLab version that added it.
+ * Each event flag's trigger scope: the project and group hooks' flags (`FLAG_TRIGGERS`), and the one flag only
+ * system hooks have.
  */
-export function eventFlag<const Param extends `${string}_events`, const Attr extends `${string}Events`>(
-  param: Param,
-  attr: Attr,
-  defaultValue: boolean | null,
-  trigger: TriggerScope,
-  since?: string,
-): AttributeSpec {
+const EVENT_FLAG_TRIGGERS = {
+  ...FLAG_TRIGGERS,
+  repository_update_events: 'repository_update_hooks',
+} as const satisfies Record<`${string}_events`, TriggerScope>;
+
+/**
+ * An event flag: a boolean column with its default (null for a nullable column without one, as
+ * `confidential_note_events`) and the GitLab version that added it. The trigger scope whose events it selects
+ * is looked up, so that each flag's trigger is written once.
+ */
+export function eventFlag<
+  const Param extends keyof typeof EVENT_FLAG_TRIGGERS,
+  const Attr extends `${string}Events`,
+>(param: Param, attr: Attr, defaultValue: boolean | null, since?: string): AttributeSpec {
   return {
     param,
     attr,
     kind: 'boolean',
-    trigger,
+    trigger: EVENT_FLAG_TRIGGERS[param],
     ...(defaultValue === null ? {} : { default: defaultValue }),
     ...(since === undefined ? {} : { since }),
   };

@@ -109,7 +109,7 @@ export class WebHookDeliveries {
   /** A project as payloads describe it. */
   payloadProject(project: Container): PayloadProject {
     const { world } = this.settings;
-    const namespace = project.parentId === null ? undefined : world.container(project.parentId);
+    const namespace = world.parent(project);
     return {
       id: project.id,
       name: project.name,
@@ -125,7 +125,7 @@ export class WebHookDeliveries {
 
   payloadGroup(group: Container): PayloadGroup {
     const { world } = this.settings;
-    const parent = group.parentId === null ? undefined : world.container(group.parentId);
+    const parent = world.parent(group);
     return {
       id: group.id,
       name: group.name,
@@ -159,7 +159,7 @@ export class WebHookDeliveries {
   /** The project a test draws its data from: the hook's own, or the group's first project (`TestHooks::GroupService`). */
   #testProject(hook: StoredHook, parent: 'project' | 'group', trigger: EventFlag): Container | string {
     const { world } = this.settings;
-    const container = hook.parentId === null ? undefined : world.container(hook.parentId);
+    const container = world.parent(hook);
     if (container === undefined) throw recordNotFound();
     if (parent === 'project') return container;
     // No project of this server has vulnerabilities.
@@ -298,11 +298,10 @@ export class WebHookDeliveries {
   }
 
   #subject(request: WebHookEventRequest): Container {
-    const { world } = this.settings;
     const wanted = request.project ?? request.group ?? '';
     const kind = request.project !== undefined ? 'project' : 'group';
-    const found = /^\d+$/.test(wanted) ? world.container(Number(wanted)) : world.byFullPath(wanted);
-    if (found === undefined || found.kind !== kind) {
+    const found = this.settings.world.find(wanted, kind);
+    if (found === undefined) {
       throw new EventRequestError(404, `no ${kind} ${JSON.stringify(wanted)}`);
     }
     return found;
@@ -355,13 +354,9 @@ export class WebHookDeliveries {
         .list()
         .filter((hook) => hook.parentId === parentId && selects(hook, store))
         .map((hook) => ({ hook, store }));
-    let groupStart: Container | undefined = subject;
-    if (subject.kind === 'project') {
-      receivers.push(...of(projectHooks, subject.id));
-      groupStart = subject.parentId === null ? undefined : world.container(subject.parentId);
-    } else if (eventName.startsWith('subgroup_')) {
-      groupStart = subject.parentId === null ? undefined : world.container(subject.parentId);
-    }
+    if (subject.kind === 'project') receivers.push(...of(projectHooks, subject.id));
+    const fromParent = subject.kind === 'project' || eventName.startsWith('subgroup_');
+    const groupStart = fromParent ? world.parent(subject) : subject;
     if (groupStart === undefined || groupStart.kind !== 'group') return receivers;
     for (const group of world.selfAndAncestors(groupStart)) {
       if (group.kind !== 'group') continue;

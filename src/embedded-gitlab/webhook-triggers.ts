@@ -8,7 +8,10 @@ import type { TriggerScope } from './event-payloads.ts';
 /** A project or group hook's scope (`ProjectHook.triggers`, `GroupHook.triggers`): what a delivery is for. */
 export type WebHookTrigger = Exclude<TriggerScope, 'all' | 'repository_update_hooks'>;
 
-/** Event flag (REST parameter) → trigger, in `ProjectHook.triggers` order, then the group-only ones. */
+/**
+ * Event flag (REST parameter) → trigger, in `ProjectHook.triggers` order, then the group-only ones. The hook
+ * scopes' tables take each flag's trigger from here (`eventFlag`), so it is written once.
+ */
 export const FLAG_TRIGGERS = {
   push_events: 'push_hooks',
   tag_push_events: 'tag_push_hooks',

@@ -146,7 +146,7 @@ function groupEntity(call: WorldCall, group: Container): Record<string, unknown>
 
 function projectEntity(call: WorldCall, project: Container): Record<string, unknown> {
   const { world, context } = call;
-  const namespace = world.container(project.parentId ?? 0) as Container;
+  const namespace = world.parent(project) as Container;
   const fullPath = world.fullPath(project);
   return {
     id: project.id,

@@ -139,13 +139,18 @@ export class World {
     });
   }
 
+  /**
+   * The container a container or hook sits in: a project's or subgroup's group or namespace, a project or group
+   * hook's project or group; undefined at the top, for a system hook, or once the parent is gone.
+   */
+  parent(child: { readonly parentId: number | null }): Container | undefined {
+    return child.parentId === null ? undefined : this.#containers.get(child.parentId);
+  }
+
   /** The container and its ancestors, nearest first. */
   selfAndAncestors(container: Container): Container[] {
     const chain: Container[] = [];
-    for (let at: Container | undefined = container; at !== undefined; ) {
-      chain.push(at);
-      at = at.parentId === null ? undefined : this.#containers.get(at.parentId);
-    }
+    for (let at: Container | undefined = container; at !== undefined; at = this.parent(at)) chain.push(at);
     return chain;
   }
 
@@ -215,14 +220,14 @@ export class World {
    * else nothing; the project must be visible to the user. 404 Project Not Found otherwise.
    */
   findProject(id: string, userId: number | null): Container {
-    const found = this.#find(id, 'project', id.includes('/'));
+    const found = this.find(id, 'project', id.includes('/'));
     if (found === undefined || !this.canRead(userId, found)) throw projectNotFound();
     return found;
   }
 
   /** `find_group`: digits are an id, anything else a full path; visible to the user, else 404 Group Not Found. */
   findGroup(id: string, userId: number | null): Container {
-    const found = this.#find(id, 'group', true);
+    const found = this.find(id, 'group');
     if (found === undefined || !this.canRead(userId, found)) throw groupNotFound();
     return found;
   }
@@ -239,7 +244,11 @@ export class World {
     return this.containers().find((c) => this.fullPath(c).toLowerCase() === wanted);
   }
 
-  #find(id: string, kind: Container['kind'], byPath: boolean): Container | undefined {
+  /**
+   * The container of `kind` that `id` names, whoever asks: all digits are an id, anything else a full path (unless
+   * `byPath` is false). The visibility checks are the callers'.
+   */
+  find(id: string, kind: Container['kind'], byPath = true): Container | undefined {
     if (/^\d+$/.test(id)) {
       const found = this.#containers.get(Number(id));
       return found?.kind === kind ? found : undefined;

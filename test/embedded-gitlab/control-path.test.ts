@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { USER_TOKEN } from '../helpers/credentials.ts';
 import { type Receiver, startReceiver } from '../helpers/receiver.ts';
-import { type CallOptions, postSystemHookEvent, useEmbeddedGitLab } from './helpers.ts';
+import { type CallOptions, postControlPath, useEmbeddedGitLab } from './helpers.ts';
 
 describe('POST /-/embedded-gitlab/system-hook-events refuses bad input and delivers nothing', () => {
   const t = useEmbeddedGitLab({ version: '19.0.0', maxBodyBytes: 4_096 });
@@ -27,7 +27,7 @@ describe('POST /-/embedded-gitlab/system-hook-events refuses bad input and deliv
     expected: unknown,
     options: CallOptions & { method?: string } = {},
   ) {
-    const answer = await postSystemHookEvent(t.gitlab, body, options);
+    const answer = await postControlPath(t.gitlab, 'system-hook-events', body, options);
     assert.equal(answer.status, status, `${JSON.stringify(body)}: ${answer.text}`);
     assert.deepEqual(answer.body, expected, JSON.stringify(body));
   }
@@ -117,8 +117,8 @@ describe('POST /-/embedded-gitlab/system-hook-events refuses bad input and deliv
       message: '413 Request Entity Too Large',
     });
     await assertRefused(undefined, 405, { error: '405 Method Not Allowed' }, { method: 'GET' });
-    const other = await fetch(`${t.gitlab.url}/-/embedded-gitlab/other`, { method: 'POST' });
+    const other = await postControlPath(t.gitlab, 'other', undefined, { token: null });
     assert.equal(other.status, 404);
-    assert.deepEqual(await other.json(), { error: '404 Not Found' });
+    assert.deepEqual(other.body, { error: '404 Not Found' });
   });
 });

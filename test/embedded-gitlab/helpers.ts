@@ -160,11 +160,12 @@ export async function rawRequest(
 }
 
 /**
- * `POST /-/embedded-gitlab/system-hook-events` (the embedded GitLab's control path) with a JSON body, or a raw
- * one; the admin token unless `options.token` says otherwise.
+ * `POST /-/embedded-gitlab/<name>` (the embedded GitLab's own control paths, `system-hook-events` and
+ * `webhook-events`) with a JSON body, or a raw one; the admin token unless `options.token` says otherwise.
  */
-export async function postSystemHookEvent(
-  gitlab: EmbeddedGitLab,
+export async function postControlPath(
+  gitlab: Pick<EmbeddedGitLab, 'url'>,
+  name: string,
   body: unknown,
   options: CallOptions & { method?: string } = {},
 ): Promise<Answer> {
@@ -174,7 +175,7 @@ export async function postSystemHookEvent(
   const raw = options.body !== undefined;
   headers['content-type'] = raw ? (options.contentType ?? 'text/plain') : 'application/json';
   const method = options.method ?? 'POST';
-  const response = await fetch(`${gitlab.url}/-/embedded-gitlab/system-hook-events`, {
+  const response = await fetch(`${gitlab.url}/-/embedded-gitlab/${name}`, {
     method,
     headers,
     body: method === 'GET' ? undefined : raw ? options.body : JSON.stringify(body),

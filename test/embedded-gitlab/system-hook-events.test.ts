@@ -6,7 +6,7 @@ import { waitUntil } from '../helpers/wait-until.ts';
 import {
   type Answer,
   type HookEntity,
-  postSystemHookEvent,
+  postControlPath,
   type TestGitLab,
   useEmbeddedGitLab,
 } from './helpers.ts';
@@ -86,7 +86,7 @@ function useHookReceiver(t: TestGitLab) {
 /** Emits through the control path, checks the 202, and waits until every planned delivery was attempted. */
 async function emit(t: TestGitLab, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const before = t.gitlab.deliveries.length;
-  const answer = await postSystemHookEvent(t.gitlab, body, { headers });
+  const answer = await postControlPath(t.gitlab, 'system-hook-events', body, { headers });
   assert.equal(answer.status, 202, answer.text);
   await t.gitlab.deliveriesSettled();
   assert.equal(
@@ -486,7 +486,7 @@ describe('the delivery log, resends and timing', () => {
     });
     try {
       await t.createHook({ url: `${slow.origin}/slow` });
-      const answer = await postSystemHookEvent(t.gitlab, { event_name: 'group_destroy' });
+      const answer = await postControlPath(t.gitlab, 'system-hook-events', { event_name: 'group_destroy' });
       assert.equal(answer.status, 202);
       assert.equal(t.gitlab.deliveries.length, 0, 'the delivery has not finished');
       await waitUntil('the delivery arrives', () => slow.received.length > 0, { withinMs: 2_000 });

@@ -6,13 +6,13 @@
  */
 import { after, before } from 'node:test';
 import type { EmbeddedGitLabOptions } from '../../src/embedded-gitlab/index.ts';
-import { ADMIN_TOKEN } from '../helpers/credentials.ts';
 import { type Receiver, type ReceiverOptions, startReceiver } from '../helpers/receiver.ts';
 import {
   type Answer,
   type CallOptions,
   createWorld,
   type World as Members,
+  postControlPath,
   type TestGitLab,
   useEmbeddedGitLab,
 } from './helpers.ts';
@@ -81,21 +81,7 @@ export function useWebhookGitLab(options: Partial<EmbeddedGitLabOptions> = {}): 
         'projects' in parent ? `/projects/${parent.projects}/hooks` : `/groups/${parent.groups}/hooks`;
       return expectCreated(await t.call('POST', path, { json: params }), 'hook');
     },
-    async fire(body, callOptions = {}) {
-      const token = callOptions.token === undefined ? ADMIN_TOKEN : callOptions.token;
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...callOptions.headers };
-      if (token !== null) headers['PRIVATE-TOKEN'] = token;
-      const response = await fetch(`${t.gitlab.url}/-/embedded-gitlab/webhook-events`, {
-        method: 'POST',
-        headers,
-        body: callOptions.body ?? JSON.stringify(body),
-        signal: AbortSignal.timeout(5_000),
-      });
-      const text = await response.text();
-      const parsed: unknown =
-        response.headers.get('content-type') === 'application/json' ? JSON.parse(text) : undefined;
-      return { status: response.status, headers: response.headers, text, body: parsed };
-    },
+    fire: (body, callOptions) => postControlPath(t.gitlab, 'webhook-events', body, callOptions),
   };
 }
 

@@ -21,7 +21,7 @@ import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import type { SystemHookEventInput } from '../../src/events/types.ts';
 import { signStandardWebhook } from '../../src/events/verification.ts';
 import { createSystemHookReceiver, type ReceiverRefusal } from '../../src/http/receiver.ts';
-import { postSystemHookEvent, useEmbeddedGitLab } from '../embedded-gitlab/helpers.ts';
+import { postControlPath, useEmbeddedGitLab } from '../embedded-gitlab/helpers.ts';
 import { type ReceivedRequest, startReceiver } from '../helpers/receiver.ts';
 
 /** 32 random bytes each, padded base64 as the package wants it (and as GitLab generates them). */
@@ -208,7 +208,7 @@ describe('deliveries signed by the embedded GitLab, verified by standardwebhooks
       assert.equal((await t.call('POST', `/hooks/${hook.id}`)).status, 201);
       const rotated = await t.call('PUT', `/hooks/${hook.id}`, { json: { signing_token: CURRENT } });
       assert.equal(rotated.status, 200, rotated.text);
-      const event = await postSystemHookEvent(t.gitlab, {
+      const event = await postControlPath(t.gitlab, 'system-hook-events', {
         event_name: 'project_create',
         payload: JSON.parse(BODY),
       });
