@@ -23,7 +23,7 @@ import type { EventStore } from '../events/event-store.ts';
 import { nestsDeeperThan } from '../events/json-nesting.ts';
 import type { SystemHookEventInput } from '../events/types.ts';
 import { createWebhookVerifier, type WebhookVerifierOptions } from '../events/verification.ts';
-import { readAtMost } from './request-body.ts';
+import { BodyReadTimeoutError, readAtMost } from './request-body.ts';
 
 /** `MAX_WEBHOOK_BODY_BYTES`' default: GitLab's system hook payloads are a few KB; merge requests can be more. */
 export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -224,16 +224,13 @@ export function createSystemHookReceiver(
 
   /** The body within the limit and the deadline, or why not; counted among the bodies being read meanwhile. */
   async function readBody(request: Request): Promise<Uint8Array | ReceiverRefusal> {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), readTimeoutMs);
     bodiesBeingRead += 1;
     try {
-      return (await readAtMost(request.body, maxBodyBytes, deadline.signal)) ?? 'too_large';
-    } catch {
-      return deadline.signal.aborted ? 'timeout' : 'malformed';
+      return (await readAtMost(request.body, maxBodyBytes, readTimeoutMs)) ?? 'too_large';
+    } catch (error) {
+      return error instanceof BodyReadTimeoutError ? 'timeout' : 'malformed';
     } finally {
       bodiesBeingRead -= 1;
-      clearTimeout(timer);
     }
   }
 
