@@ -78,6 +78,28 @@ describe('project and group hooks: batching, counted', () => {
     assert.equal(requests.length, 6);
   });
 
+  it('reads a project reached by path once, when its hooks name it again by id', async () => {
+    const result = await t.stack.requestText(
+      'query ($p: ID!) { project(fullPath: $p) { name webhooks { nodes { project { id name fullPath } } } } }',
+      { p: t.world.project.path_with_namespace },
+      { token: t.world.owner.token },
+    );
+    assert.equal(result.errors, undefined, JSON.stringify(result.errors));
+    const { project } = result.data;
+    assert.equal(project.webhooks.nodes.length, 5);
+    for (const node of project.webhooks.nodes) {
+      assert.deepEqual(node.project, {
+        id: `gid://gitlab/Project/${t.world.project.id}`,
+        name: project.name,
+        fullPath: t.world.project.path_with_namespace,
+      });
+    }
+    assert.deepEqual(
+      calls().sort(),
+      [`GET /api/v4/projects/${encoded()}`, `GET /api/v4/projects/${encoded()}/hooks`].sort(),
+    );
+  });
+
   it('reads a group list with its URL variables and no GET per hook', async () => {
     const result = await t.stack.requestText(
       'query ($g: ID!) { group(fullPath: $g) { webhooks { nodes { id urlVariables { key } customHeaders { key } } } } }',

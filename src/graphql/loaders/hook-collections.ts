@@ -7,7 +7,7 @@ import {
   PROJECT_HOOKS,
   SYSTEM_HOOKS,
 } from '../../upstream/hook-scope.ts';
-import { GITLAB_MAX_PER_PAGE } from '../../upstream/types.ts';
+import { type ContainerDto, GITLAB_MAX_PER_PAGE } from '../../upstream/types.ts';
 import {
   type BatchRead,
   createHookLoader,
@@ -87,18 +87,21 @@ export function createHookCollections(
   // Each entry is the `RequestHooks` of the scope and parent its key names.
   const collections = new Map<string, unknown>();
   const origins = new WeakMap<object, RequestHooks>();
+  const parents = new ParentReads();
   const collectionOf = <T extends HookScopeTypes>(
     scope: HookScope<T>,
     ...parent: ParentArgs<T>
   ): RequestHooks<T> => {
-    // A parent is a number or a path, neither of which holds a NUL.
-    const key = parent.length === 0 ? scope.model : `${scope.model}\0${String(parent[0])}`;
+    const key = parent.length === 0 ? scope.model : parentKey(scope, parent[0]);
     let hooks = collections.get(key) as RequestHooks<T> | undefined;
     if (hooks === undefined) {
       const record = (hook: object) => {
         if (!origins.has(hook)) origins.set(hook, hooks as unknown as RequestHooks);
       };
-      const api = scope.parent ? sharedReads(bind(scope, ...parent), record) : bind(scope, ...parent);
+      const bound = bind(scope, ...parent);
+      const api = scope.parent
+        ? sharedReads(bound, record, () => parents.read(scope, key, bound.getParent))
+        : bound;
       const loader = createHookLoader(api, options, BATCH_READS.get(scope as HookScope));
       const whole = {
         listHooks: api.listHooks,
@@ -116,16 +119,48 @@ export function createHookCollections(
   return Object.assign(collectionOf, { originOf: (hook: object) => origins.get(hook) });
 }
 
+/** A collection's key: its scope and its parent, a number or a path, neither of which holds a NUL. */
+const parentKey = (scope: HookScope, parent: unknown) => `${scope.model}\0${String(parent)}`;
+
+/**
+ * The parents one request has read, by every name it may reach them by: a project read by its path is the project
+ * its hooks name by id (`project(fullPath) { webhooks { nodes { project { name } } } }`), so that a read answered
+ * under one name is filed under its id and its full path too, and the request asks GitLab once. Only a parent
+ * GitLab returned is filed under its other names; a refusal stays with the name it answered.
+ */
+class ParentReads {
+  private readonly reads = new Map<string, Promise<ContainerDto>>();
+
+  read(scope: HookScope, key: string, ask: () => Promise<ContainerDto>): Promise<ContainerDto> {
+    let read = this.reads.get(key);
+    if (read === undefined) {
+      read = ask();
+      this.reads.set(key, read);
+      read.then(
+        (container) => {
+          for (const name of [container.id, container.full_path]) {
+            const other = parentKey(scope, name);
+            if (!this.reads.has(other)) this.reads.set(other, read as Promise<ContainerDto>);
+          }
+        },
+        () => {},
+      );
+    }
+    return read;
+  }
+}
+
 /**
  * The API with its parent read and its list pages made once per request: the parent's visibility, its fields,
- * its connection and a batch of its hooks by id all read the same answers.
+ * its connection and a batch of its hooks by id all read the same answers. `parent` is the request's read of
+ * the parent, shared with the collections that reach it by another name.
  */
 function sharedReads<T extends HookScopeTypes>(
   api: BoundHooksApi<T>,
   record: (hook: object) => void,
+  parent: () => Promise<ContainerDto>,
 ): BoundHooksApi<T> {
   const pages = new Map<string, ReturnType<BoundHooksApi<T>['listHooks']>>();
-  let parent: ReturnType<BoundHooksApi<T>['getParent']> | undefined;
   const recorded = <Hook extends object>(hook: Hook) => {
     record(hook);
     return hook;
@@ -163,9 +198,6 @@ function sharedReads<T extends HookScopeTypes>(
     getHook: async (id) => recorded(await api.getHook(id)),
     createHook: changing(async (params) => recorded(await api.createHook(params))),
     updateHook: changing(async (id, params) => recorded(await api.updateHook(id, params))),
-    getParent: () => {
-      parent ??= api.getParent();
-      return parent;
-    },
+    getParent: parent,
   };
 }
