@@ -65,13 +65,19 @@ export function createEdgeReceiver(options: EdgeReceiverOptions): EdgeRoute {
         .end(given.text ?? undefined);
       instrumentation.close(record, given.status);
     };
-    receive(delivery).then(answer, (error: unknown) => {
-      logger?.error(
-        { request_id: record.requestId, error: describeError(error) },
-        'The receiver failed on a delivery',
-      );
-      answer(FAILED);
-    });
+    const logFailure = (error: unknown, message: string) =>
+      logger?.error({ request_id: record.requestId, error: describeError(error) }, message);
+    receive(delivery)
+      .catch((error: unknown) => {
+        logFailure(error, 'The receiver failed on a delivery');
+        return FAILED;
+      })
+      .then(answer)
+      // What Yoga would have caught: never an unhandled rejection, and never a request left without an end.
+      .catch((error: unknown) => {
+        logFailure(error, 'The edge could not answer a delivery');
+        response.destroy();
+      });
     return true;
   };
 }
