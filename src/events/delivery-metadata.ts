@@ -4,6 +4,7 @@
  * Nothing here reads a credential header.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { HeaderReader } from '../http/request-headers.ts';
 import { eventNameOf } from './catalogue.ts';
 import type { SystemHookEventInput, WebhookVerification } from './types.ts';
 
@@ -42,7 +43,7 @@ function senderId(value: string): string {
  * instead: the hash of `X-Gitlab-Webhook-UUID` (new on every attempt, from GitLab 16.2) and the body, which only
  * the very same request sent again repeats. Without that either (GitLab before 16.2), every delivery is new.
  */
-function deliveryIdOf(headers: Headers, body: Uint8Array): string {
+function deliveryIdOf(headers: HeaderReader, body: Uint8Array): string {
   for (const name of ['webhook-id', 'idempotency-key']) {
     const value = headers.get(name);
     if (value) return senderId(value);
@@ -89,7 +90,7 @@ function plainIdOf(value: string | null): string | null {
 }
 
 export interface AcceptedDelivery {
-  headers: Headers;
+  headers: HeaderReader;
   body: Uint8Array;
   payload: Record<string, unknown>;
   verifiedBy: WebhookVerification;

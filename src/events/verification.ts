@@ -10,6 +10,7 @@
  * Nothing here logs, and no result or problem sentence contains a secret.
  */
 import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { HeaderReader } from '../http/request-headers.ts';
 import type { WebhookVerification } from './types.ts';
 
 /** How far `webhook-timestamp` may be from now, either way, in seconds (Standard Webhooks' recommendation). */
@@ -146,11 +147,11 @@ export type HeaderVerdict = 'TOKEN' | 'needs-body' | 'refused';
 
 export interface WebhookVerifier {
   /** Judges a delivery by its headers, before its body is read. */
-  checkHeaders(headers: Headers): HeaderVerdict;
+  checkHeaders(headers: HeaderReader): HeaderVerdict;
   /** Checks the signature over the raw body, after `checkHeaders` answered `'needs-body'` for these headers. */
-  checkSignature(headers: Headers, body: Uint8Array): 'SIGNATURE' | 'refused';
+  checkSignature(headers: HeaderReader, body: Uint8Array): 'SIGNATURE' | 'refused';
   /** Both steps, for a caller that already holds the body: how the delivery was verified, or `null`. */
-  verify(headers: Headers, body: Uint8Array): WebhookVerification | null;
+  verify(headers: HeaderReader, body: Uint8Array): WebhookVerification | null;
 }
 
 export function createWebhookVerifier(options: WebhookVerifierOptions = {}): WebhookVerifier {
@@ -174,20 +175,20 @@ export function createWebhookVerifier(options: WebhookVerifierOptions = {}): Web
     return matched;
   }
 
-  function signatureHeadersAcceptable(headers: Headers): boolean {
+  function signatureHeadersAcceptable(headers: HeaderReader): boolean {
     const id = headers.get('webhook-id');
     const timestamp = headers.get('webhook-timestamp');
     if (keys.length === 0 || !id || timestamp === null || !TIMESTAMP.test(timestamp)) return false;
     return Math.abs(now() / 1000 - Number(timestamp)) <= toleranceSeconds;
   }
 
-  function checkHeaders(headers: Headers): HeaderVerdict {
+  function checkHeaders(headers: HeaderReader): HeaderVerdict {
     if (headers.has('webhook-signature'))
       return signatureHeadersAcceptable(headers) ? 'needs-body' : 'refused';
     return tokenMatches(headers.get('x-gitlab-token')) ? 'TOKEN' : 'refused';
   }
 
-  function checkSignature(headers: Headers, body: Uint8Array): 'SIGNATURE' | 'refused' {
+  function checkSignature(headers: HeaderReader, body: Uint8Array): 'SIGNATURE' | 'refused' {
     const id = headers.get('webhook-id');
     const timestamp = headers.get('webhook-timestamp');
     const signature = headers.get('webhook-signature');

@@ -31,9 +31,10 @@ import type { Logger } from '../observability/logger.ts';
 import { createGitLabClient, type GitLabClient } from '../upstream/client.ts';
 import { isUpstreamError } from '../upstream/errors.ts';
 import type { Credential, GitLabHooksApi } from '../upstream/types.ts';
+import { createEdgeReceiver, type EdgeRoute } from './edge-receiver.ts';
 import { createGraphiQLRenderer, type GraphiQLWebhookExample, graphiqlOptions } from './graphiql.ts';
 import { createOriginPolicy } from './origin-policy.ts';
-import { createSystemHookReceiver, type SystemHookReceiverOptions } from './receiver.ts';
+import { createReceiverCore, fetchReceiver, type SystemHookReceiverOptions } from './receiver.ts';
 import { ROUTES } from './routes.ts';
 
 export interface GatewayOptions {
@@ -111,7 +112,8 @@ export interface GatewayOptions {
   subscriptionFlushWindowMs?: number | undefined;
   /**
    * Yoga plugins of the embedder's, run after the gateway's own (the benchmark measures another executor this
-   * way). They see every request and document, so they are code the operator vouches for. @default none
+   * way). They see every request and document that reaches Yoga, so they are code the operator vouches for;
+   * deliveries the edge serves itself (`edgeRouteOf`) never reach Yoga. @default none
    */
   plugins?: readonly Plugin[] | undefined;
 }
@@ -188,15 +190,16 @@ function useUpstreamReadiness(options: GatewayOptions): Plugin {
   });
 }
 
-/** The receiver, answering on its path before anything GraphQL sees the request. */
-function useSystemHookReceiver(
-  events: GatewayEvents,
-  hooks: Pick<SystemHookReceiverOptions, 'onRefused' | 'onAccepted'> | undefined,
-): Plugin {
-  return useRoute(
-    ROUTES.receiver,
-    createSystemHookReceiver({ ...events.receiver, ...hooks, store: events.store }),
-  );
+/** The edge's own route for each gateway that receives events (`edgeRouteOf`). */
+const edgeRoutes = new WeakMap<Gateway, EdgeRoute>();
+
+/**
+ * The receiver the edge serves for `gateway` in its `node:http` listener, without Yoga; none when the gateway
+ * receives no events (Yoga then answers the path 404). The Yoga route serves the same receiver core to whatever
+ * reaches Yoga without the edge (`gateway.fetch`, a test's own server).
+ */
+export function edgeRouteOf(gateway: Gateway): EdgeRoute | undefined {
+  return edgeRoutes.get(gateway);
 }
 
 /** The gateway's Yoga instance: GraphQL and GraphiQL at `/graphql`, `/health`, `/ready`. It never listens. */
@@ -205,7 +208,12 @@ export function createGateway(options: GatewayOptions): Gateway {
   const instrumentation = instrumentGateway(options.telemetry ?? {}, {
     namedOperations: options.trustedDocuments !== undefined,
   });
-  return createYoga<Record<string, never>, GatewayContext>({
+  const origins = createOriginPolicy(options.corsOrigins ?? []);
+  const { events } = options;
+  // One receiver, and so one count of the bodies being read, for both ways in.
+  const receive =
+    events && createReceiverCore({ ...events.receiver, ...instrumentation.receiver, store: events.store });
+  const gateway = createYoga<Record<string, never>, GatewayContext>({
     schema,
     context: createContextFactory({
       ...options,
@@ -241,11 +249,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     // Replaced by useRequestLimits.
     maxRequestBodySize: false,
     batching: limits.maxBatchOperations > 0 ? { limit: limits.maxBatchOperations } : false,
-    cors: createOriginPolicy(options.corsOrigins ?? []).cors,
+    cors: origins.cors,
     plugins: [
       ...instrumentation.plugins,
       useNoStore(),
-      ...(options.events ? [useSystemHookReceiver(options.events, instrumentation.receiver)] : []),
+      // Answers on its path before anything GraphQL sees the request.
+      ...(receive ? [useRoute(ROUTES.receiver, fetchReceiver(receive))] : []),
       useValidationCache(),
       useRequestLimits(limits),
       useGraphQLJsExecution(),
@@ -264,6 +273,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       ...(options.plugins ?? []),
     ],
   });
+  if (receive) {
+    const logger = options.telemetry?.logger;
+    edgeRoutes.set(
+      gateway,
+      createEdgeReceiver({ receive, instrumentation: instrumentation.edge, origins, logger }),
+    );
+  }
+  return gateway;
 }
 
 /** The parts of a configured gateway; its owner closes the event store and the client when it stops. */

@@ -1,5 +1,5 @@
 /**
- * The system hook receiver: a fetch-API handler for `POST /webhooks/system-hooks` that verifies a delivery,
+ * The system hook receiver: the one implementation of `POST /webhooks/system-hooks`, which verifies a delivery,
  * bounds and parses its body, and stores it as an event. It answers 204 as soon as the store has the event
  * (GitLab gives a receiver 10 s and never retries a system hook, so nothing waits for subscribers), and the
  * same 204 for a duplicate, which is not published again.
@@ -15,15 +15,22 @@
  * A signed delivery can only be verified once its body is read, so anyone may send one whose headers look right:
  * the deadline and the cap on bodies read at once bound what such requests can hold (the cap times the body
  * limit, each for the deadline at most).
+ *
+ * `createReceiverCore` is that logic, on a `Delivery`: the method, a header reader and a way to read the body.
+ * Two thin adapters feed it: `nodeDelivery` for the edge, which serves the path in its `node:http` listener
+ * without Yoga (`src/http/gateway.ts`, `edgeRouteOf`), and `fetchDelivery` for the Yoga route
+ * (`createSystemHookReceiver`), which `gateway.fetch` and tests that call Yoga directly go through.
  */
 
+import type { IncomingMessage } from 'node:http';
 import { eventOfDelivery } from '../events/delivery-metadata.ts';
 import { EventStoreUnavailableError } from '../events/errors.ts';
 import type { EventStore } from '../events/event-store.ts';
 import { nestsDeeperThan } from '../events/json-nesting.ts';
 import type { SystemHookEventInput } from '../events/types.ts';
 import { createWebhookVerifier, type WebhookVerifierOptions } from '../events/verification.ts';
-import { BodyReadTimeoutError, readAtMost } from './request-body.ts';
+import { BodyReadTimeoutError, readAtMost, readMessageAtMost } from './request-body.ts';
+import { type HeaderReader, incomingHeaders } from './request-headers.ts';
 
 /** `MAX_WEBHOOK_BODY_BYTES`' default: GitLab's system hook payloads are a few KB; merge requests can be more. */
 export const DEFAULT_MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
@@ -106,10 +113,10 @@ export interface SystemHookReceiverOptions {
    */
   maxConcurrentBodies?: number | undefined;
   /** Called once per refused delivery, with why; for counting. */
-  onRefused?: ((reason: ReceiverRefusal, request: Request) => void) | undefined;
+  onRefused?: ((reason: ReceiverRefusal, request: DeliveryRequest) => void) | undefined;
   /** Called once per accepted delivery (duplicates included), after the store has it; for counting. */
   onAccepted?:
-    | ((event: SystemHookEventInput, outcome: { duplicate: boolean }, request: Request) => void)
+    | ((event: SystemHookEventInput, outcome: { duplicate: boolean }, request: DeliveryRequest) => void)
     | undefined;
   /**
    * The clock, in milliseconds since the epoch.
@@ -118,39 +125,91 @@ export interface SystemHookReceiverOptions {
   now?: (() => number) | undefined;
 }
 
-const STATUS: Record<
-  ReceiverRefusal,
-  { status: number; text: string | null; headers?: Record<string, string> }
-> = {
-  method: { status: 405, text: 'Only POST is accepted here.', headers: { allow: 'POST' } },
-  content_type: { status: 415, text: 'The body must be uncompressed application/json.' },
-  too_large: { status: 413, text: 'The body is too large.' },
-  unauthenticated: { status: 401, text: null },
-  malformed: { status: 400, text: 'The body must be a JSON object.' },
-  too_deep: { status: 400, text: 'The body nests arrays and objects too deeply.' },
+/** What the receiver answers: a status, a tiny plain-text body or none, and the headers that go with them. */
+export interface ReceiverAnswer {
+  readonly status: number;
+  readonly text: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+const PLAIN_TEXT = { 'content-type': 'text/plain; charset=utf-8' } as const;
+
+/** Every answer the receiver gives, made once: the adapters write them as they are. */
+export const RECEIVER_ANSWERS: Readonly<Record<ReceiverRefusal | 'accepted', ReceiverAnswer>> = {
+  accepted: { status: 204, text: null, headers: {} },
+  method: { status: 405, text: 'Only POST is accepted here.', headers: { ...PLAIN_TEXT, allow: 'POST' } },
+  content_type: { status: 415, text: 'The body must be uncompressed application/json.', headers: PLAIN_TEXT },
+  too_large: { status: 413, text: 'The body is too large.', headers: PLAIN_TEXT },
+  unauthenticated: { status: 401, text: null, headers: {} },
+  malformed: { status: 400, text: 'The body must be a JSON object.', headers: PLAIN_TEXT },
+  too_deep: { status: 400, text: 'The body nests arrays and objects too deeply.', headers: PLAIN_TEXT },
   timeout: {
     status: 408,
     text: 'The body did not arrive in time.',
-    headers: { connection: 'close' },
+    headers: { ...PLAIN_TEXT, connection: 'close' },
   },
   busy: {
     status: 503,
     text: 'Too many deliveries are being read; try again shortly.',
-    headers: { 'retry-after': '1', connection: 'close' },
+    headers: { ...PLAIN_TEXT, 'retry-after': '1', connection: 'close' },
   },
-  unavailable: { status: 503, text: 'Events cannot be accepted now.' },
+  unavailable: { status: 503, text: 'Events cannot be accepted now.', headers: PLAIN_TEXT },
 };
+
+/**
+ * One delivery as the receiver reads it, whichever server it came through: the edge's `node:http` request
+ * (`nodeDelivery`) or a fetch `Request` (`fetchDelivery`, the Yoga route).
+ */
+export interface Delivery {
+  readonly method: string;
+  readonly headers: HeaderReader;
+  /**
+   * The body whole, or `null` once it grows past `limit` bytes; rejects with a `BodyReadTimeoutError` when
+   * `timeoutMs` passes first, and with another error when it cannot be read.
+   */
+  readBody(limit: number, timeoutMs: number): Promise<Uint8Array | null>;
+  /** The request it came as, handed to `onRefused` and `onAccepted` (for its telemetry record). */
+  readonly request: DeliveryRequest;
+}
+
+/** A delivery's request as the server that took it has it. */
+export type DeliveryRequest = Request | IncomingMessage;
+
+/** A fetch `Request` as a delivery. */
+function fetchDelivery(request: Request): Delivery {
+  return {
+    method: request.method,
+    headers: request.headers,
+    readBody: (limit, timeoutMs) => readAtMost(request.body, limit, timeoutMs),
+    request,
+  };
+}
+
+/** A `node:http` request as a delivery, its body read from the request's own events. */
+export function nodeDelivery(request: IncomingMessage): Delivery {
+  return {
+    method: request.method ?? 'GET',
+    headers: incomingHeaders(request.headers),
+    readBody: (limit, timeoutMs) => readMessageAtMost(request, limit, timeoutMs),
+    request,
+  };
+}
+
+/** A `ReceiverAnswer` as a fetch `Response`. */
+function answerResponse({ status, text, headers }: ReceiverAnswer): Response {
+  return new Response(text, { status, headers });
+}
 
 /** `application/json`, optionally with parameters such as `charset=utf-8`. */
 const JSON_MEDIA_TYPE = /^application\/json[ \t]*(?:;|$)/i;
 
-function isUncompressedJson(headers: Headers): boolean {
+function isUncompressedJson(headers: HeaderReader): boolean {
   const encoding = headers.get('content-encoding');
   if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') return false;
   return JSON_MEDIA_TYPE.test(headers.get('content-type')?.trim() ?? '');
 }
 
-function declaredTooLarge(headers: Headers, limit: number): boolean {
+function declaredTooLarge(headers: HeaderReader, limit: number): boolean {
   const declared = headers.get('content-length');
   return declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > limit;
 }
@@ -176,9 +235,27 @@ function parseObject(text: string): Record<string, unknown> | null {
   }
 }
 
+/**
+ * The receiver over fetch: a `Request` in, a `Response` out. The gateway's Yoga route serves it, for
+ * `gateway.fetch` and anything else that hands Yoga a request without the edge (`createReceiverCore`).
+ */
 export function createSystemHookReceiver(
   options: SystemHookReceiverOptions,
 ): (request: Request) => Promise<Response> {
+  return fetchReceiver(createReceiverCore(options));
+}
+
+/** A receiver core over fetch. */
+export function fetchReceiver(
+  receive: (delivery: Delivery) => Promise<ReceiverAnswer>,
+): (request: Request) => Promise<Response> {
+  return async (request) => answerResponse(await receive(fetchDelivery(request)));
+}
+
+/** The receiver itself, on a `Delivery` from either server: what it answers, once the store has the event. */
+export function createReceiverCore(
+  options: SystemHookReceiverOptions,
+): (delivery: Delivery) => Promise<ReceiverAnswer> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_WEBHOOK_BODY_BYTES;
   const maxNestingDepth = options.maxNestingDepth ?? DEFAULT_MAX_WEBHOOK_NESTING_DEPTH;
   const readTimeoutMs = options.readTimeoutMs ?? DEFAULT_WEBHOOK_READ_TIMEOUT_MS;
@@ -192,41 +269,37 @@ export function createSystemHookReceiver(
     now,
   });
 
-  function refuse(reason: ReceiverRefusal, request: Request): Response {
-    options.onRefused?.(reason, request);
-    const { status, text, headers } = STATUS[reason];
-    return new Response(text, {
-      status,
-      headers: text === null ? headers : { 'content-type': 'text/plain; charset=utf-8', ...headers },
-    });
+  function refuse(reason: ReceiverRefusal, delivery: Delivery): ReceiverAnswer {
+    options.onRefused?.(reason, delivery.request);
+    return RECEIVER_ANSWERS[reason];
   }
 
-  async function store(event: SystemHookEventInput, request: Request): Promise<Response> {
+  async function store(event: SystemHookEventInput, delivery: Delivery): Promise<ReceiverAnswer> {
     let duplicate: boolean;
     try {
       ({ duplicate } = await options.store.append(event));
     } catch (error) {
-      if (error instanceof EventStoreUnavailableError) return refuse('unavailable', request);
+      if (error instanceof EventStoreUnavailableError) return refuse('unavailable', delivery);
       throw error;
     }
-    options.onAccepted?.(event, { duplicate }, request);
-    return new Response(null, { status: 204 });
+    options.onAccepted?.(event, { duplicate }, delivery.request);
+    return RECEIVER_ANSWERS.accepted;
   }
 
   /** The refusal the headers alone decide, or the verdict that lets reading the body begin. */
-  function checkHeaders(request: Request): ReceiverRefusal | 'TOKEN' | 'needs-body' {
-    if (request.method !== 'POST') return 'method';
-    if (!isUncompressedJson(request.headers)) return 'content_type';
-    const verdict = verifier.checkHeaders(request.headers);
+  function checkHeaders({ method, headers }: Delivery): ReceiverRefusal | 'TOKEN' | 'needs-body' {
+    if (method !== 'POST') return 'method';
+    if (!isUncompressedJson(headers)) return 'content_type';
+    const verdict = verifier.checkHeaders(headers);
     if (verdict === 'refused') return 'unauthenticated';
-    return declaredTooLarge(request.headers, maxBodyBytes) ? 'too_large' : verdict;
+    return declaredTooLarge(headers, maxBodyBytes) ? 'too_large' : verdict;
   }
 
   /** The body within the limit and the deadline, or why not; counted among the bodies being read meanwhile. */
-  async function readBody(request: Request): Promise<Uint8Array | ReceiverRefusal> {
+  async function readBody(delivery: Delivery): Promise<Uint8Array | ReceiverRefusal> {
     bodiesBeingRead += 1;
     try {
-      return (await readAtMost(request.body, maxBodyBytes, readTimeoutMs)) ?? 'too_large';
+      return (await delivery.readBody(maxBodyBytes, readTimeoutMs)) ?? 'too_large';
     } catch (error) {
       return error instanceof BodyReadTimeoutError ? 'timeout' : 'malformed';
     } finally {
@@ -242,18 +315,18 @@ export function createSystemHookReceiver(
     return parseObject(text) ?? 'malformed';
   }
 
-  return async function receive(request: Request): Promise<Response> {
-    const verdict = checkHeaders(request);
-    if (verdict !== 'TOKEN' && verdict !== 'needs-body') return refuse(verdict, request);
-    if (bodiesBeingRead >= maxConcurrentBodies) return refuse('busy', request);
-    const { headers } = request;
+  return async function receive(delivery: Delivery): Promise<ReceiverAnswer> {
+    const verdict = checkHeaders(delivery);
+    if (verdict !== 'TOKEN' && verdict !== 'needs-body') return refuse(verdict, delivery);
+    if (bodiesBeingRead >= maxConcurrentBodies) return refuse('busy', delivery);
+    const { headers } = delivery;
     const receivedAt = new Date(now());
-    const body = await readBody(request);
-    if (typeof body === 'string') return refuse(body, request);
+    const body = await readBody(delivery);
+    if (typeof body === 'string') return refuse(body, delivery);
     const verifiedBy = verdict === 'TOKEN' ? verdict : verifier.checkSignature(headers, body);
-    if (verifiedBy === 'refused') return refuse('unauthenticated', request);
+    if (verifiedBy === 'refused') return refuse('unauthenticated', delivery);
     const payload = payloadOf(body);
-    if (typeof payload === 'string') return refuse(payload, request);
-    return store(eventOfDelivery({ headers, body, payload, verifiedBy, receivedAt }), request);
+    if (typeof payload === 'string') return refuse(payload, delivery);
+    return store(eventOfDelivery({ headers, body, payload, verifiedBy, receivedAt }), delivery);
   };
 }

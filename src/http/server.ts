@@ -6,7 +6,7 @@ import { instrumentWebSocket } from '../observability/instrument-gateway.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
 import { createHostAllowList } from './allowed-hosts.ts';
-import type { Gateway } from './gateway.ts';
+import { edgeRouteOf, type Gateway } from './gateway.ts';
 import { createOriginPolicy } from './origin-policy.ts';
 import { ROUTES } from './routes.ts';
 import {
@@ -18,7 +18,8 @@ import {
 /**
  * The gateway's HTTP edge, the one `npm start`, the tests and the benchmark serve through: the `node:http`
  * server with explicit timeouts and a connection cap, the `Host` allow-list on every request and upgrade,
- * WebSocket upgrades on the GraphQL path only, and a shutdown that drains.
+ * WebSocket upgrades on the GraphQL path only, the system hook receiver served here without Yoga
+ * (`edge-receiver.ts`), and a shutdown that drains.
  */
 
 /** The edge's settings when nothing else is said; `src/config/index.ts` reads each from its variable. */
@@ -149,6 +150,7 @@ export async function startGatewayServer(
   const origins = createOriginPolicy(options.corsOrigins ?? []);
   const draining = options.draining ?? new AbortController();
   const webSocket = options.websocket && createGraphQLWebSocket(gateway, options.websocket);
+  const receiver = edgeRouteOf(gateway);
   /** Upgraded sockets are no longer the HTTP server's connections: `closeAllConnections` would not cut them. */
   const upgraded = new Set<Duplex>();
 
@@ -170,6 +172,7 @@ export async function startGatewayServer(
           .end(HOST_REFUSAL);
         return;
       }
+      if (receiver && isReceiverPath(request.url) && receiver(request, response)) return;
       return gateway(request, response);
     },
   );
@@ -260,6 +263,13 @@ function refuseUpgrade(socket: Duplex, status: number, body: string): void {
       `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     () => socket.destroy(),
   );
+}
+
+/** Whether a request target is the receiver's path, whatever its query; without a regular expression or a URL. */
+function isReceiverPath(url: string | undefined): boolean {
+  const path = ROUTES.receiver;
+  if (url === undefined || !url.startsWith(path)) return false;
+  return url.length === path.length || url[path.length] === '?' || url[path.length] === '#';
 }
 
 function pathOf(request: IncomingMessage): string {

@@ -9,16 +9,19 @@
  * GitLab, whatever else is on.
  */
 
+import type { IncomingMessage } from 'node:http';
 import type { Plugin } from 'graphql-yoga';
 import type { SubscriptionObserver } from '../events/subscriptions.ts';
 import type { RequestScope } from '../graphql/context.ts';
+import type { HeaderReader } from '../http/request-headers.ts';
+import type { Route } from '../http/routes.ts';
 import type { GraphQLWebSocketOptions } from '../http/websocket.ts';
 import { type ReceiverHooks, receiverHooks } from './receiver-telemetry.ts';
-import { RequestRecords } from './request-record.ts';
-import { createSpanHooks } from './request-spans.ts';
+import { type RequestRecord, RequestRecords } from './request-record.ts';
+import { createSpanHooks, startIncomingServerSpan } from './request-spans.ts';
 import type { Telemetry } from './telemetry.ts';
 import { useGraphQLMetrics } from './use-graphql-metrics.ts';
-import { useRequestTelemetry } from './use-request-telemetry.ts';
+import { recordAnswer, useRequestTelemetry } from './use-request-telemetry.ts';
 import { ErrorRequests, type YogaLogging, yogaLogger } from './yoga-logger.ts';
 
 /** What GraphQL over WebSocket reports through: its errors, and its open sockets. */
@@ -50,6 +53,16 @@ export interface GatewayInstrumentation {
   yogaLogging(logging: boolean): YogaLogging;
   /** For the WebSocket server the edge makes for this gateway. */
   readonly webSocket: WebSocketInstrumentation;
+  /** For the routes the edge serves itself, without Yoga (the receiver): the same record, line, metric and span. */
+  readonly edge: EdgeInstrumentation;
+}
+
+/** What a request the edge answers itself leaves, as `useRequestTelemetry` does for Yoga's. */
+export interface EdgeInstrumentation {
+  /** The record of a request on `route` that has just arrived: its ids, and with tracing its SERVER span. */
+  open(request: IncomingMessage, headers: HeaderReader, route: Route): RequestRecord;
+  /** Once it is answered with `status`: its duration in the metric, its access line, the end of its span. */
+  close(record: RequestRecord, status: number): void;
 }
 
 /** What GraphQL over WebSocket reports through, from a gateway's telemetry. */
@@ -86,5 +99,13 @@ export function instrumentGateway(
         ? yogaLogger(logger, telemetry.yogaDebug ? 'debug' : 'trace', (error) => errors.fieldsOf(error))
         : logging,
     webSocket: instrumentWebSocket(telemetry),
+    edge: {
+      open(request, headers, route) {
+        const record = records.openIncoming(request, headers, route);
+        if (tracing) startIncomingServerSpan(tracing, request, record);
+        return record;
+      },
+      close: (record, status) => recordAnswer(telemetry, record, status),
+    },
   };
 }

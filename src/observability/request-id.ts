@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { HeaderReader } from '../http/request-headers.ts';
 
 /** The header a request id travels in, from the client, back to it, and on to GitLab. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -14,7 +15,10 @@ const WELL_FORMED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * correlation id, so that a client cannot choose what GitLab's logs file its calls under. A well-formed
  * `x-request-id` the client sent is `clientRequestId`, logged beside it (a load balancer's id stays findable).
  */
-export function requestIdsOf(headers: Headers): { requestId: string; clientRequestId: string | undefined } {
+export function requestIdsOf(headers: HeaderReader): {
+  requestId: string;
+  clientRequestId: string | undefined;
+} {
   const given = headers.get(REQUEST_ID_HEADER);
   return {
     requestId: randomUUID(),

@@ -5,11 +5,13 @@
  * its own) the operation it runs, worked out once from its document.
  */
 
+import type { IncomingMessage } from 'node:http';
 import type { Context, Span } from '@opentelemetry/api';
 import { type DocumentNode, getOperationAST, Kind, type OperationDefinitionNode } from 'graphql';
 import type { RequestScope } from '../graphql/context.ts';
 import type { GatewayErrorCode } from '../graphql/errors.ts';
-import { isProbe } from '../http/routes.ts';
+import type { HeaderReader } from '../http/request-headers.ts';
+import { isProbe, type Route } from '../http/routes.ts';
 import { methodLabel, type RouteLabel, routeOf } from './labels.ts';
 import { requestIdsOf } from './request-id.ts';
 
@@ -55,7 +57,7 @@ export class RequestRecord implements RequestScope {
   readonly clientRequestId: string | undefined;
 
   constructor(
-    headers: Headers,
+    headers: HeaderReader,
     readonly started: number,
     readonly method: string,
     readonly route: RouteLabel,
@@ -78,7 +80,8 @@ export class RequestRecord implements RequestScope {
 type DocumentOperations = { single: OperationDefinitionNode; info: OperationInfo } | 'not-one';
 
 export class RequestRecords {
-  private readonly requests = new WeakMap<Request, RequestRecord>();
+  /** Keyed by the fetch `Request` Yoga serves, or by the `node:http` request the edge serves itself. */
+  private readonly requests = new WeakMap<Request | IncomingMessage, RequestRecord>();
   private readonly operations = new WeakMap<object, OperationRecord>();
   /** The gateway's document cache hands out the same document for the same text: worked out once per document. */
   private readonly documents = new WeakMap<DocumentNode, DocumentOperations>();
@@ -95,6 +98,13 @@ export class RequestRecords {
     return record;
   }
 
+  /** The record of a request the edge serves without Yoga, on one of the gateway's routes. */
+  openIncoming(request: IncomingMessage, headers: HeaderReader, route: Route): RequestRecord {
+    const record = new RequestRecord(headers, performance.now(), methodLabel(request.method ?? ''), route);
+    this.requests.set(request, record);
+    return record;
+  }
+
   /** A record for a request `open` did not see (WebSocket): for its spans only, never logged. */
   detached(request: Request): RequestRecord {
     const record = new RequestRecord(request.headers, performance.now(), 'GET', 'other');
@@ -102,7 +112,7 @@ export class RequestRecords {
     return record;
   }
 
-  of(request: Request): RequestRecord | undefined {
+  of(request: Request | IncomingMessage): RequestRecord | undefined {
     return this.requests.get(request);
   }
 

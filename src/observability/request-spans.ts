@@ -9,7 +9,9 @@
  * upstream instrumentation reads it from the call's `tally`, which is this record.
  */
 
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import {
+  defaultTextMapGetter,
   isSpanContextValid,
   ROOT_CONTEXT,
   type Span,
@@ -109,9 +111,8 @@ export function nameOperationSpan(span: Span, operation: OperationInfo): void {
   if (name !== undefined) span.setAttribute(ATTR_GRAPHQL_OPERATION_NAME, name);
 }
 
-function userAgent(headers: Headers): Record<string, string> | undefined {
-  const value = headers.get('user-agent');
-  return value === null ? undefined : { [ATTR_USER_AGENT_ORIGINAL]: value.slice(0, 256) };
+function userAgent(value: string | null | undefined): Record<string, string> | undefined {
+  return value == null ? undefined : { [ATTR_USER_AGENT_ORIGINAL]: value.slice(0, 256) };
 }
 
 export interface SpanHooks {
@@ -121,11 +122,23 @@ export interface SpanHooks {
   onExecutionResult: NonNullable<Plugin['onExecutionResult']>;
 }
 
+/** What a SERVER span is made from: the request's headers (with their getter), its scheme and its user agent. */
+interface IncomingRequest<Carrier> {
+  carrier: Carrier;
+  getter: TextMapGetter<Carrier>;
+  scheme: 'http' | 'https';
+  userAgent: string | null | undefined;
+}
+
 /** The request's SERVER span, under the caller's trace when it sent one; none for probes. */
-function startServerSpan(tracing: Tracing, request: Request, record: RequestRecord): Span | undefined {
+function startServerSpan<Carrier>(
+  tracing: Tracing,
+  request: IncomingRequest<Carrier>,
+  record: RequestRecord,
+): Span | undefined {
   if (record.isProbe) return undefined;
   const { tracer, propagator, trustIncoming } = tracing;
-  const incoming = propagator.extract(ROOT_CONTEXT, request.headers, headersGetter);
+  const incoming = propagator.extract(ROOT_CONTEXT, request.carrier, request.getter);
   // Untrusted, the caller's trace neither parents the request nor decides its sampling (its sampled flag would
   // force every request of its own to be traced): the request starts a trace of its own, linked to the caller's.
   const callers = trustIncoming ? undefined : trace.getSpanContext(incoming);
@@ -143,16 +156,32 @@ function startServerSpan(tracing: Tracing, request: Request, record: RequestReco
   if (span.isRecording()) {
     span.setAttributes({
       [ATTR_HTTP_REQUEST_METHOD]: record.method,
-      [ATTR_URL_SCHEME]: request.url.startsWith('https:') ? 'https' : 'http',
+      [ATTR_URL_SCHEME]: request.scheme,
       [ATTR_REQUEST_ID]: record.requestId,
       ...(record.clientRequestId !== undefined && { [ATTR_CLIENT_REQUEST_ID]: record.clientRequestId }),
       // The route is the path of a known route; another path is the client's, and stays out.
       ...(known && { [ATTR_HTTP_ROUTE]: record.route, [ATTR_URL_PATH]: record.route }),
-      ...userAgent(request.headers),
+      ...userAgent(request.userAgent),
     });
   }
   record.span = span;
   return span;
+}
+
+/** The SERVER span of a `node:http` request the edge serves itself (plain HTTP: the edge has no TLS). */
+export function startIncomingServerSpan(
+  tracing: Tracing,
+  request: IncomingMessage,
+  record: RequestRecord,
+): Span | undefined {
+  const { headers } = request;
+  const incoming: IncomingRequest<IncomingHttpHeaders> = {
+    carrier: headers,
+    getter: defaultTextMapGetter,
+    scheme: 'http',
+    userAgent: headers['user-agent'],
+  };
+  return startServerSpan(tracing, incoming, record);
 }
 
 /**
@@ -189,7 +218,16 @@ export function createSpanHooks(tracing: Tracing, records: RequestRecords): Span
   const instrumentation: SpanHooks['instrumentation'] = {
     request({ request }, wrapped) {
       const record = records.open(request);
-      const span = startServerSpan(tracing, request, record);
+      const span = startServerSpan(
+        tracing,
+        {
+          carrier: request.headers,
+          getter: headersGetter,
+          scheme: request.url.startsWith('https:') ? 'https' : 'http',
+          userAgent: request.headers.get('user-agent'),
+        },
+        record,
+      );
       // A span the sampler left out needs no ending on failure: nothing of it is kept.
       if (span === undefined || !span.isRecording()) return wrapped();
       return afterSettled(wrapped, (error) => {

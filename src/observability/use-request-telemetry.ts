@@ -26,6 +26,17 @@ export interface RequestTelemetryParts {
 }
 
 /**
+ * What a request leaves once answered with `status`, whichever server answered it (Yoga's `onResponse`, or the
+ * edge for the routes it serves itself): its duration in the metric, its access line, the end of its span.
+ */
+export function recordAnswer({ logger, metrics }: Telemetry, record: RequestRecord, status: number): void {
+  const durationMs = performance.now() - record.started;
+  metrics?.serverRequest(record.method, record.route, status, durationMs / 1000);
+  if (logger) logAccess(logger, record, status, durationMs);
+  if (record.span) endServerSpan(record.span, record, status);
+}
+
+/**
  * The Yoga plugin; first in the gateway's list, so that its hooks see the request before the others. Hooks are
  * registered only for what reads them: without a logger, metrics or tracing, a request costs its id, two clock
  * reads and a WeakMap entry.
@@ -39,11 +50,7 @@ export function useRequestTelemetry(
 
   const closeRecord = (record: RequestRecord, response: Response) => {
     response.headers.set(REQUEST_ID_HEADER, record.requestId);
-    const durationMs = performance.now() - record.started;
-    const status = response.status;
-    metrics?.serverRequest(record.method, record.route, status, durationMs / 1000);
-    if (logger) logAccess(logger, record, status, durationMs);
-    if (record.span) endServerSpan(record.span, record, status);
+    recordAnswer(telemetry, record, response.status);
   };
 
   /** The operation of a request, for its access line and its span, as soon as it is known. */

@@ -211,6 +211,37 @@ describe('spans of a traced gateway', () => {
     assert.equal(delivery.attributes['http.response.status_code'], 204);
   });
 
+  it('continues an incoming traceparent on a delivery, and puts a refusal on its span', async () => {
+    const before = gateway.spans().length;
+    const deliver = async (token: string) => {
+      const response = await fetch(`${gateway.url}/webhooks/system-hooks`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-gitlab-token': token,
+          traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`,
+        },
+        body: JSON.stringify({ event_name: 'project_create', project_id: 2 }),
+      });
+      await response.body?.cancel();
+      return response.headers.get('x-request-id');
+    };
+    const acceptedId = await deliver(RECEIVER_TOKEN);
+    const refusedId = await deliver('wrong-token');
+    const spans = gateway.spans().slice(before);
+    assert.equal(spans.length, 2, spans.map((span) => span.name).join(', '));
+    const [accepted, refused] = spans;
+    for (const span of [accepted, refused]) {
+      assert.equal(span?.name, 'POST /webhooks/system-hooks');
+      assert.equal(span?.spanContext().traceId, TRACE_ID);
+      assert.equal(span?.parentSpanContext?.spanId, PARENT_ID);
+    }
+    assert.equal(accepted?.attributes['gateway.request_id'], acceptedId);
+    assert.equal(refused?.attributes['gateway.request_id'], refusedId);
+    assert.equal(refused?.attributes['gateway.webhook.outcome'], 'unauthenticated');
+    assert.equal(refused?.attributes['http.response.status_code'], 401);
+  });
+
   it('traces the start of a subscription with its authorization check against GitLab', async () => {
     const before = gateway.spans().length;
     const controller = new AbortController();

@@ -3,6 +3,9 @@ import type { Plugin } from 'graphql-yoga';
 /** What an answer depends on besides its URL: the credential headers, and the origin CORS answers. */
 const VARY_BY = ['Authorization', 'Private-Token', 'Origin'];
 
+/** The headers `useNoStore` leaves on an answer that had neither: what the edge gives the answers it makes itself. */
+export const NO_STORE_HEADERS = { 'cache-control': 'no-store', vary: VARY_BY.join(', ') } as const;
+
 /**
  * Every answer is `Cache-Control: no-store` and varies by the credential headers and `Origin`. A GraphQL answer is one caller's
  * view of GitLab, and GitLab's tokens travel in `PRIVATE-TOKEN`, which HTTP's rule that shared caches never store
@@ -17,7 +20,7 @@ export function useNoStore(): Plugin {
     onResponse({ response }) {
       // Deleted first: a header Yoga gave in a Response's init (SSE's `no-cache`) is otherwise kept beside it.
       response.headers.delete('cache-control');
-      response.headers.set('cache-control', 'no-store');
+      response.headers.set('cache-control', NO_STORE_HEADERS['cache-control']);
       const vary = response.headers.get('vary');
       const named = new Set(vary?.split(',').map((name) => name.trim().toLowerCase()));
       if (named.has('*')) return;
