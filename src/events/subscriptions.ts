@@ -153,16 +153,32 @@ class AdministratorSubscription implements ScopedEventSubscription {
     return this.revoked === undefined ? this.events?.nextReady() : undefined;
   }
 
-  async next(): Promise<IteratorResult<SystemHookEventSource>> {
+  // Callbacks rather than an async function: an idle subscription waits in the store's `next()` with no
+  // suspended call of its own.
+  next(): Promise<IteratorResult<SystemHookEventSource>> {
+    let step: Promise<IteratorResult<SystemHookEventSource>>;
     try {
-      const step = await (this.events as EventSubscription).next();
-      if (this.revoked !== undefined) throw this.revoked;
-      if (step.done) this.release();
-      return step;
+      step = (this.events as EventSubscription).next();
     } catch (error) {
-      this.release();
-      throw this.revoked ?? error;
+      return Promise.reject(this.failed(error));
     }
+    return step.then(this.stepped.bind(this), this.refused.bind(this));
+  }
+
+  private stepped(step: IteratorResult<SystemHookEventSource>): IteratorResult<SystemHookEventSource> {
+    if (this.revoked !== undefined) throw this.failed(this.revoked);
+    if (step.done) this.release();
+    return step;
+  }
+
+  private refused(error: unknown): never {
+    throw this.failed(error);
+  }
+
+  /** What `next()` rejects with once the store's `next()` failed: the revocation, if that is why. */
+  private failed(error: unknown): unknown {
+    this.release();
+    return this.revoked ?? error;
   }
 
   async return(): Promise<IteratorResult<SystemHookEventSource>> {
