@@ -99,17 +99,26 @@ class AdministratorSubscription implements ScopedEventSubscription {
   private revoked: unknown;
   private released = false;
 
+  /**
+   * Held weakly: the signal aborts only through its controller, and once that is gone (the schema's, when the
+   * store's subscription is served as it is) the signal and its listeners need not last as long as this.
+   */
+  private readonly signal: WeakRef<AbortSignal> | undefined;
+
   constructor(
     private readonly lease: SubscriptionLease,
-    private readonly signal: AbortSignal | undefined,
+    signal: AbortSignal | undefined,
     private readonly observer: SubscriptionObserver | undefined,
-  ) {}
+  ) {
+    this.signal = signal && new WeakRef(signal);
+  }
 
   /** Admitted by the watch once GitLab has confirmed the credential; ended by it when it is refused. */
   admit(): void {
     this.lease.admit(this.revoke.bind(this));
-    this.signal?.addEventListener('abort', this, { once: true });
-    if (this.signal?.aborted) this.stop();
+    const signal = this.signal?.deref();
+    signal?.addEventListener('abort', this, { once: true });
+    if (signal?.aborted) this.stop();
   }
 
   attach(events: EventSubscription): void {
@@ -120,7 +129,7 @@ class AdministratorSubscription implements ScopedEventSubscription {
   /** The start failed: nothing was subscribed, and the lease goes back. */
   abandon(): void {
     this.lease.release();
-    this.signal?.removeEventListener('abort', this);
+    this.signal?.deref()?.removeEventListener('abort', this);
   }
 
   private revoke(reason: unknown): void {
@@ -139,7 +148,7 @@ class AdministratorSubscription implements ScopedEventSubscription {
 
   private release(): void {
     this.lease.release();
-    this.signal?.removeEventListener('abort', this);
+    this.signal?.deref()?.removeEventListener('abort', this);
     if (!this.released) this.observer?.closed();
     this.released = true;
   }

@@ -7,9 +7,9 @@
  * timer shared by every subscriber woken meanwhile, so that the receiver's deliveries of that time travel
  * together), then takes every event that is ready without waiting. Over SSE the flush is one result for Yoga's SSE writer, whose own `stringify` returns every frame's
  * data joined by the frame boundary, so that Yoga writes them at once; over WebSocket it is written straight to
- * the socket as one `next` message per event, corked into one write (`SocketSink`), and graphql-ws sees no result
- * until the end. Either way the stream's end, and the error that ended it, go through Yoga and graphql-ws as
- * before, after the events that came before it.
+ * the socket as one `next` message per event, corked into one write (`SocketSink`), and the stream yields no
+ * result. Either way the stream's end, and the error that ended it, go through Yoga as before, after the events
+ * that came before it, and then through Yoga's SSE writer or the socket's sink (`src/http/websocket.ts`).
  */
 import type { ExecutionResult } from 'graphql';
 import type { ScopedEventSubscription } from '../events/subscriptions.ts';
@@ -191,14 +191,14 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
       pumping.resolve(this.finish());
       return;
     }
-    let texts: string[];
+    let sent: Promise<boolean>;
     try {
-      texts = this.flushFrom(first, wsText);
+      sent = pumping.sink.send(this.flushFrom(first, wsText));
     } catch (error) {
       this.pumpFailed(error);
       return;
     }
-    pumping.sink.send(texts).then(this.sent.bind(this), this.pumpFailed.bind(this));
+    sent.then(this.sent.bind(this), this.pumpFailed.bind(this));
   }
 
   private sent(written: boolean): void {

@@ -89,7 +89,8 @@ type ServerContext = Context<ConnectionParams, Extra & Partial<Record<PropertyKe
  * when the socket closes, and the grouped subscriptions it serves itself (`GroupedOperation`).
  */
 class SocketState {
-  readonly controller = new AbortController();
+  /** Made for the first operation, and dropped when none of graphql-ws's own is left to hold a request. */
+  private controller: AbortController | undefined;
   /**
    * The live grouped subscriptions by id, as the prototype of graphql-ws's `ctx.subscriptions`: graphql-ws's
    * `id in`, lookups (a client's `complete`, a second `subscribe` with the same id) find them there, while its
@@ -112,6 +113,20 @@ class SocketState {
     return [...Object.values(ctx.subscriptions), ...Object.values(this.served)];
   }
 
+  /** The signal of the socket's operations' requests: it aborts when the socket closes. */
+  signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  /**
+   * An operation was handed over, and its request let go of: with no operation of graphql-ws's own left, no
+   * request follows the signal any more.
+   */
+  letGo(ctx: ServerContext): void {
+    if (Object.keys(ctx.subscriptions).length === 0) this.controller = undefined;
+  }
+
   handOver(id: string, operation: GroupedOperation): void {
     this.handingOver ??= new Map();
     this.handingOver.set(id, operation);
@@ -128,7 +143,7 @@ class SocketState {
 
   /** The socket closed: every operation ends (graphql-ws ends its own). */
   closed(): void {
-    this.controller.abort();
+    this.controller?.abort();
     for (const operation of Object.values(this.served)) operation.return().catch(() => {});
   }
 }
@@ -242,7 +257,9 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
 
   /** graphql-ws's `onComplete` for this operation, after it let go of it. */
   settled(): void {
-    if (!this.ended) stateOf(this.ctx).served[this.id] = this;
+    const state = stateOf(this.ctx);
+    if (!this.ended) state.served[this.id] = this;
+    state.letGo(this.ctx);
   }
 
   private drive(): void {
@@ -327,11 +344,7 @@ export function createGraphQLWebSocket(
           // The GraphQL-over-HTTP name of a trusted document's hash, as HTTP clients may send it here too.
           [DOCUMENT_ID_PARAM]: Reflect.get(payload, DOCUMENT_ID_PARAM),
         } as GraphQLParams;
-        const request = operationRequest(
-          stateOf(ctx).upgrade,
-          ctx.connectionParams,
-          stateOf(ctx).controller.signal,
-        );
+        const request = operationRequest(stateOf(ctx).upgrade, ctx.connectionParams, stateOf(ctx).signal());
         const operation = new GroupedOperation(ctx, id, maxBuffered);
         setSocketSink(request, operation);
         const { schema, execute, subscribe, contextFactory, parse, validate } = gateway.getEnveloped({
@@ -386,7 +399,7 @@ export function createGraphQLWebSocket(
       sockets.handleUpgrade(request, socket, head, (ws) => {
         const state = new SocketState(socket, request);
         socketStates.set(ws, state);
-        ws.once('close', state.closed.bind(state));
+        ws.on('close', state.closed.bind(state));
         sockets.emit('connection', ws, request);
       });
     },
