@@ -99,17 +99,26 @@ class AdministratorSubscription implements ScopedEventSubscription {
   private revoked: unknown;
   private released = false;
 
+  /**
+   * Held weakly: the signal aborts only through its controller, and once that is gone (the schema's, when the
+   * store's subscription is served as it is) the signal and its listeners need not last as long as this.
+   */
+  private readonly signal: WeakRef<AbortSignal> | undefined;
+
   constructor(
     private readonly lease: SubscriptionLease,
-    private readonly signal: AbortSignal | undefined,
+    signal: AbortSignal | undefined,
     private readonly observer: SubscriptionObserver | undefined,
-  ) {}
+  ) {
+    this.signal = signal && new WeakRef(signal);
+  }
 
   /** Admitted by the watch once GitLab has confirmed the credential; ended by it when it is refused. */
   admit(): void {
     this.lease.admit(this.revoke.bind(this));
-    this.signal?.addEventListener('abort', this, { once: true });
-    if (this.signal?.aborted) this.stop();
+    const signal = this.signal?.deref();
+    signal?.addEventListener('abort', this, { once: true });
+    if (signal?.aborted) this.stop();
   }
 
   attach(events: EventSubscription): void {
@@ -120,7 +129,7 @@ class AdministratorSubscription implements ScopedEventSubscription {
   /** The start failed: nothing was subscribed, and the lease goes back. */
   abandon(): void {
     this.lease.release();
-    this.signal?.removeEventListener('abort', this);
+    this.signal?.deref()?.removeEventListener('abort', this);
   }
 
   private revoke(reason: unknown): void {
@@ -139,7 +148,7 @@ class AdministratorSubscription implements ScopedEventSubscription {
 
   private release(): void {
     this.lease.release();
-    this.signal?.removeEventListener('abort', this);
+    this.signal?.deref()?.removeEventListener('abort', this);
     if (!this.released) this.observer?.closed();
     this.released = true;
   }
@@ -153,16 +162,32 @@ class AdministratorSubscription implements ScopedEventSubscription {
     return this.revoked === undefined ? this.events?.nextReady() : undefined;
   }
 
-  async next(): Promise<IteratorResult<SystemHookEventSource>> {
+  // Callbacks rather than an async function: an idle subscription waits in the store's `next()` with no
+  // suspended call of its own.
+  next(): Promise<IteratorResult<SystemHookEventSource>> {
+    let step: Promise<IteratorResult<SystemHookEventSource>>;
     try {
-      const step = await (this.events as EventSubscription).next();
-      if (this.revoked !== undefined) throw this.revoked;
-      if (step.done) this.release();
-      return step;
+      step = (this.events as EventSubscription).next();
     } catch (error) {
-      this.release();
-      throw this.revoked ?? error;
+      return Promise.reject(this.failed(error));
     }
+    return step.then(this.stepped.bind(this), this.refused.bind(this));
+  }
+
+  private stepped(step: IteratorResult<SystemHookEventSource>): IteratorResult<SystemHookEventSource> {
+    if (this.revoked !== undefined) throw this.failed(this.revoked);
+    if (step.done) this.release();
+    return step;
+  }
+
+  private refused(error: unknown): never {
+    throw this.failed(error);
+  }
+
+  /** What `next()` rejects with once the store's `next()` failed: the revocation, if that is why. */
+  private failed(error: unknown): unknown {
+    this.release();
+    return this.revoked ?? error;
   }
 
   async return(): Promise<IteratorResult<SystemHookEventSource>> {

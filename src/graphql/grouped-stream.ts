@@ -7,12 +7,13 @@
  * timer shared by every subscriber woken meanwhile, so that the receiver's deliveries of that time travel
  * together), then takes every event that is ready without waiting. Over SSE the flush is one result for Yoga's SSE writer, whose own `stringify` returns every frame's
  * data joined by the frame boundary, so that Yoga writes them at once; over WebSocket it is written straight to
- * the socket as one `next` message per event, corked into one write (`SocketSink`), and graphql-ws sees no result
- * until the end. Either way the stream's end, and the error that ended it, go through Yoga and graphql-ws as
- * before, after the events that came before it.
+ * the socket as one `next` message per event, corked into one write (`SocketSink`), and the stream yields no
+ * result. Either way the stream's end, and the error that ended it, go through Yoga as before, after the events
+ * that came before it, and then through Yoga's SSE writer or the socket's sink (`src/http/websocket.ts`).
  */
 import type { ExecutionResult } from 'graphql';
 import type { ScopedEventSubscription } from '../events/subscriptions.ts';
+import type { SystemHookEventSource } from '../events/types.ts';
 import { serializedResult } from './plugins/use-serializable-results.ts';
 import type { GroupAnswer, SubscriptionGroup } from './subscription-groups.ts';
 
@@ -24,6 +25,8 @@ export interface SocketSink {
    * closed for not reading).
    */
   send(payloads: readonly string[]): Promise<boolean>;
+  /** The operation is a grouped subscription, which writes its events through this sink. */
+  claim(): void;
 }
 
 const sinks = new WeakMap<Request, SocketSink>();
@@ -81,9 +84,20 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 const sseText = (answer: GroupAnswer) => answer.sse;
 const wsText = (answer: GroupAnswer) => answer.ws;
 
+/** A WebSocket subscriber's pump: its sink, how it ends, and the event that woke it for the flush to come. */
+interface Pumping {
+  readonly sink: SocketSink;
+  readonly resolve: (result: IteratorResult<ExecutionResult>) => void;
+  readonly reject: (error: unknown) => void;
+  first: SystemHookEventSource | undefined;
+}
+
 export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
   private left = false;
   private readonly sink: SocketSink | undefined;
+  /** Over WebSocket: the pump's end, once started, and its state. */
+  private pumped: Promise<IteratorResult<ExecutionResult>> | undefined;
+  private pumping: Pumping | undefined;
 
   constructor(
     private readonly group: SubscriptionGroup,
@@ -92,16 +106,21 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     private readonly clock: FlushClock,
   ) {
     this.sink = request && sinks.get(request);
+    this.sink?.claim();
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    if (this.sink !== undefined && !this.left) return this.pump(this.sink);
+    return this.nextFlush();
+  }
+
+  private async nextFlush(): Promise<IteratorResult<ExecutionResult>> {
     if (this.left) return DONE;
     try {
-      if (this.sink !== undefined) return await this.pump(this.sink);
       const texts = await this.takeFlush(sseText);
       if (texts === undefined) return this.finish();
       return { done: false, value: flushOf(texts) };
@@ -118,7 +137,12 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     if (first.done || this.left) return undefined;
     await this.clock.next();
     if (this.left) return undefined;
-    const texts = [text(this.group.answer(first.value))];
+    return this.flushFrom(first.value, text);
+  }
+
+  /** The texts of a flush that starts with `first`: it and every event ready after it, up to `FLUSH_MAX_CHARS`. */
+  private flushFrom(first: SystemHookEventSource, text: (answer: GroupAnswer) => string): string[] {
+    const texts = [text(this.group.answer(first))];
     let chars = (texts[0] as string).length;
     while (chars < FLUSH_MAX_CHARS) {
       const event = this.events.nextReady();
@@ -130,12 +154,65 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     return texts;
   }
 
-  /** Over WebSocket: writes every flush itself, and settles only when the subscription ends. */
-  private async pump(sink: SocketSink): Promise<IteratorResult<ExecutionResult>> {
-    for (;;) {
-      const texts = await this.takeFlush(wsText);
-      if (texts === undefined || !(await sink.send(texts))) return this.finish();
+  /**
+   * Over WebSocket: writes every flush itself, and settles only when the subscription ends. The same steps as
+   * `takeFlush`, as callbacks rather than an async loop, so that an idle subscription waits on the store's one
+   * pending promise rather than on a chain of suspended async calls.
+   */
+  private pump(sink: SocketSink): Promise<IteratorResult<ExecutionResult>> {
+    if (this.pumped === undefined) {
+      this.pumped = new Promise((resolve, reject) => {
+        this.pumping = { sink, resolve, reject, first: undefined };
+      });
+      this.waitForEvent();
     }
+    return this.pumped;
+  }
+
+  private waitForEvent(): void {
+    this.events.next().then(this.woken.bind(this), this.pumpFailed.bind(this));
+  }
+
+  private woken(step: IteratorResult<SystemHookEventSource>): void {
+    const pumping = this.pumping as Pumping;
+    if (step.done || this.left) {
+      pumping.resolve(this.finish());
+      return;
+    }
+    pumping.first = step.value;
+    this.clock.next().then(this.flushToSocket.bind(this));
+  }
+
+  private flushToSocket(): void {
+    const pumping = this.pumping as Pumping;
+    const first = pumping.first as SystemHookEventSource;
+    pumping.first = undefined;
+    if (this.left) {
+      pumping.resolve(this.finish());
+      return;
+    }
+    let sent: Promise<boolean>;
+    try {
+      sent = pumping.sink.send(this.flushFrom(first, wsText));
+    } catch (error) {
+      this.pumpFailed(error);
+      return;
+    }
+    sent.then(this.sent.bind(this), this.pumpFailed.bind(this));
+  }
+
+  private sent(written: boolean): void {
+    if (written) this.waitForEvent();
+    else (this.pumping as Pumping).resolve(this.finish());
+  }
+
+  /** As `nextFlush` does: the source is closed, then the error reported. */
+  private pumpFailed(error: unknown): void {
+    const { reject } = this.pumping as Pumping;
+    this.return().then(
+      () => reject(error),
+      () => reject(error),
+    );
   }
 
   private finish(): IteratorResult<ExecutionResult> {

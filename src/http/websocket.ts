@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
-import { CloseCode, type Context } from 'graphql-ws';
+import { CloseCode, type Context, MessageType, stringifyMessage } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { GraphQLParams } from 'graphql-yoga';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -58,12 +58,15 @@ const CLOSE_NOT_READING = 4408;
 
 type ConnectionParams = Record<string, unknown> | undefined;
 
+/** What the operations of a socket read of its upgrade request. */
+type Upgrade = Pick<IncomingMessage, 'url' | 'headers'>;
+
 /**
  * The request the gateway's context reads for one operation: the upgrade request's headers, with a credential
  * from `connection_init` in place of the upgrade's (browsers cannot set headers on a WebSocket), and a signal
  * that aborts when the socket closes.
  */
-function operationRequest(upgrade: IncomingMessage, params: ConnectionParams, signal: AbortSignal): Request {
+function operationRequest(upgrade: Upgrade, params: ConnectionParams, signal: AbortSignal): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(upgrade.headers)) {
     if (typeof value === 'string') headers.set(name, value);
@@ -81,22 +84,73 @@ function operationRequest(upgrade: IncomingMessage, params: ConnectionParams, si
 
 type ServerContext = Context<ConnectionParams, Extra & Partial<Record<PropertyKey, never>>>;
 
-/** One controller per socket: its signal is every operation's request signal, aborted when the socket closes. */
-const socketSignals = new WeakMap<object, AbortController>();
+/**
+ * What the gateway keeps per socket: a controller whose signal is every operation's request signal, aborted
+ * when the socket closes, and the grouped subscriptions it serves itself (`GroupedOperation`).
+ */
+class SocketState {
+  /** Made for the first operation, and dropped when none of graphql-ws's own is left to hold a request. */
+  private controller: AbortController | undefined;
+  /**
+   * The live grouped subscriptions by id, as the prototype of graphql-ws's `ctx.subscriptions`: graphql-ws's
+   * `id in`, lookups (a client's `complete`, a second `subscribe` with the same id) find them there, while its
+   * own bookkeeping (`delete`, the spread it returns on close) touches only its own operations.
+   */
+  readonly served: Record<string, GroupedOperation> = Object.create(null);
+  readonly upgrade: Upgrade;
+  /** Grouped subscriptions between their handing over and graphql-ws's `onComplete` for them; made on use. */
+  private handingOver: Map<string, GroupedOperation> | undefined;
 
-function signalOf(ctx: ServerContext): AbortSignal {
-  let controller = socketSignals.get(ctx.extra.socket);
-  if (!controller) {
-    const created = new AbortController();
-    ctx.extra.socket.once('close', () => created.abort());
-    socketSignals.set(ctx.extra.socket, created);
-    controller = created;
+  constructor(
+    readonly transport: Duplex,
+    request: IncomingMessage,
+  ) {
+    this.upgrade = { url: request.url, headers: request.headers };
   }
-  return controller.signal;
+
+  /** Operations of the socket: graphql-ws's own and those the gateway serves. */
+  operations(ctx: ServerContext): unknown[] {
+    return [...Object.values(ctx.subscriptions), ...Object.values(this.served)];
+  }
+
+  /** The signal of the socket's operations' requests: it aborts when the socket closes. */
+  signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  /**
+   * An operation was handed over, and its request let go of: with no operation of graphql-ws's own left, no
+   * request follows the signal any more.
+   */
+  letGo(ctx: ServerContext): void {
+    if (Object.keys(ctx.subscriptions).length === 0) this.controller = undefined;
+  }
+
+  handOver(id: string, operation: GroupedOperation): void {
+    this.handingOver ??= new Map();
+    this.handingOver.set(id, operation);
+  }
+
+  /** The operation of `id` being handed over, now no more; undefined when there is none. */
+  handedOver(id: string): GroupedOperation | undefined {
+    const operation = this.handingOver?.get(id);
+    if (operation === undefined) return undefined;
+    this.handingOver?.delete(id);
+    if (this.handingOver?.size === 0) this.handingOver = undefined;
+    return operation;
+  }
+
+  /** The socket closed: every operation ends (graphql-ws ends its own). */
+  closed(): void {
+    this.controller?.abort();
+    for (const operation of Object.values(this.served)) operation.return().catch(() => {});
+  }
 }
 
-/** The TCP socket under each WebSocket, corked around a flush so that its messages leave in one write. */
-const transports = new WeakMap<WebSocket, Duplex>();
+const socketStates = new WeakMap<object, SocketState>();
+
+const stateOf = (ctx: ServerContext): SocketState => socketStates.get(ctx.extra.socket) as SocketState;
 
 /**
  * A client that does not read: closed rather than buffered without bound (the event store drops a slow
@@ -106,40 +160,152 @@ const transports = new WeakMap<WebSocket, Duplex>();
  */
 function closeNotReading(ctx: ServerContext): void {
   ctx.extra.socket.close(CLOSE_NOT_READING, 'The client does not read its messages');
-  for (const operation of Object.values(ctx.subscriptions)) {
-    if (operation && 'return' in operation) operation.return(undefined).catch(() => {});
+  for (const operation of stateOf(ctx).operations(ctx)) {
+    if (isAsyncIterator(operation)) operation.return?.(undefined).catch(() => {});
   }
 }
 
+const isAsyncIterator = (value: unknown): value is AsyncIterator<unknown> =>
+  typeof value === 'object' && value !== null && 'return' in value;
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
 /**
- * Where a grouped subscription (`src/graphql/grouped-stream.ts`) writes its events: graphql-ws's `next`
- * messages, built around the group's payload JSON without parsing or serializing it again. The socket is
- * corked until the end of the turn, so that every operation of the socket that flushes in this turn shares one
- * write. A flush resolves once its last message is written to the socket, so that a client that reads slowly
- * holds its subscriptions back (and the event store drops one that falls behind the retention), as graphql-ws's
- * own sends do.
+ * One operation's way to its socket, and, for a grouped subscription (`src/graphql/grouped-stream.ts`), the
+ * operation itself once it is live.
+ *
+ * Its events are written as graphql-ws's `next` messages, built around the group's payload JSON without parsing
+ * or serializing it again. The socket is corked until the end of the turn, so that every operation of the
+ * socket that flushes in this turn shares one write. A flush resolves once its last message is written to the
+ * socket, so that a client that reads slowly holds its subscriptions back (and the event store drops one that
+ * falls behind the retention), as graphql-ws's own sends do.
+ *
+ * Once the subscribe has run, graphql-ws is handed this object instead of the stream, and its first `next()`
+ * ends graphql-ws's handling of the operation (its message's frame, the execution arguments, the context and
+ * request they hold) without a `complete`: the operation moves from graphql-ws's `ctx.subscriptions` to the
+ * socket's `served`, its prototype, where graphql-ws still finds it. From then on the gateway drives the
+ * stream (Yoga's, which masks and counts its error as before) and sends its `complete` or `error` itself, as
+ * graphql-ws would; a client's `complete`, or the socket's close, ends it through `return()`.
  */
-function socketSink(ctx: ServerContext, id: string, maxBuffered: number): SocketSink {
-  const socket = ctx.extra.socket;
-  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  return {
-    send(payloads) {
-      if (socket.readyState !== WebSocket.OPEN) return Promise.resolve(false);
-      const transport = transports.get(socket);
-      transport?.cork();
-      const written = new Promise<boolean>((resolve) => {
-        const last = payloads.length - 1;
-        payloads.forEach((payload, index) => {
-          socket.send(`${head}${payload}}`, index === last ? (error) => resolve(!error) : undefined);
-        });
+class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
+  private readonly head: string;
+  private grouped = false;
+  private stream: AsyncIterator<unknown> | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly id: string,
+    private readonly maxBuffered: number,
+  ) {
+    this.head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  }
+
+  claim(): void {
+    this.grouped = true;
+  }
+
+  send(payloads: readonly string[]): Promise<boolean> {
+    const socket = this.ctx.extra.socket;
+    if (socket.readyState !== WebSocket.OPEN) return Promise.resolve(false);
+    const transport = stateOf(this.ctx).transport;
+    transport.cork();
+    const written = new Promise<boolean>((resolve) => {
+      const last = payloads.length - 1;
+      payloads.forEach((payload, index) => {
+        socket.send(`${this.head}${payload}}`, index === last ? (error) => resolve(!error) : undefined);
       });
-      if (transport) process.nextTick(() => transport.uncork());
-      if (socket.bufferedAmount <= maxBuffered) return written;
-      closeNotReading(ctx);
-      return Promise.resolve(false);
-    },
-  };
+    });
+    process.nextTick(uncork, transport);
+    if (socket.bufferedAmount <= this.maxBuffered) return written;
+    closeNotReading(this.ctx);
+    return Promise.resolve(false);
+  }
+
+  /**
+   * What graphql-ws iterates for the operation: the result, or this for a grouped subscription, whose
+   * execution arguments then let go of what only the subscribe needed: the context (the request, its
+   * credential's calls and loaders) is emptied, as the stream's end (Yoga's masking and metrics of its error)
+   * reads none of it, and the operations of `getEnveloped` go.
+   */
+  serve(result: unknown, args: ExecutionArgs): unknown {
+    if (!this.grouped || !isAsyncIterator(result)) return result;
+    this.stream = result;
+    const context = args.contextValue as Record<string, unknown>;
+    for (const key of Object.keys(context)) context[key] = undefined;
+    args.rootValue = undefined;
+    return this;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** graphql-ws's first and only call: the operation leaves its hands. */
+  async next(): Promise<IteratorResult<never>> {
+    const state = stateOf(this.ctx);
+    if (this.ended || this.ctx.subscriptions[this.id] !== this) return DONE;
+    // Not in graphql-ws's operations when it ends the loop, so that it sends no `complete`; in the socket's
+    // from its `onComplete` on, which graphql-ws calls next, with no message of the client in between.
+    delete this.ctx.subscriptions[this.id];
+    state.handOver(this.id, this);
+    if (Object.getPrototypeOf(this.ctx.subscriptions) !== state.served)
+      Object.setPrototypeOf(this.ctx.subscriptions, state.served);
+    this.drive();
+    return DONE;
+  }
+
+  /** graphql-ws's `onComplete` for this operation, after it let go of it. */
+  settled(): void {
+    const state = stateOf(this.ctx);
+    if (!this.ended) state.served[this.id] = this;
+    state.letGo(this.ctx);
+  }
+
+  private drive(): void {
+    (this.stream as AsyncIterator<unknown>).next().then(this.stepped.bind(this), this.failed.bind(this));
+  }
+
+  private stepped(step: IteratorResult<unknown>): void {
+    // A grouped stream writes its events through `send` and yields none: its step is its end.
+    if (!step.done) this.drive();
+    else if (this.leave()) this.message({ id: this.id, type: MessageType.Complete });
+  }
+
+  /** As graphql-ws reports an error that ended a stream. */
+  private failed(error: unknown): void {
+    if (!this.leave()) return;
+    const originalError = error instanceof Error ? error : new Error(String(error));
+    const errors = [new GraphQLError(originalError.message, { originalError })];
+    this.message({ id: this.id, type: MessageType.Error, payload: errors.map((one) => one.toJSON()) });
+  }
+
+  private message(message: Parameters<typeof stringifyMessage>[0]): void {
+    const socket = this.ctx.extra.socket;
+    if (socket.readyState === WebSocket.OPEN) socket.send(stringifyMessage(message));
+  }
+
+  /** Out of the socket's operations; true if it was still there, and so is to say why it ended. */
+  private leave(): boolean {
+    if (this.ended) return false;
+    this.ended = true;
+    const state = stateOf(this.ctx);
+    const handingOver = state.handedOver(this.id) !== undefined;
+    if (state.served[this.id] !== this) return handingOver;
+    delete state.served[this.id];
+    return true;
+  }
+
+  /** A client's `complete`, the socket's close, or a client that does not read: the stream ends. */
+  async return(): Promise<IteratorResult<never>> {
+    const wasLive = !this.ended;
+    this.leave();
+    if (wasLive) await this.stream?.return?.();
+    return DONE;
+  }
 }
+
+const uncork = (transport: Duplex) => transport.uncork();
 
 /** GraphQL over WebSocket: takes the upgrades it is given, counts its sockets, and ends them all. */
 export interface GraphQLWebSocketServer {
@@ -165,7 +331,7 @@ export function createGraphQLWebSocket(
       subscribe: (args) => (args.rootValue as Operations).subscribe(args),
       onSubscribe: async (ctx, id, payload) => {
         // graphql-ws records the operation in `ctx.subscriptions` before this hook runs: the count includes it.
-        if (Object.keys(ctx.subscriptions).length > maxSubscriptions) {
+        if (stateOf(ctx).operations(ctx).length > maxSubscriptions) {
           return [
             gatewayError('BAD_REQUEST', `A socket holds at most ${maxSubscriptions} operations at once`),
           ];
@@ -178,8 +344,9 @@ export function createGraphQLWebSocket(
           // The GraphQL-over-HTTP name of a trusted document's hash, as HTTP clients may send it here too.
           [DOCUMENT_ID_PARAM]: Reflect.get(payload, DOCUMENT_ID_PARAM),
         } as GraphQLParams;
-        const request = operationRequest(ctx.extra.request, ctx.connectionParams, signalOf(ctx));
-        setSocketSink(request, socketSink(ctx, id, maxBuffered));
+        const request = operationRequest(stateOf(ctx).upgrade, ctx.connectionParams, stateOf(ctx).signal());
+        const operation = new GroupedOperation(ctx, id, maxBuffered);
+        setSocketSink(request, operation);
         const { schema, execute, subscribe, contextFactory, parse, validate } = gateway.getEnveloped({
           request,
           params,
@@ -194,7 +361,7 @@ export function createGraphQLWebSocket(
             document: parse(source),
             operationName: payload.operationName,
             variableValues: payload.variables,
-            rootValue: { execute, subscribe } satisfies Operations,
+            rootValue: { execute, subscribe, operation } satisfies Operations,
             contextValue: await contextFactory(),
           };
         } catch (error) {
@@ -205,6 +372,13 @@ export function createGraphQLWebSocket(
         const errors = validate(args.schema, args.document);
         return errors.length > 0 ? errors : args;
       },
+      // The upgrade request (its socket state, raw headers...) is the socket's only for its `upgrade`.
+      onConnect: (ctx) => {
+        (ctx.extra as { request: IncomingMessage | undefined }).request = undefined;
+      },
+      onOperation: (_ctx, _id, _payload, args, result) =>
+        (args.rootValue as Operations).operation.serve(result, args) as typeof result,
+      onComplete: (ctx, id) => stateOf(ctx).handedOver(id)?.settled(),
       onNext: (ctx) => {
         // Each operation waits for its previous message to be written, but the operations of one socket add up.
         // (Grouped subscriptions write through their sink, which checks the same.)
@@ -223,7 +397,9 @@ export function createGraphQLWebSocket(
   return {
     handleUpgrade(request, socket, head) {
       sockets.handleUpgrade(request, socket, head, (ws) => {
-        transports.set(ws, socket);
+        const state = new SocketState(socket, request);
+        socketStates.set(ws, state);
+        ws.on('close', state.closed.bind(state));
         sockets.emit('connection', ws, request);
       });
     },
@@ -261,4 +437,6 @@ function onSocketError(
 interface Operations {
   execute: (args: ExecutionArgs) => ReturnType<ReturnType<Gateway['getEnveloped']>['execute']>;
   subscribe: (args: ExecutionArgs) => ReturnType<ReturnType<Gateway['getEnveloped']>['subscribe']>;
+  /** Its way to the socket, and the grouped subscription once live. */
+  operation: GroupedOperation;
 }

@@ -171,6 +171,31 @@ describe('GraphQL over WebSocket', () => {
       await waitUntil('the subscription ends with its socket', () => stack.store.status().subscribers === 0);
     });
 
+    it('holds a live subscription by its id until it completes, then takes the id again', async () => {
+      const raw = await initialised(stack.wsUrl);
+      // Each round delivers an event to `again` and then completes it: the gateway serves a live grouped
+      // subscription itself, and graphql-ws must still find it by its id, and forget it once completed.
+      for (const eventName of ['group_create', 'group_destroy'] as const) {
+        raw.send({ id: 'again', type: 'subscribe', payload: { query: EVENTS } });
+        await waitUntil('subscribed', () => stack.store.status().subscribers === 1);
+        stack.gitlab.emitSystemHookEvent({ eventName });
+        const received = await raw.next();
+        assert.equal(received.type, 'next');
+        assert.equal(received.id, 'again');
+        assert.equal(received.payload.data.systemHookEventReceived.eventName, eventName);
+        raw.send({ id: 'again', type: 'complete' });
+        await waitUntil('the subscription ended', () => stack.store.status().subscribers === 0);
+      }
+      // Nothing else was sent: no `complete` of the server's for a subscription the client completed.
+      raw.send({ type: 'ping' });
+      assert.deepEqual(await raw.next(), { type: 'pong' });
+      raw.send({ id: 'again', type: 'subscribe', payload: { query: EVENTS } });
+      await waitUntil('subscribed', () => stack.store.status().subscribers === 1);
+      raw.send({ id: 'again', type: 'subscribe', payload: { query: EVENTS } });
+      assert.equal((await raw.waitForClose()).code, 4409);
+      await waitUntil('the subscription ends with its socket', () => stack.store.status().subscribers === 0);
+    });
+
     for (const [what, message] of [
       ['text that is not JSON', 'not json'],
       ['an unknown message type', { type: 'shout', payload: {} }],
@@ -476,5 +501,30 @@ describe('GraphQL over WebSocket in trusted-documents mode', () => {
     const end = await refused.waitForEnd(WAIT_MS);
     assert.deepEqual(errorCodes(refused, end), ['PERSISTED_QUERY_NOT_IN_LIST']);
     await refused.close();
+  });
+});
+
+describe('GraphQL over WebSocket, when the gateway ends a subscription', () => {
+  let stack: EventStack;
+
+  before(async () => {
+    stack = await startEventStack();
+    await stack.addReceiverHook();
+  });
+  after(() => stack.close());
+
+  it("sends the subscription's complete, as graphql-ws does, once its events end", async () => {
+    const raw = await initialised(stack.wsUrl);
+    raw.send({ id: 'ends', type: 'subscribe', payload: { query: EVENTS } });
+    await waitUntil('subscribed', () => stack.store.status().subscribers === 1);
+    stack.gitlab.emitSystemHookEvent({ eventName: 'group_create' });
+    assert.equal((await raw.next()).type, 'next');
+    // The store ends its subscriptions as the gateway shuts down.
+    await stack.store.close();
+    assert.deepEqual(await raw.next(), { id: 'ends', type: 'complete' });
+    // The id is free again: a new subscribe under it is answered, not refused as a duplicate.
+    raw.send({ id: 'ends', type: 'subscribe', payload: { query: EVENTS } });
+    assert.equal((await raw.next()).id, 'ends');
+    await closeRaw(raw);
   });
 });
