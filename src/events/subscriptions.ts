@@ -31,6 +31,11 @@ export const SYSTEM_HOOK_EVENTS_SCOPE = 'system-hooks:administrator';
 /** A subscription's events, with the scope they were authorized under. */
 export interface ScopedEventSubscription extends EventSubscription {
   readonly scope: string;
+  /**
+   * Its reader ends it itself (`return()`) when the subscriber goes away: the signal it was opened with is let
+   * go, and with it what the signal holds (the gateway's own SSE writer, `src/graphql/sse-writer.ts`).
+   */
+  detachSignal?(): void;
 }
 
 export function isScopedEventSubscription(events: unknown): events is ScopedEventSubscription {
@@ -101,7 +106,7 @@ class AdministratorSubscription implements ScopedEventSubscription {
 
   constructor(
     private readonly lease: SubscriptionLease,
-    private readonly signal: AbortSignal | undefined,
+    private signal: AbortSignal | undefined,
     private readonly observer: SubscriptionObserver | undefined,
   ) {}
 
@@ -121,6 +126,11 @@ class AdministratorSubscription implements ScopedEventSubscription {
   abandon(): void {
     this.lease.release();
     this.signal?.removeEventListener('abort', this);
+  }
+
+  detachSignal(): void {
+    this.signal?.removeEventListener('abort', this);
+    this.signal = undefined;
   }
 
   private revoke(reason: unknown): void {
