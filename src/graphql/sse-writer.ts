@@ -103,7 +103,10 @@ export class SseWriter extends Readable {
         const texts = await this.stream.nextSseFlush();
         if (this.over) return;
         if (texts === undefined) break;
-        if (!out.write(`event: next\ndata: ${texts.join(SSE_FRAME_BOUNDARY)}\n\n`)) await this.drain(out);
+        if (!out.write(`event: next\ndata: ${texts.join(SSE_FRAME_BOUNDARY)}\n\n`)) {
+          await this.drain(out);
+          this.drained = undefined;
+        }
         if (this.over) return;
       }
     } catch (error) {
