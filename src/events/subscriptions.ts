@@ -31,6 +31,11 @@ export const SYSTEM_HOOK_EVENTS_SCOPE = 'system-hooks:administrator';
 /** A subscription's events, with the scope they were authorized under. */
 export interface ScopedEventSubscription extends EventSubscription {
   readonly scope: string;
+  /**
+   * Its reader ends it itself (`return()`) when the subscriber goes away: the signal it was opened with is let
+   * go, and with it what the signal holds (the gateway's own SSE writer, `src/graphql/sse-writer.ts`).
+   */
+  detachSignal?(): void;
 }
 
 export function isScopedEventSubscription(events: unknown): events is ScopedEventSubscription {
@@ -103,7 +108,7 @@ class AdministratorSubscription implements ScopedEventSubscription {
    * Held weakly: the signal aborts only through its controller, and once that is gone (the schema's, when the
    * store's subscription is served as it is) the signal and its listeners need not last as long as this.
    */
-  private readonly signal: WeakRef<AbortSignal> | undefined;
+  private signal: WeakRef<AbortSignal> | undefined;
 
   constructor(
     private readonly lease: SubscriptionLease,
@@ -130,6 +135,11 @@ class AdministratorSubscription implements ScopedEventSubscription {
   abandon(): void {
     this.lease.release();
     this.signal?.deref()?.removeEventListener('abort', this);
+  }
+
+  detachSignal(): void {
+    this.signal?.deref()?.removeEventListener('abort', this);
+    this.signal = undefined;
   }
 
   private revoke(reason: unknown): void {

@@ -40,7 +40,7 @@ export function setSocketSink(request: Request, sink: SocketSink): void {
 const FLUSH_MAX_CHARS = 1 << 20;
 
 /** Between the data of two events in one flush: the end of one SSE frame and the start of the next. */
-const SSE_FRAME_BOUNDARY = '\n\nevent: next\ndata: ';
+export const SSE_FRAME_BOUNDARY = '\n\nevent: next\ndata: ';
 
 /** The flush as one result: checked per event by the group already, and its text made. */
 const flushOf = (texts: readonly string[]): ExecutionResult =>
@@ -120,12 +120,41 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
 
   private async nextFlush(): Promise<IteratorResult<ExecutionResult>> {
     if (this.left) return DONE;
+    if (this.sink !== undefined) {
+      try {
+        return await this.pump(this.sink);
+      } catch (error) {
+        // As graphql-js's own mapping does: the source is closed, the error reported once, and the stream done.
+        await this.return();
+        throw error;
+      }
+    }
+    const texts = await this.nextSseFlush();
+    return texts === undefined ? DONE : { done: false, value: flushOf(texts) };
+  }
+
+  /** The SSE writer ends the stream itself when its client goes (`return()`): the request's signal is let go. */
+  detachSignal(): void {
+    this.events.detachSignal?.();
+  }
+
+  /** Whether the operation writes its events to a WebSocket itself (`setSocketSink`). */
+  get writesToSocket(): boolean {
+    return this.sink !== undefined;
+  }
+
+  /**
+   * Over SSE: the data of every frame of the next flush, or undefined once the subscription has ended (or the
+   * subscriber left). What ended it with an error is thrown, once, with the source closed, as graphql-js's own
+   * mapping does. Yoga's writer reads it through `next()`; the gateway's own (`sse-writer.ts`) directly.
+   */
+  async nextSseFlush(): Promise<string[] | undefined> {
+    if (this.left) return undefined;
     try {
       const texts = await this.takeFlush(sseText);
-      if (texts === undefined) return this.finish();
-      return { done: false, value: flushOf(texts) };
+      if (texts === undefined) this.leave();
+      return texts;
     } catch (error) {
-      // As graphql-js's own mapping does: the source is closed, the error reported once, and the stream done.
       await this.return();
       throw error;
     }

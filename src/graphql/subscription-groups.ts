@@ -149,7 +149,7 @@ export class SubscriptionGroups {
             errors: executed.errors.map((error) => this.options.maskError(error) as GraphQLError),
           };
     const result = checkedResult(masked, this.options.onUnserializable);
-    const sse = stringifyOrMasked(withoutInternals(result), this.options.onUnserializable);
+    const sse = sseTextOf(result, this.options.onUnserializable);
     if (result.errors === undefined) return { sse, ws: sse };
     return { sse, ws: stringifyOrMasked(asGraphQLWsSendsIt(result), this.options.onUnserializable) };
   }
@@ -227,6 +227,11 @@ function canonical(value: unknown): unknown {
 /** A result as graphql-ws's `next` puts it in its message: its errors last, each as its `toJSON()`. */
 function asGraphQLWsSendsIt({ errors, ...rest }: ExecutionResult): unknown {
   return { ...rest, ...(errors && { errors: errors.map((error) => error.toJSON()) }) };
+}
+
+/** A result's text as Yoga's SSE writer writes it: without the errors' internal extensions. */
+export function sseTextOf(result: ExecutionResult, failed?: (error: unknown) => void): string {
+  return stringifyOrMasked(withoutInternals(result), failed);
 }
 
 /** What Yoga's SSE writer drops from a result (`omitInternalsFromResultErrors`), which graphql-ws keeps. */

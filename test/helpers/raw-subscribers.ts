@@ -26,6 +26,8 @@ export class RawSseSubscriber {
   private pending = Buffer.alloc(0);
   private headersDone = false;
   status = 0;
+  /** The response's status line and headers, as sent (without the blank line after them). */
+  head = '';
 
   private constructor(readonly socket: Socket) {}
 
@@ -55,6 +57,7 @@ export class RawSseSubscriber {
       const end = this.pending.indexOf('\r\n\r\n');
       if (end < 0) return;
       this.status = Number(this.pending.subarray(9, 12).toString());
+      this.head = this.pending.subarray(0, end).toString();
       this.pending = this.pending.subarray(end + 4);
       this.headersDone = true;
     }

@@ -1,8 +1,21 @@
-import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
-import { isAsyncIterable, mapAsyncIterator, type Plugin, type YogaLogger } from 'graphql-yoga';
+import {
+  createSourceEventStream,
+  type ExecutionArgs,
+  type ExecutionResult,
+  execute,
+  GraphQLError,
+} from 'graphql';
+import {
+  createGraphQLError,
+  isAsyncIterable,
+  mapAsyncIterator,
+  type Plugin,
+  type YogaLogger,
+} from 'graphql-yoga';
 import { isScopedEventSubscription } from '../../events/subscriptions.ts';
 import { FlushClock, GroupedStream } from '../grouped-stream.ts';
-import { type ResultErrorMask, SubscriptionGroups } from '../subscription-groups.ts';
+import { SSE_HEADERS, SseWriter } from '../sse-writer.ts';
+import { type ResultErrorMask, SubscriptionGroups, sseTextOf } from '../subscription-groups.ts';
 
 export interface GroupedSubscriptionsOptions {
   /** How the gateway masks an error in a result, as Yoga's `maskedErrors` does for every other result. */
@@ -38,6 +51,24 @@ export function useGroupedSubscriptions(options: GroupedSubscriptionsOptions): P
     onUnserializable: (error) => logger?.error(error),
   });
 
+  // The SSE subscriptions whose response the gateway's own writer may take (`sse-writer.ts`), by request.
+  const sseStreams = new WeakMap<Request, GroupedStream>();
+
+  /**
+   * The frame's data for the error that ended a stream, as Yoga writes it: masked as envelop's masked-errors
+   * plugin and then Yoga's `handleError` mask it (the fault logged when the mask changed it), without the
+   * errors' internal extensions. An abort cuts the response, as Yoga's writer does.
+   */
+  const sseErrorText = (error: unknown): string | undefined => {
+    if (isAbortError(error)) return undefined;
+    const first = options.maskError(error as GraphQLError);
+    const masked = options.maskError(first as GraphQLError);
+    if (masked !== first) logger?.error(first);
+    const reported =
+      masked instanceof GraphQLError ? masked : createGraphQLError(masked.message, { originalError: masked });
+    return sseTextOf({ errors: [reported] }, (failed) => logger?.error(failed));
+  };
+
   async function subscribe(args: ExecutionArgs) {
     const source = await createSourceEventStream(args);
     if (!isAsyncIterable(source)) return source as ExecutionResult;
@@ -45,7 +76,9 @@ export function useGroupedSubscriptions(options: GroupedSubscriptionsOptions): P
       return mapAsyncIterator(source, (event) => execute({ ...args, rootValue: event }));
     }
     const request = (args.contextValue as { request?: Request } | undefined)?.request;
-    return new GroupedStream(groups.join(args, source.scope), source, request, clock);
+    const stream = new GroupedStream(groups.join(args, source.scope), source, request, clock);
+    if (request !== undefined && !stream.writesToSocket) sseStreams.set(request, stream);
+    return stream;
   }
 
   return {
@@ -55,5 +88,50 @@ export function useGroupedSubscriptions(options: GroupedSubscriptionsOptions): P
     onSubscribe({ setSubscribeFn }) {
       setSubscribeFn(subscribe);
     },
+    // After Yoga's own result processors (its plugins come first): when Yoga chose its SSE writer for a grouped
+    // subscription served by the node edge, the gateway's writer serves the live phase instead.
+    onResultProcess({ request, result, resultProcessor, serverContext, setResultProcessor }) {
+      const stream = sseStreams.get(request);
+      if (stream === undefined) return;
+      sseStreams.delete(request);
+      if (resultProcessor === undefined || !isAsyncIterable(result)) return;
+      const node = serverContext as { req?: NodeRequest; res?: unknown } | undefined;
+      if (!isNodeResponse(node?.res)) return;
+      // whatwg-node read the body with a 'data' listener that it leaves on the request once it has ended; that
+      // listener holds the whole `Request` (and so its context) for as long as the connection lasts.
+      if (node?.req?.readableEnded === true) node.req.removeAllListeners('data');
+      const writer = new SseWriter(stream, sseErrorText);
+      setResultProcessor(
+        (_result, fetchAPI) =>
+          new fetchAPI.Response(writer as unknown as BodyInit, { status: 200, headers: { ...SSE_HEADERS } }),
+        'text/event-stream',
+      );
+    },
   };
+}
+
+/** What is used of the node edge's `serverContext.req` (an `IncomingMessage`). */
+interface NodeRequest {
+  readonly readableEnded?: boolean;
+  removeAllListeners(event: 'data'): unknown;
+}
+
+/** A Node `ServerResponse` (the node edge's `serverContext.res`), not another adapter's context. */
+function isNodeResponse(value: unknown): boolean {
+  const candidate = value as { write?: unknown; once?: unknown; writeHead?: unknown } | undefined;
+  return (
+    typeof candidate?.write === 'function' &&
+    typeof candidate.once === 'function' &&
+    typeof candidate.writeHead === 'function'
+  );
+}
+
+/** Yoga's test for an aborted request (`isAbortError`), whose stream it cuts rather than answers. */
+function isAbortError(error: unknown): boolean {
+  const candidate = error as { constructor?: { name?: string }; name?: string } | null;
+  return (
+    typeof error === 'object' &&
+    candidate?.constructor?.name === 'DOMException' &&
+    (candidate.name === 'AbortError' || candidate.name === 'TimeoutError')
+  );
 }

@@ -1,0 +1,140 @@
+/**
+ * The live phase of a grouped SSE subscription served through the node edge: the gateway's own writer on the
+ * Node `ServerResponse`, once Yoga has run the subscribe request (parsing, validation, limits, authorization,
+ * the field's `subscribe`: credential check, caps, resume position) and made its response (its status and
+ * headers, which Yoga's and the gateway's `onResponse` hooks see as before).
+ *
+ * Yoga's SSE writer would serve it through a web `ReadableStream` pulled by whatwg-node, through envelop's and
+ * promise-helpers' iterator wrappers, which hold the subscribe request's context and so its `Request` for as long
+ * as the stream lasts (about 20 KB an idle subscription, docs/performance.md). This writer holds only what the
+ * live phase needs: the response it writes to, the subscriber's `GroupedStream` (its group and its events, with
+ * their position, `types` filter and credential rechecks) and its ping timer.
+ *
+ * The bytes are Yoga's (`graphql-yoga`'s `getSSEProcessor`): `:\n\n` first and as a ping every 12 s (300 ms with
+ * `NODE_ENV=test`, as Yoga does) while the response is not waiting to drain, each flush as one `next` frame
+ * whose data is every event's joined by the frame boundary, the error that ended the stream as one more `next`
+ * frame of `{"errors":[...]}` masked as Yoga masks it, and `event: complete\ndata:\n\n` at the end. A flush is
+ * taken only once the previous one was written (after `drain` when the response's buffer is full), so that a
+ * subscriber that does not read falls behind and is dropped as before.
+ *
+ * whatwg-node hands a response whose body is a Node `Readable` to the `ServerResponse` with `pipe` and destroys
+ * the body when the response closes: this writer is such a `Readable` whose `pipe` starts it on that response
+ * (no Node pipe, no buffering in between), and whose destruction (the client gone, the edge cutting the
+ * connection) ends the subscription.
+ */
+import { Readable } from 'node:stream';
+import { type GroupedStream, SSE_FRAME_BOUNDARY } from './grouped-stream.ts';
+
+/** The data of the frame that reports the error that ended a stream; undefined to cut the response instead. */
+export type SseErrorText = (error: unknown) => string | undefined;
+
+/** The response headers Yoga's SSE writer sends, in its order. */
+export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Content-Type': 'text/event-stream',
+  Connection: 'keep-alive',
+  'Cache-Control': 'no-cache',
+  'Content-Encoding': 'none',
+});
+
+const PING = Buffer.from(':\n\n');
+const COMPLETE = Buffer.from('event: complete\ndata:\n\n');
+
+/** Yoga's ping interval, shortened as Yoga shortens it when `NODE_ENV` is `test`. */
+const pingIntervalMs = () => (process.env.NODE_ENV === 'test' ? 300 : 12_000);
+
+/** What the writer needs of the response: a Node `Writable` (a `ServerResponse`). */
+type Out = NodeJS.WritableStream & { writableNeedDrain?: boolean; destroy?(error?: Error): void };
+
+/** The shared ping: one function for every writer, each timer given its writer. */
+function ping(writer: SseWriter): void {
+  writer.ping();
+}
+
+export class SseWriter extends Readable {
+  private out: Out | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Set once the subscription has ended or the response has gone: nothing more is written. */
+  private over = false;
+  private drained: (() => void) | undefined;
+
+  constructor(
+    private readonly stream: GroupedStream,
+    private readonly errorText: SseErrorText,
+  ) {
+    super();
+  }
+
+  /** whatwg-node's hand-over of the response: the stream starts on it. */
+  override pipe<T extends NodeJS.WritableStream>(destination: T): T {
+    if (this.out !== undefined || this.over) return destination;
+    this.out = destination as Out;
+    destination.write(PING);
+    // It ends the subscription itself when the response closes (`_destroy`), so the request's signal can go.
+    this.stream.detachSignal();
+    // Node keeps the head it wrote as `_header`, built line by line: a tree of about 30 string pieces (1 KB),
+    // which reading a character of it flattens into one string.
+    const head = (destination as { _header?: unknown })._header;
+    if (typeof head === 'string') head.charCodeAt(0);
+    this.timer = setInterval(ping, pingIntervalMs(), this);
+    void this.run(destination as Out);
+    return destination;
+  }
+
+  override _read(): void {}
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.over) {
+      this.stop();
+      // The client went away, or the edge cut the connection: the subscription ends, its cap is released.
+      this.stream.return().catch(() => {});
+    }
+    this.drained?.();
+    callback(error);
+  }
+
+  /** @internal for the ping timer */
+  ping(): void {
+    if (!this.over && this.out !== undefined && this.out.writableNeedDrain !== true) this.out.write(PING);
+  }
+
+  private async run(out: Out): Promise<void> {
+    try {
+      for (;;) {
+        const texts = await this.stream.nextSseFlush();
+        if (this.over) return;
+        if (texts === undefined) break;
+        if (!out.write(`event: next\ndata: ${texts.join(SSE_FRAME_BOUNDARY)}\n\n`)) {
+          await this.drain(out);
+          this.drained = undefined;
+        }
+        if (this.over) return;
+      }
+    } catch (error) {
+      if (this.over) return;
+      const text = this.errorText(error);
+      if (text === undefined) {
+        this.stop();
+        out.destroy?.();
+        return;
+      }
+      out.write(`event: next\ndata: ${text}\n\n`);
+    }
+    this.stop();
+    out.write(COMPLETE);
+    out.end();
+  }
+
+  /** Until the response has written what it holds, or has gone (`_destroy` settles it then). */
+  private drain(out: Out): Promise<void> {
+    return new Promise((resolve) => {
+      this.drained = resolve;
+      out.once('drain', resolve);
+    });
+  }
+
+  /** Nothing more is written: the ping stops. */
+  private stop(): void {
+    this.over = true;
+    clearInterval(this.timer);
+  }
+}
