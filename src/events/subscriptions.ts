@@ -103,6 +103,8 @@ class AdministratorSubscription implements ScopedEventSubscription {
   private events: EventSubscription | undefined;
   private revoked: unknown;
   private released = false;
+  /** `next()` has rejected: as an async generator that threw, the subscription is done from then on. */
+  private failedOnce = false;
 
   /**
    * Held weakly: the signal aborts only through its controller, and once that is gone (the schema's, when the
@@ -175,6 +177,9 @@ class AdministratorSubscription implements ScopedEventSubscription {
   // Callbacks rather than an async function: an idle subscription waits in the store's `next()` with no
   // suspended call of its own.
   next(): Promise<IteratorResult<SystemHookEventSource>> {
+    // A consumer that maps a rejection to a result and asks again (envelop's, for a stream served ungrouped)
+    // must find the end, not the same error without end.
+    if (this.failedOnce) return Promise.resolve(DONE);
     let step: Promise<IteratorResult<SystemHookEventSource>>;
     try {
       step = (this.events as EventSubscription).next();
@@ -196,6 +201,7 @@ class AdministratorSubscription implements ScopedEventSubscription {
 
   /** What `next()` rejects with once the store's `next()` failed: the revocation, if that is why. */
   private failed(error: unknown): unknown {
+    this.failedOnce = true;
     this.release();
     return this.revoked ?? error;
   }

@@ -266,3 +266,24 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     throw error;
   }
 }
+
+/**
+ * Told when a stream whose live phase the gateway's own SSE writer serves ends with an error. Envelop counts such
+ * an error (`onSubscribeError`) in the iterator wrappers that writer lets go of, so the writer reports it here
+ * instead; one listener may serve many streams (the metrics give one per operation label set).
+ */
+export interface StreamErrorListener {
+  streamFailed(): void;
+}
+
+const errorListeners = new WeakMap<object, StreamErrorListener>();
+
+/** Listens for the error that ends `stream`, when it is a grouped stream; a weak entry, nothing per stream else. */
+export function listenForStreamError(stream: unknown, listener: StreamErrorListener): void {
+  if (stream instanceof GroupedStream) errorListeners.set(stream, listener);
+}
+
+/** @internal for `sse-writer.ts`: the stream ended with an error that no wrapper of envelop's saw. */
+export function reportStreamError(stream: GroupedStream): void {
+  errorListeners.get(stream)?.streamFailed();
+}

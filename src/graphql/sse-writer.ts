@@ -23,7 +23,7 @@
  * connection) ends the subscription.
  */
 import { Readable } from 'node:stream';
-import { type GroupedStream, SSE_FRAME_BOUNDARY } from './grouped-stream.ts';
+import { type GroupedStream, reportStreamError, SSE_FRAME_BOUNDARY } from './grouped-stream.ts';
 
 /** The data of the frame that reports the error that ended a stream; undefined to cut the response instead. */
 export type SseErrorText = (error: unknown) => string | undefined;
@@ -111,6 +111,7 @@ export class SseWriter extends Readable {
       }
     } catch (error) {
       if (this.over) return;
+      reportStreamError(this.stream);
       const text = this.errorText(error);
       if (text === undefined) {
         this.stop();

@@ -1,6 +1,7 @@
 import type { ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { Counter } from 'prom-client';
+import { listenForStreamError, type StreamErrorListener } from '../graphql/grouped-stream.ts';
 import { FastHistogram } from './histogram.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { type OperationInfo, type RequestRecords, UNKNOWN_OPERATION } from './request-record.ts';
@@ -81,6 +82,16 @@ export function useGraphQLMetrics(
     registers,
   });
   const countError = (labels: OperationLabels, phase: string) => errors.inc({ ...labels, phase });
+  /** One listener per label set, so that a stream's error costs a weak entry and no closure of its own. */
+  const streamErrors = new Map<OperationLabels, StreamErrorListener>();
+  const streamErrorsOf = (labels: OperationLabels): StreamErrorListener => {
+    let listener = streamErrors.get(labels);
+    if (listener === undefined) {
+      listener = { streamFailed: () => countError(labels, 'subscribe') };
+      streamErrors.set(labels, listener);
+    }
+    return listener;
+  };
 
   /** The end of an execution or of a subscription's start: its duration, the operation's, and its errors. */
   const recordOperationEnd = (context: object, phase: FastHistogram, started: number, result: unknown) => {
@@ -144,7 +155,11 @@ export function useGraphQLMetrics(
       if (operation === undefined) return;
       const started = performance.now();
       return {
-        onSubscribeResult: ({ result }) => recordOperationEnd(context, subscribeDuration, started, result),
+        onSubscribeResult: ({ result }) => {
+          // A grouped stream whose live phase the gateway's SSE writer serves ends outside envelop's wrappers.
+          listenForStreamError(result, streamErrorsOf(labelsOf(operation.operation)));
+          return recordOperationEnd(context, subscribeDuration, started, result);
+        },
         onSubscribeError: () => countError(labelsOf(operation.operation), 'subscribe'),
       };
     },

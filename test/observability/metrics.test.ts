@@ -270,6 +270,38 @@ describe('metrics of a gateway in front of GitLab, through a fault proxy', () =>
     assert.equal(sumOf(await scrape(), 'gateway_active_subscriptions'), 0);
   });
 
+  it("counts the error that ends a subscription served by the gateway's own SSE writer", async () => {
+    const rechecked = await startObservedGateway(proxy.url, {
+      tracing: false,
+      logLevel: 'silent',
+      gateway: { events: { ...eventsInMemory(RECEIVER_TOKEN), authRecheckMs: 100 } },
+    });
+    try {
+      const response = await fetch(
+        `${rechecked.url}/graphql?query=${encodeURIComponent('subscription { systemHookEventReceived { eventName } }')}`,
+        { headers: { accept: 'text/event-stream', ...credentialHeaders() } },
+      );
+      const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+      // The first bytes come once the subscription is served: its start check has passed.
+      await reader.read();
+      // GitLab refuses the credential at the next recheck: the stream ends with UNAUTHENTICATED.
+      proxy.setMode({ kind: 'status', status: 401 });
+      let text = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      assert.match(text, /"code":"UNAUTHENTICATED"/);
+      const samples = parseExposition(await rechecked.metricsText());
+      const labels = { operationType: 'subscription', phase: 'subscribe' };
+      assert.equal(sumOf(samples, 'graphql_envelop_error_result', labels), 1);
+    } finally {
+      proxy.setMode({ kind: 'pass' });
+      await rechecked.close();
+    }
+  });
+
   it('reports the breaker: its openings, its state at scrape, and calls that failed fast', async () => {
     proxy.setMode({ kind: 'status', status: 502 });
     // Two failed attempts open it (one call, retried once); the next call fails fast.

@@ -116,4 +116,18 @@ describe("the gateway's own SSE writer", () => {
     ]);
     await waitUntil('the subscription is released', () => gateway.subscriptions() === 0);
   });
+
+  it('ends an ungrouped stream the same way: its error once, then complete', async () => {
+    const gateway = await startWatchedGateway({ authRecheckMs: 100 }, {}, { groupSubscriptions: false });
+    watched.push(gateway);
+    const theirs = await RawSseSubscriber.open(gateway.url, NAMES, ADMIN_TOKEN);
+    subscribers.push(theirs);
+    await waitUntil('the subscription is open', () => gateway.subscriptions() === 1);
+    await gateway.deliver('before');
+    await waitUntil('it receives the event', () => theirs.nextData().length === 1);
+    gateway.gitlab.admins.clear();
+    await waitUntil('the stream completes', () => completed(theirs), { withinMs: 5_000 });
+    assert.equal(framesOf(theirs).filter((frame) => frame?.includes('UNAUTHENTICATED')).length, 1);
+    await waitUntil('the subscription is released', () => gateway.subscriptions() === 0);
+  });
 });

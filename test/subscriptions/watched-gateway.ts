@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
-import type { GatewayEvents } from '../../src/http/gateway.ts';
+import type { GatewayEvents, GatewayOptions } from '../../src/http/gateway.ts';
 import type { GitLabClientOptions } from '../../src/upstream/client.ts';
 import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import { deliver, projectCreate } from '../helpers/deliveries.ts';
@@ -83,6 +83,8 @@ export async function startWatchedGateway(
     >
   >,
   upstream: Partial<GitLabClientOptions> = {},
+  /** The gateway's other options, such as `groupSubscriptions`. */
+  options: Pick<GatewayOptions, 'groupSubscriptions'> = {},
 ): Promise<WatchedGateway> {
   const checks: CheckSeen[] = [];
   const admins = new Set([ADMIN_TOKEN, OTHER_ADMIN_TOKEN]);
@@ -128,6 +130,7 @@ export async function startWatchedGateway(
   const handle = await startGateway(server.url, {
     upstream: { timeoutMs: 1_000, retry: { retries: 0 }, ...upstream },
     gateway: {
+      ...options,
       events: {
         store,
         receiver: { secretTokens: [RECEIVER_TOKEN] },
