@@ -146,7 +146,7 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
   /**
    * Over SSE: the data of every frame of the next flush, or undefined once the subscription has ended (or the
    * subscriber left). What ended it with an error is thrown, once, with the source closed, as graphql-js's own
-   * mapping does. Yoga's writer reads it through `next()`; the gateway's own (`sse-writer.ts`) directly.
+   * mapping does. Yoga's writer reads it through `next()`; the gateway's own (`sse-writer.ts`) reads `nextSseFrame`.
    */
   async nextSseFlush(): Promise<string[] | undefined> {
     if (this.left) return undefined;
@@ -160,24 +160,58 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     }
   }
 
-  /** The texts of the next flush; undefined once the subscription has ended (or the subscriber left). */
-  private async takeFlush(text: (answer: GroupAnswer) => string): Promise<string[] | undefined> {
+  /**
+   * Over SSE, for the gateway's own writer (`sse-writer.ts`): the next flush as the bytes of its one `next` frame,
+   * shared with the members of the group that take the same events; otherwise as `nextSseFlush`.
+   */
+  async nextSseFrame(): Promise<Buffer | undefined> {
+    if (this.left) return undefined;
+    try {
+      const events: SystemHookEventSource[] = [];
+      const texts = await this.takeFlush(sseText, events);
+      if (texts === undefined) {
+        this.leave();
+        return undefined;
+      }
+      return this.group.frameOf(events, () =>
+        Buffer.from(`event: next\ndata: ${texts.join(SSE_FRAME_BOUNDARY)}\n\n`),
+      );
+    } catch (error) {
+      await this.return();
+      throw error;
+    }
+  }
+
+  /**
+   * The texts of the next flush; undefined once the subscription has ended (or the subscriber left). Its events
+   * are added to `taken` when given.
+   */
+  private async takeFlush(
+    text: (answer: GroupAnswer) => string,
+    taken?: SystemHookEventSource[],
+  ): Promise<string[] | undefined> {
     const first = await this.events.next();
     if (first.done || this.left) return undefined;
     await this.clock.next();
     if (this.left) return undefined;
-    return this.flushFrom(first.value, text);
+    return this.flushFrom(first.value, text, taken);
   }
 
   /** The texts of a flush that starts with `first`: it and every event ready after it, up to `FLUSH_MAX_CHARS`. */
-  private flushFrom(first: SystemHookEventSource, text: (answer: GroupAnswer) => string): string[] {
+  private flushFrom(
+    first: SystemHookEventSource,
+    text: (answer: GroupAnswer) => string,
+    taken?: SystemHookEventSource[],
+  ): string[] {
     const texts = [text(this.group.answer(first))];
+    taken?.push(first);
     let chars = (texts[0] as string).length;
     while (chars < FLUSH_MAX_CHARS) {
       const event = this.events.nextReady();
       if (event === undefined) break;
       const next = text(this.group.answer(event));
       texts.push(next);
+      taken?.push(event);
       chars += next.length;
     }
     return texts;

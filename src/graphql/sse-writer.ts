@@ -23,7 +23,7 @@
  * connection) ends the subscription.
  */
 import { Readable } from 'node:stream';
-import { type GroupedStream, reportStreamError, SSE_FRAME_BOUNDARY } from './grouped-stream.ts';
+import { type GroupedStream, reportStreamError } from './grouped-stream.ts';
 
 /** The data of the frame that reports the error that ended a stream; undefined to cut the response instead. */
 export type SseErrorText = (error: unknown) => string | undefined;
@@ -100,10 +100,10 @@ export class SseWriter extends Readable {
   private async run(out: Out): Promise<void> {
     try {
       for (;;) {
-        const texts = await this.stream.nextSseFlush();
+        const frame = await this.stream.nextSseFrame();
         if (this.over) return;
-        if (texts === undefined) break;
-        if (!out.write(`event: next\ndata: ${texts.join(SSE_FRAME_BOUNDARY)}\n\n`)) {
+        if (frame === undefined) break;
+        if (!out.write(frame)) {
           await this.drain(out);
           this.drained = undefined;
         }

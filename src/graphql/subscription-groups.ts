@@ -59,6 +59,10 @@ export class SubscriptionGroup {
   private members = 0;
   private readonly answers = new Map<SystemHookEventSource, GroupAnswer>();
   private answerChars = 0;
+  /** The bytes of the last flush a member took, with its events: the next member to take them shares them. */
+  private lastFrame:
+    | { readonly events: readonly SystemHookEventSource[]; readonly bytes: Buffer }
+    | undefined;
 
   constructor(
     readonly key: string,
@@ -85,6 +89,19 @@ export class SubscriptionGroup {
     return answer;
   }
 
+  /**
+   * The bytes of a flush of `events`, made by `make` for the first member that takes those events and shared by
+   * the members that take the same ones after it: the members at the head of the stream take each flush's
+   * events together, so that the frames are encoded once per group, not once per subscriber.
+   */
+  frameOf(events: readonly SystemHookEventSource[], make: () => Buffer): Buffer {
+    const last = this.lastFrame;
+    if (last !== undefined && sameEvents(last.events, events)) return last.bytes;
+    const bytes = make();
+    this.lastFrame = { events, bytes };
+    return bytes;
+  }
+
   /** @internal for `SubscriptionGroups` */
   join(): void {
     this.members += 1;
@@ -99,6 +116,12 @@ export class SubscriptionGroup {
   get size(): number {
     return this.members;
   }
+}
+
+function sameEvents(a: readonly SystemHookEventSource[], b: readonly SystemHookEventSource[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const charsOf = (answer: GroupAnswer) =>
