@@ -5,11 +5,13 @@
  * A flush is what is pending for the subscriber once the flush window has passed: it wakes on its next event,
  * waits for the window's end (`FlushClock`: a few milliseconds, or the end of the turn of the event loop; one
  * timer shared by every subscriber woken meanwhile, so that the receiver's deliveries of that time travel
- * together), then takes every event that is ready without waiting. Over SSE the flush is one result for Yoga's SSE writer, whose own `stringify` returns every frame's
- * data joined by the frame boundary, so that Yoga writes them at once; over WebSocket it is written straight to
- * the socket as one `next` message per event, corked into one write (`SocketSink`), and the stream yields no
+ * together), then takes every event that is ready without waiting. Over SSE the flush is one `next` frame holding
+ * every event's data: the gateway's own writer (`sse-writer.ts`) writes its bytes, made once for the members of
+ * the group that take the same events (`nextSseFrame`); served without a Node response, it is one result for
+ * Yoga's SSE writer, whose own `stringify` returns the same text. Over WebSocket it is written straight to the
+ * socket as one `next` message per event, corked into one write (`SocketSink`), and the stream yields no
  * result. Either way the stream's end, and the error that ended it, go through Yoga as before, after the events
- * that came before it, and then through Yoga's SSE writer or the socket's sink (`src/http/websocket.ts`).
+ * that came before it, and then through the SSE writer or the socket's sink (`src/http/websocket.ts`).
  */
 import type { ExecutionResult } from 'graphql';
 import type { ScopedEventSubscription } from '../events/subscriptions.ts';

@@ -50,6 +50,8 @@ const PAYLOADS: Record<string, unknown>[] = [
   },
   { ...project('too-deep'), extra: nested(2_100) },
   { object_kind: 'something_new', value: null },
+  // Text beyond ASCII, in 2, 3 and 4 bytes of UTF-8: the WebSocket messages are written as bytes.
+  { ...project('unicode'), name: 'Grüße, 名前 🚀', owner_name: 'Zoë \u2028' },
   project('omega'),
 ];
 
@@ -192,6 +194,7 @@ describe('subscribers grouped by what they would receive', () => {
       '"name":null',
       '"type":"UNKNOWN"',
       '"systemHookEventReceived":null',
+      '"name":"Grüße, 名前 🚀"',
     ])
       assert.ok(texts.includes(part), part);
   });
@@ -209,7 +212,10 @@ describe('subscribers grouped by what they would receive', () => {
   });
 
   it('sends the members of one group the same bytes', async () => {
-    await waitUntil('the second member has every event', () => doubled.ws.nextMessages().length === 7);
+    await waitUntil(
+      'the second member has every event',
+      () => doubled.ws.nextMessages().length === PAYLOADS.length,
+    );
     const twin = twins.get('every') as Twins;
     assert.deepEqual(received(doubled), received(twin.grouped));
   });
