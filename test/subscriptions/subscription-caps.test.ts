@@ -135,6 +135,29 @@ describe('subscription caps', () => {
     for (let i = 0; i < PER_CREDENTIAL; i++) await hold('ws');
   });
 
+  for (const transport of TRANSPORTS) {
+    it(`gives a place back when the client leaves over ${transport} while its start check is pending`, async () => {
+      gateway.gitlab.delayMs = 300;
+      const checked = gateway.gitlab.checks.length;
+      const leaving = Array.from({ length: PER_CREDENTIAL }, () => subscribe(gateway, transport, EVENTS));
+      await waitUntil(
+        () => 'every start check reached GitLab',
+        () => gateway.gitlab.checks.length === checked + PER_CREDENTIAL,
+      );
+      for (const subscriber of leaving) await subscriber.close();
+      const pending = gateway.gitlab.checks.slice(checked);
+      await waitUntil(
+        () => 'GitLab answered every check, each an administrator',
+        () => pending.every((check) => check.answeredAt !== undefined),
+      );
+      gateway.gitlab.delayMs = 0;
+      // Had the clients that left kept their places, or had their subscriptions opened for nobody, the cap
+      // would refuse these, or the store would hold more than them.
+      for (let i = 0; i < PER_CREDENTIAL; i++) await hold(transport);
+      assert.equal(gateway.subscriptions(), PER_CREDENTIAL);
+    });
+  }
+
   it("counts a credential's starting subscriptions against its own cap, but not the total", async () => {
     // Strangers' tokens whose checks GitLab is slow to refuse do not keep an administrator out.
     gateway.gitlab.delayMs = 500;
