@@ -164,7 +164,8 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
 
   /**
    * Over SSE, for the gateway's own writer (`sse-writer.ts`): the next flush as the bytes of its one `next` frame,
-   * shared with the members of the group that take the same events; otherwise as `nextSseFlush`.
+   * shared with the members of the group that take the same events; otherwise as `nextSseFlush`, which it does
+   * not await: one more suspended async call would be held by every idle subscription.
    */
   async nextSseFrame(): Promise<Buffer | undefined> {
     if (this.left) return undefined;
