@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { GatewayConfig } from '../config/index.ts';
@@ -93,9 +99,10 @@ export interface GatewayServer {
   /** GraphQL over WebSocket, when `websocket` was given: its open connections, for the metrics gauge. */
   readonly webSocket: GraphQLWebSocketServer | undefined;
   /**
-   * Drains and stops, in this order: new upgrades are refused (503), every WebSocket is closed, `endStreams`
-   * runs (closing the event store ends the SSE responses), the server stops accepting connections, idle
-   * connections are closed as they become idle, and whatever still runs after the grace period is cut.
+   * Drains and stops, in this order: new upgrades are refused (503), every WebSocket is closed, the deliveries
+   * being received are answered (so that they reach the store before it closes), `endStreams` runs (closing the
+   * event store ends the SSE responses), the server stops accepting connections, idle connections are closed as
+   * they become idle, and whatever still runs when the grace period since `close` ends is cut.
    */
   close(options?: { endStreams?: () => Promise<void> }): Promise<void>;
 }
@@ -153,6 +160,16 @@ export async function startGatewayServer(
   const receiver = edgeRouteOf(gateway);
   /** Upgraded sockets are no longer the HTTP server's connections: `closeAllConnections` would not cut them. */
   const upgraded = new Set<Duplex>();
+  /**
+   * The answers of the deliveries the edge is receiving. A shutdown lets them reach the store before it closes:
+   * GitLab does not retry a system hook, so a delivery answered 503 on the way out would be lost.
+   */
+  const deliveries = new Set<ServerResponse>();
+  let deliveriesSettled: (() => void) | undefined;
+  function deliveryClosed(this: ServerResponse): void {
+    deliveries.delete(this);
+    if (deliveries.size === 0) deliveriesSettled?.();
+  }
 
   const server = createServer(
     {
@@ -172,7 +189,11 @@ export async function startGatewayServer(
           .end(HOST_REFUSAL);
         return;
       }
-      if (receiver && isReceiverPath(request.url) && receiver(request, response)) return;
+      if (receiver && isReceiverPath(request.url) && receiver(request, response)) {
+        deliveries.add(response);
+        response.once('close', deliveryClosed);
+        return;
+      }
       return gateway(request, response);
     },
   );
@@ -216,10 +237,24 @@ export async function startGatewayServer(
   const { port } = server.address() as AddressInfo;
   const local = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 
+  /** Until no delivery is being received, or `ms` have passed (a body that stalls ends at its read timeout). */
+  const settleDeliveries = (ms: number) =>
+    deliveries.size === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          deliveriesSettled = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+
   let closing: Promise<void> | undefined;
   const stop = async (endStreams: (() => Promise<void>) | undefined) => {
+    const deadline = performance.now() + graceMs;
     draining.abort();
     await webSocket?.close();
+    await settleDeliveries(graceMs);
     await endStreams?.();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     // A keep-alive connection becomes idle when its last answer ends (an SSE stream a moment after the store
@@ -228,10 +263,13 @@ export async function startGatewayServer(
     const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
     // Requests still running after the grace period are cut rather than waited for without end, and so are
     // WebSockets whose clients never answered the closing handshake.
-    const cut = setTimeout(() => {
-      server.closeAllConnections();
-      for (const socket of upgraded) socket.destroy();
-    }, graceMs);
+    const cut = setTimeout(
+      () => {
+        server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
+      },
+      Math.max(0, deadline - performance.now()),
+    );
     await drained;
     clearInterval(sweep);
     clearTimeout(cut);

@@ -116,6 +116,7 @@ interface Served {
 async function serve(
   options: Partial<GatewayOptions> = {},
   store: EventStore = createMemoryEventStore(),
+  shutdownGraceMs = 0,
 ): Promise<Served> {
   const client = createGitLabClient({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 500 });
   const { logger, lines } = captureLogs('info');
@@ -136,7 +137,7 @@ async function serve(
     },
     ...options,
   });
-  const edge = await startGatewayServer(gateway, { shutdownGraceMs: 0, corsOrigins: options.corsOrigins });
+  const edge = await startGatewayServer(gateway, { shutdownGraceMs, corsOrigins: options.corsOrigins });
   const yoga = createServer(gateway);
   yoga.listen(0, '127.0.0.1');
   await once(yoga, 'listening');
@@ -315,6 +316,54 @@ describe('the receiver on the edge and on the Yoga route', () => {
     const answer = await same('store closed', () => json(BODY));
     assert.equal(answer.status, 503);
     assert.equal(answer.text, 'Events cannot be accepted now.');
+  });
+});
+
+describe('a delivery being received when the edge closes', () => {
+  it('reaches the store, and is answered 204, before the store closes', async () => {
+    // What the store was asked, in order: GitLab does not retry a system hook, so a 503 here would lose it.
+    const asked: string[] = [];
+    const memory = createMemoryEventStore();
+    const store: EventStore = {
+      ...memory,
+      append: async (event) => {
+        const result = await memory.append(event);
+        asked.push(`append ${event.deliveryId}`);
+        return result;
+      },
+      close: async () => {
+        asked.push('close');
+        await memory.close();
+      },
+    };
+    const served = await serve({}, store, 5_000);
+    const taken = once(served.edge.server, 'request');
+    const id = nextId();
+    const answered = new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        served.edgeUrl,
+        {
+          method: 'POST',
+          headers: tokenHeaders({ 'idempotency-key': id, 'content-length': String(BODY.length) }),
+          agent: false,
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      request.write(BODY.slice(0, 10));
+      void taken.then(() => {
+        const closed = served.close();
+        // The edge is draining (readiness says so) before the rest of the body comes.
+        setImmediate(() => request.end(BODY.slice(10)));
+        return closed;
+      });
+    });
+    assert.equal(await within(answered, 'the delivery was answered'), 204);
+    await served.close();
+    assert.deepEqual(asked, [`append ${id}`, 'close']);
   });
 });
 
