@@ -252,9 +252,10 @@ export async function startGatewayServer(
   let closing: Promise<void> | undefined;
   const stop = async (endStreams: (() => Promise<void>) | undefined) => {
     const deadline = performance.now() + graceMs;
+    const graceLeft = () => Math.max(0, deadline - performance.now());
     draining.abort();
     await webSocket?.close();
-    await settleDeliveries(graceMs);
+    await settleDeliveries(graceLeft());
     await endStreams?.();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     // A keep-alive connection becomes idle when its last answer ends (an SSE stream a moment after the store
@@ -263,13 +264,10 @@ export async function startGatewayServer(
     const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
     // Requests still running after the grace period are cut rather than waited for without end, and so are
     // WebSockets whose clients never answered the closing handshake.
-    const cut = setTimeout(
-      () => {
-        server.closeAllConnections();
-        for (const socket of upgraded) socket.destroy();
-      },
-      Math.max(0, deadline - performance.now()),
-    );
+    const cut = setTimeout(() => {
+      server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
+    }, graceLeft());
     await drained;
     clearInterval(sweep);
     clearTimeout(cut);

@@ -339,6 +339,7 @@ describe('a delivery being received when the edge closes', () => {
     const served = await serve({}, store, 5_000);
     const taken = once(served.edge.server, 'request');
     const id = nextId();
+    let closed: Promise<void> | undefined;
     const answered = new Promise<number>((resolve, reject) => {
       const request = httpRequest(
         served.edgeUrl,
@@ -355,14 +356,13 @@ describe('a delivery being received when the edge closes', () => {
       request.on('error', reject);
       request.write(BODY.slice(0, 10));
       void taken.then(() => {
-        const closed = served.close();
+        closed = served.close();
         // The edge is draining (readiness says so) before the rest of the body comes.
         setImmediate(() => request.end(BODY.slice(10)));
-        return closed;
       });
     });
     assert.equal(await within(answered, 'the delivery was answered'), 204);
-    await served.close();
+    await closed;
     assert.deepEqual(asked, [`append ${id}`, 'close']);
   });
 });

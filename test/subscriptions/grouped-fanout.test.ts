@@ -50,7 +50,7 @@ const PAYLOADS: Record<string, unknown>[] = [
   },
   { ...project('too-deep'), extra: nested(2_100) },
   { object_kind: 'something_new', value: null },
-  // Text beyond ASCII, in 2, 3 and 4 bytes of UTF-8: the WebSocket messages are written as bytes.
+  // Text beyond ASCII, in 2, 3 and 4 bytes of UTF-8: the SSE frames are encoded to bytes once per group.
   { ...project('unicode'), name: 'Grüße, 名前 🚀', owner_name: 'Zoë \u2028' },
   project('omega'),
 ];
