@@ -17,16 +17,16 @@ import type { ExecutionResult } from 'graphql';
 import type { ScopedEventSubscription } from '../events/subscriptions.ts';
 import type { SystemHookEventSource } from '../events/types.ts';
 import { serializedResult } from './plugins/use-serializable-results.ts';
-import type { GroupAnswer, SubscriptionGroup } from './subscription-groups.ts';
+import type { SubscriptionGroup } from './subscription-groups.ts';
 
 /** A WebSocket operation's way to its socket (`src/http/websocket.ts`). */
 export interface SocketSink {
   /**
-   * Sends each payload (a `next` message's payload JSON) as one message, in order and in one socket write;
-   * resolves true once they are written, false when the operation is to stop (the socket closed, or it was
-   * closed for not reading).
+   * Sends each payload (a `next` message's payload JSON, in UTF-8) as one message, in order and in one socket
+   * write; resolves true once they are written, false when the operation is to stop (the socket closed, or it
+   * was closed for not reading).
    */
-  send(payloads: readonly string[]): Promise<boolean>;
+  send(payloads: readonly Buffer[]): Promise<boolean>;
   /** The operation is a grouped subscription, which writes its events through this sink. */
   claim(): void;
 }
@@ -83,8 +83,11 @@ export class FlushClock {
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
-const sseText = (answer: GroupAnswer) => answer.sse;
-const wsText = (answer: GroupAnswer) => answer.ws;
+/** What a flush holds of each event: its SSE text, or its WebSocket payload's bytes. */
+type FlushPart = string | Buffer;
+
+const sseText = (group: SubscriptionGroup, event: SystemHookEventSource) => group.answer(event).sse;
+const wsPayload = (group: SubscriptionGroup, event: SystemHookEventSource) => group.wsPayload(event);
 
 /** A WebSocket subscriber's pump: its sink, how it ends, and the event that woke it for the flush to come. */
 interface Pumping {
@@ -190,7 +193,7 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
    * are added to `taken` when given.
    */
   private async takeFlush(
-    text: (answer: GroupAnswer) => string,
+    text: typeof sseText,
     taken?: SystemHookEventSource[],
   ): Promise<string[] | undefined> {
     const first = await this.events.next();
@@ -200,24 +203,27 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     return this.flushFrom(first.value, text, taken);
   }
 
-  /** The texts of a flush that starts with `first`: it and every event ready after it, up to `FLUSH_MAX_CHARS`. */
-  private flushFrom(
+  /**
+   * The parts of a flush that starts with `first`: it and every event ready after it, up to `FLUSH_MAX_CHARS`
+   * (counted in UTF-16 units or bytes, as the parts come).
+   */
+  private flushFrom<Part extends FlushPart>(
     first: SystemHookEventSource,
-    text: (answer: GroupAnswer) => string,
+    part: (group: SubscriptionGroup, event: SystemHookEventSource) => Part,
     taken?: SystemHookEventSource[],
-  ): string[] {
-    const texts = [text(this.group.answer(first))];
+  ): Part[] {
+    const parts = [part(this.group, first)];
     taken?.push(first);
-    let chars = (texts[0] as string).length;
-    while (chars < FLUSH_MAX_CHARS) {
+    let size = (parts[0] as Part).length;
+    while (size < FLUSH_MAX_CHARS) {
       const event = this.events.nextReady();
       if (event === undefined) break;
-      const next = text(this.group.answer(event));
-      texts.push(next);
+      const next = part(this.group, event);
+      parts.push(next);
       taken?.push(event);
-      chars += next.length;
+      size += next.length;
     }
-    return texts;
+    return parts;
   }
 
   /**
@@ -259,7 +265,7 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     }
     let sent: Promise<boolean>;
     try {
-      sent = pumping.sink.send(this.flushFrom(first, wsText));
+      sent = pumping.sink.send(this.flushFrom(first, wsPayload));
     } catch (error) {
       this.pumpFailed(error);
       return;

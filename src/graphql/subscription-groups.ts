@@ -31,6 +31,8 @@ export interface GroupAnswer {
   readonly sse: string;
   /** As graphql-ws writes it: the result as it is. The same string when the result has no errors. */
   readonly ws: string;
+  /** `ws` in UTF-8, made for the group's first WebSocket member (`SubscriptionGroup.wsPayload`). */
+  wsBytes?: Buffer;
 }
 
 /** How the gateway masks an error in a result (Yoga's `maskedErrors.maskError` with its message applied). */
@@ -45,9 +47,10 @@ export interface SubscriptionGroupsOptions {
 type GroupExecution = Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>;
 
 /**
- * Answers kept per group, in count and in text (UTF-16 units, both forms counted when they differ): more than the
- * members at the head take in a flush at the rates the receiver sustains, and a bounded cost per group however
- * large the events (a 1 MiB payload selected is a 1 MiB answer). The newest is always kept.
+ * Answers kept per group, in count and in size (the texts' UTF-16 units, both forms counted when they differ, and
+ * the WebSocket form's bytes once made): more than the members at the head take in a flush at the rates the
+ * receiver sustains, and a bounded cost per group however large the events (a 1 MiB payload selected is a 1 MiB
+ * answer). The newest is always kept.
  */
 const ANSWERS_PER_GROUP = 256;
 const ANSWER_CHARS_PER_GROUP = 1 << 21;
@@ -90,6 +93,20 @@ export class SubscriptionGroup {
   }
 
   /**
+   * The event's WebSocket payload in UTF-8: encoded once for every member, which write the same bytes inside
+   * their own `next` messages.
+   */
+  wsPayload(event: SystemHookEventSource): Buffer {
+    // The answer is in the cache now (`answer` evicts only others), so its bytes are counted while it stays.
+    const answer = this.answer(event);
+    if (answer.wsBytes !== undefined) return answer.wsBytes;
+    const bytes = Buffer.from(answer.ws);
+    answer.wsBytes = bytes;
+    this.answerChars += bytes.length;
+    return bytes;
+  }
+
+  /**
    * The bytes of a flush of `events`, made by `make` for the first member that takes those events and shared by
    * the members that take the same ones after it: the members at the head of the stream take each flush's
    * events together, so that the frames are encoded once per group, not once per subscriber.
@@ -125,7 +142,7 @@ function sameEvents(a: readonly SystemHookEventSource[], b: readonly SystemHookE
 }
 
 const charsOf = (answer: GroupAnswer) =>
-  answer.sse.length + (answer.ws === answer.sse ? 0 : answer.ws.length);
+  answer.sse.length + (answer.ws === answer.sse ? 0 : answer.ws.length) + (answer.wsBytes?.length ?? 0);
 
 /** What the grouped execution gives resolvers as context: no viewer, no GitLab. */
 const NO_VIEWER: Record<string, never> = Object.freeze({});

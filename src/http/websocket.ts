@@ -174,8 +174,8 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * One operation's way to its socket, and, for a grouped subscription (`src/graphql/grouped-stream.ts`), the
  * operation itself once it is live.
  *
- * Its events are written as graphql-ws's `next` messages, built around the group's payload JSON without parsing
- * or serializing it again. The socket is corked until the end of the turn, so that every operation of the
+ * Its events are written as graphql-ws's `next` messages, framed around the group's payload bytes without
+ * parsing, serializing or encoding them again (`nextFrames`). The socket is corked until the end of the turn, so that every operation of the
  * socket that flushes in this turn shares one write. A flush resolves once its last message is written to the
  * socket, so that a client that reads slowly holds its subscriptions back (and the event store drops one that
  * falls behind the retention), as graphql-ws's own sends do.
@@ -188,7 +188,9 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * graphql-ws would; a client's `complete`, or the socket's close, ends it through `return()`.
  */
 class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
+  /** What each of its `next` messages starts with, and its length in UTF-8. */
   private readonly head: string;
+  private readonly headBytes: number;
   private grouped = false;
   private stream: AsyncIterator<unknown> | undefined;
   private ended = false;
@@ -199,22 +201,21 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
     private readonly maxBuffered: number,
   ) {
     this.head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    this.headBytes = Buffer.byteLength(this.head);
   }
 
   claim(): void {
     this.grouped = true;
   }
 
-  send(payloads: readonly string[]): Promise<boolean> {
+  send(payloads: readonly Buffer[]): Promise<boolean> {
     const socket = this.ctx.extra.socket;
     if (socket.readyState !== WebSocket.OPEN) return Promise.resolve(false);
     const transport = stateOf(this.ctx).transport;
+    const frames = nextFrames(this.head, this.headBytes, payloads);
     transport.cork();
     const written = new Promise<boolean>((resolve) => {
-      const last = payloads.length - 1;
-      payloads.forEach((payload, index) => {
-        socket.send(`${this.head}${payload}}`, index === last ? (error) => resolve(!error) : undefined);
-      });
+      transport.write(frames, (error) => resolve(!error));
     });
     process.nextTick(uncork, transport);
     if (socket.bufferedAmount <= this.maxBuffered) return written;
@@ -307,6 +308,50 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
 
 const uncork = (transport: Duplex) => transport.uncork();
 
+/** A WebSocket frame's first byte for a whole text message: FIN, no extension bits, opcode 1 (RFC 6455 §5.2). */
+const FIN_TEXT = 0x81;
+/** `}`, the end of a `next` message after its payload. */
+const MESSAGE_END = 0x7d;
+
+/** The bytes a frame's header takes before a payload of `length` bytes, unmasked as a server's are. */
+const frameHeaderBytes = (length: number) => (length < 126 ? 2 : length < 65536 ? 4 : 10);
+
+/**
+ * The frames of one `next` message per payload, each `head`, the payload and `}`, in one buffer: the frames
+ * ws's sender would write for these messages (a server's: unmasked, unfragmented, uncompressed, as the
+ * gateway's WebSocket server makes no extension), without encoding the group's payload again per subscriber.
+ * They go straight to the socket, which ws's sender writes to at once as well (it only queues behind a
+ * compression or a Blob, neither of which the gateway uses), so that whole frames of both come in order.
+ */
+function nextFrames(head: string, headBytes: number, payloads: readonly Buffer[]): Buffer {
+  let total = 0;
+  for (const payload of payloads) {
+    const length = headBytes + payload.length + 1;
+    total += frameHeaderBytes(length) + length;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const payload of payloads) {
+    const length = headBytes + payload.length + 1;
+    out[at++] = FIN_TEXT;
+    if (length < 126) out[at++] = length;
+    else if (length < 65536) {
+      out[at++] = 126;
+      at = out.writeUInt16BE(length, at);
+    } else {
+      out[at++] = 127;
+      at = out.writeUInt32BE(Math.floor(length / 2 ** 32), at);
+      at = out.writeUInt32BE(length >>> 0, at);
+    }
+    at += out.write(head, at);
+    at += payload.copy(out, at);
+    out[at++] = MESSAGE_END;
+  }
+  // Every byte of the unzeroed buffer is written: nothing of the process's memory goes out with it.
+  if (at !== total) throw new Error(`The WebSocket frames took ${at} bytes, not ${total}`);
+  return out;
+}
+
 /** GraphQL over WebSocket: takes the upgrades it is given, counts its sockets, and ends them all. */
 export interface GraphQLWebSocketServer {
   /** Completes the handshake of an upgrade the HTTP edge accepted, and serves the socket. */
@@ -323,7 +368,12 @@ export function createGraphQLWebSocket(
 ): GraphQLWebSocketServer {
   const maxSubscriptions = options.maxSubscriptionsPerSocket ?? 100;
   const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+  // No compression: the grouped subscriptions write their frames themselves (`nextFrames`).
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes,
+    perMessageDeflate: false,
+  });
 
   const graphqlWs = useServer<ConnectionParams>(
     {
