@@ -27,8 +27,11 @@ export interface SocketSink {
    * was closed for not reading).
    */
   send(payloads: readonly Buffer[]): Promise<boolean>;
-  /** The operation is a grouped subscription, which writes its events through this sink. */
-  claim(): void;
+  /**
+   * The operation is this grouped subscription, which writes its events through this sink: the socket's side
+   * drives it itself, rather than through the iterator wrappers of Yoga's and envelop's result.
+   */
+  claim(stream: GroupedStream): void;
 }
 
 const sinks = new WeakMap<Request, SocketSink>();
@@ -109,9 +112,14 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     private readonly events: ScopedEventSubscription,
     request: Request | undefined,
     private readonly clock: FlushClock,
+    /**
+     * Over WebSocket, the error the client is told of when `error` ended the stream: masked as Yoga's masked
+     * errors would mask it in the wrappers the socket's side does not use. @default the error as it is
+     */
+    private readonly maskError: (error: unknown) => unknown = (error) => error,
   ) {
     this.sink = request && sinks.get(request);
-    this.sink?.claim();
+    this.sink?.claim(this);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
@@ -146,6 +154,15 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
   /** Whether the operation writes its events to a WebSocket itself (`setSocketSink`). */
   get writesToSocket(): boolean {
     return this.sink !== undefined;
+  }
+
+  /**
+   * Over WebSocket, what the client is told of the error that ended the stream: counted and masked as the
+   * wrappers of Yoga's result would have (for the socket's side, which drives this stream itself).
+   */
+  failure(error: unknown): unknown {
+    reportStreamError(this);
+    return this.maskError(error);
   }
 
   /**
@@ -311,9 +328,9 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
 }
 
 /**
- * Told when a stream whose live phase the gateway's own SSE writer serves ends with an error. Envelop counts such
- * an error (`onSubscribeError`) in the iterator wrappers that writer lets go of, so the writer reports it here
- * instead; one listener may serve many streams (the metrics give one per operation label set).
+ * Told when a stream whose live phase the gateway's own SSE writer or WebSocket side serves ends with an error.
+ * Envelop counts such an error (`onSubscribeError`) in the iterator wrappers they let go of, so they report it
+ * here instead; one listener may serve many streams (the metrics give one per operation label set).
  */
 export interface StreamErrorListener {
   streamFailed(): void;
@@ -326,7 +343,7 @@ export function listenForStreamError(stream: unknown, listener: StreamErrorListe
   if (stream instanceof GroupedStream) errorListeners.set(stream, listener);
 }
 
-/** @internal for `sse-writer.ts`: the stream ended with an error that no wrapper of envelop's saw. */
+/** @internal for `sse-writer.ts` and `failure`: the stream ended with an error that no wrapper of envelop's saw. */
 export function reportStreamError(stream: GroupedStream): void {
   errorListeners.get(stream)?.streamFailed();
 }

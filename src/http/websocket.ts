@@ -6,7 +6,7 @@ import { type Extra, useServer } from 'graphql-ws/use/ws';
 import type { GraphQLParams } from 'graphql-yoga';
 import { WebSocket, WebSocketServer } from 'ws';
 import { gatewayError } from '../graphql/errors.ts';
-import { type SocketSink, setSocketSink } from '../graphql/grouped-stream.ts';
+import { type GroupedStream, type SocketSink, setSocketSink } from '../graphql/grouped-stream.ts';
 import {
   DOCUMENT_ID_PARAM,
   type TrustedDocuments,
@@ -191,8 +191,9 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
   /** What each of its `next` messages starts with, and its length in UTF-8. */
   private readonly head: string;
   private readonly headBytes: number;
-  private grouped = false;
-  private stream: AsyncIterator<unknown> | undefined;
+  /** The grouped subscription, from the subscribe on; its stream once live. */
+  private grouped: GroupedStream | undefined;
+  private stream: GroupedStream | undefined;
   private ended = false;
 
   constructor(
@@ -204,8 +205,8 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
     this.headBytes = Buffer.byteLength(this.head);
   }
 
-  claim(): void {
-    this.grouped = true;
+  claim(stream: GroupedStream): void {
+    this.grouped = stream;
   }
 
   send(payloads: readonly Buffer[]): Promise<boolean> {
@@ -224,14 +225,16 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
   }
 
   /**
-   * What graphql-ws iterates for the operation: the result, or this for a grouped subscription, whose
-   * execution arguments then let go of what only the subscribe needed: the context (the request, its
-   * credential's calls and loaders) is emptied, as the stream's end (Yoga's masking and metrics of its error)
-   * reads none of it, and the operations of `getEnveloped` go.
+   * What graphql-ws iterates for the operation: the result, or this for a grouped subscription. Its stream is
+   * then driven as it is, not through the iterator wrappers of Yoga's result, which would hold the subscribe's
+   * hooks and arguments while it lasts: the error that ends it is counted and masked as they would
+   * (`GroupedStream.failure`). Its execution arguments let go of what only the subscribe needed: the context
+   * (the request, its credential's calls and loaders) is emptied, and the operations of `getEnveloped` go.
    */
   serve(result: unknown, args: ExecutionArgs): unknown {
-    if (!this.grouped || !isAsyncIterator(result)) return result;
-    this.stream = result;
+    if (this.grouped === undefined || !isAsyncIterator(result)) return result;
+    this.stream = this.grouped;
+    this.grouped = undefined;
     const context = args.contextValue as Record<string, unknown>;
     for (const key of Object.keys(context)) context[key] = undefined;
     args.rootValue = undefined;
@@ -264,7 +267,7 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
   }
 
   private drive(): void {
-    (this.stream as AsyncIterator<unknown>).next().then(this.stepped.bind(this), this.failed.bind(this));
+    (this.stream as GroupedStream).next().then(this.stepped.bind(this), this.failed.bind(this));
   }
 
   private stepped(step: IteratorResult<unknown>): void {
@@ -273,9 +276,10 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
     else if (this.leave()) this.message({ id: this.id, type: MessageType.Complete });
   }
 
-  /** As graphql-ws reports an error that ended a stream. */
-  private failed(error: unknown): void {
+  /** As graphql-ws reports an error that ended a stream, once Yoga's result has masked it. */
+  private failed(thrown: unknown): void {
     if (!this.leave()) return;
+    const error = (this.stream as GroupedStream).failure(thrown);
     const originalError = error instanceof Error ? error : new Error(String(error));
     const errors = [new GraphQLError(originalError.message, { originalError })];
     this.message({ id: this.id, type: MessageType.Error, payload: errors.map((one) => one.toJSON()) });

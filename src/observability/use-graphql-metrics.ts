@@ -156,7 +156,8 @@ export function useGraphQLMetrics(
       const started = performance.now();
       return {
         onSubscribeResult: ({ result }) => {
-          // A grouped stream whose live phase the gateway's SSE writer serves ends outside envelop's wrappers.
+          // A grouped stream whose live phase the gateway's SSE writer or WebSocket side serves ends outside
+          // envelop's wrappers.
           listenForStreamError(result, streamErrorsOf(labelsOf(operation.operation)));
           return recordOperationEnd(context, subscribeDuration, started, result);
         },

@@ -123,6 +123,7 @@ export async function startObservedStack(options: ObservedOptions = {}): Promise
     upstream: observed.upstream,
     // Yoga's own lines go through the captured logger too.
     gateway: { logging: true, ...options.gateway, telemetry: observed.telemetry },
+    websocket: options.websocket,
   });
   return Object.assign(stack, observed);
 }

@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import type { EventStore, EventSubscription } from '../../src/events/event-store.ts';
+import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import { createGateway } from '../../src/http/gateway.ts';
 import { createGitLabClient } from '../../src/upstream/client.ts';
-import { graphqlHeaders } from '../helpers/credentials.ts';
-import { captureLogs, type LogLine, type Observed, startObservedGateway } from '../helpers/observed-stack.ts';
+import { credentialHeaders, graphqlHeaders } from '../helpers/credentials.ts';
+import {
+  captureLogs,
+  eventsInMemory,
+  type LogLine,
+  type Observed,
+  startObservedGateway,
+  startObservedStack,
+} from '../helpers/observed-stack.ts';
 import { json, type ScriptedServer, startScriptedServer } from '../helpers/scripted-server.ts';
-import { type GatewayHandle, gid, listen } from '../helpers/stack.ts';
+import { type GatewayHandle, gid, listen, type Stack } from '../helpers/stack.ts';
+import { waitUntil } from '../helpers/wait-until.ts';
 import { hookJson } from '../upstream/fixtures.ts';
 
 const HOOK = hookJson(7);
@@ -268,6 +279,88 @@ describe('an unexpected error', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await client.close();
+    }
+  });
+});
+
+describe('an unexpected error that ends a subscription', () => {
+  // A fault in the gateway's own code, which no delivery can cause: the store's subscriptions fail with a TypeError.
+  const failingStore = (): EventStore => {
+    const store = createMemoryEventStore();
+    return {
+      ...store,
+      async subscribe(options) {
+        const events = await store.subscribe(options);
+        const failing: EventSubscription = {
+          nextReady: () => undefined,
+          next: () => Promise.reject(new TypeError('a fault of the store')),
+          return: () => events.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+          [Symbol.asyncIterator]: () => failing,
+        };
+        return failing;
+      },
+    };
+  };
+  let stack: Stack & Observed;
+
+  before(async () => {
+    stack = await startObservedStack({
+      metrics: false,
+      tracing: false,
+      gateway: { events: { ...eventsInMemory('a-receiver-token'), store: failingStore() } },
+      websocket: {},
+    });
+  });
+  after(() => stack.close());
+  beforeEach(() => {
+    stack.logs.length = 0;
+  });
+
+  const SUBSCRIPTION = 'subscription { systemHookEventReceived { eventName } }';
+  const assertLoggedOnce = () => {
+    const errors = stack.logs.filter((line) => line.level === 'ERROR');
+    assert.equal(errors.length, 1, JSON.stringify(stack.logs));
+    const error = errors[0]?.error as { type: string; stack: string };
+    assert.equal(error.type, 'TypeError');
+    assert.match(error.stack, /a fault of the store/);
+  };
+
+  it('over SSE: is logged once at error, with its stack, and told masked', async () => {
+    const response = await fetch(`${stack.url}/graphql?query=${encodeURIComponent(SUBSCRIPTION)}`, {
+      headers: { accept: 'text/event-stream', ...credentialHeaders() },
+    });
+    const text = await response.text();
+    assert.match(text, /"message":"Unexpected error\."/);
+    assert.doesNotMatch(text, /fault of the store|TypeError/);
+    assertLoggedOnce();
+  });
+
+  it('over WebSocket: is logged once at error, with its stack, and told masked', async () => {
+    const socket = new WebSocket(`${stack.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', {
+      headers: credentialHeaders(),
+    });
+    try {
+      const messages: string[] = [];
+      socket.on('message', (data) => messages.push(String(data)));
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await waitUntil('the connection is acknowledged', () =>
+        messages.some((m) => m.includes('connection_ack')),
+      );
+      socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
+      await waitUntil('the operation ends with an error', () => messages.some((m) => m.includes('"error"')));
+      const error = JSON.parse(messages.find((m) => m.includes('"error"')) as string);
+      assert.deepEqual(error, {
+        id: '1',
+        type: 'error',
+        // As graphql-ws writes a GraphQL error: with the extension Yoga marks a masked fault with.
+        payload: [
+          { message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR', unexpected: true } },
+        ],
+      });
+      assertLoggedOnce();
+    } finally {
+      socket.terminate();
     }
   });
 });

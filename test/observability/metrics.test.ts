@@ -302,6 +302,50 @@ describe('metrics of a gateway in front of GitLab, through a fault proxy', () =>
     }
   });
 
+  it('counts the error that ends a grouped subscription served over WebSocket', async () => {
+    const rechecked = await startObservedGateway(proxy.url, {
+      tracing: false,
+      logLevel: 'silent',
+      gateway: { events: { ...eventsInMemory(RECEIVER_TOKEN), authRecheckMs: 100 } },
+      websocket: {},
+    });
+    const socket = new WebSocket(`${rechecked.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', {
+      headers: credentialHeaders(),
+    });
+    try {
+      const messages: { type: string; payload?: unknown }[] = [];
+      socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await waitUntil('the connection is acknowledged', () =>
+        messages.some((m) => m.type === 'connection_ack'),
+      );
+      socket.send(
+        JSON.stringify({
+          id: '1',
+          type: 'subscribe',
+          payload: { query: 'subscription { systemHookEventReceived { eventName } }' },
+        }),
+      );
+      const active = async () =>
+        sumOf(parseExposition(await rechecked.metricsText()), 'gateway_active_subscriptions');
+      await waitUntil('the subscription is served', async () => (await active()) === 1);
+      // GitLab refuses the credential at the next recheck: the operation ends with UNAUTHENTICATED.
+      proxy.setMode({ kind: 'status', status: 401 });
+      await waitUntil('the operation ends with an error', () => messages.some((m) => m.type === 'error'), {
+        withinMs: 2_000,
+      });
+      assert.match(JSON.stringify(messages.find((m) => m.type === 'error')), /"code":"UNAUTHENTICATED"/);
+      const samples = parseExposition(await rechecked.metricsText());
+      const labels = { operationType: 'subscription', phase: 'subscribe' };
+      assert.equal(sumOf(samples, 'graphql_envelop_error_result', labels), 1);
+    } finally {
+      proxy.setMode({ kind: 'pass' });
+      socket.terminate();
+      await rechecked.close();
+    }
+  });
+
   it('reports the breaker: its openings, its state at scrape, and calls that failed fast', async () => {
     proxy.setMode({ kind: 'status', status: 502 });
     // Two failed attempts open it (one call, retried once); the next call fails fast.

@@ -55,15 +55,23 @@ export function useGroupedSubscriptions(options: GroupedSubscriptionsOptions): P
   const sseStreams = new WeakMap<Request, GroupedStream>();
 
   /**
-   * The frame's data for the error that ended a stream, as Yoga writes it: masked as envelop's masked-errors
-   * plugin and then Yoga's `handleError` mask it (the fault logged when the mask changed it), without the
+   * The error that ended a stream, as Yoga's result would carry it: masked by envelop's masked-errors plugin with
+   * Yoga's mask, which logs the fault when it changed it (Yoga's own SSE writer then finds it masked already).
+   * What graphql-ws is given over WebSocket.
+   */
+  const streamError = (error: unknown): unknown => {
+    const masked = options.maskError(error as GraphQLError);
+    if (masked !== error) logger?.error(error);
+    return masked;
+  };
+
+  /**
+   * The frame's data for the error that ended a stream, as Yoga writes it: masked (`streamError`), without the
    * errors' internal extensions. An abort cuts the response, as Yoga's writer does.
    */
   const sseErrorText = (error: unknown): string | undefined => {
     if (isAbortError(error)) return undefined;
-    const first = options.maskError(error as GraphQLError);
-    const masked = options.maskError(first as GraphQLError);
-    if (masked !== first) logger?.error(first);
+    const masked = streamError(error) as Error;
     const reported =
       masked instanceof GraphQLError ? masked : createGraphQLError(masked.message, { originalError: masked });
     return sseTextOf({ errors: [reported] }, (failed) => logger?.error(failed));
@@ -76,7 +84,8 @@ export function useGroupedSubscriptions(options: GroupedSubscriptionsOptions): P
       return mapAsyncIterator(source, (event) => execute({ ...args, rootValue: event }));
     }
     const request = (args.contextValue as { request?: Request } | undefined)?.request;
-    const stream = new GroupedStream(groups.join(args, source.scope), source, request, clock);
+    const group = groups.join(args, source.scope);
+    const stream = new GroupedStream(group, source, request, clock, streamError);
     if (request !== undefined && !stream.writesToSocket) sseStreams.set(request, stream);
     return stream;
   }
