@@ -56,15 +56,20 @@ export interface CredentialWatchOptions {
   maxSubscriptionsPerCredential?: number | undefined;
 }
 
+/** What a lease ends when its credential is refused or stays unconfirmed too long. */
+export interface LeaseHolder {
+  credentialEnded(reason: unknown): void;
+}
+
 /** A subscription's place, taken just before its credential is checked at the start. */
 export interface SubscriptionLease {
   /**
    * The start check succeeded: the subscription takes its place in the total and joins its credential's rechecks.
-   * `end` is called once, with the reason, when a recheck is refused (the `UpstreamError` of GitLab's 401 or 403)
+   * The holder is told once, with the reason, when a recheck is refused (the `UpstreamError` of GitLab's 401 or 403)
    * or the credential stays unconfirmed too long. Throws `SubscriptionLimitError` when the total filled meanwhile,
    * and the refusal itself when a recheck sent after this start check was refused.
    */
-  admit(end: (reason: unknown) => void): void;
+  admit(holder: LeaseHolder): void;
   /** Gives the place back; the subscription ended or never opened. Safe to call more than once. */
   release(): void;
 }
@@ -196,6 +201,30 @@ export function createCredentialWatch(options: CredentialWatchOptions): Credenti
     return Math.min(recheckMs, Math.max(recheckMs / RETRY_FRACTION, retryAfterMs));
   }
 
+  /** What the leases of this watch share: one object, so that a lease holds one field for all of it. */
+  const core: WatchCore = {
+    admit(lease) {
+      const { entry } = lease;
+      if (entry.refused !== undefined && entry.refused.at >= lease.reservedAt) throw entry.refused.reason;
+      if (admitted >= maxTotal) throw new SubscriptionLimitError('subscriptions', maxTotal);
+      entry.starting -= 1;
+      // The first subscription starts the chain; a credential with none has no recheck scheduled or in flight.
+      if (entry.members.size === 0) scheduleRecheck(entry, recheckMs);
+      entry.members.add(lease);
+      admitted += 1;
+      confirmed(entry, lease.reservedAt);
+    },
+    release(lease, state) {
+      const { entry } = lease;
+      if (state === 'starting') entry.starting -= 1;
+      if (state === 'admitted' && entry.members.delete(lease)) {
+        admitted -= 1;
+        if (entry.members.size === 0) stopChecking(entry);
+      }
+      forgetIfUnused(entry);
+    },
+  };
+
   function reserve(credential: Credential): SubscriptionLease {
     const key = keyOf(credential);
     const found = watched.get(key);
@@ -219,40 +248,50 @@ export function createCredentialWatch(options: CredentialWatchOptions): Credenti
     };
     if (!found) watched.set(key, entry);
     entry.starting += 1;
-    const reservedAt = performance.now();
-    let state: 'starting' | 'admitted' | 'released' = 'starting';
-    let member: Member | undefined;
-
-    return {
-      admit(end) {
-        if (state !== 'starting') throw new Error('A subscription lease is admitted once, while starting');
-        if (entry.refused !== undefined && entry.refused.at >= reservedAt) throw entry.refused.reason;
-        if (admitted >= maxTotal) throw new SubscriptionLimitError('subscriptions', maxTotal);
-        state = 'admitted';
-        entry.starting -= 1;
-        member = {
-          end: (reason) => {
-            state = 'released';
-            end(reason);
-          },
-        };
-        // The first subscription starts the chain; a credential with none has no recheck scheduled or in flight.
-        if (entry.members.size === 0) scheduleRecheck(entry, recheckMs);
-        entry.members.add(member);
-        admitted += 1;
-        confirmed(entry, reservedAt);
-      },
-      release() {
-        if (state === 'starting') entry.starting -= 1;
-        if (state === 'admitted' && member !== undefined && entry.members.delete(member)) {
-          admitted -= 1;
-          if (entry.members.size === 0) stopChecking(entry);
-        }
-        state = 'released';
-        forgetIfUnused(entry);
-      },
-    };
+    return new Lease(core, entry, performance.now());
   }
 
   return { reserve };
+}
+
+interface WatchCore {
+  /** Throws, admitting nothing, when the lease may not be admitted. */
+  admit(lease: Lease): void;
+  release(lease: Lease, state: LeaseState): void;
+}
+
+type LeaseState = 'starting' | 'admitted' | 'released';
+
+/**
+ * One subscription's place, and once admitted its membership of its credential's rechecks. A class rather than
+ * closures: it lives as long as the subscription, and its methods are shared by every lease.
+ */
+class Lease implements SubscriptionLease, Member {
+  private state: LeaseState = 'starting';
+  private holder: LeaseHolder | undefined;
+
+  constructor(
+    private readonly core: WatchCore,
+    readonly entry: Watched,
+    /** When it was reserved: a recheck refused after this refuses its start check too. */
+    readonly reservedAt: number,
+  ) {}
+
+  admit(holder: LeaseHolder): void {
+    if (this.state !== 'starting') throw new Error('A subscription lease is admitted once, while starting');
+    this.core.admit(this);
+    this.state = 'admitted';
+    this.holder = holder;
+  }
+
+  release(): void {
+    this.core.release(this, this.state);
+    this.state = 'released';
+  }
+
+  /** The watch ended it (it is no member any more): the holder is told why. */
+  end(reason: unknown): void {
+    this.state = 'released';
+    this.holder?.credentialEnded(reason);
+  }
 }

@@ -9,7 +9,7 @@
 import type { BoundSystemHooksApi } from '../upstream/bound-api.ts';
 import type { Credential } from '../upstream/types.ts';
 import { systemHookEventType } from './catalogue.ts';
-import type { CredentialWatch, SubscriptionLease } from './credential-watch.ts';
+import type { CredentialWatch, LeaseHolder, SubscriptionLease } from './credential-watch.ts';
 import type { EventStore, EventSubscription } from './event-store.ts';
 import type { SystemHookEventSource } from './types.ts';
 
@@ -82,7 +82,6 @@ export async function openEventSubscription(
       await options.store.subscribe({
         after: request.after,
         accept: wanted === null ? undefined : (event) => wanted.has(systemHookEventType(event.payload)),
-        signal: subscription.stopped.signal,
       }),
     );
   } catch (error) {
@@ -97,9 +96,13 @@ export async function openEventSubscription(
  * closures, because it lives as long as the subscription: its methods are shared by every subscription, and it
  * is its own abort listener (`handleEvent`), so that an idle one holds only its fields.
  */
-class AdministratorSubscription implements ScopedEventSubscription {
+class AdministratorSubscription implements ScopedEventSubscription, LeaseHolder {
   readonly scope = SYSTEM_HOOK_EVENTS_SCOPE;
-  readonly stopped = new AbortController();
+  /**
+   * Ended by the lease's revocation or by `signal` (before the store's subscription came, it is ended as it
+   * comes): the store's subscription is ended directly, with no controller and signal of its own to hold.
+   */
+  private stopped = false;
   private events: EventSubscription | undefined;
   private revoked: unknown;
   private released = false;
@@ -122,7 +125,7 @@ class AdministratorSubscription implements ScopedEventSubscription {
 
   /** Admitted by the watch once GitLab has confirmed the credential; ended by it when it is refused. */
   admit(): void {
-    this.lease.admit(this.revoke.bind(this));
+    this.lease.admit(this);
     const signal = this.signal?.deref();
     signal?.addEventListener('abort', this, { once: true });
     if (signal?.aborted) this.stop();
@@ -131,6 +134,7 @@ class AdministratorSubscription implements ScopedEventSubscription {
   attach(events: EventSubscription): void {
     this.events = events;
     this.observer?.opened();
+    if (this.stopped) this.endEvents();
   }
 
   /** The start failed: nothing was subscribed, and the lease goes back. */
@@ -144,7 +148,8 @@ class AdministratorSubscription implements ScopedEventSubscription {
     this.signal = undefined;
   }
 
-  private revoke(reason: unknown): void {
+  /** The lease's end: a recheck refused the credential, or it went unconfirmed for too long. */
+  credentialEnded(reason: unknown): void {
     this.revoked = reason;
     this.stop();
   }
@@ -155,7 +160,14 @@ class AdministratorSubscription implements ScopedEventSubscription {
   }
 
   private stop(): void {
-    this.stopped.abort();
+    if (this.stopped) return;
+    this.stopped = true;
+    this.endEvents();
+  }
+
+  /** The store's subscription returns `done` (its pending `next()` too): the store's own end, as an abort. */
+  private endEvents(): void {
+    this.events?.return?.().catch(() => {});
   }
 
   private release(): void {
@@ -208,7 +220,7 @@ class AdministratorSubscription implements ScopedEventSubscription {
 
   async return(): Promise<IteratorResult<SystemHookEventSource>> {
     this.release();
-    this.stop();
+    this.stopped = true;
     return (await this.events?.return?.()) ?? DONE;
   }
 

@@ -106,9 +106,11 @@ export function useGroupedSubscriptions(options: GroupedSubscriptionsOptions): P
       if (resultProcessor === undefined || !isAsyncIterable(result)) return;
       const node = serverContext as { req?: NodeRequest; res?: unknown } | undefined;
       if (!isNodeResponse(node?.res)) return;
-      // whatwg-node read the body with a 'data' listener that it leaves on the request once it has ended; that
-      // listener holds the whole `Request` (and so its context) for as long as the connection lasts.
-      if (node?.req?.readableEnded === true) node.req.removeAllListeners('data');
+      // whatwg-node read the body with a 'data' listener, and an 'error' listener holding the promise of its
+      // chunks, that it leaves on the request once it has ended: they would hold the whole `Request` (and so its
+      // context), and the body, for as long as the connection lasts. With no 'error' listener, Node does not
+      // emit the error a request is destroyed with.
+      if (node?.req?.readableEnded === true) node.req.removeAllListeners('data').removeAllListeners('error');
       const writer = new SseWriter(stream, sseErrorText);
       setResultProcessor(
         (_result, fetchAPI) =>
@@ -122,7 +124,7 @@ export function useGroupedSubscriptions(options: GroupedSubscriptionsOptions): P
 /** What is used of the node edge's `serverContext.req` (an `IncomingMessage`). */
 interface NodeRequest {
   readonly readableEnded?: boolean;
-  removeAllListeners(event: 'data'): unknown;
+  removeAllListeners(event: 'data' | 'error'): NodeRequest;
 }
 
 /** A Node `ServerResponse` (the node edge's `serverContext.res`), not another adapter's context. */
