@@ -92,20 +92,46 @@ type FlushPart = string | Buffer;
 const sseText = (group: SubscriptionGroup, event: SystemHookEventSource) => group.answer(event).sse;
 const wsPayload = (group: SubscriptionGroup, event: SystemHookEventSource) => group.wsPayload(event);
 
-/** A WebSocket subscriber's pump: its sink, how it ends, and the event that woke it for the flush to come. */
-interface Pumping {
-  readonly sink: SocketSink;
-  readonly resolve: (result: IteratorResult<ExecutionResult>) => void;
-  readonly reject: (error: unknown) => void;
-  first: SystemHookEventSource | undefined;
+/**
+ * Where a pumped stream's flushes go (`GroupedStream.pumpTo`): the gateway's own SSE writer, or a WebSocket
+ * operation's sink (`WsPump`).
+ */
+export interface FlushTarget {
+  /**
+   * Writes the flush that starts with `first` (`stream.sseFrame`, `stream.webSocketFlush`); resolves true once it
+   * is written and the next may come, false when the subscriber is to stop.
+   */
+  writeFlush(stream: GroupedStream, first: SystemHookEventSource): Promise<boolean>;
+  /** The stream ended: with `failure` when an error ended it (its source closed already), else undefined. */
+  ended(failure: { error: unknown } | undefined): void;
+}
+
+/** A WebSocket operation's pump: its sink, and how the stream's `next()` settles at the end. */
+class WsPump implements FlushTarget {
+  constructor(
+    private readonly sink: SocketSink,
+    private readonly resolve: (result: IteratorResult<ExecutionResult>) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  writeFlush(stream: GroupedStream, first: SystemHookEventSource): Promise<boolean> {
+    return this.sink.send(stream.webSocketFlush(first));
+  }
+
+  ended(failure: { error: unknown } | undefined): void {
+    if (failure === undefined) this.resolve(DONE);
+    else this.reject(failure.error);
+  }
 }
 
 export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
   private left = false;
   private readonly sink: SocketSink | undefined;
-  /** Over WebSocket: the pump's end, once started, and its state. */
+  /** Over WebSocket: the pump's end, once started. */
   private pumped: Promise<IteratorResult<ExecutionResult>> | undefined;
-  private pumping: Pumping | undefined;
+  /** Where the pump writes, once started; and the event that woke it for the flush to come. */
+  private target: FlushTarget | undefined;
+  private first: SystemHookEventSource | undefined;
 
   constructor(
     private readonly group: SubscriptionGroup,
@@ -168,7 +194,7 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
   /**
    * Over SSE: the data of every frame of the next flush, or undefined once the subscription has ended (or the
    * subscriber left). What ended it with an error is thrown, once, with the source closed, as graphql-js's own
-   * mapping does. Yoga's writer reads it through `next()`; the gateway's own (`sse-writer.ts`) reads `nextSseFrame`.
+   * mapping does. Yoga's writer reads it through `next()`; the gateway's own (`sse-writer.ts`) is pumped (`pumpTo`).
    */
   async nextSseFlush(): Promise<string[] | undefined> {
     if (this.left) return undefined;
@@ -183,26 +209,20 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
   }
 
   /**
-   * Over SSE, for the gateway's own writer (`sse-writer.ts`): the next flush as the bytes of its one `next` frame,
-   * shared with the members of the group that take the same events; otherwise as `nextSseFlush`, which it does
-   * not await: one more suspended async call would be held by every idle subscription.
+   * Over SSE, for the gateway's own writer (`sse-writer.ts`): the flush that starts with `first` as the bytes of
+   * its one `next` frame, shared with the members of the group that take the same events.
    */
-  async nextSseFrame(): Promise<Buffer | undefined> {
-    if (this.left) return undefined;
-    try {
-      const events: SystemHookEventSource[] = [];
-      const texts = await this.takeFlush(sseText, events);
-      if (texts === undefined) {
-        this.leave();
-        return undefined;
-      }
-      return this.group.frameOf(events, () =>
-        Buffer.from(`event: next\ndata: ${texts.join(SSE_FRAME_BOUNDARY)}\n\n`),
-      );
-    } catch (error) {
-      await this.return();
-      throw error;
-    }
+  sseFrame(first: SystemHookEventSource): Buffer {
+    const events: SystemHookEventSource[] = [];
+    const texts = this.flushFrom(first, sseText, events);
+    return this.group.frameOf(events, () =>
+      Buffer.from(`event: next\ndata: ${texts.join(SSE_FRAME_BOUNDARY)}\n\n`),
+    );
+  }
+
+  /** Over WebSocket: the payloads of the flush that starts with `first`, one `next` message each. */
+  webSocketFlush(first: SystemHookEventSource): Buffer[] {
+    return this.flushFrom(first, wsPayload);
   }
 
   /**
@@ -243,19 +263,20 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     return parts;
   }
 
-  /**
-   * Over WebSocket: writes every flush itself, and settles only when the subscription ends. The same steps as
-   * `takeFlush`, as callbacks rather than an async loop, so that an idle subscription waits on the store's one
-   * pending promise rather than on a chain of suspended async calls.
-   */
+  /** Over WebSocket: writes every flush itself (`pumpTo`), and settles only when the subscription ends. */
   private pump(sink: SocketSink): Promise<IteratorResult<ExecutionResult>> {
-    if (this.pumped === undefined) {
-      this.pumped = new Promise((resolve, reject) => {
-        this.pumping = { sink, resolve, reject, first: undefined };
-      });
-      this.waitForEvent();
-    }
+    this.pumped ??= new Promise((resolve, reject) => this.pumpTo(new WsPump(sink, resolve, reject)));
     return this.pumped;
+  }
+
+  /**
+   * Writes every flush to `target` until the subscription ends, then tells it how. The same steps as
+   * `takeFlush`, as callbacks rather than an async loop, so that an idle subscription waits on the store's one
+   * pending promise rather than on a chain of suspended async calls. Call once.
+   */
+  pumpTo(target: FlushTarget): void {
+    this.target = target;
+    this.waitForEvent();
   }
 
   private waitForEvent(): void {
@@ -263,26 +284,24 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
   }
 
   private woken(step: IteratorResult<SystemHookEventSource>): void {
-    const pumping = this.pumping as Pumping;
     if (step.done || this.left) {
-      pumping.resolve(this.finish());
+      this.pumpEnded();
       return;
     }
-    pumping.first = step.value;
-    this.clock.next().then(this.flushToSocket.bind(this));
+    this.first = step.value;
+    this.clock.next().then(this.flushNow.bind(this));
   }
 
-  private flushToSocket(): void {
-    const pumping = this.pumping as Pumping;
-    const first = pumping.first as SystemHookEventSource;
-    pumping.first = undefined;
+  private flushNow(): void {
+    const first = this.first as SystemHookEventSource;
+    this.first = undefined;
     if (this.left) {
-      pumping.resolve(this.finish());
+      this.pumpEnded();
       return;
     }
     let sent: Promise<boolean>;
     try {
-      sent = pumping.sink.send(this.flushFrom(first, wsPayload));
+      sent = (this.target as FlushTarget).writeFlush(this, first);
     } catch (error) {
       this.pumpFailed(error);
       return;
@@ -292,21 +311,19 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
 
   private sent(written: boolean): void {
     if (written) this.waitForEvent();
-    else (this.pumping as Pumping).resolve(this.finish());
+    else this.pumpEnded();
+  }
+
+  private pumpEnded(): void {
+    this.leave();
+    (this.target as FlushTarget).ended(undefined);
   }
 
   /** As `nextFlush` does: the source is closed, then the error reported. */
   private pumpFailed(error: unknown): void {
-    const { reject } = this.pumping as Pumping;
-    this.return().then(
-      () => reject(error),
-      () => reject(error),
-    );
-  }
-
-  private finish(): IteratorResult<ExecutionResult> {
-    this.leave();
-    return DONE;
+    const target = this.target as FlushTarget;
+    const report = () => target.ended({ error });
+    this.return().then(report, report);
   }
 
   private leave(): void {

@@ -23,7 +23,11 @@
  * connection) ends the subscription.
  */
 import { Readable } from 'node:stream';
-import { type GroupedStream, reportStreamError } from './grouped-stream.ts';
+import type { SystemHookEventSource } from '../events/types.ts';
+import { type FlushTarget, type GroupedStream, reportStreamError } from './grouped-stream.ts';
+
+const WRITTEN = Promise.resolve(true);
+const NOT_WRITTEN = Promise.resolve(false);
 
 /** The data of the frame that reports the error that ended a stream; undefined to cut the response instead. */
 export type SseErrorText = (error: unknown) => string | undefined;
@@ -50,7 +54,7 @@ function ping(writer: SseWriter): void {
   writer.ping();
 }
 
-export class SseWriter extends Readable {
+export class SseWriter extends Readable implements FlushTarget {
   private out: Out | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Set once the subscription has ended or the response has gone: nothing more is written. */
@@ -76,7 +80,7 @@ export class SseWriter extends Readable {
     const head = (destination as { _header?: unknown })._header;
     if (typeof head === 'string') head.charCodeAt(0);
     this.timer = setInterval(ping, pingIntervalMs(), this);
-    void this.run(destination as Out);
+    this.stream.pumpTo(this);
     return destination;
   }
 
@@ -97,22 +101,21 @@ export class SseWriter extends Readable {
     if (!this.over && this.out !== undefined && this.out.writableNeedDrain !== true) this.out.write(PING);
   }
 
-  private async run(out: Out): Promise<void> {
-    try {
-      for (;;) {
-        const frame = await this.stream.nextSseFrame();
-        if (this.over) return;
-        if (frame === undefined) break;
-        if (!out.write(frame)) {
-          await this.drain(out);
-          this.drained = undefined;
-        }
-        if (this.over) return;
-      }
-    } catch (error) {
-      if (this.over) return;
+  /** The stream's pump writes each flush: the next is taken once this one was written (after `drain`). */
+  writeFlush(stream: GroupedStream, first: SystemHookEventSource): Promise<boolean> {
+    const out = this.out as Out;
+    if (this.over) return NOT_WRITTEN;
+    if (out.write(stream.sseFrame(first))) return WRITTEN;
+    return this.drain(out);
+  }
+
+  /** The stream ended: its error as one more frame (or the response cut, for an abort), then the end. */
+  ended(failure: { error: unknown } | undefined): void {
+    if (this.over) return;
+    const out = this.out as Out;
+    if (failure !== undefined) {
       reportStreamError(this.stream);
-      const text = this.errorText(error);
+      const text = this.errorText(failure.error);
       if (text === undefined) {
         this.stop();
         out.destroy?.();
@@ -125,11 +128,15 @@ export class SseWriter extends Readable {
     out.end();
   }
 
-  /** Until the response has written what it holds, or has gone (`_destroy` settles it then). */
-  private drain(out: Out): Promise<void> {
+  /** Until the response has written what it holds (true), or has gone (`_destroy` settles it then: false). */
+  private drain(out: Out): Promise<boolean> {
     return new Promise((resolve) => {
-      this.drained = resolve;
-      out.once('drain', resolve);
+      const drained = () => {
+        this.drained = undefined;
+        resolve(!this.over);
+      };
+      this.drained = drained;
+      out.once('drain', drained);
     });
   }
 
