@@ -6,13 +6,14 @@
  * waits for the window's end (`FlushClock`: a few milliseconds, or the end of the turn of the event loop; one
  * timer shared by every subscriber woken meanwhile, so that the receiver's deliveries of that time travel
  * together), then takes every event that is ready without waiting. Over SSE the flush is one `next` frame holding
- * every event's data: the gateway's own writer (`sse-writer.ts`), which this stream pumps (`pumpTo`), writes its
- * bytes, made once for the members of the group that take the same events (`sseFrame`); served without a Node
- * response, it is one result for Yoga's SSE writer, whose own `stringify` returns the same text. Over WebSocket
- * it is written straight to the socket as one `next` message per event, in one buffer of frames (`SocketSink`),
- * and the stream yields no result. The stream's end, and the error that ended it, come after the events that came
- * before it: through Yoga's writer as a result, or told to the gateway's SSE writer or WebSocket operation
- * (`src/http/websocket.ts`), which count and mask the error as Yoga's wrappers would (over WebSocket through `failure`).
+ * every event's data: the gateway's own writer (`sse-writer.ts`), which this stream pumps (`pumpTo`), writes
+ * its bytes, made once for the members of the group that take the same events (`sseFrame`); served without a
+ * Node response, it is one result for Yoga's SSE writer, whose own `stringify` returns the same text. Over
+ * WebSocket it is written straight to the socket as one `next` message per event, in one buffer of frames
+ * (`SocketSink`), and the stream yields no result. The stream's end, and the error that ended it, come after
+ * the events that came before it: through Yoga's writer as a result, or told to the gateway's SSE writer or
+ * WebSocket operation (`src/http/websocket.ts`), which count and mask the error as Yoga's wrappers would
+ * (over WebSocket through `failure`).
  */
 import type { ExecutionResult } from 'graphql';
 import type { ScopedEventSubscription } from '../events/subscriptions.ts';
@@ -195,7 +196,8 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
   /**
    * Over SSE: the data of every frame of the next flush, or undefined once the subscription has ended (or the
    * subscriber left). What ended it with an error is thrown, once, with the source closed, as graphql-js's own
-   * mapping does. Yoga's writer reads it through `next()`; the gateway's own (`sse-writer.ts`) is pumped (`pumpTo`).
+   * mapping does. Yoga's writer reads it through `next()`; the gateway's own (`sse-writer.ts`) is pumped
+   * (`pumpTo`).
    */
   async nextSseFlush(): Promise<string[] | undefined> {
     if (this.left) return undefined;
