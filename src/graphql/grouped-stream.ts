@@ -142,9 +142,9 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     private readonly clock: FlushClock,
     /**
      * Over WebSocket, the error the client is told of when `error` ended the stream: masked as Yoga's masked
-     * errors would mask it in the wrappers the socket's side does not use. @default the error as it is
+     * errors would mask it in the wrappers the socket's side does not use.
      */
-    private readonly maskError: (error: unknown) => unknown = (error) => error,
+    private readonly maskError: (error: unknown) => unknown,
   ) {
     this.sink = request && sinks.get(request);
     this.sink?.claim(this);
@@ -161,15 +161,6 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
 
   private async nextFlush(): Promise<IteratorResult<ExecutionResult>> {
     if (this.left) return DONE;
-    if (this.sink !== undefined) {
-      try {
-        return await this.pump(this.sink);
-      } catch (error) {
-        // As graphql-js's own mapping does: the source is closed, the error reported once, and the stream done.
-        await this.return();
-        throw error;
-      }
-    }
     const texts = await this.nextSseFlush();
     return texts === undefined ? DONE : { done: false, value: flushOf(texts) };
   }

@@ -191,8 +191,7 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
   /** What each of its `next` messages starts with, and its length in UTF-8. */
   private readonly head: string;
   private readonly headBytes: number;
-  /** The grouped subscription, from the subscribe on; its stream once live. */
-  private grouped: GroupedStream | undefined;
+  /** The grouped subscription, from the subscribe on. */
   private stream: GroupedStream | undefined;
   private ended = false;
 
@@ -206,7 +205,7 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
   }
 
   claim(stream: GroupedStream): void {
-    this.grouped = stream;
+    this.stream = stream;
   }
 
   send(payloads: readonly Buffer[]): Promise<boolean> {
@@ -232,9 +231,7 @@ class GroupedOperation implements SocketSink, AsyncIterableIterator<never> {
    * (the request, its credential's calls and loaders) is emptied, and the operations of `getEnveloped` go.
    */
   serve(result: unknown, args: ExecutionArgs): unknown {
-    if (this.grouped === undefined || !isAsyncIterator(result)) return result;
-    this.stream = this.grouped;
-    this.grouped = undefined;
+    if (this.stream === undefined || !isAsyncIterator(result)) return result;
     const context = args.contextValue as Record<string, unknown>;
     for (const key of Object.keys(context)) context[key] = undefined;
     args.rootValue = undefined;
