@@ -53,10 +53,10 @@ type Out = NodeJS.WritableStream & { writableNeedDrain?: boolean; destroy?(error
 interface Listened {
   listeners(event: string): ((...args: unknown[]) => void)[];
   removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
-  on(event: 'close', listener: (this: Listened) => void): unknown;
+  on(event: 'close' | 'error', listener: (this: Listened) => void): unknown;
 }
 
-/** The writer of each response it took over, for the one 'close' listener they share. */
+/** The writer of each response it took over, for the one 'close' and 'error' listener they share. */
 const writers = new WeakMap<Listened, SseWriter>();
 
 function responseClosed(this: Listened): void {
@@ -73,20 +73,25 @@ function responseClosed(this: Listened): void {
  * memory, not behaviour.
  */
 function takeOver(response: Listened, writer: SseWriter): void {
-  const isAbortListener = (listener: { name: string }) => listener.name === 'closeEventListener';
-  const aborts = response.listeners('close').find(isAbortListener);
-  const destroysBody = response.listeners('close').at(-1);
+  const closeListeners = response.listeners('close');
+  const aborts = closeListeners.find((listener) => listener.name === 'closeEventListener');
+  const last = closeListeners.at(-1);
+  const destroysBody = last !== aborts && /\.destroy\(\)/.test(String(last)) ? last : undefined;
+  if (aborts === undefined && destroysBody === undefined) return;
+  writers.set(response, writer);
   if (aborts !== undefined) {
     response.removeListener('close', aborts);
     response.removeListener('error', aborts);
+    // In its place, so that an error the response emits (a write after its end) ends the writer, as a close
+    // does, rather than the process.
+    response.on('error', responseClosed);
     for (const listener of response.listeners('finish')) {
       if (String(listener).includes("removeListener('close', closeEventListener)"))
         response.removeListener('finish', listener);
     }
   }
-  if (destroysBody !== undefined && destroysBody !== aborts && /\.destroy\(\)/.test(String(destroysBody))) {
+  if (destroysBody !== undefined) {
     response.removeListener('close', destroysBody);
-    writers.set(response, writer);
     response.on('close', responseClosed);
   }
 }

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, describe, it } from 'node:test';
+import { createEmbeddedGitLab } from '../../src/embedded-gitlab/index.ts';
 import type { EventStore } from '../../src/events/event-store.ts';
 import { createMemoryEventStore } from '../../src/events/memory-event-store.ts';
 import { createGateway } from '../../src/http/gateway.ts';
+import { startGatewayServer } from '../../src/http/server.ts';
 import { createGitLabClient } from '../../src/upstream/client.ts';
-import { ADMIN_TOKEN } from '../helpers/credentials.ts';
+import { ADMIN_TOKEN, USER_TOKEN } from '../helpers/credentials.ts';
 import { deliver, projectCreate } from '../helpers/deliveries.ts';
 import { RawSseSubscriber } from '../helpers/raw-subscribers.ts';
 import { type EventStack, RECEIVER_TOKEN, startEventStack } from '../helpers/stack.ts';
@@ -94,7 +97,8 @@ describe("the gateway's own SSE writer", () => {
   });
 
   it('writes the error that ended a stream as Yoga does, then completes, and releases the subscription', async () => {
-    const gateway = await startWatchedGateway({ authRecheckMs: 100 });
+    // Staleness far off: the refused recheck, not a late answer on a loaded machine, is what ends the stream.
+    const gateway = await startWatchedGateway({ authRecheckMs: 100, authMaxStalenessMs: 10_000 });
     watched.push(gateway);
     const mine = await RawSseSubscriber.open(gateway.url, NAMES, ADMIN_TOKEN);
     subscribers.push(mine);
@@ -118,7 +122,11 @@ describe("the gateway's own SSE writer", () => {
   });
 
   it('ends an ungrouped stream the same way: its error once, then complete', async () => {
-    const gateway = await startWatchedGateway({ authRecheckMs: 100 }, {}, { groupSubscriptions: false });
+    const gateway = await startWatchedGateway(
+      { authRecheckMs: 100, authMaxStalenessMs: 10_000 },
+      {},
+      { groupSubscriptions: false },
+    );
     watched.push(gateway);
     const theirs = await RawSseSubscriber.open(gateway.url, NAMES, ADMIN_TOKEN);
     subscribers.push(theirs);
@@ -129,5 +137,35 @@ describe("the gateway's own SSE writer", () => {
     await waitUntil('the stream completes', () => completed(theirs), { withinMs: 5_000 });
     assert.equal(framesOf(theirs).filter((frame) => frame?.includes('UNAUTHENTICATED')).length, 1);
     await waitUntil('the subscription is released', () => gateway.subscriptions() === 0);
+  });
+
+  it('ends the subscription, not the process, when the response it took over emits an error', async () => {
+    const gitlab = createEmbeddedGitLab({ adminToken: ADMIN_TOKEN, userToken: USER_TOKEN });
+    const client = createGitLabClient({ baseUrl: await gitlab.listen(), timeoutMs: 2_000 });
+    const store = createMemoryEventStore();
+    const gateway = createGateway({
+      api: client,
+      logging: false,
+      events: { store, receiver: { secretTokens: [RECEIVER_TOKEN] }, authRecheckMs: 300_000 },
+    });
+    const edge = await startGatewayServer(gateway, { shutdownGraceMs: 0 });
+    const responses: ServerResponse[] = [];
+    edge.server.on('request', (_request: IncomingMessage, response: ServerResponse) =>
+      responses.push(response),
+    );
+    try {
+      const mine = await RawSseSubscriber.open(edge.url, NAMES, ADMIN_TOKEN);
+      subscribers.push(mine);
+      await waitUntil('the subscription is open', () => store.status().subscribers === 1);
+      // What Node emits for a write after the response's end: whatwg-node's listener, which the writer
+      // removed, took it before; with no listener at all, `emit` would throw it here.
+      responses[0]?.emit('error', new Error('write after end'));
+      await waitUntil('the subscription is released', () => store.status().subscribers === 0);
+    } finally {
+      await edge.close();
+      await store.close();
+      await client.close();
+      await gitlab.close();
+    }
   });
 });
