@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse, print } from 'graphql';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { type Browser, chromiumSkipReason, launchChromium } from '../helpers/chromium.ts';
 import { printedAdminToken, type StartedProgram, startProgram } from '../helpers/npm-start.ts';
 
@@ -51,9 +51,18 @@ async function waitForResult(page: Page, texts: string[]): Promise<string> {
 
 /**
  * Types `document` into the operation editor as a user would (select all, type over it), waits until GraphiQL
- * has taken it in (the tab is renamed after the operation), runs it with the run button, and returns the body
- * the browser sent, so the test knows the typing arrived intact.
+ * has taken it in (the tab is renamed after the operation, and the document stored), runs it with the run
+ * button, and returns the body the browser sent, so the test knows the typing arrived intact.
  */
+/** The operation name a GraphQL POST carries; undefined for a body that is not GraphQL's JSON. */
+function operationNameOf(request: Request): unknown {
+  try {
+    return request.postDataJSON()?.operationName;
+  } catch {
+    return undefined;
+  }
+}
+
 async function typeAndRun(page: Page, operationName: string, document: string): Promise<string> {
   const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
   await editor.click();
@@ -63,11 +72,32 @@ async function typeAndRun(page: Page, operationName: string, document: string): 
   // Closes the completion list, so that nothing typed later is taken as a choice from it.
   await page.keyboard.press('Escape');
   await page.locator('.graphiql-tab-active').getByText(operationName, { exact: true }).waitFor();
-  const sent = page.waitForRequest(
-    (request) => request.method() === 'POST' && request.postDataJSON()?.operationName === operationName,
+  // Then until GraphiQL has stored the document too (after a debounce), so that the click finds it fully taken
+  // in: once, in CI on a loaded machine, the click after a renamed tab sent no request of that name in 15 s.
+  await page.waitForFunction(
+    (name) => (localStorage.getItem('graphiql:query') ?? '').includes(name),
+    operationName,
   );
-  await page.getByRole('button', { name: /Execute query/ }).click();
-  const body = (await sent).postDataJSON() as { query: string };
+  // The operations the page posts meanwhile, to say what it sent instead if it never sends this one.
+  const posted: unknown[] = [];
+  const onRequest = (request: Request) => {
+    if (request.method() === 'POST') posted.push(operationNameOf(request));
+  };
+  page.on('request', onRequest);
+  let body: { query: string };
+  try {
+    const sent = page.waitForRequest(
+      (request) => request.method() === 'POST' && operationNameOf(request) === operationName,
+    );
+    await page.getByRole('button', { name: /Execute query/ }).click();
+    body = (
+      await sent.catch((error: Error) => {
+        throw new Error(`${error.message}; the page posted meanwhile: ${JSON.stringify(posted)}`);
+      })
+    ).postDataJSON() as { query: string };
+  } finally {
+    page.off('request', onRequest);
+  }
   assert.equal(print(parse(body.query)), print(parse(document)), 'GraphiQL sent the document as typed');
   return body.query;
 }
