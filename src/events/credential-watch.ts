@@ -66,8 +66,8 @@ export interface SubscriptionLease {
   /**
    * The start check succeeded: the subscription takes its place in the total and joins its credential's rechecks.
    * The holder is told once, with the reason, when a recheck is refused (the `UpstreamError` of GitLab's 401 or
-   * 403) or the credential stays unconfirmed too long. Throws `SubscriptionLimitError` when the total filled meanwhile,
-   * and the refusal itself when a recheck sent after this start check was refused.
+   * 403) or the credential stays unconfirmed too long. Throws `SubscriptionLimitError` when the total filled
+   * meanwhile, and the refusal itself when a recheck sent after this start check was refused.
    */
   admit(holder: LeaseHolder): void;
   /** Gives the place back; the subscription ended or never opened. Safe to call more than once. */

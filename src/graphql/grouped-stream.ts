@@ -193,7 +193,7 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
   async nextSseFlush(): Promise<string[] | undefined> {
     if (this.left) return undefined;
     try {
-      const texts = await this.takeFlush(sseText);
+      const texts = await this.takeFlush();
       if (texts === undefined) this.leave();
       return texts;
     } catch (error) {
@@ -219,19 +219,13 @@ export class GroupedStream implements AsyncIterableIterator<ExecutionResult> {
     return this.flushFrom(first, wsPayload);
   }
 
-  /**
-   * The texts of the next flush; undefined once the subscription has ended (or the subscriber left). Its events
-   * are added to `taken` when given.
-   */
-  private async takeFlush(
-    text: typeof sseText,
-    taken?: SystemHookEventSource[],
-  ): Promise<string[] | undefined> {
+  /** The SSE texts of the next flush; undefined once the subscription has ended (or the subscriber left). */
+  private async takeFlush(): Promise<string[] | undefined> {
     const first = await this.events.next();
     if (first.done || this.left) return undefined;
     await this.clock.next();
     if (this.left) return undefined;
-    return this.flushFrom(first.value, text, taken);
+    return this.flushFrom(first.value, sseText);
   }
 
   /**

@@ -175,9 +175,9 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * operation itself once it is live.
  *
  * Its events are written as graphql-ws's `next` messages, framed around the group's payload bytes without
- * parsing, serializing or encoding them again (`nextFrames`). The socket is corked until the end of the turn, so that every operation of the
- * socket that flushes in this turn shares one write. A flush resolves once its last message is written to the
- * socket, so that a client that reads slowly holds its subscriptions back (and the event store drops one that
+ * parsing, serializing or encoding them again (`nextFrames`). The socket is corked until the end of the turn,
+ * so that every operation of the socket that flushes in this turn shares one write. A flush resolves once its
+ * last message is written to the socket, so that a client that reads slowly holds its subscriptions back (and the event store drops one that
  * falls behind the retention), as graphql-ws's own sends do.
  *
  * Once the subscribe has run, graphql-ws is handed this object instead of the stream, and its first `next()`
